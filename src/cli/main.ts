@@ -1,0 +1,184 @@
+/**
+ * The `rltune` command. Subcommands:
+ *   rltune envs [--json] [--module FILE]...
+ *   rltune env check <id> [--golden DIR] [--json] [--module FILE]... [--steps N] [--seed N]
+ * Exit codes: 0 success, 1 a check failed, 2 a usage error (bad flag, unknown env, unreadable file).
+ */
+import { parseArgs } from 'node:util';
+import { registeredEnvs, spec as getSpec, make, UnknownEnvError } from '../rl/core/registry.js';
+import { checkEnv, type CheckResult } from '../rl/core/check_env.js';
+import { findGoldenFiles, replayGolden } from '../rl/core/golden.js';
+import { registerBuiltinEnvs } from '../rl/envs/builtin.js';
+import { importModule } from '../rl/vector/import_module.js';
+import { VERSION } from '../version.js';
+
+const HELP = `rltune ${VERSION}: reinforcement learning and RL-driven kernel tuning
+
+Usage:
+  rltune envs [--json] [--module FILE]...
+      List registered environments with their spaces, step limit and reward threshold.
+  rltune env check <id> [--golden DIR] [--json] [--module FILE]... [--steps N] [--seed N]
+      Run the environment checker on <id>; with --golden, also replay every reference trace for <id>
+      found in DIR. With --json the last line of stdout is one JSON object:
+      {"env", "checks", "failed", "golden_episodes", "golden_transitions", "golden_max_abs_err", ...}
+      Exits 1 when a check fails.
+
+Options:
+  --module FILE   import FILE first (a module that registers your own envs); repeatable
+  --json          machine-readable output (one JSON object as the last line)
+  -h, --help      this help
+  -v, --version   print the version
+`;
+
+class UsageError extends Error {}
+
+function out(line = ''): void {
+  process.stdout.write(line + '\n');
+}
+
+async function loadModules(mods: string[] | undefined): Promise<void> {
+  for (const m of mods ?? []) {
+    try {
+      await importModule(m);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+}
+
+async function cmdEnvs(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, module: { type: 'string', multiple: true } }, allowPositionals: false });
+  await loadModules(values.module);
+  const rows = registeredEnvs().map((s) => {
+    let obs = '?', act = '?', obsJson: unknown = null, actJson: unknown = null;
+    try {
+      const e = make(s.id, { disableEnvChecker: true });
+      obs = String(e.observationSpace);
+      act = String(e.actionSpace);
+      obsJson = e.observationSpace.toJSON();
+      actJson = e.actionSpace.toJSON();
+      e.close();
+    } catch (err) {
+      obs = act = `(cannot make: ${(err as Error).message})`;
+    }
+    return { id: s.id, observation_space: obs, action_space: act, max_episode_steps: s.maxEpisodeSteps, reward_threshold: s.rewardThreshold, obsJson, actJson };
+  });
+  if (values.json) {
+    out(JSON.stringify({
+      envs: rows.map((r) => ({
+        id: r.id, observation_space: r.observation_space, action_space: r.action_space,
+        max_episode_steps: r.max_episode_steps, reward_threshold: r.reward_threshold,
+        observation_space_json: r.obsJson, action_space_json: r.actJson,
+      })),
+    }));
+    return 0;
+  }
+  const w = Math.max(...rows.map((r) => r.id.length));
+  out(`${'id'.padEnd(w)}  steps  threshold  observation space / action space`);
+  for (const r of rows) {
+    const steps = r.max_episode_steps === null ? '-' : String(r.max_episode_steps);
+    const thr = r.reward_threshold === null ? '-' : String(r.reward_threshold);
+    out(`${r.id.padEnd(w)}  ${steps.padStart(5)}  ${thr.padStart(9)}  ${r.observation_space}`);
+    out(`${''.padEnd(w)}  ${''.padStart(5)}  ${''.padStart(9)}  ${r.action_space}`);
+  }
+  out(`${rows.length} environments`);
+  return 0;
+}
+
+function parseIntFlag(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`--${name} expects a non-negative integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+async function cmdEnvCheck(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      golden: { type: 'string' }, json: { type: 'boolean' }, module: { type: 'string', multiple: true },
+      steps: { type: 'string' }, seed: { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UsageError(`env check takes one env id, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
+  const id = positionals[0];
+  const steps = parseIntFlag('steps', values.steps, 300);
+  const seed = parseIntFlag('seed', values.seed, 12345);
+  await loadModules(values.module);
+  try {
+    getSpec(id);
+  } catch (err) {
+    if (err instanceof UnknownEnvError && values.json) {
+      process.stderr.write(`rltune: error: ${err.message}\n`);
+      out(JSON.stringify({ env: id, checks: 0, failed: 1, golden_episodes: 0, golden_transitions: 0, golden_max_abs_err: 0, error: err.message }));
+      return 2;
+    }
+    throw new UsageError((err as Error).message);
+  }
+
+  const report = checkEnv(id, { steps, seed });
+  const results: CheckResult[] = [...report.results];
+  let golden = { episodes: 0, transitions: 0, maxAbsErr: 0, maxRewardErr: 0, files: [] as string[], failures: [] as string[] };
+  if (values.golden !== undefined) {
+    try {
+      const files = findGoldenFiles(values.golden, id);
+      golden = replayGolden(id, files);
+      for (const f of files) {
+        const mine = golden.failures.filter((m) => m.startsWith(f.file));
+        results.push(mine.length === 0 ? { name: `golden ${f.file}`, ok: true } : { name: `golden ${f.file}`, ok: false, message: mine.slice(0, 5).join('\n') });
+      }
+    } catch (err) {
+      results.push({ name: `golden ${values.golden}`, ok: false, message: `${(err as Error).name}: ${(err as Error).message}` });
+      golden.failures.push((err as Error).message);
+    }
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  for (const r of results) {
+    out(`${r.ok ? '  ok  ' : '  FAIL'} ${r.name}${r.message ? `\n         ${r.message.replace(/\n/g, '\n         ')}` : ''}`);
+  }
+  if (values.golden !== undefined) {
+    out(`golden: ${golden.files.length} file(s), ${golden.episodes} episodes, ${golden.transitions} transitions, ` +
+      `max abs error ${golden.maxAbsErr.toExponential(2)}, max reward error ${golden.maxRewardErr.toExponential(2)}`);
+    if (golden.files.length === 0) out(`golden: no trace for ${id} in ${values.golden}`);
+  }
+  out(`${id}: ${results.length} checks, ${failed} failed`);
+  if (values.json) {
+    out(JSON.stringify({
+      env: id, checks: results.length, failed,
+      golden_episodes: golden.episodes, golden_transitions: golden.transitions, golden_max_abs_err: golden.maxAbsErr,
+      golden_max_reward_err: golden.maxRewardErr, golden_files: golden.files,
+      failures: results.filter((r) => !r.ok).map((r) => ({ check: r.name, message: r.message })),
+    }));
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  registerBuiltinEnvs();
+  try {
+    const [cmd, ...rest] = argv;
+    if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
+      out(HELP);
+      return cmd === undefined ? 2 : 0;
+    }
+    if (cmd === '-v' || cmd === '--version') {
+      out(VERSION);
+      return 0;
+    }
+    if (cmd === 'envs') return await cmdEnvs(rest);
+    if (cmd === 'env') {
+      const [sub, ...args] = rest;
+      if (sub === 'check') return await cmdEnvCheck(args);
+      throw new UsageError(`unknown env subcommand ${JSON.stringify(sub ?? '')}; expected "check"`);
+    }
+    throw new UsageError(`unknown command ${JSON.stringify(cmd)}; expected "envs" or "env check" (see rltune --help)`);
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (err instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS') || err instanceof UnknownEnvError) {
+      process.stderr.write(`rltune: error: ${e.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

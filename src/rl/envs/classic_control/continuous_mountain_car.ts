@@ -1,0 +1,179 @@
+import { Env, type HasState, type ResetOptions, type ResetResult, type StepResult } from '../../core/env.js';
+import { parseKwargs, renderModeKwarg, type KwargSpec } from '../../core/kwargs.js';
+import { describe } from '../../core/rng.js';
+import { Box, type Space } from '../../core/spaces/index.js';
+
+/** A float32 Box typed as the Space of Float32Array values it samples (Box itself is typed for both dtypes). */
+type Float32Box = Box & Space<Float32Array>;
+
+/** What `step` accepts: the action vector of shape (1,), or its one number. */
+export type ContinuousAction = Float32Array | Float64Array | readonly number[] | number;
+
+const MIN_ACTION = -1.0;
+const MAX_ACTION = 1.0;
+const MIN_POSITION = -1.2;
+const MAX_POSITION = 0.6;
+const MAX_SPEED = 0.07;
+/** 0.5 in the discrete MountainCar. */
+const GOAL_POSITION = 0.45;
+/** Velocity change per step per unit of force. */
+const POWER = 0.0015;
+const GRAVITY = 0.0025;
+
+const SCHEMA = {
+  renderMode: renderModeKwarg,
+  /** The car must also reach at least this velocity at the goal position. */
+  goalVelocity: { type: 'number', default: 0 } as KwargSpec<number>,
+};
+
+/**
+ * MountainCarContinuous: the mountain car with a continuous engine force (Moore, 1990; Sigaud's merge of the
+ * FAReinforcement and Gym versions). Reach the flag on the right hill while spending little energy.
+ *
+ * - Observation space: `Box([-1.2, -0.07], [0.6, 0.07], (2,), float32)`: position (m), velocity (m/step).
+ * - Action space: `Box(-1, 1, (1,), float32)`: the engine force. An action outside the bounds is clipped for the
+ *   dynamics (not for the reward). Actions are read as float32, as the reference receives them.
+ * - Dynamics, with f = clip(action, -1, 1), power = 0.0015, gravity = 0.0025:
+ *     v' = clip(v + f power - gravity cos(3 p), -0.07, 0.07)
+ *     p' = clip(p + v', -1.2, 0.6)
+ *   and the collision with the left wall is inelastic: v' = 0 when p' = -1.2 and v' < 0. The computation is
+ *   float64; the new state is then rounded to float32, as the reference stores it.
+ * - Reward: -0.1 action^2 per step (the unclipped action), plus 100 on reaching the goal.
+ * - Start state: position uniform in [-0.6, -0.4] (`reset({options: {low, high}})` changes the range),
+ *   velocity 0.
+ * - Episode end: terminated when p >= 0.45 and v >= goalVelocity (checked before the float32 rounding);
+ *   the registration truncates at 999 steps (a TimeLimit wrapper, not this class).
+ *
+ * Arguments: `goalVelocity` (0), `renderMode` ('ansi' or null).
+ * State (`getState`/`setState`): `[position, velocity]`, float64.
+ * Reference: Gymnasium 1.4.0 `Continuous_MountainCarEnv` (MountainCarContinuous-v0).
+ */
+export class ContinuousMountainCarEnv extends Env<Float32Array, Float32Array> implements HasState {
+  override metadata = { renderModes: ['ansi'], renderFps: 30 };
+  readonly observationSpace: Float32Box = new Box([MIN_POSITION, -MAX_SPEED], [MAX_POSITION, MAX_SPEED]) as Float32Box;
+  readonly actionSpace: Float32Box = new Box(MIN_ACTION, MAX_ACTION, [1]) as Float32Box;
+  readonly goalVelocity: number;
+  /** `[position, velocity]`. */
+  private readonly state = new Float64Array(2);
+  private hasState = false;
+
+  constructor(kwargs: Record<string, unknown> = {}) {
+    super();
+    const k = parseKwargs('ContinuousMountainCarEnv', SCHEMA, kwargs);
+    this.goalVelocity = k.goalVelocity;
+    this.setRenderMode(k.renderMode);
+  }
+
+  override reset(opts: ResetOptions = {}): ResetResult<Float32Array> {
+    super.reset(opts);
+    const [low, high] = resetBounds('ContinuousMountainCarEnv', opts.options, -0.6, -0.4);
+    this.state[0] = this.rng.uniform(low, high);
+    this.state[1] = 0;
+    this.hasState = true;
+    return { obs: Float32Array.from(this.state), info: {} };
+  }
+
+  step(action: ContinuousAction): StepResult<Float32Array> {
+    const a = readAction('ContinuousMountainCarEnv', action);
+    if (!this.hasState) throw new Error('ContinuousMountainCarEnv.step: call reset() (or setState()) before step()');
+    let position = this.state[0];
+    let velocity = this.state[1];
+    const force = Math.min(Math.max(a, MIN_ACTION), MAX_ACTION);
+
+    velocity += force * POWER - GRAVITY * Math.cos(3 * position);
+    if (velocity > MAX_SPEED) velocity = MAX_SPEED;
+    if (velocity < -MAX_SPEED) velocity = -MAX_SPEED;
+    position += velocity;
+    if (position > MAX_POSITION) position = MAX_POSITION;
+    if (position < MIN_POSITION) position = MIN_POSITION;
+    if (position === MIN_POSITION && velocity < 0) velocity = 0;
+
+    const terminated = position >= GOAL_POSITION && velocity >= this.goalVelocity;
+    let reward = terminated ? 100.0 : 0;
+    reward -= a * a * 0.1;
+
+    const obs = new Float32Array(2);
+    obs[0] = position;
+    obs[1] = velocity;
+    this.state[0] = obs[0];
+    this.state[1] = obs[1];
+    return { obs, reward, terminated, truncated: false, info: {} };
+  }
+
+  getState(): Float64Array {
+    return Float64Array.from(this.state);
+  }
+
+  setState(state: ArrayLike<number>): void {
+    checkState('ContinuousMountainCarEnv', state, '[position, velocity]', 2);
+    this.state[0] = state[0];
+    this.state[1] = state[1];
+    this.hasState = true;
+  }
+
+  /** One line: a picture of the valley (`C` the car, `F` the flag), position and velocity. */
+  override render(): string | null {
+    if (this.renderMode !== 'ansi') return null;
+    if (!this.hasState) return 'MountainCarContinuous: not reset\n';
+    return describeCar('MountainCarContinuous', this.state[0], this.state[1], GOAL_POSITION);
+  }
+}
+
+/** A one-line picture of the valley (`C` the car, `F` the flag) followed by the state. */
+function describeCar(name: string, position: number, velocity: number, goal: number): string {
+  const width = 37;
+  const cell = (p: number): number =>
+    Math.min(width - 1, Math.max(0, Math.round(((p - MIN_POSITION) / (MAX_POSITION - MIN_POSITION)) * (width - 1))));
+  const track = Array.from({ length: width }, () => '_');
+  track[cell(goal)] = 'F';
+  track[cell(position)] = 'C';
+  const sign = (v: number): string => (v >= 0 ? '+' : '');
+  return `${name}: |${track.join('')}| position=${sign(position)}${position.toFixed(4)} velocity=${sign(velocity)}${velocity.toFixed(5)}\n`;
+}
+
+/** The one entry of a (1,)-shaped action, as the float32 the reference's action space holds. */
+function readAction(owner: string, action: ContinuousAction): number {
+  let a: unknown = action;
+  if (typeof action !== 'number') {
+    if (action === null || typeof action !== 'object' || action.length !== 1) {
+      throw new TypeError(`${owner}.step: expected an action of shape (1,) (a number, or an array of one number), got ${describe(action)}`);
+    }
+    a = action[0];
+  }
+  if (typeof a !== 'number') {
+    throw new TypeError(`${owner}.step: expected an action of shape (1,) (a number, or an array of one number), got ${describe(action)}`);
+  }
+  return Math.fround(a);
+}
+
+/** Throws when `state` is not `n` numbers; `layout` names the entries for the message. */
+function checkState(owner: string, state: ArrayLike<number>, layout: string, n: number): void {
+  if (state === null || typeof state !== 'object' || state.length !== n) {
+    throw new TypeError(`${owner}.setState: expected ${n} numbers ${layout}, got ${describe(state)}`);
+  }
+  for (let i = 0; i < n; i++) {
+    if (typeof state[i] !== 'number') {
+      throw new TypeError(`${owner}.setState: expected ${n} numbers ${layout}, got ${describe(state)}`);
+    }
+  }
+}
+
+/**
+ * Gymnasium's `maybe_parse_reset_bounds`: `options.low` / `options.high` replace the default start range.
+ * Returns `[low, high]`.
+ */
+function resetBounds(owner: string, options: Record<string, unknown> | undefined, low: number, high: number): [number, number] {
+  if (options === undefined || options === null) return [low, high];
+  const read = (name: string, fallback: number): number => {
+    const v = options[name];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || Number.isNaN(v)) {
+      throw new TypeError(`${owner}.reset: options.${name} must be a number, got ${describe(v)}`);
+    }
+    return v;
+  };
+  const lo = read('low', low);
+  const hi = read('high', high);
+  if (lo > hi) throw new RangeError(`${owner}.reset: options.low (${lo}) must not be above options.high (${hi})`);
+  return [lo, hi];
+}

@@ -1,0 +1,157 @@
+import { Env, type HasState, type ResetOptions, type ResetResult, type StepResult } from '../../core/env.js';
+import { parseKwargs, renderModeKwarg, type KwargSpec } from '../../core/kwargs.js';
+import { describe } from '../../core/rng.js';
+import { Box, type Space } from '../../core/spaces/index.js';
+
+/** A float32 Box typed as the Space of Float32Array values it samples (Box itself is typed for both dtypes). */
+type Float32Box = Box & Space<Float32Array>;
+
+/** What `step` accepts: the action vector of shape (1,), or its one number. */
+type ContinuousAction = Float32Array | Float64Array | readonly number[] | number;
+
+const MAX_SPEED = 8; // rad/s
+const MAX_TORQUE = 2.0; // N m
+/** Seconds per step. */
+const DT = 0.05;
+const MASS = 1.0; // kg
+const LENGTH = 1.0; // m
+/** Default half-widths of the start range of theta (rad) and thetaDot (rad/s). */
+const DEFAULT_X = Math.PI;
+const DEFAULT_Y = 1.0;
+
+const SCHEMA = {
+  renderMode: renderModeKwarg,
+  /** Acceleration of gravity, m/s^2. */
+  g: { type: 'number', default: 10.0 } as KwargSpec<number>,
+};
+
+/**
+ * Pendulum: swing a pendulum up and keep it upright with a limited torque at its pivot.
+ *
+ * - Observation space: `Box([-1, -1, -8], [1, 1, 8], (3,), float32)`: `[cos(theta), sin(theta), thetaDot]`,
+ *   theta in rad (0 = upright, counter-clockwise positive), thetaDot in rad/s.
+ * - Action space: `Box(-2, 2, (1,), float32)`: the torque u (N m). Actions are read as float32, as the
+ *   reference receives them, and clipped to [-2, 2].
+ * - Dynamics, with m = 1 kg, l = 1 m and dt = 0.05 s (semi-implicit Euler):
+ *     thetaDot' = clip(thetaDot + (3 g / (2 l) sin(theta) + 3 / (m l^2) u) dt, -8, 8)
+ *     theta' = theta + thetaDot' dt
+ * - Reward: -(normalize(theta)^2 + 0.1 thetaDot^2 + 0.001 u^2), computed on the state before the step, with
+ *   normalize(theta) in [-pi, pi): at most 0, at least about -16.27.
+ * - Start state: theta uniform in [-pi, pi], thetaDot uniform in [-1, 1] (`reset({options: {xInit, yInit}})`
+ *   sets the two half-widths: the reference's `x_init`, `y_init`).
+ * - Episode end: never terminated; the registration truncates at 200 steps (a TimeLimit wrapper, not this class).
+ *
+ * Arguments: `g` (10.0), `renderMode` ('ansi' or null).
+ * State (`getState`/`setState`): `[theta, thetaDot]`, float64 (theta is not wrapped).
+ * Reference: Gymnasium 1.4.0 `PendulumEnv` (Pendulum-v1).
+ */
+export class PendulumEnv extends Env<Float32Array, Float32Array> implements HasState {
+  override metadata = { renderModes: ['ansi'], renderFps: 30 };
+  readonly observationSpace: Float32Box = new Box([-1.0, -1.0, -MAX_SPEED], [1.0, 1.0, MAX_SPEED]) as Float32Box;
+  readonly actionSpace: Float32Box = new Box(-MAX_TORQUE, MAX_TORQUE, [1]) as Float32Box;
+  readonly g: number;
+  /** The clipped torque of the last step (null after a reset), for rendering. */
+  private lastTorque: number | null = null;
+  /** `[theta, thetaDot]`. */
+  private readonly state = new Float64Array(2);
+  private hasState = false;
+
+  constructor(kwargs: Record<string, unknown> = {}) {
+    super();
+    const k = parseKwargs('PendulumEnv', SCHEMA, kwargs);
+    this.g = k.g;
+    this.setRenderMode(k.renderMode);
+  }
+
+  override reset(opts: ResetOptions = {}): ResetResult<Float32Array> {
+    super.reset(opts);
+    const options = opts.options;
+    const x = options ? readOption(options, 'xInit', DEFAULT_X) : DEFAULT_X;
+    const y = options ? readOption(options, 'yInit', DEFAULT_Y) : DEFAULT_Y;
+    // Symmetric range, as the reference enforces.
+    this.state[0] = this.rng.uniform(-x, x);
+    this.state[1] = this.rng.uniform(-y, y);
+    this.hasState = true;
+    this.lastTorque = null;
+    return { obs: this.observation(), info: {} };
+  }
+
+  step(action: ContinuousAction): StepResult<Float32Array> {
+    const u = Math.min(Math.max(readAction(action), -MAX_TORQUE), MAX_TORQUE);
+    if (!this.hasState) throw new Error('PendulumEnv.step: call reset() (or setState()) before step()');
+    const th = this.state[0];
+    const thDot = this.state[1];
+    const g = this.g;
+    this.lastTorque = u;
+    const an = angleNormalize(th);
+    const costs = an * an + 0.1 * (thDot * thDot) + 0.001 * (u * u);
+
+    let newThDot = thDot + (((3 * g) / (2 * LENGTH)) * Math.sin(th) + (3.0 / (MASS * (LENGTH * LENGTH))) * u) * DT;
+    newThDot = Math.min(Math.max(newThDot, -MAX_SPEED), MAX_SPEED);
+    this.state[0] = th + newThDot * DT;
+    this.state[1] = newThDot;
+    return { obs: this.observation(), reward: -costs, terminated: false, truncated: false, info: {} };
+  }
+
+  private observation(): Float32Array {
+    const obs = new Float32Array(3);
+    obs[0] = Math.cos(this.state[0]);
+    obs[1] = Math.sin(this.state[0]);
+    obs[2] = this.state[1];
+    return obs;
+  }
+
+  getState(): Float64Array {
+    return Float64Array.from(this.state);
+  }
+
+  setState(state: ArrayLike<number>): void {
+    const bad = state === null || typeof state !== 'object' || state.length !== 2 || typeof state[0] !== 'number' || typeof state[1] !== 'number';
+    if (bad) throw new TypeError(`PendulumEnv.setState: expected 2 numbers [theta, thetaDot], got ${describe(state)}`);
+    this.state[0] = state[0];
+    this.state[1] = state[1];
+    this.hasState = true;
+  }
+
+  /** One line: the angle from upright (rad and degrees), angular velocity and last torque. */
+  override render(): string | null {
+    if (this.renderMode !== 'ansi') return null;
+    if (!this.hasState) return 'Pendulum: not reset\n';
+    const th = angleNormalize(this.state[0]);
+    const f = (v: number, d = 4): string => (v >= 0 ? '+' : '') + v.toFixed(d);
+    const torque = this.lastTorque === null ? 'none' : f(this.lastTorque);
+    return `Pendulum: theta=${f(th)} rad (${f((th * 180) / Math.PI, 1)} deg from upright) thetaDot=${f(this.state[1])} rad/s torque=${torque}\n`;
+  }
+}
+
+/** `x` wrapped into [-pi, pi), as NumPy computes `((x + pi) % (2 pi)) - pi` (the remainder takes the divisor's sign). */
+function angleNormalize(x: number): number {
+  const twoPi = 2 * Math.PI;
+  let r = (x + Math.PI) % twoPi;
+  if (r < 0) r += twoPi;
+  return r - Math.PI;
+}
+
+/** The one entry of a (1,)-shaped action, as the float32 the reference's action space holds. */
+function readAction(action: ContinuousAction): number {
+  let a: unknown = action;
+  if (typeof action !== 'number') {
+    if (action === null || typeof action !== 'object' || action.length !== 1) {
+      throw new TypeError(`PendulumEnv.step: expected an action of shape (1,) (a number, or an array of one number), got ${describe(action)}`);
+    }
+    a = action[0];
+  }
+  if (typeof a !== 'number') {
+    throw new TypeError(`PendulumEnv.step: expected an action of shape (1,) (a number, or an array of one number), got ${describe(action)}`);
+  }
+  return Math.fround(a);
+}
+
+function readOption(options: Record<string, unknown>, name: string, fallback: number): number {
+  const v = options[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || Number.isNaN(v)) {
+    throw new TypeError(`PendulumEnv.reset: options.${name} must be a number, got ${describe(v)}`);
+  }
+  return v;
+}

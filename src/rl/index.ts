@@ -1,0 +1,31 @@
+/**
+ * RLTune's reinforcement-learning toolkit: spaces, the Env contract, the registry, wrappers, vector envs and
+ * the reference environments. Importing it registers the built-in envs.
+ */
+export * from './core/spaces/index.js';
+export { Rng, type RngState } from './core/rng.js';
+export * from './core/env.js';
+export type { EnvSpec, EnvSpecInput, EnvCreator } from './core/spec.js';
+export { register, unregister, make, makeUnwrapped, spec, registeredEnvs, UnknownEnvError, type MakeOptions } from './core/registry.js';
+export { parseKwargs, renderModeKwarg, type KwargSchema, type KwargSpec } from './core/kwargs.js';
+export { checkEnv, deepEqual, type CheckReport, type CheckResult } from './core/check_env.js';
+export * from './core/golden.js';
+export { Wrapper, ObservationWrapper, ActionWrapper, RewardWrapper, findWrapper } from './wrappers/wrapper.js';
+export { TimeLimit } from './wrappers/time_limit.js';
+export { RecordEpisodeStatistics, type EpisodeStats } from './wrappers/record_episode_statistics.js';
+export { NormalizeObservation, NormalizeReward } from './wrappers/normalize.js';
+export { RunningMeanStd } from './wrappers/running_mean_std.js';
+export { ClipAction, RescaleAction } from './wrappers/action.js';
+export { FlattenObservation, TransformObservation, TransformReward } from './wrappers/transform.js';
+export { EnvChecker, ResetNeededError, InvalidActionError, EnvContractError, withChecker } from './wrappers/env_checker.js';
+export * from './vector/batch.js';
+export * from './vector/vector_env.js';
+export { SyncVectorEnv } from './vector/sync_vector_env.js';
+export { WorkerVectorEnv, type WorkerVectorEnvOptions } from './vector/worker_vector_env.js';
+export { makeVec, type MakeVecOptions } from './vector/make_vec.js';
+export * from './envs/classic_control/index.js';
+export * from './envs/toy_text/index.js';
+export { registerBuiltinEnvs, BUILTIN_ENVS } from './envs/builtin.js';
+
+import { registerBuiltinEnvs } from './envs/builtin.js';
+registerBuiltinEnvs();

@@ -1,0 +1,53 @@
+/**
+ * The protocol between WorkerVectorEnv (main thread) and its worker threads. Per worker, a shared Int32Array
+ * `ctrl` carries a request counter, a done counter, a status and a command; observations, rewards, flags and
+ * actions live in shared buffers. The main thread posts a command by bumping REQ and waits (Atomics.wait)
+ * until DONE equals REQ; infos and errors travel over a MessagePort read synchronously with
+ * `receiveMessageOnPort`, so `step()` stays synchronous like the sync vector env's.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { MakeOptions } from '../core/registry.js';
+import type { Batch } from './batch.js';
+import type { AutoresetMode } from './vector_env.js';
+
+export const REQ = 0;
+export const DONE = 1;
+export const STATUS = 2;
+export const CMD = 3;
+export const CTRL_SIZE = 4;
+
+export const CMD_RESET = 1;
+export const CMD_STEP = 2;
+export const CMD_CLOSE = 3;
+
+export const STATUS_OK = 0;
+/** OK, and infos were posted on the port. */
+export const STATUS_INFOS = 1;
+/** Failed; the error was posted on the port. */
+export const STATUS_ERROR = 2;
+
+export interface WorkerInit {
+  envId: string;
+  makeOptions: MakeOptions;
+  modules: string[];
+  offset: number;
+  count: number;
+  autoreset: AutoresetMode;
+  obs: Batch;
+  actions: Batch;
+  rewards: Float64Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+  ctrl: Int32Array;
+  port: MessagePort;
+}
+
+export interface ResetMessage {
+  seeds: (number | undefined)[];
+  options: Record<string, unknown> | undefined;
+  mask: Uint8Array | null;
+}
+
+export interface ErrorMessage {
+  error: { name: string; message: string; stack?: string };
+}
