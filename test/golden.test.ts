@@ -7,10 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { findGoldenFiles, goldenEnvIds, replayGolden, parseGoldenFile, GoldenFormatError, spec } from '../src/rl/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const dirs = [join(root, 'test/golden'), join(root, '../shared/golden')].filter((d) => existsSync(d));
+// test/golden: the shared reference traces (Gymnasium 1.4.0); test/golden-variants: non-default kwargs
+// recorded from Gymnasium 1.3.0 by scripts/record_golden_variants.py; ../shared/golden: the team's copy.
+const dirs = [join(root, 'test/golden'), join(root, 'test/golden-variants'), join(root, '../shared/golden')].filter((d) => existsSync(d));
 
 test('the repository keeps a copy of the golden traces', () => {
   assert.ok(existsSync(join(root, 'test/golden')));
+  assert.ok(findGoldenFiles(join(root, 'test/golden-variants'), 'Taxi-v4').some((f) => f.kwargs.isRainy === true));
   assert.ok(readdirSync(join(root, 'test/golden')).filter((f) => f.endsWith('.json')).length >= 9);
 });
 

@@ -5,8 +5,9 @@
  *   observations (max abs error), rewards, terminated and truncated (TimeLimit of `max_episode_steps` applied);
  * - transition tables (toy text): for every state and action, the multiset of outcomes
  *   `[probability, next_state, reward, terminated]` must equal the env's `P`.
- * Files are found by env id (the file's `env` field, or its name), never by a fixed list. A malformed file
- * gets a GoldenFormatError naming the file and the field.
+ * Files are found by env id (the file's `env` field, or its name), never by a fixed list. An optional
+ * `kwargs` object (RLTune's argument names) is passed to `make`, for traces of non-default variants.
+ * A malformed file gets a GoldenFormatError naming the file and the field.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -31,6 +32,7 @@ export interface GoldenEpisodesFile {
   kind: 'episodes';
   file: string;
   env: string;
+  kwargs: Record<string, unknown>;
   maxEpisodeSteps: number | null;
   episodes: GoldenEpisode[];
 }
@@ -39,6 +41,7 @@ export interface GoldenTableFile {
   kind: 'table';
   file: string;
   env: string;
+  kwargs: Record<string, unknown>;
   nStates: number;
   nActions: number;
   P: Transition[][][];
@@ -83,6 +86,8 @@ export function parseGoldenFile(file: string, text?: string): GoldenFile {
   if (j === null || typeof j !== 'object' || Array.isArray(j)) fail(file, '(top level)', 'an object', j);
   if (typeof j.env !== 'string' || j.env.length === 0) fail(file, 'env', 'an env id string', j.env);
   const env = j.env;
+  const kwargs = (j.kwargs ?? {}) as Record<string, unknown>;
+  if (kwargs === null || typeof kwargs !== 'object' || Array.isArray(kwargs)) fail(file, 'kwargs', 'an object of env arguments', j.kwargs);
   if ('P' in j) {
     const nS = j.n_states, nA = j.n_actions;
     if (!Number.isInteger(nS) || (nS as number) < 1) fail(file, 'n_states', 'a positive integer', nS);
@@ -104,7 +109,7 @@ export function parseGoldenFile(file: string, text?: string): GoldenFile {
         }));
       }
     }
-    return { kind: 'table', file, env, nStates: nS as number, nActions: nA as number, P: table };
+    return { kind: 'table', file, env, kwargs, nStates: nS as number, nActions: nA as number, P: table };
   }
   const max = j.max_episode_steps ?? null;
   if (max !== null && (!Number.isInteger(max) || (max as number) < 1)) fail(file, 'max_episode_steps', 'a positive integer or null', max);
@@ -133,7 +138,7 @@ export function parseGoldenFile(file: string, text?: string): GoldenFile {
       terminated: ep.terminated as boolean[], truncated: ep.truncated as boolean[],
     };
   });
-  return { kind: 'episodes', file, env, maxEpisodeSteps: max as number | null, episodes };
+  return { kind: 'episodes', file, env, kwargs, maxEpisodeSteps: max as number | null, episodes };
 }
 
 /** Every golden file in `dir` for env `id` (matched by the file's `env` field or by its name). */
@@ -195,7 +200,7 @@ export function replayGolden(id: string, files: GoldenFile[]): GoldenResult {
 
 function replayEpisodes(f: GoldenEpisodesFile, res: GoldenResult): void {
   // The env checker is off: the traces contain out-of-bound continuous actions on purpose (the env clips them).
-  const env: Env = make(f.env, { maxEpisodeSteps: f.maxEpisodeSteps, disableEnvChecker: true });
+  const env: Env = make(f.env, { ...f.kwargs, maxEpisodeSteps: f.maxEpisodeSteps, disableEnvChecker: true });
   const inner = env.unwrapped;
   if (!hasState(inner)) {
     res.failures.push(`${f.file}: ${f.env} does not expose getState/setState, needed to replay episodes`);
@@ -245,7 +250,7 @@ function outcomeKey(o: Transition): string {
 }
 
 function replayTable(f: GoldenTableFile, res: GoldenResult): void {
-  const env = make(f.env, { disableEnvChecker: true });
+  const env = make(f.env, { ...f.kwargs, disableEnvChecker: true });
   const inner = env.unwrapped;
   if (!hasTransitionTable(inner)) {
     res.failures.push(`${f.file}: ${f.env} does not expose its transition table P`);

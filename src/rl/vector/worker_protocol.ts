@@ -40,6 +40,8 @@ export interface WorkerInit {
   truncated: Uint8Array;
   ctrl: Int32Array;
   port: MessagePort;
+  /** Busy-wait briefly for the next command before sleeping (only when every thread has a core). */
+  spin: boolean;
 }
 
 export interface ResetMessage {

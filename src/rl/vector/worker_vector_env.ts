@@ -31,6 +31,13 @@ export interface WorkerVectorEnvOptions extends VectorEnvOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Polls of the done counter before sleeping in Atomics.wait: a futex wake-up costs 10-20 us, more than a fast
+ * env's whole step. Only when the workers and this thread each have a core; spinning on shared cores would
+ * steal the time the workers need.
+ */
+const SPIN_ITERATIONS = 20000;
+
 interface WorkerHandle {
   worker: Worker;
   ctrl: Int32Array;
@@ -44,6 +51,7 @@ export class WorkerVectorEnv extends VectorEnv {
   private readonly workers: WorkerHandle[] = [];
   private readonly actBuf: Batch;
   private readonly timeoutMs: number;
+  private readonly spin: boolean;
 
   constructor(envId: string, numEnvs: number, opts: WorkerVectorEnvOptions = {}) {
     const makeOptions = opts.makeOptions ?? {};
@@ -57,6 +65,7 @@ export class WorkerVectorEnv extends VectorEnv {
     }
     this.numWorkers = Math.min(workersWanted, numEnvs);
     this.timeoutMs = opts.timeoutMs ?? 60000;
+    this.spin = this.numWorkers + 1 <= availableParallelism();
     this.obsBuf = createBatch(obsSpace, numEnvs, true);
     this.actBuf = createBatch(actSpace, numEnvs, true);
     this.rewardsBuf = sharedArray(Float64Array, numEnvs);
@@ -73,7 +82,7 @@ export class WorkerVectorEnv extends VectorEnv {
       const init: WorkerInit = {
         envId, makeOptions, modules, offset, count, autoreset: this.autoresetMode,
         obs: this.obsBuf, actions: this.actBuf, rewards: this.rewardsBuf, terminated: this.terminatedBuf,
-        truncated: this.truncatedBuf, ctrl, port: port2,
+        truncated: this.truncatedBuf, ctrl, port: port2, spin: this.spin,
       };
       const worker = new Worker(url, { workerData: init, transferList: [port2] });
       worker.unref();
@@ -138,6 +147,7 @@ export class WorkerVectorEnv extends VectorEnv {
     let firstError: Error | null = null;
     const deadline = performance.now() + this.timeoutMs;
     for (const [w, h] of this.workers.entries()) {
+      if (this.spin) for (let k = 0; k < SPIN_ITERATIONS && Atomics.load(h.ctrl, DONE) !== seq; k++);
       for (;;) {
         const done = Atomics.load(h.ctrl, DONE);
         if (done === seq) break;

@@ -1,10 +1,8 @@
 import { Env, type HasState, type ResetOptions, type ResetResult, type StepResult } from '../../core/env.js';
 import { parseKwargs, renderModeKwarg } from '../../core/kwargs.js';
 import { describe } from '../../core/rng.js';
-import { Box, Discrete, type Space } from '../../core/spaces/index.js';
-
-/** A float32 Box typed as the Space of Float32Array values it samples (Box itself is typed for both dtypes). */
-type Float32Box = Box & Space<Float32Array>;
+import { Box, Discrete } from '../../core/spaces/index.js';
+import { checkState, fmt, resetBounds } from './utils.js';
 
 /** Seconds per step (one RK4 step). */
 const DT = 0.2;
@@ -50,10 +48,10 @@ const SCHEMA = { renderMode: renderModeKwarg };
  */
 export class AcrobotEnv extends Env<Float32Array, number> implements HasState {
   override metadata = { renderModes: ['ansi'], renderFps: 15 };
-  readonly observationSpace: Float32Box = new Box(
+  readonly observationSpace = new Box(
     [-1, -1, -1, -1, -MAX_VEL_1, -MAX_VEL_2],
     [1, 1, 1, 1, MAX_VEL_1, MAX_VEL_2],
-  ) as Float32Box;
+  );
   readonly actionSpace = new Discrete(3);
   /** `[theta1, theta2, dtheta1, dtheta2]`. */
   private readonly state = new Float64Array(4);
@@ -167,8 +165,7 @@ export class AcrobotEnv extends Env<Float32Array, number> implements HasState {
     if (!this.hasState) return 'Acrobot: not reset\n';
     const [t1, t2, w1, w2] = this.state;
     const height = -Math.cos(t1) - Math.cos(t2 + t1);
-    const f = (v: number): string => (v >= 0 ? '+' : '') + v.toFixed(4);
-    return `Acrobot: theta1=${f(t1)} theta2=${f(t2)} dtheta1=${f(w1)} dtheta2=${f(w2)} tip height=${f(height)} (goal > +1.0000)\n`;
+    return `Acrobot: theta1=${fmt(t1)} theta2=${fmt(t2)} dtheta1=${fmt(w1)} dtheta2=${fmt(w2)} tip height=${fmt(height)} (goal > +1.0000)\n`;
   }
 }
 
@@ -183,36 +180,4 @@ function wrap(x: number, m: number, M: number): number {
 /** Clips `x` into [m, M]. */
 function bound(x: number, m: number, M: number): number {
   return Math.min(Math.max(x, m), M);
-}
-
-/** Throws when `state` is not `n` numbers; `layout` names the entries for the message. */
-function checkState(owner: string, state: ArrayLike<number>, layout: string, n: number): void {
-  if (state === null || typeof state !== 'object' || state.length !== n) {
-    throw new TypeError(`${owner}.setState: expected ${n} numbers ${layout}, got ${describe(state)}`);
-  }
-  for (let i = 0; i < n; i++) {
-    if (typeof state[i] !== 'number') {
-      throw new TypeError(`${owner}.setState: expected ${n} numbers ${layout}, got ${describe(state)}`);
-    }
-  }
-}
-
-/**
- * Gymnasium's `maybe_parse_reset_bounds`: `options.low` / `options.high` replace the default start range.
- * Returns `[low, high]`.
- */
-function resetBounds(owner: string, options: Record<string, unknown> | undefined, low: number, high: number): [number, number] {
-  if (options === undefined || options === null) return [low, high];
-  const read = (name: string, fallback: number): number => {
-    const v = options[name];
-    if (v === undefined) return fallback;
-    if (typeof v !== 'number' || Number.isNaN(v)) {
-      throw new TypeError(`${owner}.reset: options.${name} must be a number, got ${describe(v)}`);
-    }
-    return v;
-  };
-  const lo = read('low', low);
-  const hi = read('high', high);
-  if (lo > hi) throw new RangeError(`${owner}.reset: options.low (${lo}) must not be above options.high (${hi})`);
-  return [lo, hi];
 }

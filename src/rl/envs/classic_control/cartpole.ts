@@ -1,10 +1,8 @@
 import { Env, type HasState, type ResetOptions, type ResetResult, type StepResult } from '../../core/env.js';
 import { parseKwargs, renderModeKwarg, type KwargSpec } from '../../core/kwargs.js';
 import { describe } from '../../core/rng.js';
-import { Box, Discrete, type Space } from '../../core/spaces/index.js';
-
-/** A float32 Box typed as the Space of Float32Array values it samples (Box itself is typed for both dtypes). */
-type Float32Box = Box & Space<Float32Array>;
+import { Box, Discrete } from '../../core/spaces/index.js';
+import { checkState, fmt, resetBounds } from './utils.js';
 
 const GRAVITY = 9.8; // m/s^2
 const MASS_CART = 1.0; // kg
@@ -52,10 +50,10 @@ const SCHEMA = {
  */
 export class CartPoleEnv extends Env<Float32Array, number> implements HasState {
   override metadata = { renderModes: ['ansi'], renderFps: 50 };
-  readonly observationSpace: Float32Box = new Box(
+  readonly observationSpace = new Box(
     [-X_THRESHOLD * 2, -Infinity, -THETA_THRESHOLD * 2, -Infinity],
     [X_THRESHOLD * 2, Infinity, THETA_THRESHOLD * 2, Infinity],
-  ) as Float32Box;
+  );
   readonly actionSpace = new Discrete(2);
   readonly suttonBartoReward: boolean;
   /** `[x, xDot, theta, thetaDot]`. */
@@ -148,40 +146,4 @@ export class CartPoleEnv extends Env<Float32Array, number> implements HasState {
     const deg = (theta * 180) / Math.PI;
     return `CartPole: x=${fmt(x)} m  xDot=${fmt(xDot)} m/s  theta=${fmt(theta)} rad (${fmt(deg, 2)} deg)  thetaDot=${fmt(thetaDot)} rad/s\n`;
   }
-}
-
-function fmt(v: number, digits = 4): string {
-  return (v >= 0 ? '+' : '') + v.toFixed(digits);
-}
-
-/** Throws when `state` is not `n` numbers; `layout` names the entries for the message. */
-function checkState(owner: string, state: ArrayLike<number>, layout: string, n: number): void {
-  if (state === null || typeof state !== 'object' || state.length !== n) {
-    throw new TypeError(`${owner}.setState: expected ${n} numbers ${layout}, got ${describe(state)}`);
-  }
-  for (let i = 0; i < n; i++) {
-    if (typeof state[i] !== 'number') {
-      throw new TypeError(`${owner}.setState: expected ${n} numbers ${layout}, got ${describe(state)}`);
-    }
-  }
-}
-
-/**
- * Gymnasium's `maybe_parse_reset_bounds`: `options.low` / `options.high` replace the default start range.
- * Returns `[low, high]`.
- */
-function resetBounds(owner: string, options: Record<string, unknown> | undefined, low: number, high: number): [number, number] {
-  if (options === undefined || options === null) return [low, high];
-  const read = (name: string, fallback: number): number => {
-    const v = options[name];
-    if (v === undefined) return fallback;
-    if (typeof v !== 'number' || Number.isNaN(v)) {
-      throw new TypeError(`${owner}.reset: options.${name} must be a number, got ${describe(v)}`);
-    }
-    return v;
-  };
-  const lo = read('low', low);
-  const hi = read('high', high);
-  if (lo > hi) throw new RangeError(`${owner}.reset: options.low (${lo}) must not be above options.high (${hi})`);
-  return [lo, hi];
 }

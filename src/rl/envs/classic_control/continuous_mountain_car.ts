@@ -1,13 +1,10 @@
 import { Env, type HasState, type ResetOptions, type ResetResult, type StepResult } from '../../core/env.js';
 import { parseKwargs, renderModeKwarg, type KwargSpec } from '../../core/kwargs.js';
-import { describe } from '../../core/rng.js';
-import { Box, type Space } from '../../core/spaces/index.js';
-
-/** A float32 Box typed as the Space of Float32Array values it samples (Box itself is typed for both dtypes). */
-type Float32Box = Box & Space<Float32Array>;
+import { Box } from '../../core/spaces/index.js';
+import { checkState, describeCar, readAction, resetBounds, type ContinuousAction } from './utils.js';
 
 /** What `step` accepts: the action vector of shape (1,), or its one number. */
-export type ContinuousAction = Float32Array | Float64Array | readonly number[] | number;
+export type { ContinuousAction };
 
 const MIN_ACTION = -1.0;
 const MAX_ACTION = 1.0;
@@ -50,8 +47,8 @@ const SCHEMA = {
  */
 export class ContinuousMountainCarEnv extends Env<Float32Array, Float32Array> implements HasState {
   override metadata = { renderModes: ['ansi'], renderFps: 30 };
-  readonly observationSpace: Float32Box = new Box([MIN_POSITION, -MAX_SPEED], [MAX_POSITION, MAX_SPEED]) as Float32Box;
-  readonly actionSpace: Float32Box = new Box(MIN_ACTION, MAX_ACTION, [1]) as Float32Box;
+  readonly observationSpace = new Box([MIN_POSITION, -MAX_SPEED], [MAX_POSITION, MAX_SPEED]);
+  readonly actionSpace = new Box(MIN_ACTION, MAX_ACTION, [1]);
   readonly goalVelocity: number;
   /** `[position, velocity]`. */
   private readonly state = new Float64Array(2);
@@ -115,65 +112,6 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, Float32Array> im
   override render(): string | null {
     if (this.renderMode !== 'ansi') return null;
     if (!this.hasState) return 'MountainCarContinuous: not reset\n';
-    return describeCar('MountainCarContinuous', this.state[0], this.state[1], GOAL_POSITION);
+    return describeCar('MountainCarContinuous', this.state[0], this.state[1], GOAL_POSITION, MIN_POSITION, MAX_POSITION);
   }
-}
-
-/** A one-line picture of the valley (`C` the car, `F` the flag) followed by the state. */
-function describeCar(name: string, position: number, velocity: number, goal: number): string {
-  const width = 37;
-  const cell = (p: number): number =>
-    Math.min(width - 1, Math.max(0, Math.round(((p - MIN_POSITION) / (MAX_POSITION - MIN_POSITION)) * (width - 1))));
-  const track = Array.from({ length: width }, () => '_');
-  track[cell(goal)] = 'F';
-  track[cell(position)] = 'C';
-  const sign = (v: number): string => (v >= 0 ? '+' : '');
-  return `${name}: |${track.join('')}| position=${sign(position)}${position.toFixed(4)} velocity=${sign(velocity)}${velocity.toFixed(5)}\n`;
-}
-
-/** The one entry of a (1,)-shaped action, as the float32 the reference's action space holds. */
-function readAction(owner: string, action: ContinuousAction): number {
-  let a: unknown = action;
-  if (typeof action !== 'number') {
-    if (action === null || typeof action !== 'object' || action.length !== 1) {
-      throw new TypeError(`${owner}.step: expected an action of shape (1,) (a number, or an array of one number), got ${describe(action)}`);
-    }
-    a = action[0];
-  }
-  if (typeof a !== 'number') {
-    throw new TypeError(`${owner}.step: expected an action of shape (1,) (a number, or an array of one number), got ${describe(action)}`);
-  }
-  return Math.fround(a);
-}
-
-/** Throws when `state` is not `n` numbers; `layout` names the entries for the message. */
-function checkState(owner: string, state: ArrayLike<number>, layout: string, n: number): void {
-  if (state === null || typeof state !== 'object' || state.length !== n) {
-    throw new TypeError(`${owner}.setState: expected ${n} numbers ${layout}, got ${describe(state)}`);
-  }
-  for (let i = 0; i < n; i++) {
-    if (typeof state[i] !== 'number') {
-      throw new TypeError(`${owner}.setState: expected ${n} numbers ${layout}, got ${describe(state)}`);
-    }
-  }
-}
-
-/**
- * Gymnasium's `maybe_parse_reset_bounds`: `options.low` / `options.high` replace the default start range.
- * Returns `[low, high]`.
- */
-function resetBounds(owner: string, options: Record<string, unknown> | undefined, low: number, high: number): [number, number] {
-  if (options === undefined || options === null) return [low, high];
-  const read = (name: string, fallback: number): number => {
-    const v = options[name];
-    if (v === undefined) return fallback;
-    if (typeof v !== 'number' || Number.isNaN(v)) {
-      throw new TypeError(`${owner}.reset: options.${name} must be a number, got ${describe(v)}`);
-    }
-    return v;
-  };
-  const lo = read('low', low);
-  const hi = read('high', high);
-  if (lo > hi) throw new RangeError(`${owner}.reset: options.low (${lo}) must not be above options.high (${hi})`);
-  return [lo, hi];
 }

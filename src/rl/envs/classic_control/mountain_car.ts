@@ -1,10 +1,8 @@
 import { Env, type HasState, type ResetOptions, type ResetResult, type StepResult } from '../../core/env.js';
 import { parseKwargs, renderModeKwarg, type KwargSpec } from '../../core/kwargs.js';
 import { describe } from '../../core/rng.js';
-import { Box, Discrete, type Space } from '../../core/spaces/index.js';
-
-/** A float32 Box typed as the Space of Float32Array values it samples (Box itself is typed for both dtypes). */
-type Float32Box = Box & Space<Float32Array>;
+import { Box, Discrete } from '../../core/spaces/index.js';
+import { checkState, describeCar, resetBounds } from './utils.js';
 
 const MIN_POSITION = -1.2;
 const MAX_POSITION = 0.6;
@@ -42,7 +40,7 @@ const SCHEMA = {
  */
 export class MountainCarEnv extends Env<Float32Array, number> implements HasState {
   override metadata = { renderModes: ['ansi'], renderFps: 30 };
-  readonly observationSpace: Float32Box = new Box([MIN_POSITION, -MAX_SPEED], [MAX_POSITION, MAX_SPEED]) as Float32Box;
+  readonly observationSpace = new Box([MIN_POSITION, -MAX_SPEED], [MAX_POSITION, MAX_SPEED]);
   readonly actionSpace = new Discrete(3);
   readonly goalVelocity: number;
   /** `[position, velocity]`. */
@@ -101,50 +99,6 @@ export class MountainCarEnv extends Env<Float32Array, number> implements HasStat
   override render(): string | null {
     if (this.renderMode !== 'ansi') return null;
     if (!this.hasState) return 'MountainCar: not reset\n';
-    return describeCar('MountainCar', this.state[0], this.state[1], GOAL_POSITION);
+    return describeCar('MountainCar', this.state[0], this.state[1], GOAL_POSITION, MIN_POSITION, MAX_POSITION);
   }
-}
-
-/** A one-line picture of the valley (`C` the car, `F` the flag) followed by the state. */
-function describeCar(name: string, position: number, velocity: number, goal: number): string {
-  const width = 37;
-  const cell = (p: number): number =>
-    Math.min(width - 1, Math.max(0, Math.round(((p - MIN_POSITION) / (MAX_POSITION - MIN_POSITION)) * (width - 1))));
-  const track = Array.from({ length: width }, () => '_');
-  track[cell(goal)] = 'F';
-  track[cell(position)] = 'C';
-  const sign = (v: number): string => (v >= 0 ? '+' : '');
-  return `${name}: |${track.join('')}| position=${sign(position)}${position.toFixed(4)} velocity=${sign(velocity)}${velocity.toFixed(5)}\n`;
-}
-
-/** Throws when `state` is not `n` numbers; `layout` names the entries for the message. */
-function checkState(owner: string, state: ArrayLike<number>, layout: string, n: number): void {
-  if (state === null || typeof state !== 'object' || state.length !== n) {
-    throw new TypeError(`${owner}.setState: expected ${n} numbers ${layout}, got ${describe(state)}`);
-  }
-  for (let i = 0; i < n; i++) {
-    if (typeof state[i] !== 'number') {
-      throw new TypeError(`${owner}.setState: expected ${n} numbers ${layout}, got ${describe(state)}`);
-    }
-  }
-}
-
-/**
- * Gymnasium's `maybe_parse_reset_bounds`: `options.low` / `options.high` replace the default start range.
- * Returns `[low, high]`.
- */
-function resetBounds(owner: string, options: Record<string, unknown> | undefined, low: number, high: number): [number, number] {
-  if (options === undefined || options === null) return [low, high];
-  const read = (name: string, fallback: number): number => {
-    const v = options[name];
-    if (v === undefined) return fallback;
-    if (typeof v !== 'number' || Number.isNaN(v)) {
-      throw new TypeError(`${owner}.reset: options.${name} must be a number, got ${describe(v)}`);
-    }
-    return v;
-  };
-  const lo = read('low', low);
-  const hi = read('high', high);
-  if (lo > hi) throw new RangeError(`${owner}.reset: options.low (${lo}) must not be above options.high (${hi})`);
-  return [lo, hi];
 }

@@ -1,13 +1,7 @@
 import { Env, type HasState, type ResetOptions, type ResetResult, type StepResult } from '../../core/env.js';
 import { parseKwargs, renderModeKwarg, type KwargSpec } from '../../core/kwargs.js';
-import { describe } from '../../core/rng.js';
-import { Box, type Space } from '../../core/spaces/index.js';
-
-/** A float32 Box typed as the Space of Float32Array values it samples (Box itself is typed for both dtypes). */
-type Float32Box = Box & Space<Float32Array>;
-
-/** What `step` accepts: the action vector of shape (1,), or its one number. */
-type ContinuousAction = Float32Array | Float64Array | readonly number[] | number;
+import { Box } from '../../core/spaces/index.js';
+import { checkState, fmt, readAction, readNumberOption, type ContinuousAction } from './utils.js';
 
 const MAX_SPEED = 8; // rad/s
 const MAX_TORQUE = 2.0; // N m
@@ -47,8 +41,8 @@ const SCHEMA = {
  */
 export class PendulumEnv extends Env<Float32Array, Float32Array> implements HasState {
   override metadata = { renderModes: ['ansi'], renderFps: 30 };
-  readonly observationSpace: Float32Box = new Box([-1.0, -1.0, -MAX_SPEED], [1.0, 1.0, MAX_SPEED]) as Float32Box;
-  readonly actionSpace: Float32Box = new Box(-MAX_TORQUE, MAX_TORQUE, [1]) as Float32Box;
+  readonly observationSpace = new Box([-1.0, -1.0, -MAX_SPEED], [1.0, 1.0, MAX_SPEED]);
+  readonly actionSpace = new Box(-MAX_TORQUE, MAX_TORQUE, [1]);
   readonly g: number;
   /** The clipped torque of the last step (null after a reset), for rendering. */
   private lastTorque: number | null = null;
@@ -66,8 +60,8 @@ export class PendulumEnv extends Env<Float32Array, Float32Array> implements HasS
   override reset(opts: ResetOptions = {}): ResetResult<Float32Array> {
     super.reset(opts);
     const options = opts.options;
-    const x = options ? readOption(options, 'xInit', DEFAULT_X) : DEFAULT_X;
-    const y = options ? readOption(options, 'yInit', DEFAULT_Y) : DEFAULT_Y;
+    const x = options ? readNumberOption('PendulumEnv', options, 'xInit', DEFAULT_X) : DEFAULT_X;
+    const y = options ? readNumberOption('PendulumEnv', options, 'yInit', DEFAULT_Y) : DEFAULT_Y;
     // Symmetric range, as the reference enforces.
     this.state[0] = this.rng.uniform(-x, x);
     this.state[1] = this.rng.uniform(-y, y);
@@ -77,7 +71,7 @@ export class PendulumEnv extends Env<Float32Array, Float32Array> implements HasS
   }
 
   step(action: ContinuousAction): StepResult<Float32Array> {
-    const u = Math.min(Math.max(readAction(action), -MAX_TORQUE), MAX_TORQUE);
+    const u = Math.min(Math.max(readAction('PendulumEnv', action), -MAX_TORQUE), MAX_TORQUE);
     if (!this.hasState) throw new Error('PendulumEnv.step: call reset() (or setState()) before step()');
     const th = this.state[0];
     const thDot = this.state[1];
@@ -106,8 +100,7 @@ export class PendulumEnv extends Env<Float32Array, Float32Array> implements HasS
   }
 
   setState(state: ArrayLike<number>): void {
-    const bad = state === null || typeof state !== 'object' || state.length !== 2 || typeof state[0] !== 'number' || typeof state[1] !== 'number';
-    if (bad) throw new TypeError(`PendulumEnv.setState: expected 2 numbers [theta, thetaDot], got ${describe(state)}`);
+    checkState('PendulumEnv', state, '[theta, thetaDot]', 2);
     this.state[0] = state[0];
     this.state[1] = state[1];
     this.hasState = true;
@@ -118,9 +111,8 @@ export class PendulumEnv extends Env<Float32Array, Float32Array> implements HasS
     if (this.renderMode !== 'ansi') return null;
     if (!this.hasState) return 'Pendulum: not reset\n';
     const th = angleNormalize(this.state[0]);
-    const f = (v: number, d = 4): string => (v >= 0 ? '+' : '') + v.toFixed(d);
-    const torque = this.lastTorque === null ? 'none' : f(this.lastTorque);
-    return `Pendulum: theta=${f(th)} rad (${f((th * 180) / Math.PI, 1)} deg from upright) thetaDot=${f(this.state[1])} rad/s torque=${torque}\n`;
+    const torque = this.lastTorque === null ? 'none' : fmt(this.lastTorque);
+    return `Pendulum: theta=${fmt(th)} rad (${fmt((th * 180) / Math.PI, 1)} deg from upright) thetaDot=${fmt(this.state[1])} rad/s torque=${torque}\n`;
   }
 }
 
@@ -130,28 +122,4 @@ function angleNormalize(x: number): number {
   let r = (x + Math.PI) % twoPi;
   if (r < 0) r += twoPi;
   return r - Math.PI;
-}
-
-/** The one entry of a (1,)-shaped action, as the float32 the reference's action space holds. */
-function readAction(action: ContinuousAction): number {
-  let a: unknown = action;
-  if (typeof action !== 'number') {
-    if (action === null || typeof action !== 'object' || action.length !== 1) {
-      throw new TypeError(`PendulumEnv.step: expected an action of shape (1,) (a number, or an array of one number), got ${describe(action)}`);
-    }
-    a = action[0];
-  }
-  if (typeof a !== 'number') {
-    throw new TypeError(`PendulumEnv.step: expected an action of shape (1,) (a number, or an array of one number), got ${describe(action)}`);
-  }
-  return Math.fround(a);
-}
-
-function readOption(options: Record<string, unknown>, name: string, fallback: number): number {
-  const v = options[name];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || Number.isNaN(v)) {
-    throw new TypeError(`PendulumEnv.reset: options.${name} must be a number, got ${describe(v)}`);
-  }
-  return v;
 }

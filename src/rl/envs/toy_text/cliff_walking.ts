@@ -1,7 +1,7 @@
-import { Env, type HasTransitionTable, type ResetOptions, type ResetResult, type StepResult, type Transition, type TransitionTable } from '../../core/env.js';
+import type { Transition } from '../../core/env.js';
 import { parseKwargs, renderModeKwarg, type KwargSpec } from '../../core/kwargs.js';
 import { Discrete } from '../../core/spaces/index.js';
-import { checkStateIndex, outcomesOf, sampleCategorical, sampleOutcome } from './discrete_env.js';
+import { TabularEnv } from './discrete_env.js';
 
 const ROWS = 4;
 const COLS = 12;
@@ -41,18 +41,12 @@ function isCliff(row: number, col: number): boolean {
  * Arguments: `isSlippery` (false), `renderMode` ('ansi' or null).
  * Reference: Gymnasium 1.4.0 `CliffWalkingEnv` (v1).
  */
-export class CliffWalkingEnv extends Env<number, number> implements HasTransitionTable {
+export class CliffWalkingEnv extends TabularEnv {
   override metadata = { renderModes: ['ansi'], renderFps: 4 };
   readonly observationSpace = new Discrete(N_STATES);
   readonly actionSpace = new Discrete(4);
-  readonly P: TransitionTable;
   readonly isSlippery: boolean;
   readonly startStateIndex = START;
-  /** All mass on the start cell. */
-  readonly initialStateDistrib: Float64Array;
-  /** The current state; -1 before the first reset. */
-  s = -1;
-  lastAction: number | null = null;
 
   constructor(kwargs: Record<string, unknown> = {}) {
     super();
@@ -81,27 +75,9 @@ export class CliffWalkingEnv extends Env<number, number> implements HasTransitio
     });
   }
 
-  override reset(opts: ResetOptions = {}): ResetResult<number> {
-    super.reset(opts);
-    this.s = sampleCategorical(this.initialStateDistrib, this.rng);
-    this.lastAction = null;
-    return { obs: this.s, info: { prob: 1 } };
-  }
 
-  step(action: number): StepResult<number> {
-    const t = sampleOutcome(outcomesOf('CliffWalkingEnv', this.P, this.s, action), this.rng);
-    this.s = t[1];
-    this.lastAction = action;
-    return { obs: t[1], reward: t[2], terminated: t[3], truncated: false, info: { prob: t[0] } };
-  }
 
-  getStateIndex(): number {
-    return this.s;
-  }
 
-  setStateIndex(s: number): void {
-    this.s = checkStateIndex('CliffWalkingEnv', s, N_STATES);
-  }
 
   /** The grid, one row per line: x the player, T the goal, C the cliff, o the rest; then an empty line. */
   override render(): string | null {

@@ -1,10 +1,50 @@
 /**
- * Shared pieces of the tabular (toy text) environments: drawing from a categorical distribution the way
- * Gymnasium's `categorical_sample` does, and checking a state-action pair before indexing `P`.
+ * Shared pieces of the tabular (toy text) environments: the TabularEnv base (an MDP given by its transition
+ * table `P` and start distribution, as Gymnasium's former `DiscreteEnv`), drawing from a categorical
+ * distribution the way Gymnasium's `categorical_sample` does, and checking a state-action pair before
+ * indexing `P`.
  */
-import type { Transition, TransitionTable } from '../../core/env.js';
+import { Env, type HasTransitionTable, type ResetOptions, type ResetResult, type StepResult, type Transition, type TransitionTable } from '../../core/env.js';
 import type { Rng } from '../../core/rng.js';
 import { describe } from '../../core/rng.js';
+import type { Discrete } from '../../core/spaces/index.js';
+
+/**
+ * An env whose dynamics are its table `P`: reset draws the start state from `initialStateDistrib`, step draws
+ * one outcome of `P[s][a]` (one uniform draw each). Info: `{prob}`, the probability of the outcome drawn
+ * (1 at reset). Subclasses build `P` and `initialStateDistrib` in their constructors.
+ */
+export abstract class TabularEnv extends Env<number, number> implements HasTransitionTable {
+  abstract override readonly observationSpace: Discrete;
+  abstract override readonly actionSpace: Discrete;
+  P: TransitionTable = [];
+  initialStateDistrib: Float64Array = new Float64Array(0);
+  /** The current state; -1 before the first reset. */
+  s = -1;
+  lastAction: number | null = null;
+
+  override reset(opts: ResetOptions = {}): ResetResult<number> {
+    super.reset(opts);
+    this.s = sampleCategorical(this.initialStateDistrib, this.rng);
+    this.lastAction = null;
+    return { obs: this.s, info: { prob: 1 } };
+  }
+
+  step(action: number): StepResult<number> {
+    const t = sampleOutcome(outcomesOf(this.constructor.name, this.P, this.s, action), this.rng);
+    this.s = t[1];
+    this.lastAction = action;
+    return { obs: t[1], reward: t[2], terminated: t[3], truncated: false, info: { prob: t[0] } };
+  }
+
+  getStateIndex(): number {
+    return this.s;
+  }
+
+  setStateIndex(s: number): void {
+    this.s = checkStateIndex(this.constructor.name, s, this.observationSpace.n);
+  }
+}
 
 /**
  * Index of the first entry whose running sum of probabilities exceeds u ~ U[0, 1), as

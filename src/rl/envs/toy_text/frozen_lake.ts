@@ -1,8 +1,8 @@
-import { Env, type HasTransitionTable, type ResetOptions, type ResetResult, type StepResult, type Transition, type TransitionTable } from '../../core/env.js';
+import type { Transition, TransitionTable } from '../../core/env.js';
 import { parseKwargs, renderModeKwarg, type KwargSpec } from '../../core/kwargs.js';
 import { Rng, describe } from '../../core/rng.js';
 import { Discrete } from '../../core/spaces/index.js';
-import { checkStateIndex, colorize, outcomesOf, sampleCategorical, sampleOutcome } from './discrete_env.js';
+import { TabularEnv, colorize } from './discrete_env.js';
 
 const LEFT = 0;
 const DOWN = 1;
@@ -61,22 +61,16 @@ const SCHEMA = {
  * `isSlippery` (true), `successRate` (1/3), `rewardSchedule` ([1, 0, 0]), `renderMode` ('ansi' or null).
  * Reference: Gymnasium 1.4.0 `FrozenLakeEnv` (v1).
  */
-export class FrozenLakeEnv extends Env<number, number> implements HasTransitionTable {
+export class FrozenLakeEnv extends TabularEnv {
   override metadata = { renderModes: ['ansi'], renderFps: 4 };
   readonly observationSpace: Discrete;
   readonly actionSpace: Discrete;
-  readonly P: TransitionTable;
   readonly desc: readonly string[];
   readonly nrow: number;
   readonly ncol: number;
   readonly isSlippery: boolean;
   readonly successRate: number;
   readonly rewardSchedule: readonly number[];
-  /** The start distribution: 1 / (number of S cells) on each S cell. */
-  readonly initialStateDistrib: Float64Array;
-  /** The current state; -1 before the first reset. */
-  s = -1;
-  lastAction: number | null = null;
 
   constructor(kwargs: Record<string, unknown> = {}) {
     super();
@@ -139,27 +133,9 @@ export class FrozenLakeEnv extends Env<number, number> implements HasTransitionT
     return P;
   }
 
-  override reset(opts: ResetOptions = {}): ResetResult<number> {
-    super.reset(opts);
-    this.s = sampleCategorical(this.initialStateDistrib, this.rng);
-    this.lastAction = null;
-    return { obs: this.s, info: { prob: 1 } };
-  }
 
-  step(action: number): StepResult<number> {
-    const t = sampleOutcome(outcomesOf('FrozenLakeEnv', this.P, this.s, action), this.rng);
-    this.s = t[1];
-    this.lastAction = action;
-    return { obs: t[1], reward: t[2], terminated: t[3], truncated: false, info: { prob: t[0] } };
-  }
 
-  getStateIndex(): number {
-    return this.s;
-  }
 
-  setStateIndex(s: number): void {
-    this.s = checkStateIndex('FrozenLakeEnv', s, this.observationSpace.n);
-  }
 
   /** The map with the player's cell highlighted in red, below the last action ("  (Down)") or an empty line. */
   override render(): string | null {

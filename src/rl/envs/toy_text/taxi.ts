@@ -1,7 +1,7 @@
-import { Env, type HasTransitionTable, type ResetOptions, type ResetResult, type StepResult, type Transition, type TransitionTable } from '../../core/env.js';
+import type { ResetOptions, ResetResult, StepResult, Transition } from '../../core/env.js';
 import { parseKwargs, renderModeKwarg, type KwargSpec } from '../../core/kwargs.js';
 import { Discrete } from '../../core/spaces/index.js';
-import { checkStateIndex, colorize, outcomesOf, sampleCategorical, sampleOutcome } from './discrete_env.js';
+import { TabularEnv, checkStateIndex, colorize, outcomesOf, sampleOutcome } from './discrete_env.js';
 
 /** The road map: ':' is an open side between two cells, '|' a wall. Cell (row, col) is MAP[1 + row][2 * col + 1]. */
 const MAP: readonly string[] = [
@@ -93,25 +93,19 @@ function locIndex(row: number, col: number): number {
  * - Start state: uniform over the 300 states whose passenger waits at a landmark other than the destination.
  * - Episode end: terminated on the delivery. Truncation at 200 steps is the TimeLimit wrapper's.
  * - Info: `{prob, action_mask}`: the probability of the outcome drawn (1 at reset), and an Int8Array of 6
- *   with 1 for each action that changes the state. The mask is a shared read-only view; copy it to keep it.
+ *   with 1 for each action that changes the state (a fresh copy each time: callers may keep or change it).
  *
  * Arguments: `isRainy` (false), `ficklePassenger` (false), `rainyProbability` (0.8), `fickleProbability` (0.3),
  * `renderMode` ('ansi' or null). Reference: Gymnasium 1.4.0 `TaxiEnv` (v4).
  */
-export class TaxiEnv extends Env<number, number> implements HasTransitionTable {
+export class TaxiEnv extends TabularEnv {
   override metadata = { renderModes: ['ansi'], renderFps: 4 };
   readonly observationSpace = new Discrete(N_STATES);
   readonly actionSpace = new Discrete(N_ACTIONS);
-  readonly P: TransitionTable;
   readonly isRainy: boolean;
   readonly ficklePassenger: boolean;
   readonly rainyProbability: number;
   readonly fickleProbability: number;
-  /** 1 / 300 on each start state. */
-  readonly initialStateDistrib: Float64Array;
-  /** The current state; -1 before the first reset. */
-  s = -1;
-  lastAction: number | null = null;
   /** Whether the passenger of this episode will still change destination. */
   fickleStep = false;
   /** `masks[s]`: the action mask of state s, views into one buffer so that steps allocate none. */
@@ -197,14 +191,12 @@ export class TaxiEnv extends Env<number, number> implements HasTransitionTable {
   }
 
   override reset(opts: ResetOptions = {}): ResetResult<number> {
-    super.reset(opts);
-    this.s = sampleCategorical(this.initialStateDistrib, this.rng);
-    this.lastAction = null;
+    super.reset(opts); // draws the start state (1 / 300 on each start state)
     this.fickleStep = this.ficklePassenger && this.rng.random() < this.fickleProbability;
-    return { obs: this.s, info: { prob: 1.0, action_mask: this.masks[this.s] } };
+    return { obs: this.s, info: { prob: 1.0, action_mask: this.masks[this.s].slice() } };
   }
 
-  step(action: number): StepResult<number> {
+  override step(action: number): StepResult<number> {
     const previous = this.s;
     const t = sampleOutcome(outcomesOf('TaxiEnv', this.P, previous, action), this.rng);
     let next = t[1];
@@ -217,16 +209,10 @@ export class TaxiEnv extends Env<number, number> implements HasTransitionTable {
       next += (k < oldDest ? k : k + 1) - (next % 4);
     }
     this.s = next;
-    return { obs: next, reward: t[2], terminated: t[3], truncated: false, info: { prob: t[0], action_mask: this.masks[next] } };
+    return { obs: next, reward: t[2], terminated: t[3], truncated: false, info: { prob: t[0], action_mask: this.masks[next].slice() } };
   }
 
-  getStateIndex(): number {
-    return this.s;
-  }
 
-  setStateIndex(s: number): void {
-    this.s = checkStateIndex('TaxiEnv', s, N_STATES);
-  }
 
   /**
    * The map with the taxi highlighted (yellow when empty, green with the passenger aboard), the waiting
