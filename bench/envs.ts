@@ -15,6 +15,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { CartPoleEnv, make, makeVec, Rng, type Env } from '../src/rl/index.js';
 import { machineInfo } from './machine.js';
@@ -91,8 +92,9 @@ for (const mode of ['sync', 'worker'] as const) {
     vector[`${mode}_${n}`] = { mode, num_envs: n, ...vectorRate(n, mode, Math.max(20, Math.floor(envSteps / n))) };
   }
 }
-// One worker thread that spins (it and this thread each have a core) against the default of one per core.
-vector.worker_8_one_thread = { mode: 'worker', num_envs: 8, ...vectorRate(8, 'worker', quick ? 2500 : 50_000, 1) };
+// One thread per core (this one included), so none may spin, against the default (CPUs - 1 threads, spinning).
+const perCore = availableParallelism();
+vector[`worker_8_${perCore}_threads`] = { mode: 'worker', num_envs: 8, ...vectorRate(8, 'worker', quick ? 2500 : 50_000, perCore) };
 const anchor = gymnasiumAnchor();
 
 const TARGET = 1_300_000;

@@ -155,6 +155,11 @@ async function cmdEnvCheck(argv: string[]): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `rltune envs | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   registerBuiltinEnvs();
   try {
     const [cmd, ...rest] = argv;

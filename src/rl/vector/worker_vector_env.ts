@@ -1,6 +1,7 @@
 /**
  * WorkerVectorEnv: runs its envs in worker threads, each thread owning a contiguous slice of them
- * (`numWorkers` threads, default min(n, CPU count)). Observations, rewards, flags and actions travel through
+ * (`numWorkers` threads, default min(n, CPUs - 1): one core stays with this thread, which runs the learner,
+ * and then the threads may spin-wait instead of paying a futex wake-up per step). Observations, rewards, flags and actions travel through
  * shared memory, so `reset()` and `step()` are synchronous and return exactly what SyncVectorEnv returns.
  *
  * Envs are made in the workers from a registered id: built-ins always work; a user env works when the module
@@ -21,7 +22,7 @@ import {
 } from './worker_protocol.js';
 
 export interface WorkerVectorEnvOptions extends VectorEnvOptions {
-  /** Number of worker threads (default min(numEnvs, available CPUs)). */
+  /** Number of worker threads (default min(numEnvs, available CPUs - 1), at least 1). */
   numWorkers?: number;
   /** Extra modules each worker imports before making envs (they should register the env id). */
   modules?: string[];
@@ -59,7 +60,7 @@ export class WorkerVectorEnv extends VectorEnv {
     const obsSpace = probe.observationSpace, actSpace = probe.actionSpace;
     probe.close();
     super('WorkerVectorEnv', numEnvs, obsSpace, actSpace, opts);
-    const workersWanted = opts.numWorkers ?? Math.min(numEnvs, availableParallelism());
+    const workersWanted = opts.numWorkers ?? Math.max(1, Math.min(numEnvs, availableParallelism() - 1));
     if (!Number.isInteger(workersWanted) || workersWanted < 1) {
       throw new TypeError(`WorkerVectorEnv: numWorkers must be a positive integer, got ${describe(workersWanted)}`);
     }

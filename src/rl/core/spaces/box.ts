@@ -8,7 +8,7 @@
  */
 import {
   Space, type SpaceJSON, type FlatArray, decodeBound, describeValue, encodeBound, formatNumber, formatShape,
-  isArrayLikeOfNumbers,
+  isArrayLikeOfNumbers, shortestFloat32,
 } from './space.js';
 
 export type BoxDType = 'float32' | 'float64';
@@ -129,12 +129,13 @@ export class Box<T extends BoxValue = Float32Array> extends Space<T> {
   }
 
   toJSON(): SpaceJSON {
+    const short = (v: number) => encodeBound(this.dtype === 'float32' ? shortestFloat32(v) : v);
     return {
       type: 'Box',
       shape: [...this.shape],
       dtype: this.dtype,
-      low: Array.from(this.low, encodeBound),
-      high: Array.from(this.high, encodeBound),
+      low: Array.from(this.low, short),
+      high: Array.from(this.high, short),
     };
   }
 
@@ -146,7 +147,8 @@ export class Box<T extends BoxValue = Float32Array> extends Space<T> {
 
   toString(): string {
     const same = (a: BoxValue) => a.every((v) => v === a[0]);
-    const b = (a: BoxValue) => (a.length > 0 && same(a) ? formatNumber(a[0]) : `[${Array.from(a, formatNumber).join(' ')}]`);
+    const fmt = (v: number) => formatNumber(this.dtype === 'float32' ? shortestFloat32(v) : v);
+    const b = (a: BoxValue) => (a.length > 0 && same(a) ? fmt(a[0]) : `[${Array.from(a, fmt).join(' ')}]`);
     return `Box(${b(this.low)}, ${b(this.high)}, ${formatShape(this.shape)}, ${this.dtype})`;
   }
 }

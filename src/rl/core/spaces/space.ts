@@ -78,6 +78,16 @@ export function formatNumber(v: number): string {
   return String(v);
 }
 
+/** The shortest decimal that rounds to the same float32 as `v` (4.8, not 4.800000190734863). */
+export function shortestFloat32(v: number): number {
+  if (!Number.isFinite(v)) return v;
+  for (let p = 1; p < 10; p++) {
+    const c = Number(v.toPrecision(p));
+    if (Math.fround(c) === v) return c;
+  }
+  return v;
+}
+
 export function formatShape(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
 }
