@@ -4,6 +4,7 @@
  *   rltune env check <id> [--golden DIR] [--json] [--module FILE]... [--steps N] [--seed N]
  * Exit codes: 0 success, 1 a check failed, 2 a usage error (bad flag, unknown env, unreadable file).
  */
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { registeredEnvs, spec as getSpec, make, UnknownEnvError } from '../rl/core/registry.js';
 import { checkEnv, type CheckResult } from '../rl/core/check_env.js';
@@ -106,15 +107,15 @@ async function cmdEnvCheck(argv: string[]): Promise<number> {
   const steps = parseIntFlag('steps', values.steps, 300);
   const seed = parseIntFlag('seed', values.seed, 12345);
   await loadModules(values.module);
-  try {
-    getSpec(id);
-  } catch (err) {
-    if (err instanceof UnknownEnvError && values.json) {
-      process.stderr.write(`rltune: error: ${err.message}\n`);
-      out(JSON.stringify({ env: id, checks: 0, failed: 1, golden_episodes: 0, golden_transitions: 0, golden_max_abs_err: 0, error: err.message }));
-      return 2;
+  getSpec(id); // an unknown id is a usage error, with suggestions
+  if (values.golden !== undefined) {
+    let isDir = false;
+    try {
+      isDir = statSync(values.golden).isDirectory();
+    } catch {
+      // reported below
     }
-    throw new UsageError((err as Error).message);
+    if (!isDir) throw new UsageError(`golden directory ${values.golden} cannot be read (it must be a directory of trace files)`);
   }
 
   const report = checkEnv(id, { steps, seed });
@@ -124,6 +125,9 @@ async function cmdEnvCheck(argv: string[]): Promise<number> {
     try {
       const files = findGoldenFiles(values.golden, id);
       golden = replayGolden(id, files);
+      if (files.length === 0) {
+        results.push({ name: `golden ${values.golden}`, ok: false, message: `no trace for ${id} in ${values.golden}: nothing was replayed` });
+      }
       for (const f of files) {
         const mine = golden.failures.filter((m) => m.startsWith(f.file));
         results.push(mine.length === 0 ? { name: `golden ${f.file}`, ok: true } : { name: `golden ${f.file}`, ok: false, message: mine.slice(0, 5).join('\n') });
@@ -140,7 +144,6 @@ async function cmdEnvCheck(argv: string[]): Promise<number> {
   if (values.golden !== undefined) {
     out(`golden: ${golden.files.length} file(s), ${golden.episodes} episodes, ${golden.transitions} transitions, ` +
       `max abs error ${golden.maxAbsErr.toExponential(2)}, max reward error ${golden.maxRewardErr.toExponential(2)}`);
-    if (golden.files.length === 0) out(`golden: no trace for ${id} in ${values.golden}`);
   }
   out(`${id}: ${results.length} checks, ${failed} failed`);
   if (values.json) {
@@ -152,6 +155,15 @@ async function cmdEnvCheck(argv: string[]): Promise<number> {
     }));
   }
   return failed === 0 ? 0 : 1;
+}
+
+/** The JSON line printed with --json when the command could not run: the command's usual keys, and `error`. */
+function errorResult(argv: string[], message: string): Record<string, unknown> {
+  if (argv[0] === 'env' && argv[1] === 'check') {
+    const id = argv.slice(2).find((a, i, all) => !a.startsWith('-') && !(i > 0 && ['--golden', '--module', '--steps', '--seed'].includes(all[i - 1]))) ?? null;
+    return { env: id, checks: 0, failed: 1, golden_episodes: 0, golden_transitions: 0, golden_max_abs_err: 0, error: message };
+  }
+  return { error: message };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -182,6 +194,7 @@ export async function main(argv: string[]): Promise<number> {
     const e = err as Error & { code?: string };
     if (err instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS') || err instanceof UnknownEnvError) {
       process.stderr.write(`rltune: error: ${e.message}\n`);
+      if (argv.includes('--json')) out(JSON.stringify(errorResult(argv, e.message)));
       return 2;
     }
     throw err;

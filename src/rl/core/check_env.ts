@@ -205,7 +205,12 @@ function outsideValue(space: Space): unknown {
   if (space instanceof Box) {
     const v = new Float64Array(space.size);
     const i = space.high.findIndex((h) => h < Infinity);
-    if (i >= 0) { v[i] = space.high[i] + 1; return Array.from(v); }
+    if (i >= 0) {
+      // high + |high| + 1 is above high even where high + 1 rounds back to high (huge bounds).
+      for (let k = 0; k < space.size; k++) v[k] = Number.isFinite(space.low[k]) ? space.low[k] : 0;
+      v[i] = space.high[i] + Math.abs(space.high[i]) + 1;
+      return Array.from(v);
+    }
     return Array.from({ length: space.size + 1 }, () => 0);
   }
   return undefined;

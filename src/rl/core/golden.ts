@@ -33,7 +33,8 @@ export interface GoldenEpisodesFile {
   file: string;
   env: string;
   kwargs: Record<string, unknown>;
-  maxEpisodeSteps: number | null;
+  /** The TimeLimit of the trace: null for none, undefined (field absent) for the registered one. */
+  maxEpisodeSteps: number | null | undefined;
   episodes: GoldenEpisode[];
 }
 
@@ -111,8 +112,8 @@ export function parseGoldenFile(file: string, text?: string): GoldenFile {
     }
     return { kind: 'table', file, env, kwargs, nStates: nS as number, nActions: nA as number, P: table };
   }
-  const max = j.max_episode_steps ?? null;
-  if (max !== null && (!Number.isInteger(max) || (max as number) < 1)) fail(file, 'max_episode_steps', 'a positive integer or null', max);
+  const max = j.max_episode_steps;
+  if (max !== undefined && max !== null && (!Number.isInteger(max) || (max as number) < 1)) fail(file, 'max_episode_steps', 'a positive integer or null', max);
   if (!Array.isArray(j.episodes)) fail(file, 'episodes', 'an array of episodes (or a "P" table)', j.episodes);
   const episodes = (j.episodes as unknown[]).map((raw, e): GoldenEpisode => {
     const ep = raw as Record<string, unknown>;
@@ -138,7 +139,7 @@ export function parseGoldenFile(file: string, text?: string): GoldenFile {
       terminated: ep.terminated as boolean[], truncated: ep.truncated as boolean[],
     };
   });
-  return { kind: 'episodes', file, env, kwargs, maxEpisodeSteps: max as number | null, episodes };
+  return { kind: 'episodes', file, env, kwargs, maxEpisodeSteps: max as number | null | undefined, episodes };
 }
 
 /** Every golden file in `dir` for env `id` (matched by the file's `env` field or by its name). */
@@ -161,17 +162,23 @@ export function findGoldenFiles(dir: string, id: string): GoldenFile[] {
       continue;
     }
     if (!namedForId && !text.includes(JSON.stringify(id))) continue; // cheap pre-filter before parsing
+    // A file that says it is for this env, by name or by its "env" field, must be well formed.
+    const declaresId = namedForId || new RegExp(`"env"\\s*:\\s*${escapeRegExp(JSON.stringify(id))}`).test(text);
     let parsed: GoldenFile;
     try {
       parsed = parseGoldenFile(path, text);
     } catch (err) {
-      if (namedForId) throw err;
+      if (declaresId) throw err;
       continue; // a malformed file for another env is that env's problem
     }
     if (parsed.env === id) out.push(parsed);
     else if (namedForId) throw new GoldenFormatError(`${path}: field env: expected ${JSON.stringify(id)} (the file's name), got ${JSON.stringify(parsed.env)}`);
   }
   return out;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The env ids that have golden files in `dir`. */
@@ -192,8 +199,13 @@ export function goldenEnvIds(dir: string): string[] {
 export function replayGolden(id: string, files: GoldenFile[]): GoldenResult {
   const res: GoldenResult = { env: id, files: files.map((f) => f.file), episodes: 0, transitions: 0, maxAbsErr: 0, maxRewardErr: 0, failures: [] };
   for (const f of files) {
-    if (f.kind === 'table') replayTable(f, res);
-    else replayEpisodes(f, res);
+    try {
+      if (f.kind === 'table') replayTable(f, res);
+      else replayEpisodes(f, res);
+    } catch (err) {
+      // e.g. the file's kwargs are refused by the env: this file fails, the others still count.
+      res.failures.push(`${f.file}: ${(err as Error).name}: ${(err as Error).message}`);
+    }
   }
   return res;
 }
@@ -201,6 +213,14 @@ export function replayGolden(id: string, files: GoldenFile[]): GoldenResult {
 function replayEpisodes(f: GoldenEpisodesFile, res: GoldenResult): void {
   // The env checker is off: the traces contain out-of-bound continuous actions on purpose (the env clips them).
   const env: Env = make(f.env, { ...f.kwargs, maxEpisodeSteps: f.maxEpisodeSteps, disableEnvChecker: true });
+  try {
+    replayEpisodesOn(env, f, res);
+  } finally {
+    env.close();
+  }
+}
+
+function replayEpisodesOn(env: Env, f: GoldenEpisodesFile, res: GoldenResult): void {
   const inner = env.unwrapped;
   if (!hasState(inner)) {
     res.failures.push(`${f.file}: ${f.env} does not expose getState/setState, needed to replay episodes`);
@@ -242,11 +262,15 @@ function replayEpisodes(f: GoldenEpisodesFile, res: GoldenResult): void {
       }
     }
   });
-  env.close();
 }
 
+/** Outcomes are matched by next state and terminated; reward and probability are compared with tolerances. */
 function outcomeKey(o: Transition): string {
-  return `${o[1]}|${o[2]}|${o[3]}`;
+  return `${o[1]}|${o[3]}`;
+}
+
+function byOutcome(x: Transition, y: Transition): number {
+  return x[1] - y[1] || Number(x[3]) - Number(y[3]) || x[2] - y[2] || x[0] - y[0];
 }
 
 function replayTable(f: GoldenTableFile, res: GoldenResult): void {
@@ -264,8 +288,8 @@ function replayTable(f: GoldenTableFile, res: GoldenResult): void {
       continue;
     }
     for (let a = 0; a < f.nActions; a++) {
-      const mine = [...P[s][a]].sort((x, y) => outcomeKey(x).localeCompare(outcomeKey(y)) || x[0] - y[0]);
-      const ref = [...f.P[s][a]].sort((x, y) => outcomeKey(x).localeCompare(outcomeKey(y)) || x[0] - y[0]);
+      const mine = [...P[s][a]].sort(byOutcome);
+      const ref = [...f.P[s][a]].sort(byOutcome);
       res.transitions += ref.length;
       if (mine.length !== ref.length) {
         res.failures.push(`${f.file}: P[${s}][${a}] has ${mine.length} outcomes, the reference ${ref.length}: ${describe(mine)} vs ${describe(ref)}`);
@@ -273,9 +297,10 @@ function replayTable(f: GoldenTableFile, res: GoldenResult): void {
       }
       for (let k = 0; k < ref.length; k++) {
         const pErr = Math.abs(mine[k][0] - ref[k][0]);
+        const rErr = Math.abs(mine[k][2] - ref[k][2]);
         res.maxAbsErr = Math.max(res.maxAbsErr, pErr);
-        res.maxRewardErr = Math.max(res.maxRewardErr, Math.abs(mine[k][2] - ref[k][2]));
-        if (outcomeKey(mine[k]) !== outcomeKey(ref[k]) || !(pErr <= PROB_TOLERANCE)) {
+        res.maxRewardErr = Math.max(res.maxRewardErr, rErr);
+        if (outcomeKey(mine[k]) !== outcomeKey(ref[k]) || !(pErr <= PROB_TOLERANCE) || !(rErr <= REWARD_TOLERANCE)) {
           res.failures.push(`${f.file}: P[${s}][${a}] outcome ${describe(mine[k])} differs from the reference ${describe(ref[k])}`);
           break;
         }

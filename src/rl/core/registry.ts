@@ -53,6 +53,7 @@ export function register(id: string, spec: EnvSpecInput): EnvSpec {
     checker: spec.checker ?? true,
     modules: [...(spec.modules ?? [])],
   };
+  if (registry.has(id)) process.emitWarning(`register: overriding the registration of ${id}`, { code: 'RLTUNE_REREGISTER' });
   registry.set(id, full);
   return full;
 }
@@ -96,7 +97,9 @@ export function make<O = unknown, A = unknown>(id: string, overrides: MakeOption
     throw new TypeError(`make(${id}): overrides must be an object, got ${describe(overrides)}`);
   }
   const s = spec(id);
-  const { maxEpisodeSteps, disableEnvChecker, ...kwargs } = overrides;
+  const { maxEpisodeSteps, disableEnvChecker, ...given } = overrides;
+  // An override of undefined means "not given": the registered value stays.
+  const kwargs = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
   if (maxEpisodeSteps !== undefined && maxEpisodeSteps !== null && (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 0)) {
     throw new TypeError(`make(${id}): maxEpisodeSteps must be a non-negative integer or null, got ${describe(maxEpisodeSteps)}`);
   }

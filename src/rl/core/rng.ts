@@ -12,8 +12,8 @@ import { randomBytes } from 'node:crypto';
 const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;
 
-/** The serializable state of an Rng: four uint32 words. */
-export type RngState = [number, number, number, number];
+/** The serializable state of an Rng: four uint32 words, and the pending second normal draw when there is one. */
+export type RngState = [number, number, number, number] | [number, number, number, number, number];
 
 function splitmix32(seed: number): () => number {
   let s = seed >>> 0;
@@ -153,15 +153,19 @@ export class Rng {
   }
 
   getState(): RngState {
-    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
+    const words: [number, number, number, number] = [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
+    return Number.isNaN(this.spareNormal) ? words : [...words, this.spareNormal];
   }
 
   setState(state: RngState): void {
-    if (!Array.isArray(state) || state.length !== 4 || state.some((w) => !Number.isInteger(w) || w < 0 || w >= TWO_POW_32)) {
-      throw new TypeError(`Rng.setState: expected four uint32 words, got ${describe(state)}`);
-    }
-    [this.s0, this.s1, this.s2, this.s3] = state.map((w) => w | 0) as RngState;
-    this.spareNormal = NaN;
+    const ok = Array.isArray(state) && (state.length === 4 || (state.length === 5 && Number.isFinite(state[4])))
+      && state.slice(0, 4).every((w) => Number.isInteger(w) && w >= 0 && w < TWO_POW_32);
+    if (!ok) throw new TypeError(`Rng.setState: expected four uint32 words (and optionally a pending normal draw), got ${describe(state)}`);
+    this.s0 = state[0] | 0;
+    this.s1 = state[1] | 0;
+    this.s2 = state[2] | 0;
+    this.s3 = state[3] | 0;
+    this.spareNormal = state.length === 5 ? state[4] : NaN;
   }
 }
 

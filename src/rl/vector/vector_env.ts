@@ -10,7 +10,8 @@
  *   observation; on the next `step()` env i is reset instead of stepped (its action is ignored) and returns
  *   the first observation of the new episode with reward 0 and both flags false.
  * - `'same-step'`: env i is reset on the very step it ends; `obs` holds the new episode's first observation,
- *   and `info.final_obs[i]` / `info.final_info[i]` (masked by `info._final_obs`) hold the last one.
+ *   `info.final_obs[i]` (masked by `info._final_obs`) the last one, and `info.final_info` the last step's
+ *   info, merged like any info (`info.final_info.<key>[i]`, masked by `info.final_info._<key>`).
  * - `'disabled'`: nothing is reset automatically; call `reset({options: {resetMask}})` for the envs that
  *   ended. Stepping an env that ended without resetting it is an error.
  *
@@ -19,14 +20,17 @@
  * that reported the key. When env i ends an episode, `info.episode = {r, l, t}` (return, length, seconds;
  * Float64Array, Int32Array, Float64Array) is set with the mask `info._episode`.
  *
- * Every error (bad action, bad seed, step before reset) is raised before any env is stepped, so the vector
- * env stays usable.
+ * Every error in the caller's input (bad action, bad seed, step before reset) is raised before any env is
+ * stepped, so the vector env stays usable. When an env itself throws, the other envs still finish the step,
+ * the bookkeeping is updated, then the error is raised (naming the env); that env is reset before it is
+ * stepped again, in every autoreset mode, and its unfinished episode is not reported.
  */
 import type { Info } from '../core/env.js';
 import { describe, Rng } from '../core/rng.js';
 import type { Space } from '../core/spaces/index.js';
 import { InvalidActionError, ResetNeededError } from '../wrappers/env_checker.js';
 import { batchSpace, copyBatch, unbatchActions, type Batch } from './batch.js';
+import { ENV_STEPPED, type SliceResult } from './env_slice.js';
 
 export type AutoresetMode = 'next-step' | 'same-step' | 'disabled';
 export const AUTORESET_MODES: readonly AutoresetMode[] = ['next-step', 'same-step', 'disabled'];
@@ -74,6 +78,8 @@ export abstract class VectorEnv<OB = Batch> {
   protected rewardsBuf!: Float64Array;
   protected terminatedBuf!: Uint8Array;
   protected truncatedBuf!: Uint8Array;
+  /** Per env, what the last step did with it (ENV_STEPPED, ENV_RESET or ENV_FAILED). */
+  protected statusBuf!: Uint8Array;
   /** Env i was reset at least once. */
   protected readonly everReset: Uint8Array;
   /** Env i's episode ended on the last step (so: reset next in next-step mode, error in disabled mode). */
@@ -103,9 +109,12 @@ export abstract class VectorEnv<OB = Batch> {
   }
 
   /** Resets the envs selected by `mask` (null: all) and writes their observations into `obsBuf`. */
-  protected abstract resetEnvs(seeds: (number | undefined)[], options: Record<string, unknown> | undefined, mask: Uint8Array | null): (Info | null)[];
-  /** Steps every env (resetting those that ended, in next-step mode), writing into the buffers. */
-  protected abstract stepEnvs(actions: unknown[]): (Info | null)[];
+  protected abstract resetEnvs(seeds: (number | undefined)[], options: Record<string, unknown> | undefined, mask: Uint8Array | null): SliceResult;
+  /**
+   * Steps every env (resetting those that ended, in next-step mode, or that threw), writing into the buffers.
+   * `actions[i]` is undefined for an env that is reset on this step.
+   */
+  protected abstract stepEnvs(actions: unknown[]): SliceResult;
   protected abstract closeEnvs(): void;
 
   reset(opts: VectorResetOptions = {}): VectorResetResult<OB> {
@@ -127,7 +136,7 @@ export abstract class VectorEnv<OB = Batch> {
         }
       }
     }
-    const infos = this.resetEnvs(seeds, options, mask);
+    const { infos, error } = this.resetEnvs(seeds, options, mask);
     const now = performance.now();
     for (let i = 0; i < n; i++) {
       if (mask && !mask[i]) continue;
@@ -137,6 +146,7 @@ export abstract class VectorEnv<OB = Batch> {
       this.episodeLengths[i] = 0;
       this.episodeStarts[i] = now;
     }
+    if (error) throw error;
     const info: VectorInfo = {};
     infos.forEach((inf, i) => inf && addInfo(info, inf, i, n));
     return { obs: (this.copy ? copyBatch(this.obsBuf) : this.obsBuf) as OB, info };
@@ -148,10 +158,13 @@ export abstract class VectorEnv<OB = Batch> {
     for (let i = 0; i < n; i++) {
       if (!this.everReset[i]) throw new ResetNeededError(`${this.name}.step: called before reset(); call reset() first`);
     }
-    const acts = unbatchActions(this.singleActionSpace, actions, n);
+    const acts = unbatchActions(this.singleActionSpace, actions, n).slice();
     const resetting = this.autoresetMode === 'next-step';
     for (let i = 0; i < n; i++) {
-      if (resetting && this.ended[i]) continue; // its action is ignored: it is reset on this step
+      if (resetting && this.ended[i]) {
+        acts[i] = undefined; // ignored: env i is reset on this step
+        continue;
+      }
       if (this.ended[i] && this.autoresetMode === 'disabled') {
         throw new ResetNeededError(`${this.name}.step: env ${i} ended its episode and autoreset is disabled; call reset({options: {resetMask}}) for it first`);
       }
@@ -159,13 +172,14 @@ export abstract class VectorEnv<OB = Batch> {
         throw new InvalidActionError(`${this.name}.step: action ${describe(acts[i])} for env ${i} is not in the action space ${this.singleActionSpace}`);
       }
     }
-    const infos = this.stepEnvs(acts);
+    const { infos, error } = this.stepEnvs(acts);
     const info: VectorInfo = {};
     for (let i = 0; i < n; i++) {
       const inf = infos[i];
       if (inf) addInfo(info, inf, i, n);
     }
     this.recordEpisodes(info);
+    if (error) throw error;
     const c = this.copy;
     return {
       obs: (c ? copyBatch(this.obsBuf) : this.obsBuf) as OB,
@@ -183,8 +197,9 @@ export abstract class VectorEnv<OB = Batch> {
     let stats: { r: Float64Array; l: Int32Array; t: Float64Array } | null = null;
     let statsMask: Uint8Array | null = null;
     for (let i = 0; i < n; i++) {
-      if (this.autoresetMode === 'next-step' && this.ended[i]) {
-        // This step was env i's reset: it starts a new episode and is not a step of it.
+      if (this.statusBuf[i] !== ENV_STEPPED) {
+        // Env i was reset on this step (a new episode starts, this step is not part of it), or it threw
+        // (its unfinished episode is dropped; it is reset before its next step).
         this.ended[i] = 0;
         this.episodeReturns[i] = 0;
         this.episodeLengths[i] = 0;
@@ -232,6 +247,9 @@ export abstract class VectorEnv<OB = Batch> {
     if (seed === undefined || seed === null) return new Array(n).fill(undefined);
     if (typeof seed === 'number') {
       Rng.checkSeed(seed, `${this.name}.reset: seed`);
+      if (!Number.isSafeInteger(seed + (n - 1))) {
+        throw new TypeError(`${this.name}.reset: seed ${seed} is too large: env i gets seed + i, and seed + ${n - 1} is not a safe integer`);
+      }
       return Array.from({ length: n }, (_v, i) => seed + i);
     }
     if (!Array.isArray(seed) || seed.length !== n) {
@@ -253,7 +271,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function addInfo(vinfo: VectorInfo, info: Info, i: number, n: number): void {
   for (const [k, v] of Object.entries(info)) {
     const maskKey = `_${k}`;
-    if (isPlainObject(v)) {
+    if (k === 'final_obs') {
+      // Kept whole, one observation per env, as the reference does (never merged key by key).
+      const arr = (Array.isArray(vinfo[k]) ? vinfo[k] : (vinfo[k] = new Array<unknown>(n).fill(null))) as unknown[];
+      arr[i] = v;
+    } else if (isPlainObject(v)) {
       const sub = (isPlainObject(vinfo[k]) ? vinfo[k] : (vinfo[k] = {})) as VectorInfo;
       addInfo(sub, v, i, n);
     } else {

@@ -4,20 +4,20 @@
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { make } from '../core/registry.js';
-import type { Env, Info } from '../core/env.js';
+import type { Env } from '../core/env.js';
 import { registerBuiltinEnvs } from '../envs/builtin.js';
 import { readBatch } from './batch.js';
-import { EnvSlice } from './env_slice.js';
+import { EnvSlice, type SliceResult } from './env_slice.js';
 import { importModule } from './import_module.js';
 import {
-  CMD, CMD_CLOSE, CMD_RESET, CMD_STEP, DONE, REQ, STATUS, STATUS_ERROR, STATUS_INFOS, STATUS_OK,
-  type ErrorMessage, type ResetMessage, type WorkerInit,
+  CMD, CMD_CLOSE, CMD_RESET, CMD_STEP, DONE, REQ, STATUS, STATUS_QUIET, STATUS_REPLY,
+  type ErrorPayload, type ResetMessage, type WorkerInit, type WorkerReply,
 } from './worker_protocol.js';
 
 const init = workerData as WorkerInit;
+const { ctrl, port } = init;
 /** Polls before sleeping, when the vector env decided that spinning threads have cores of their own. */
 const SPIN_ITERATIONS = init.spin ? 20000 : 0;
-const { ctrl, port } = init;
 
 function finish(status: number, seq: number): void {
   Atomics.store(ctrl, STATUS, status);
@@ -25,16 +25,24 @@ function finish(status: number, seq: number): void {
   Atomics.notify(ctrl, DONE);
 }
 
-function sendError(err: unknown): void {
+function payload(err: unknown): ErrorPayload {
   const e = err instanceof Error ? err : new Error(String(err));
-  const msg: ErrorMessage = { error: { name: e.name, message: e.message, stack: e.stack } };
-  port.postMessage(msg);
+  return { name: e.name, message: e.message, stack: e.stack };
 }
 
-function sendInfos(infos: (Info | null)[]): number {
-  if (infos.every((i) => i === null)) return STATUS_OK;
-  port.postMessage({ infos });
-  return STATUS_INFOS;
+/** Posts what the main thread needs to know; the status buffers in shared memory already hold the rest. */
+function reply(result: SliceResult): number {
+  const infos = result.infos.some((i) => i !== null) ? result.infos : null;
+  if (infos === null && result.error === null) return STATUS_QUIET;
+  const msg: WorkerReply = { infos, error: result.error ? payload(result.error) : null };
+  try {
+    port.postMessage(msg);
+  } catch (err) {
+    // An info that cannot be cloned (a function, say): the step itself happened and is in shared memory.
+    const e = new TypeError(`env infos must be structured-cloneable to leave a worker thread: ${(err as Error).message}`);
+    port.postMessage({ infos: null, error: payload(result.error ?? e) } satisfies WorkerReply);
+  }
+  return STATUS_REPLY;
 }
 
 async function main(): Promise<void> {
@@ -47,13 +55,13 @@ async function main(): Promise<void> {
     for (let j = 0; j < init.count; j++) envs.push(make(init.envId, init.makeOptions));
     slice = new EnvSlice(envs, init.offset, envs[0].observationSpace, init.autoreset, init);
   } catch (err) {
-    sendError(err);
-    finish(STATUS_ERROR, seq);
+    port.postMessage({ infos: null, error: payload(err) } satisfies WorkerReply);
+    finish(STATUS_REPLY, seq);
     return;
   }
   const actSpace = slice.envs[0].actionSpace;
   const actions = new Array<unknown>(init.count);
-  finish(STATUS_OK, seq);
+  finish(STATUS_QUIET, seq);
   for (;;) {
     // Spin briefly before sleeping: a futex wake-up costs ~10-20 us, more than a fast env's whole step.
     for (let k = 0; k < SPIN_ITERATIONS && Atomics.load(ctrl, REQ) === seq; k++);
@@ -63,22 +71,22 @@ async function main(): Promise<void> {
     try {
       if (cmd === CMD_STEP) {
         for (let j = 0; j < init.count; j++) actions[j] = readBatch(actSpace, init.actions, init.offset + j);
-        finish(sendInfos(slice.step(actions)), seq);
+        finish(reply(slice.step(actions)), seq);
       } else if (cmd === CMD_RESET) {
         const msg = receiveMessageOnPort(port)?.message as ResetMessage | undefined;
         if (msg === undefined) throw new Error('worker: reset command without its arguments');
-        finish(sendInfos(slice.reset(msg.seeds, msg.options, msg.mask)), seq);
+        finish(reply(slice.reset(msg.seeds, msg.options, msg.mask)), seq);
       } else if (cmd === CMD_CLOSE) {
         slice.close();
-        finish(STATUS_OK, seq);
+        finish(STATUS_QUIET, seq);
         port.close();
         return;
       } else {
         throw new Error(`worker: unknown command ${cmd}`);
       }
     } catch (err) {
-      sendError(err);
-      finish(STATUS_ERROR, seq);
+      port.postMessage({ infos: null, error: payload(err) } satisfies WorkerReply);
+      finish(STATUS_REPLY, seq);
     }
   }
 }

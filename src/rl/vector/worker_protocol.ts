@@ -20,11 +20,10 @@ export const CMD_RESET = 1;
 export const CMD_STEP = 2;
 export const CMD_CLOSE = 3;
 
-export const STATUS_OK = 0;
-/** OK, and infos were posted on the port. */
-export const STATUS_INFOS = 1;
-/** Failed; the error was posted on the port. */
-export const STATUS_ERROR = 2;
+/** Nothing was posted: no env reported an info and none failed. */
+export const STATUS_QUIET = 0;
+/** A WorkerReply was posted on the port. */
+export const STATUS_REPLY = 1;
 
 export interface WorkerInit {
   envId: string;
@@ -38,6 +37,7 @@ export interface WorkerInit {
   rewards: Float64Array;
   terminated: Uint8Array;
   truncated: Uint8Array;
+  status: Uint8Array;
   ctrl: Int32Array;
   port: MessagePort;
   /** Busy-wait briefly for the next command before sleeping (only when every thread has a core). */
@@ -50,6 +50,14 @@ export interface ResetMessage {
   mask: Uint8Array | null;
 }
 
-export interface ErrorMessage {
-  error: { name: string; message: string; stack?: string };
+export interface ErrorPayload {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/** What a worker posts after a command: the infos of its envs (null when all were empty) and its first error. */
+export interface WorkerReply {
+  infos: (Record<string, unknown> | null)[] | null;
+  error: ErrorPayload | null;
 }

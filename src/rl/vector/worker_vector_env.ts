@@ -11,15 +11,29 @@
  */
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { Info } from '../core/env.js';
 import { make, spec as getSpec, type MakeOptions } from '../core/registry.js';
 import { describe } from '../core/rng.js';
+import { EnvContractError, InvalidActionError, ResetNeededError } from '../wrappers/env_checker.js';
 import { createBatch, writeBatch, type Batch } from './batch.js';
+import type { SliceResult } from './env_slice.js';
 import { VectorEnv, type VectorEnvOptions } from './vector_env.js';
 import {
-  CMD, CMD_CLOSE, CMD_RESET, CMD_STEP, CTRL_SIZE, DONE, REQ, STATUS, STATUS_ERROR, STATUS_INFOS,
-  type ErrorMessage, type ResetMessage, type WorkerInit,
+  CMD, CMD_CLOSE, CMD_RESET, CMD_STEP, CTRL_SIZE, DONE, REQ, STATUS, STATUS_REPLY,
+  type ErrorPayload, type ResetMessage, type WorkerInit, type WorkerReply,
 } from './worker_protocol.js';
+
+/** Error classes that keep their class across the thread boundary (others arrive as Error with their name). */
+const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
+  InvalidActionError, ResetNeededError, EnvContractError, TypeError, RangeError,
+};
+
+function rebuildError(p: ErrorPayload, prefix: string): Error {
+  const Cls = ERROR_CLASSES[p.name] ?? Error;
+  const e = new Cls(`${prefix}${p.message}`);
+  if (!(p.name in ERROR_CLASSES)) e.name = p.name;
+  if (p.stack) e.stack = `${e.name}: ${e.message}\n    (in a worker thread)\n${p.stack.split('\n').slice(1).join('\n')}`;
+  return e;
+}
 
 export interface WorkerVectorEnvOptions extends VectorEnvOptions {
   /** Number of worker threads (default min(numEnvs, available CPUs - 1), at least 1). */
@@ -72,27 +86,29 @@ export class WorkerVectorEnv extends VectorEnv {
     this.rewardsBuf = sharedArray(Float64Array, numEnvs);
     this.terminatedBuf = sharedArray(Uint8Array, numEnvs);
     this.truncatedBuf = sharedArray(Uint8Array, numEnvs);
+    this.statusBuf = sharedArray(Uint8Array, numEnvs);
     const modules = [...new Set([...getSpec(envId).modules, ...(opts.modules ?? [])])];
     const url = new URL('./worker_main.js', import.meta.url);
     let offset = 0;
-    for (let w = 0; w < this.numWorkers; w++) {
-      const count = Math.floor(numEnvs / this.numWorkers) + (w < numEnvs % this.numWorkers ? 1 : 0);
-      const ctrl = sharedArray(Int32Array, CTRL_SIZE);
-      ctrl[REQ] = 1; // the first request is "initialize"
-      const { port1, port2 } = new MessageChannel();
-      const init: WorkerInit = {
-        envId, makeOptions, modules, offset, count, autoreset: this.autoresetMode,
-        obs: this.obsBuf, actions: this.actBuf, rewards: this.rewardsBuf, terminated: this.terminatedBuf,
-        truncated: this.truncatedBuf, ctrl, port: port2, spin: this.spin,
-      };
-      const worker = new Worker(url, { workerData: init, transferList: [port2] });
-      worker.unref();
-      port1.unref();
-      this.workers.push({ worker, ctrl, port: port1, offset, count });
-      offset += count;
-    }
     try {
-      this.waitAll(1, 'starting');
+      for (let w = 0; w < this.numWorkers; w++) {
+        const count = Math.floor(numEnvs / this.numWorkers) + (w < numEnvs % this.numWorkers ? 1 : 0);
+        const ctrl = sharedArray(Int32Array, CTRL_SIZE);
+        ctrl[REQ] = 1; // the first request is "initialize"
+        const { port1, port2 } = new MessageChannel();
+        const init: WorkerInit = {
+          envId, makeOptions, modules, offset, count, autoreset: this.autoresetMode,
+          obs: this.obsBuf, actions: this.actBuf, rewards: this.rewardsBuf, terminated: this.terminatedBuf,
+          truncated: this.truncatedBuf, status: this.statusBuf, ctrl, port: port2, spin: this.spin,
+        };
+        const worker = new Worker(url, { workerData: init, transferList: [port2] });
+        worker.unref();
+        port1.unref();
+        this.workers.push({ worker, ctrl, port: port1, offset, count });
+        offset += count;
+      }
+      const started = this.waitAll(1, 'starting');
+      if (started.error) throw started.error;
     } catch (err) {
       this.terminate();
       this.closed = true;
@@ -100,7 +116,12 @@ export class WorkerVectorEnv extends VectorEnv {
     }
   }
 
-  protected resetEnvs(seeds: (number | undefined)[], options: Record<string, unknown> | undefined, mask: Uint8Array | null): (Info | null)[] {
+  protected resetEnvs(seeds: (number | undefined)[], options: Record<string, unknown> | undefined, mask: Uint8Array | null): SliceResult {
+    try {
+      structuredClone(options);
+    } catch (err) {
+      throw new TypeError(`${this.name}.reset: options must be structured-cloneable to reach the worker threads: ${(err as Error).message}`);
+    }
     for (const h of this.workers) {
       const msg: ResetMessage = {
         seeds: seeds.slice(h.offset, h.offset + h.count),
@@ -112,14 +133,17 @@ export class WorkerVectorEnv extends VectorEnv {
     return this.command(CMD_RESET, 'reset');
   }
 
-  protected stepEnvs(actions: unknown[]): (Info | null)[] {
-    for (let i = 0; i < this.numEnvs; i++) writeBatch(this.singleActionSpace, this.actBuf, i, actions[i]);
+  protected stepEnvs(actions: unknown[]): SliceResult {
+    for (let i = 0; i < this.numEnvs; i++) {
+      if (actions[i] !== undefined) writeBatch(this.singleActionSpace, this.actBuf, i, actions[i]);
+    }
     return this.command(CMD_STEP, 'step');
   }
 
   protected closeEnvs(): void {
     try {
-      this.command(CMD_CLOSE, 'close');
+      const r = this.command(CMD_CLOSE, 'close');
+      if (r.error) throw r.error;
     } finally {
       this.terminate();
     }
@@ -132,19 +156,19 @@ export class WorkerVectorEnv extends VectorEnv {
     }
   }
 
-  private command(cmd: number, what: string): (Info | null)[] {
+  private command(cmd: number, what: string): SliceResult {
     let seq = 0;
     for (const h of this.workers) {
       Atomics.store(h.ctrl, CMD, cmd);
-      seq = Atomics.add(h.ctrl, REQ, 1) + 1;
+      seq = (Atomics.add(h.ctrl, REQ, 1) + 1) | 0; // the counter is an int32: it wraps, and so must seq
       Atomics.notify(h.ctrl, REQ);
     }
     return this.waitAll(seq, what);
   }
 
   /** Waits until every worker has answered request `seq`; collects infos and the first error. */
-  private waitAll(seq: number, what: string): (Info | null)[] {
-    const infos: (Info | null)[] = new Array(this.numEnvs).fill(null);
+  private waitAll(seq: number, what: string): SliceResult {
+    const infos: SliceResult['infos'] = new Array(this.numEnvs).fill(null);
     let firstError: Error | null = null;
     const deadline = performance.now() + this.timeoutMs;
     for (const [w, h] of this.workers.entries()) {
@@ -159,21 +183,16 @@ export class WorkerVectorEnv extends VectorEnv {
         }
         Atomics.wait(h.ctrl, DONE, done, 100);
       }
-      const status = Atomics.load(h.ctrl, STATUS);
-      if (status === STATUS_INFOS) {
-        const msg = receiveMessageOnPort(h.port)?.message as { infos: (Info | null)[] } | undefined;
-        msg?.infos.forEach((inf, j) => (infos[h.offset + j] = inf));
-      } else if (status === STATUS_ERROR) {
-        const msg = receiveMessageOnPort(h.port)?.message as ErrorMessage | undefined;
-        if (firstError === null) {
-          const e = new Error(`${this.name}: ${what} failed in worker ${w}: ${msg?.error.message ?? 'unknown error'}`);
-          if (msg) e.name = msg.error.name;
-          firstError = e;
-        }
+      if (Atomics.load(h.ctrl, STATUS) !== STATUS_REPLY) continue;
+      const msg = receiveMessageOnPort(h.port)?.message as WorkerReply | undefined;
+      if (msg === undefined) {
+        firstError ??= new Error(`${this.name}: worker ${w} announced a reply to ${what} but none arrived`);
+        continue;
       }
+      msg.infos?.forEach((inf, j) => (infos[h.offset + j] = inf));
+      if (msg.error) firstError ??= rebuildError(msg.error, `${this.name}: ${what} failed in worker ${w}: `);
     }
-    if (firstError) throw firstError;
-    return infos;
+    return { infos, error: firstError };
   }
 }
 

@@ -60,12 +60,17 @@ export class RescaleAction<O> extends ActionWrapper<O, BoxValue, BoxAction> {
       }
       return arr;
     };
-    this.min = fill(minAction, 'minAction');
-    this.max = fill(maxAction, 'maxAction');
+    const min = fill(minAction, 'minAction');
+    const max = fill(maxAction, 'maxAction');
+    const outer = new Box<BoxValue>(min, max, this.box.shape, this.box.dtype);
+    // Map from the bounds as the wrapper's Box stores them (float32-rounded), so that its own bounds map onto
+    // the inner bounds exactly.
+    this.min = Float64Array.from(outer.low);
+    this.max = Float64Array.from(outer.high);
     for (let i = 0; i < n; i++) {
       if (!(this.min[i] < this.max[i])) throw new RangeError(`RescaleAction: minAction[${i}] = ${this.min[i]} must be below maxAction[${i}] = ${this.max[i]}`);
     }
-    this.actionSpace = new Box(this.min, this.max, this.box.shape, this.box.dtype) as never;
+    this.actionSpace = outer as never;
   }
 
   action(a: BoxAction): BoxValue {
@@ -73,7 +78,11 @@ export class RescaleAction<O> extends ActionWrapper<O, BoxValue, BoxAction> {
     const out = this.box.dtype === 'float32' ? new Float32Array(arr.length) : new Float64Array(arr.length);
     const { low, high } = this.box;
     for (let i = 0; i < arr.length; i++) {
-      out[i] = low[i] + ((high[i] - low[i]) * (arr[i] - this.min[i])) / (this.max[i] - this.min[i]);
+      const a = arr[i];
+      const v = low[i] + ((high[i] - low[i]) * (a - this.min[i])) / (this.max[i] - this.min[i]);
+      // Rounding must not push an in-range action out of the inner bounds; an out-of-range action stays out
+      // (the inner checker then names it).
+      out[i] = a >= this.min[i] && a <= this.max[i] ? Math.min(Math.max(v, low[i]), high[i]) : v;
     }
     return out;
   }

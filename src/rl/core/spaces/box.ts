@@ -93,7 +93,11 @@ export class Box<T extends BoxValue = Float32Array> extends Space<T> {
     const rng = this.rng;
     for (let i = 0; i < this.size; i++) {
       const lo = this.boundedBelow[i], hi = this.boundedAbove[i];
-      if (lo && hi) out[i] = this.low[i] + (this.high[i] - this.low[i]) * rng.random();
+      if (lo && hi) {
+        const u = rng.random(), range = this.high[i] - this.low[i];
+        // A convex combination when high - low overflows (a box spanning the whole float64 range).
+        out[i] = Number.isFinite(range) ? this.low[i] + range * u : this.low[i] * (1 - u) + this.high[i] * u;
+      }
       else if (lo) out[i] = this.low[i] + rng.exponential();
       else if (hi) out[i] = this.high[i] - rng.exponential();
       else out[i] = rng.normal();
@@ -103,7 +107,10 @@ export class Box<T extends BoxValue = Float32Array> extends Space<T> {
 
   /** True for a numeric array (or a number, for a one-entry box) of the right length within the bounds. */
   contains(x: unknown): boolean {
-    if (typeof x === 'number') return this.size === 1 && x >= this.low[0] && x <= this.high[0];
+    if (typeof x === 'number') {
+      const v = this.dtype === 'float32' ? Math.fround(x) : x;
+      return this.size === 1 && v >= this.low[0] && v <= this.high[0];
+    }
     if (!isArrayLikeOfNumbers(x) || x.length !== this.size) return false;
     for (let i = 0; i < this.size; i++) {
       const v = this.dtype === 'float32' ? Math.fround(x[i]) : x[i];

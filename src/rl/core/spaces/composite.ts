@@ -1,6 +1,7 @@
 /**
  * Tuple and Dict: products of other spaces. A Tuple value is an array with one value per part; a Dict value
- * is an object with one value per key (keys in the order they were given). Flattening concatenates the parts'
+ * is an object with one value per key. Dict keys are sorted, as the reference sorts a plain dict's keys, so
+ * flattening and batching order do not depend on how the object was written. Flattening concatenates the parts'
  * flat forms in that order. Seeding a composite seeds each part with a seed drawn from the given one.
  */
 import { Rng } from '../rng.js';
@@ -84,8 +85,9 @@ export class Dict extends Space<Record<string, unknown>> {
     if (spaces === null || typeof spaces !== 'object' || Array.isArray(spaces) || Object.values(spaces).some((s) => !(s instanceof Space))) {
       throw new TypeError(`Dict: expected an object whose values are spaces, got ${describeValue(spaces)}`);
     }
-    this.spaces = Object.freeze({ ...spaces });
-    this.keys = Object.freeze(Object.keys(spaces));
+    const keys = Object.keys(spaces).sort();
+    this.spaces = Object.freeze(Object.fromEntries(keys.map((k) => [k, spaces[k]])));
+    this.keys = Object.freeze(keys);
   }
 
   override seed(seed?: number): number[] {

@@ -17,8 +17,8 @@ export class MultiDiscrete extends Space<Int32Array> {
     }
     this.nvec = Int32Array.from(nvec);
     if (start !== undefined) {
-      if (!isArrayLikeOfNumbers(start) || start.length !== nvec.length || Array.from(start).some((v) => !Number.isInteger(v))) {
-        throw new TypeError(`MultiDiscrete: start must have ${nvec.length} integers, got ${describeValue(start)}`);
+      if (!isArrayLikeOfNumbers(start) || start.length !== nvec.length || Array.from(start).some((v, i) => !Number.isInteger(v) || v < -(2 ** 31) || v + nvec[i] > 2 ** 31)) {
+        throw new TypeError(`MultiDiscrete: start must have ${nvec.length} integers with start + nvec within int32, got ${describeValue(start)}`);
       }
     }
     this.start = start === undefined ? new Int32Array(nvec.length) : Int32Array.from(start);
@@ -94,7 +94,8 @@ export class MultiDiscrete extends Space<Int32Array> {
   }
 
   toString(): string {
-    return `MultiDiscrete([${Array.from(this.nvec).join(' ')}])`;
+    const nvec = `[${Array.from(this.nvec).join(' ')}]`;
+    return this.start.some((v) => v !== 0) ? `MultiDiscrete(${nvec}, start=[${Array.from(this.start).join(' ')}])` : `MultiDiscrete(${nvec})`;
   }
 }
 
