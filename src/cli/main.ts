@@ -12,6 +12,7 @@ import { findGoldenFiles, replayGolden } from '../rl/core/golden.js';
 import { registerBuiltinEnvs } from '../rl/envs/builtin.js';
 import { importModule } from '../rl/vector/import_module.js';
 import { VERSION } from '../version.js';
+import { CliUsageError, cmdEval, cmdTrain } from './train.js';
 
 const HELP = `rltune ${VERSION}: reinforcement learning and RL-driven kernel tuning
 
@@ -23,6 +24,13 @@ Usage:
       found in DIR. With --json the last line of stdout is one JSON object:
       {"env", "checks", "failed", "golden_episodes", "golden_transitions", "golden_max_abs_err", ...}
       Exits 1 when a check fails.
+  rltune train --env <id> --algo <name> [--steps N] [--seed S] [--n-envs K] [--config F] [--target R]
+               [--out DIR] [--resume DIR] [--json]
+      Train <name> on <id> (preset config and budget per env; --config JSON and flags override).
+      With --json the last line of stdout is {"env", "algo", "seed", "steps", "wall_s", "sps",
+      "solved_step", "solved_s", "final_mean_return", "checkpoint"}.
+  rltune eval --checkpoint DIR [--episodes N] [--json]
+      Evaluate a checkpoint's deterministic policy: {"episodes", "mean_return", "std_return"}.
 
 Options:
   --module FILE   import FILE first (a module that registers your own envs); repeatable
@@ -184,15 +192,17 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (cmd === 'envs') return await cmdEnvs(rest);
+    if (cmd === 'train') return await cmdTrain(rest);
+    if (cmd === 'eval') return await cmdEval(rest);
     if (cmd === 'env') {
       const [sub, ...args] = rest;
       if (sub === 'check') return await cmdEnvCheck(args);
       throw new UsageError(`unknown env subcommand ${JSON.stringify(sub ?? '')}; expected "check"`);
     }
-    throw new UsageError(`unknown command ${JSON.stringify(cmd)}; expected "envs" or "env check" (see rltune --help)`);
+    throw new UsageError(`unknown command ${JSON.stringify(cmd)}; expected "envs", "env check", "train" or "eval" (see rltune --help)`);
   } catch (err) {
     const e = err as Error & { code?: string };
-    if (err instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS') || err instanceof UnknownEnvError) {
+    if (err instanceof UsageError || err instanceof CliUsageError || e.code?.startsWith('ERR_PARSE_ARGS') || err instanceof UnknownEnvError) {
       process.stderr.write(`rltune: error: ${e.message}\n`);
       if (argv.includes('--json')) out(JSON.stringify(errorResult(argv, e.message)));
       return 2;

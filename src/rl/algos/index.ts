@@ -1,0 +1,68 @@
+/**
+ * The algorithm registry: names as the CLI spells them, how to build each one, which spaces it supports, and
+ * `loadAlgorithm(dir)` to rebuild one from a checkpoint.
+ */
+import type { MakeOptions } from '../core/registry.js';
+import type { Algorithm } from '../train/algorithm.js';
+import { CheckpointError, readCheckpoint } from '../train/checkpoint.js';
+import { A2C } from './a2c.js';
+import { PPO } from './ppo.js';
+import { Reinforce } from './reinforce.js';
+import { ExpectedSARSA, PolicyIteration, QLearning, SARSA, TABULAR_SUPPORTS, ValueIteration } from './tabular/index.js';
+
+export interface AlgorithmEntry {
+  /** Which observation and action spaces it handles, for error messages. */
+  supports: string;
+  create(envId: string, config: Record<string, unknown> & { envKwargs?: MakeOptions; seed?: number }): Algorithm;
+}
+
+const ON_POLICY_SUPPORT = 'Box observations; Discrete (with action masks) or Box actions';
+
+export const ALGORITHMS: Record<string, AlgorithmEntry> = {
+  ppo: { supports: ON_POLICY_SUPPORT, create: (env, c) => new PPO(env, c as never) },
+  a2c: { supports: ON_POLICY_SUPPORT, create: (env, c) => new A2C(env, c as never) },
+  reinforce: { supports: ON_POLICY_SUPPORT, create: (env, c) => new Reinforce(env, c as never) },
+  'q-learning': { supports: TABULAR_SUPPORTS, create: (env, c) => new QLearning(env, c as never) },
+  sarsa: { supports: TABULAR_SUPPORTS, create: (env, c) => new SARSA(env, c as never) },
+  'expected-sarsa': { supports: TABULAR_SUPPORTS, create: (env, c) => new ExpectedSARSA(env, c as never) },
+  'value-iteration': { supports: `${TABULAR_SUPPORTS}, on envs with a transition table P (toy text)`, create: (env, c) => new ValueIteration(env, c as never) },
+  'policy-iteration': { supports: `${TABULAR_SUPPORTS}, on envs with a transition table P (toy text)`, create: (env, c) => new PolicyIteration(env, c as never) },
+};
+
+/** Adds an algorithm to the registry (the tabular and off-policy modules register themselves). */
+export function registerAlgorithm(name: string, entry: AlgorithmEntry): void {
+  ALGORITHMS[name] = entry;
+}
+
+export function algorithmNames(): string[] {
+  return Object.keys(ALGORITHMS).sort();
+}
+
+export function createAlgorithm(name: string, envId: string, config: Record<string, unknown> & { envKwargs?: MakeOptions; seed?: number }): Algorithm {
+  const entry = ALGORITHMS[name];
+  if (entry === undefined) throw new TypeError(`unknown algorithm ${JSON.stringify(name)}; expected one of ${algorithmNames().join(', ')}`);
+  try {
+    return entry.create(envId, config);
+  } catch (err) {
+    if (err instanceof TypeError && /space/.test(err.message)) {
+      throw new TypeError(`${err.message} (${name} supports: ${entry.supports})`);
+    }
+    throw err;
+  }
+}
+
+/** Rebuilds the algorithm saved in checkpoint directory `dir`, with its weights and state. */
+export function loadAlgorithm(dir: string): Algorithm {
+  const ck = readCheckpoint(dir);
+  const m = ck.manifest;
+  if (ALGORITHMS[m.algo] === undefined) throw new CheckpointError(`${dir}: written by algorithm ${JSON.stringify(m.algo)}, which this RLTune does not have (it has ${algorithmNames().join(', ')})`);
+  const algo = createAlgorithm(m.algo, m.env, { ...m.config, envKwargs: m.env_kwargs as MakeOptions });
+  algo.restore(ck, dir);
+  return algo;
+}
+
+export { PPO, PPO_DEFAULTS, type PPOConfig } from './ppo.js';
+export { A2C, A2C_DEFAULTS, type A2CConfig } from './a2c.js';
+export { Reinforce, REINFORCE_DEFAULTS, type ReinforceConfig } from './reinforce.js';
+export { OnPolicyAlgorithm, ON_POLICY_DEFAULTS, type OnPolicyConfig } from './on_policy.js';
+export * from './tabular/index.js';

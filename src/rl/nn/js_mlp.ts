@@ -1,0 +1,119 @@
+/**
+ * JsMLP: the MLP contract (mlp.ts) in plain TypeScript loops over Float32Arrays. It needs no compiler and no
+ * WebAssembly, so it is the fallback of last resort and a second reference for the other backends.
+ *   forward:  h_{l+1}[b][o] = act(b_l[o] + sum_i h_l[b][i] W_l[i][o])
+ *   backward: g = dL/dh_{l+1} * act'(h_{l+1});  dW_l[i][o] += sum_b h_l[b][i] g[b][o];  db_l[o] += sum_b g[b][o];
+ *             dL/dh_l[b][i] = sum_o g[b][o] W_l[i][o]
+ * with tanh' = 1 - y^2 and relu' = [y > 0] written in terms of the layer's output y.
+ */
+import { countParams, type Activation, type MLP } from './mlp.js';
+
+export class JsMLP implements MLP {
+  readonly backend = 'js';
+  readonly sizes: readonly number[];
+  readonly activation: Activation;
+  readonly numParams: number;
+  readonly params: Float32Array;
+  readonly grads: Float32Array;
+  /** Offsets of W_l and b_l in params. */
+  private readonly wOff: number[] = [];
+  private readonly bOff: number[] = [];
+  /** Activations of the last forwardTrain, layer by layer (input copy first). */
+  private acts: Float32Array[] = [];
+  private batch = 0;
+  private inferOut: Float32Array[] = [];
+
+  constructor(sizes: readonly number[], activation: Activation, params: Float32Array) {
+    this.sizes = Object.freeze([...sizes]);
+    this.activation = activation;
+    this.numParams = countParams(sizes);
+    if (params.length !== this.numParams) throw new RangeError(`JsMLP: ${params.length} parameters given, ${this.numParams} needed for sizes ${sizes.join('-')}`);
+    this.params = params;
+    this.grads = new Float32Array(this.numParams);
+    let off = 0;
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      this.wOff.push(off);
+      off += sizes[l] * sizes[l + 1];
+      this.bOff.push(off);
+      off += sizes[l + 1];
+    }
+  }
+
+  private layer(l: number, x: Float32Array, batch: number, y: Float32Array): void {
+    const nIn = this.sizes[l], nOut = this.sizes[l + 1], p = this.params, w = this.wOff[l], bo = this.bOff[l];
+    const last = l === this.sizes.length - 2;
+    for (let b = 0; b < batch; b++) {
+      const yo = b * nOut, xo = b * nIn;
+      for (let o = 0; o < nOut; o++) y[yo + o] = p[bo + o];
+      for (let i = 0; i < nIn; i++) {
+        const xv = x[xo + i];
+        if (xv === 0) continue;
+        const wi = w + i * nOut;
+        for (let o = 0; o < nOut; o++) y[yo + o] += xv * p[wi + o];
+      }
+      if (!last) {
+        if (this.activation === 'tanh') for (let o = 0; o < nOut; o++) y[yo + o] = Math.tanh(y[yo + o]);
+        else for (let o = 0; o < nOut; o++) if (y[yo + o] < 0) y[yo + o] = 0;
+      }
+    }
+  }
+
+  private run(x: Float32Array, batch: number, bufs: Float32Array[], keepInput: boolean): Float32Array {
+    const L = this.sizes.length - 1;
+    if (x.length < batch * this.sizes[0]) throw new RangeError(`MLP.forward: input has ${x.length} numbers, ${batch} rows of ${this.sizes[0]} need ${batch * this.sizes[0]}`);
+    let h = x;
+    for (let l = 0; l < L; l++) {
+      const need = batch * this.sizes[l + 1];
+      if (!bufs[l + 1] || bufs[l + 1].length < need) bufs[l + 1] = new Float32Array(need);
+      this.layer(l, h, batch, bufs[l + 1]);
+      h = bufs[l + 1];
+    }
+    if (keepInput) bufs[0] = Float32Array.from(x.subarray(0, batch * this.sizes[0]));
+    return h.subarray(0, batch * this.sizes[L]);
+  }
+
+  forward(x: Float32Array, batch: number): Float32Array {
+    return this.run(x, batch, this.inferOut, false);
+  }
+
+  forwardTrain(x: Float32Array, batch: number): Float32Array {
+    this.batch = batch;
+    return this.run(x, batch, this.acts, true);
+  }
+
+  backward(dLdy: Float32Array): void {
+    const L = this.sizes.length - 1, batch = this.batch, p = this.params, g = this.grads;
+    let dy = Float32Array.from(dLdy.subarray(0, batch * this.sizes[L]));
+    for (let l = L - 1; l >= 0; l--) {
+      const nIn = this.sizes[l], nOut = this.sizes[l + 1], x = this.acts[l], y = this.acts[l + 1];
+      if (l < L - 1) {
+        for (let k = 0; k < batch * nOut; k++) dy[k] *= this.activation === 'tanh' ? 1 - y[k] * y[k] : y[k] > 0 ? 1 : 0;
+      }
+      const w = this.wOff[l], bo = this.bOff[l];
+      const dx = l > 0 ? new Float32Array(batch * nIn) : null;
+      for (let b = 0; b < batch; b++) {
+        const yo = b * nOut, xo = b * nIn;
+        for (let o = 0; o < nOut; o++) g[bo + o] += dy[yo + o];
+        for (let i = 0; i < nIn; i++) {
+          const xv = x[xo + i], wi = w + i * nOut;
+          let s = 0;
+          for (let o = 0; o < nOut; o++) {
+            g[wi + o] += xv * dy[yo + o];
+            s += dy[yo + o] * p[wi + o];
+          }
+          if (dx) dx[xo + i] = s;
+        }
+      }
+      if (dx) dy = dx;
+    }
+  }
+
+  zeroGrad(): void {
+    this.grads.fill(0);
+  }
+
+  dispose(): void {
+    this.acts = [];
+    this.inferOut = [];
+  }
+}

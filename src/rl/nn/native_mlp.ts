@@ -1,0 +1,205 @@
+/**
+ * The native MLP backend: a Node-API addon (native/mlp.c) compiled from source at `npm install`, which runs
+ * the whole forward or backward pass of a network in one call on these Float32Arrays (no copies).
+ *
+ * Buffers per network: `acts` holds every layer's activations for a batch, a_0 = x | a_1 | ... | a_L = y
+ * (batch x sizes[l] each), one set for inference and one kept for training, so that a forward() between
+ * forwardTrain() and backward() does not overwrite what backward needs.
+ */
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { countParams, type Activation, type MLP, type MLPSpec } from './mlp.js';
+import { initParams, resolveSpec } from './init.js';
+
+interface NativeAddon {
+  forward(sizes: Int32Array, act: number, params: Float32Array, acts: Float32Array, batch: number, pack: Float32Array): void;
+  backward(sizes: Int32Array, act: number, params: Float32Array, grads: Float32Array, acts: Float32Array, dy: Float32Array, scratch: Float32Array, batch: number): void;
+  lengths(sizes: Int32Array, batch: number): { acts: number; pack: number; scratch: number; params: number };
+  adamStep(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, step: number, gradScale: number): void;
+  info(): { vectorLanes: number; isa: string };
+}
+
+const ADDON_PATH = join('build', 'Release', 'rltune_nn.node');
+
+let addon: NativeAddon | null | undefined;
+let loadError = '';
+
+/** The package root: the nearest directory above this module whose package.json is named rltune. */
+function packageRoot(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const pj = join(dir, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        if (JSON.parse(readFileSync(pj, 'utf8')).name === 'rltune') return dir;
+      } catch {
+        // an unreadable package.json is not ours; keep looking upwards
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return null;
+}
+
+function loadAddon(): NativeAddon | null {
+  if (addon !== undefined) return addon;
+  addon = null;
+  const root = packageRoot();
+  if (!root) {
+    loadError = `could not find the rltune package root above ${fileURLToPath(import.meta.url)}`;
+    return addon;
+  }
+  const file = join(root, ADDON_PATH);
+  if (!existsSync(file)) {
+    loadError = `${file} does not exist (it is built by \`npm install\`, which needs a C compiler and node-gyp)`;
+    return addon;
+  }
+  try {
+    addon = createRequire(import.meta.url)(file) as NativeAddon;
+  } catch (e) {
+    loadError = `${file} failed to load: ${(e as Error).message}`;
+  }
+  return addon;
+}
+
+/** Whether the native addon is built and loads. */
+export function nativeAvailable(): boolean {
+  return loadAddon() !== null;
+}
+
+/** Why the native addon is unavailable ('' when it is available). */
+export function nativeLoadError(): string {
+  loadAddon();
+  return loadError;
+}
+
+/** The addon's SIMD width and instruction set, or null when it is unavailable. */
+export function nativeInfo(): { vectorLanes: number; isa: string } | null {
+  return loadAddon()?.info() ?? null;
+}
+
+function requireAddon(): NativeAddon {
+  const a = loadAddon();
+  if (!a) throw new Error(`native MLP backend unavailable: ${loadError}`);
+  return a;
+}
+
+/**
+ * One Adam step in C (same equations and operation order as src/rl/nn/adam.ts), on g = gradScale * grads:
+ *   m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  p <- p - lr / (1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps)
+ */
+export function nativeAdamStep(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array,
+  opts: { lr: number; beta1: number; beta2: number; eps: number; step: number; gradScale?: number }): void {
+  requireAddon().adamStep(params, grads, m, v, opts.lr, opts.beta1, opts.beta2, opts.eps, opts.step, opts.gradScale ?? 1);
+}
+
+/** Activations and scratch for batches of up to `capacity` rows. */
+class Workspace {
+  capacity = 0;
+  acts = new Float32Array(0);
+  pack = new Float32Array(0);
+  scratch = new Float32Array(0);
+  private outBatch = -1;
+  private out = new Float32Array(0);
+
+  constructor(private readonly lib: NativeAddon, private readonly sizes: Int32Array, private readonly withScratch: boolean) {}
+
+  reserve(batch: number): void {
+    if (batch <= this.capacity) return;
+    const len = this.lib.lengths(this.sizes, batch);
+    this.acts = new Float32Array(len.acts);
+    this.pack = new Float32Array(len.pack);
+    if (this.withScratch) this.scratch = new Float32Array(len.scratch);
+    this.capacity = batch;
+    this.outBatch = -1;
+  }
+
+  /** The view of a_L for this batch (cached: same batch, same object). */
+  output(batch: number): Float32Array {
+    if (batch !== this.outBatch) {
+      const L = this.sizes.length - 1;
+      let off = 0;
+      for (let l = 0; l < L; l++) off += batch * this.sizes[l];
+      this.out = this.acts.subarray(off, off + batch * this.sizes[L]);
+      this.outBatch = batch;
+    }
+    return this.out;
+  }
+}
+
+export class NativeMLP implements MLP {
+  readonly backend = 'native';
+  readonly sizes: readonly number[];
+  readonly activation: Activation;
+  readonly numParams: number;
+  readonly params: Float32Array;
+  readonly grads: Float32Array;
+  private readonly lib: NativeAddon;
+  private readonly sizesI32: Int32Array;
+  private readonly actCode: number;
+  private readonly infer: Workspace;
+  private readonly train: Workspace;
+  /** Batch of the last forwardTrain, -1 before the first one. */
+  private trainBatch = -1;
+  private disposed = false;
+
+  /** Throws when the addon is unavailable (see nativeAvailable()). */
+  constructor(spec: MLPSpec) {
+    this.lib = requireAddon();
+    const s = resolveSpec(spec);
+    this.sizes = Object.freeze([...s.sizes]);
+    this.activation = s.activation;
+    this.numParams = countParams(s.sizes);
+    this.params = initParams(s.sizes, s.gains, s.seed);
+    this.grads = new Float32Array(this.numParams);
+    this.sizesI32 = Int32Array.from(s.sizes);
+    this.actCode = s.activation === 'relu' ? 1 : 0;
+    this.infer = new Workspace(this.lib, this.sizesI32, false);
+    this.train = new Workspace(this.lib, this.sizesI32, true);
+  }
+
+  private run(ws: Workspace, x: Float32Array, batch: number, what: string): Float32Array {
+    if (this.disposed) throw new Error(`NativeMLP.${what}: the network was disposed`);
+    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`NativeMLP.${what}: batch must be a positive integer, got ${batch}`);
+    const n = batch * this.sizes[0];
+    if (!(x instanceof Float32Array) || x.length < n) {
+      throw new RangeError(`NativeMLP.${what}: x must be a Float32Array of at least batch * ${this.sizes[0]} = ${n} numbers, got ${x instanceof Float32Array ? x.length : typeof x}`);
+    }
+    ws.reserve(batch);
+    ws.acts.set(x.length === n ? x : x.subarray(0, n));
+    this.lib.forward(this.sizesI32, this.actCode, this.params, ws.acts, batch, ws.pack);
+    return ws.output(batch);
+  }
+
+  forward(x: Float32Array, batch: number): Float32Array {
+    return this.run(this.infer, x, batch, 'forward');
+  }
+
+  forwardTrain(x: Float32Array, batch: number): Float32Array {
+    const y = this.run(this.train, x, batch, 'forwardTrain');
+    this.trainBatch = batch;
+    return y;
+  }
+
+  backward(dLdy: Float32Array): void {
+    if (this.disposed) throw new Error('NativeMLP.backward: the network was disposed');
+    if (this.trainBatch < 0) throw new Error('NativeMLP.backward: call forwardTrain first');
+    const n = this.trainBatch * this.sizes[this.sizes.length - 1];
+    if (!(dLdy instanceof Float32Array) || dLdy.length < n) {
+      throw new RangeError(`NativeMLP.backward: dLdy must be a Float32Array of batch x outputs = ${n} numbers, got ${dLdy instanceof Float32Array ? dLdy.length : typeof dLdy}`);
+    }
+    this.lib.backward(this.sizesI32, this.actCode, this.params, this.grads, this.train.acts, dLdy, this.train.scratch, this.trainBatch);
+  }
+
+  zeroGrad(): void {
+    this.grads.fill(0);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+}

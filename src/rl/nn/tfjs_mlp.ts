@@ -1,0 +1,179 @@
+/**
+ * The tfjs MLP backend: the reference for the native fast path and the fallback where no C compiler was
+ * available at install. The wasm backend is used when it initializes, the cpu backend otherwise.
+ *
+ * The Float32Arrays `params` and `grads` of the MLP contract are the truth: every call uploads `params` into
+ * the tf variables (so writes into `params` take effect), and backward downloads the gradients into `grads`.
+ * Gradients come from tfjs's autodiff as a vector-Jacobian product: for a fixed cotangent g = dL/dy,
+ *   d/dtheta sum(y(theta) * g) = (dy/dtheta)^T g = dL/dtheta.
+ * Every tensor is created inside tf.tidy or disposed explicitly: the live tensor count stays flat.
+ *
+ * tfjs is loaded on the first `initTfjs()` (about 0.7 s), so that users of the native backend never pay for it.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import { countParams, type Activation, type MLP, type MLPSpec } from './mlp.js';
+import { initParams, resolveSpec } from './init.js';
+
+export type TfjsBackendName = 'wasm' | 'cpu';
+
+let tf: typeof TF | null = null;
+let activeBackend: TfjsBackendName | null = null;
+
+/**
+ * Loads tfjs and selects its backend: 'wasm' (default) falls back to 'cpu' when the wasm backend fails to
+ * initialize. Returns the backend in use. Safe to call again (switches the backend).
+ */
+export async function initTfjs(backend: TfjsBackendName = 'wasm'): Promise<TfjsBackendName> {
+  if (backend !== 'wasm' && backend !== 'cpu') throw new RangeError(`initTfjs: backend must be 'wasm' or 'cpu', got ${JSON.stringify(backend)}`);
+  const lib = tf ?? (await import('@tensorflow/tfjs'));
+  tf = lib;
+  if (backend === 'wasm') {
+    try {
+      await import('@tensorflow/tfjs-backend-wasm');
+      if (await lib.setBackend('wasm')) {
+        activeBackend = 'wasm';
+        return activeBackend;
+      }
+    } catch {
+      // no WebAssembly or no .wasm file: the cpu backend below computes the same thing, more slowly
+    }
+  }
+  if (!(await lib.setBackend('cpu'))) throw new Error('initTfjs: neither the wasm nor the cpu tfjs backend could be initialized');
+  activeBackend = 'cpu';
+  return activeBackend;
+}
+
+/** The tfjs backend in use, or null before initTfjs() has completed. */
+export function tfjsBackend(): TfjsBackendName | null {
+  return activeBackend;
+}
+
+function requireTf(what: string): typeof TF {
+  if (!tf || !activeBackend) throw new Error(`${what}: tfjs is not initialized; call \`await initTfjs()\` first`);
+  return tf;
+}
+
+export class TfjsMLP implements MLP {
+  readonly backend = 'tfjs';
+  readonly sizes: readonly number[];
+  readonly activation: Activation;
+  readonly numParams: number;
+  readonly params: Float32Array;
+  readonly grads: Float32Array;
+  private readonly tf: typeof TF;
+  /** W_0, b_0, W_1, b_1, ... in the order of the flat layout. */
+  private readonly vars: TF.Variable[] = [];
+  /** Offset of each variable in the flat layout. */
+  private readonly offsets: number[] = [];
+  private out = new Float32Array(0);
+  private trainX = new Float32Array(0);
+  private trainBatch = -1;
+  private disposed = false;
+
+  /** Throws unless initTfjs() has completed. */
+  constructor(spec: MLPSpec) {
+    this.tf = requireTf('TfjsMLP');
+    const s = resolveSpec(spec);
+    this.sizes = Object.freeze([...s.sizes]);
+    this.activation = s.activation;
+    this.numParams = countParams(s.sizes);
+    this.params = initParams(s.sizes, s.gains, s.seed);
+    this.grads = new Float32Array(this.numParams);
+    let off = 0;
+    for (let l = 0; l + 1 < s.sizes.length; l++) {
+      const [i, o] = [s.sizes[l], s.sizes[l + 1]];
+      this.offsets.push(off, off + i * o);
+      for (const shape of [[i, o], [o]]) {
+        const z = this.tf.zeros(shape);
+        this.vars.push(this.tf.variable(z, true));
+        z.dispose();
+      }
+      off += i * o + o;
+    }
+  }
+
+  /** params -> variables (a copy: the cpu backend would otherwise keep a view of `params`). */
+  private upload(): void {
+    const tf = this.tf;
+    for (let k = 0; k < this.vars.length; k++) {
+      const v = this.vars[k];
+      const n = v.size;
+      const t = tf.tensor(this.params.slice(this.offsets[k], this.offsets[k] + n), v.shape, 'float32');
+      v.assign(t);
+      t.dispose();
+    }
+  }
+
+  /** y = MLP(x); call inside a tidy or a gradient scope. */
+  private model(x: TF.Tensor2D): TF.Tensor2D {
+    const tf = this.tf;
+    let h = x;
+    const L = this.sizes.length - 1;
+    for (let l = 0; l < L; l++) {
+      h = tf.add(tf.matMul(h, this.vars[2 * l] as TF.Tensor2D), this.vars[2 * l + 1]);
+      if (l + 1 < L) h = this.activation === 'relu' ? tf.relu(h) : tf.tanh(h);
+    }
+    return h;
+  }
+
+  private checkInput(x: Float32Array, batch: number, what: string): number {
+    if (this.disposed) throw new Error(`TfjsMLP.${what}: the network was disposed`);
+    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`TfjsMLP.${what}: batch must be a positive integer, got ${batch}`);
+    const n = batch * this.sizes[0];
+    if (!(x instanceof Float32Array) || x.length < n) {
+      throw new RangeError(`TfjsMLP.${what}: x must be a Float32Array of at least batch * ${this.sizes[0]} = ${n} numbers, got ${x instanceof Float32Array ? x.length : typeof x}`);
+    }
+    return n;
+  }
+
+  forward(x: Float32Array, batch: number): Float32Array {
+    const n = this.checkInput(x, batch, 'forward');
+    const tf = this.tf;
+    this.upload();
+    const y = tf.tidy(() => this.model(tf.tensor2d(x.slice(0, n), [batch, this.sizes[0]])));
+    const data = y.dataSync() as Float32Array;
+    y.dispose();
+    if (this.out.length !== data.length) this.out = new Float32Array(data.length);
+    this.out.set(data);
+    return this.out;
+  }
+
+  forwardTrain(x: Float32Array, batch: number): Float32Array {
+    const n = this.checkInput(x, batch, 'forwardTrain');
+    const y = this.forward(x, batch);
+    this.trainX = x.slice(0, n);
+    this.trainBatch = batch;
+    return y;
+  }
+
+  backward(dLdy: Float32Array): void {
+    if (this.disposed) throw new Error('TfjsMLP.backward: the network was disposed');
+    if (this.trainBatch < 0) throw new Error('TfjsMLP.backward: call forwardTrain first');
+    const batch = this.trainBatch, out = this.sizes[this.sizes.length - 1];
+    const n = batch * out;
+    if (!(dLdy instanceof Float32Array) || dLdy.length < n) {
+      throw new RangeError(`TfjsMLP.backward: dLdy must be a Float32Array of batch x outputs = ${n} numbers, got ${dLdy instanceof Float32Array ? dLdy.length : typeof dLdy}`);
+    }
+    const tf = this.tf;
+    this.upload();
+    const x = tf.tensor2d(this.trainX, [batch, this.sizes[0]]);
+    const g = tf.tensor2d(dLdy.slice(0, n), [batch, out]);
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(this.model(x), g)) as TF.Scalar, this.vars);
+    for (let k = 0; k < this.vars.length; k++) {
+      const d = grads[this.vars[k].name].dataSync() as Float32Array;
+      const off = this.offsets[k];
+      for (let j = 0; j < d.length; j++) this.grads[off + j] += d[j];
+    }
+    tf.dispose([value, x, g, ...Object.values(grads)]);
+  }
+
+  zeroGrad(): void {
+    this.grads.fill(0);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.tf.dispose(this.vars);
+  }
+}

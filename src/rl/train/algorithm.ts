@@ -1,0 +1,278 @@
+/**
+ * Algorithm: the contract every learner of `src/rl/algos` implements, and the training loop they all share.
+ *
+ *   const algo = new PPO('CartPole-v1', { seed: 1 });
+ *   const result = await algo.learn({ totalSteps: 100_000, callbacks: [...] });
+ *   const action = algo.predict(obs, { deterministic: true });
+ *   algo.save('runs/ppo');  const again = await loadAlgorithm('runs/ppo');
+ *
+ * The loop (`learn`) repeats `iteration()` until the step budget is spent or a callback stops it. An
+ * iteration is whatever the method does between two updates: an on-policy rollout and its epochs, one step
+ * and one TD update, one sweep of dynamic programming (which takes no env step, and stops itself by setting
+ * `ctx.stop` on convergence). Algorithms report env steps through `recordStep`, which keeps the step count,
+ * the recent episode returns, the solved step and time, the episode log and the per-step callbacks.
+ */
+import type { Env } from '../core/env.js';
+import { make, type MakeOptions } from '../core/registry.js';
+import { describe, Rng } from '../core/rng.js';
+import type { VectorEnv, VectorStepResult } from '../vector/vector_env.js';
+import type { Callback } from './callbacks.js';
+import { writeCheckpoint, type Checkpoint, type StoredArray } from './checkpoint.js';
+import { SOLVE_WINDOW, type TrainContext } from './context.js';
+import { Logger } from './logger.js';
+import { registerBuiltinEnvs } from '../envs/builtin.js';
+
+registerBuiltinEnvs(); // algorithms train on env ids: the reference envs must be known even without `rltune`'s index
+
+export interface LearnOptions {
+  totalSteps: number;
+  callbacks?: Callback[];
+  logger?: Logger;
+  /** Mean return of the last 20 episodes that counts as solved (default: the env's reward threshold). */
+  target?: number | null;
+}
+
+export interface TrainResult {
+  steps: number;
+  wall_s: number;
+  sps: number;
+  solved_step: number | null;
+  solved_s: number | null;
+  final_mean_return: number | null;
+  episodes: number;
+}
+
+export interface PredictOptions {
+  deterministic?: boolean;
+  /** For envs that put `action_mask` in their info. */
+  actionMask?: ArrayLike<number>;
+}
+
+export interface EvalResult {
+  returns: number[];
+  lengths: number[];
+  /** 1 where the episode was cut by the step cap. */
+  truncated: number[];
+  mean_return: number;
+  std_return: number;
+}
+
+export class NonFiniteError extends Error {
+  override name = 'NonFiniteError';
+}
+
+export abstract class Algorithm {
+  abstract readonly name: string;
+  /** Env id the algorithm trains on (for checkpoints and evaluation). */
+  readonly envId: string;
+  readonly envKwargs: MakeOptions;
+  numTimesteps = 0;
+  episodes = 0;
+  readonly rng: Rng;
+  protected readonly recentReturns: number[] = [];
+  protected readonly recentLengths: number[] = [];
+  private ctx: TrainContext | null = null;
+
+  protected constructor(envId: string, envKwargs: MakeOptions, seed: number) {
+    this.envId = envId;
+    this.envKwargs = envKwargs;
+    this.rng = new Rng(seed);
+  }
+
+  /** The hyperparameters, as saved in checkpoints. */
+  abstract get config(): Record<string, unknown>;
+  /** One collect-and-update round; returns statistics for the log (losses, entropy, ...). */
+  protected abstract iteration(ctx: TrainContext): Record<string, number> | Promise<Record<string, number>>;
+  /** The action for one observation. */
+  abstract predict(obs: unknown, opts?: PredictOptions): unknown;
+  /** Every array a checkpoint must keep. */
+  protected abstract stateArrays(): Record<string, StoredArray>;
+  /** Restores what `stateArrays` and `stateExtra` saved. */
+  abstract restore(ck: Checkpoint, dir: string): void;
+  /** JSON-able state beyond the arrays (RNG states, counters). */
+  protected stateExtra(): Record<string, unknown> {
+    return {};
+  }
+  /** Frees the algorithm's envs and networks. */
+  close(): void {}
+
+  async learn(opts: LearnOptions): Promise<TrainResult> {
+    if (!Number.isSafeInteger(opts.totalSteps) || opts.totalSteps < 0) {
+      throw new TypeError(`${this.name}.learn: totalSteps must be a non-negative integer, got ${describe(opts.totalSteps)}`);
+    }
+    const callbacks = opts.callbacks ?? [];
+    const logger = opts.logger ?? new Logger(null);
+    const target = opts.target !== undefined ? opts.target : this.defaultTarget();
+    const ctx: TrainContext = {
+      numTimesteps: this.numTimesteps, startTimesteps: this.numTimesteps, totalSteps: opts.totalSteps,
+      startTime: performance.now(), logger, recentReturns: this.recentReturns, recentLengths: this.recentLengths,
+      episodes: this.episodes, target, solvedStep: null, solvedSeconds: null, stop: false, callbacks,
+    };
+    this.ctx = ctx;
+    for (const cb of callbacks) cb.onTrainingStart?.(ctx);
+    this.checkSolved(ctx);
+    while (ctx.numTimesteps < opts.totalSteps && !ctx.stop) {
+      const before = ctx.numTimesteps;
+      const t0 = performance.now();
+      const stats = await this.iteration(ctx);
+      this.numTimesteps = ctx.numTimesteps;
+      for (const [k, v] of Object.entries(stats)) {
+        if (!Number.isFinite(v)) throw new NonFiniteError(`${this.name}: ${k} is ${v} at step ${ctx.numTimesteps}; training stopped (the last checkpoint written is the last good one)`);
+      }
+      const elapsed = (performance.now() - ctx.startTime) / 1000;
+      const sps = (ctx.numTimesteps - before) / Math.max(1e-9, (performance.now() - t0) / 1000);
+      logger.log({ event: 'update', step: ctx.numTimesteps, time_s: elapsed, sps: Math.round(sps), ...stats });
+      for (const cb of callbacks) {
+        if ((await cb.onIterationEnd?.(ctx, stats)) === false) ctx.stop = true;
+      }
+    }
+    for (const cb of callbacks) await cb.onTrainingEnd?.(ctx);
+    this.ctx = null;
+    const wall = (performance.now() - ctx.startTime) / 1000;
+    const last = this.recentReturns.slice(-SOLVE_WINDOW);
+    return {
+      steps: ctx.numTimesteps,
+      wall_s: round(wall),
+      sps: Math.round((ctx.numTimesteps - ctx.startTimesteps) / Math.max(wall, 1e-9)),
+      solved_step: ctx.solvedStep,
+      solved_s: ctx.solvedSeconds === null ? null : round(ctx.solvedSeconds),
+      final_mean_return: last.length ? last.reduce((a, b) => a + b, 0) / last.length : null,
+      episodes: this.episodes,
+    };
+  }
+
+  /** The env's reward threshold, if it has one. */
+  protected defaultTarget(): number | null {
+    try {
+      return make(this.envId, { ...this.envKwargs, disableEnvChecker: true }).spec?.rewardThreshold ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Counts one vector-env step: `n` env steps, the episodes it finished (from `info.episode`), the solved
+   * check and the per-step callbacks. Checks rewards for NaN/infinity.
+   */
+  protected recordStep(ctx: TrainContext, r: VectorStepResult<unknown>, n: number): void {
+    ctx.numTimesteps += n;
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(r.rewards[i])) throw new NonFiniteError(`${this.name}: env ${i} returned reward ${r.rewards[i]} at step ${ctx.numTimesteps}`);
+    }
+    const ep = r.info.episode as { r: Float64Array; l: Int32Array } | undefined;
+    if (ep) {
+      const mask = r.info._episode as Uint8Array;
+      for (let i = 0; i < n; i++) {
+        if (mask[i]) this.addEpisode(ctx, ep.r[i], ep.l[i], i);
+      }
+    }
+    for (const cb of ctx.callbacks) if (cb.onStep?.(ctx) === false) ctx.stop = true;
+  }
+
+  /** Counts one env step of a single-env algorithm: the reward check and the per-step callbacks. */
+  protected recordSingleStep(ctx: TrainContext, reward: number): void {
+    ctx.numTimesteps += 1;
+    if (!Number.isFinite(reward)) throw new NonFiniteError(`${this.name}: the env returned reward ${reward} at step ${ctx.numTimesteps}`);
+    for (const cb of ctx.callbacks) if (cb.onStep?.(ctx) === false) ctx.stop = true;
+  }
+
+  /** Counts one finished episode (single-env algorithms call it directly) and fires onEpisodeEnd. */
+  protected addEpisode(ctx: TrainContext, ret: number, len: number, env = 0): void {
+    for (const cb of ctx.callbacks) cb.onEpisodeEnd?.(ctx, { env, return: ret, length: len });
+    this.episodes++;
+    ctx.episodes = this.episodes;
+    this.recentReturns.push(ret);
+    this.recentLengths.push(len);
+    if (this.recentReturns.length > 100) {
+      this.recentReturns.shift();
+      this.recentLengths.shift();
+    }
+    ctx.logger.log({ event: 'episode', step: ctx.numTimesteps, time_s: (performance.now() - ctx.startTime) / 1000, return: ret, length: len });
+    this.checkSolved(ctx);
+  }
+
+  private checkSolved(ctx: TrainContext): void {
+    if (ctx.solvedStep !== null || ctx.target === null || this.recentReturns.length < SOLVE_WINDOW) return;
+    const last = this.recentReturns.slice(-SOLVE_WINDOW);
+    if (last.reduce((a, b) => a + b, 0) / SOLVE_WINDOW >= ctx.target) {
+      ctx.solvedStep = ctx.numTimesteps;
+      ctx.solvedSeconds = (performance.now() - ctx.startTime) / 1000;
+      ctx.logger.log({ event: 'solved', step: ctx.numTimesteps, time_s: ctx.solvedSeconds, target: ctx.target });
+    }
+  }
+
+  /**
+   * Runs `episodes` episodes with the policy on a fresh env (seeded `seed`, `seed + 1`, ...), capped at the
+   * env's step limit or `maxSteps` (10,000 where the env has none); a capped episode counts as truncated.
+   */
+  evaluate(episodes: number, opts: { deterministic?: boolean; seed?: number; maxSteps?: number } = {}): EvalResult {
+    // Evaluation must not change training: the generator (tie-breaking, exploration) is put back afterwards.
+    const rngState = this.rng.getState();
+    try {
+      return this.runEpisodes(episodes, opts);
+    } finally {
+      this.rng.setState(rngState);
+    }
+  }
+
+  private runEpisodes(episodes: number, opts: { deterministic?: boolean; seed?: number; maxSteps?: number }): EvalResult {
+    const env: Env = make(this.envId, { ...this.envKwargs });
+    const cap = env.spec?.maxEpisodeSteps ?? opts.maxSteps ?? 10_000;
+    const returns: number[] = [], lengths: number[] = [], truncated: number[] = [];
+    const seed = opts.seed ?? 1_000_000;
+    for (let e = 0; e < episodes; e++) {
+      let { obs, info } = env.reset({ seed: seed + e });
+      let ret = 0, len = 0, cut = 0;
+      for (;;) {
+        const mask = info.action_mask as ArrayLike<number> | undefined;
+        const r = env.step(this.predict(obs, { deterministic: opts.deterministic ?? true, actionMask: mask }));
+        ret += r.reward;
+        len++;
+        obs = r.obs;
+        info = r.info;
+        if (r.terminated) break;
+        if (r.truncated || len >= cap) {
+          cut = 1;
+          break;
+        }
+      }
+      returns.push(ret);
+      lengths.push(len);
+      truncated.push(cut);
+    }
+    env.close();
+    const m = returns.reduce((a, b) => a + b, 0) / Math.max(1, returns.length);
+    const sd = Math.sqrt(returns.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, returns.length));
+    return { returns, lengths, truncated, mean_return: m, std_return: sd };
+  }
+
+  /** Writes a checkpoint directory (see checkpoint.ts). */
+  save(dir: string): string {
+    return writeCheckpoint(dir, {
+      algo: this.name, env: this.envId, env_kwargs: { ...this.envKwargs }, config: this.config,
+      num_timesteps: this.numTimesteps,
+      state: { episodes: this.episodes, rng: this.rng.getState(), recent_returns: [...this.recentReturns], recent_lengths: [...this.recentLengths], ...this.stateExtra() },
+    }, this.stateArrays());
+  }
+
+  /** Restores the loop's own state from a checkpoint (algorithms call it from `restore`). */
+  protected restoreCommon(ck: Checkpoint): void {
+    this.numTimesteps = ck.manifest.num_timesteps;
+    const s = ck.manifest.state as { episodes?: number; rng?: number[]; recent_returns?: number[]; recent_lengths?: number[] };
+    this.episodes = s.episodes ?? 0;
+    if (s.rng) this.rng.setState(s.rng as never);
+    this.recentReturns.splice(0, this.recentReturns.length, ...(s.recent_returns ?? []));
+    this.recentLengths.splice(0, this.recentLengths.length, ...(s.recent_lengths ?? []));
+  }
+
+  /** The context of the `learn()` call in progress (null outside one). */
+  protected get training(): TrainContext | null {
+    return this.ctx;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+export type { VectorEnv };

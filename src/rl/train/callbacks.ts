@@ -1,0 +1,63 @@
+/**
+ * Callbacks of the shared training loop (Stable-Baselines3's idea, small and separate). Each hook is optional;
+ * returning `false` from `onStep` or `onIterationEnd` stops training after the current iteration.
+ *
+ * Hooks, in order: onTrainingStart, then per env step onStep (and onEpisodeEnd for every finished episode),
+ * then onIterationEnd after each collect-and-update iteration (a rollout for on-policy methods, a sweep for
+ * dynamic programming), and onTrainingEnd.
+ */
+import type { TrainContext } from './context.js';
+
+export interface EpisodeInfo {
+  /** Index of the env in the vector env. */
+  env: number;
+  return: number;
+  length: number;
+}
+
+export interface Callback {
+  onTrainingStart?(ctx: TrainContext): void;
+  onStep?(ctx: TrainContext): boolean | void;
+  onEpisodeEnd?(ctx: TrainContext, episode: EpisodeInfo): void;
+  onIterationEnd?(ctx: TrainContext, stats: Record<string, number>): boolean | void | Promise<boolean | void>;
+  onTrainingEnd?(ctx: TrainContext): void | Promise<void>;
+}
+
+/**
+ * Stops when the mean return of the last `window` finished episodes reaches `threshold` (the env's reward
+ * threshold or a user target). The loop records the first such step as `solved_step` either way; this
+ * callback only adds the stop.
+ */
+export class StopOnRewardThreshold implements Callback {
+  constructor(readonly threshold: number, readonly window = 20) {}
+
+  onIterationEnd(ctx: TrainContext): boolean {
+    return !(ctx.recentReturns.length >= this.window && mean(ctx.recentReturns.slice(-this.window)) >= this.threshold);
+  }
+}
+
+/** Calls `fn` every `everySteps` env steps (at the end of the iteration that crosses the mark). */
+export class EveryNSteps implements Callback {
+  private next: number;
+
+  constructor(readonly everySteps: number, private readonly fn: (ctx: TrainContext) => void | Promise<void>) {
+    this.next = everySteps;
+  }
+
+  onTrainingStart(ctx: TrainContext): void {
+    this.next = ctx.numTimesteps + this.everySteps;
+  }
+
+  async onIterationEnd(ctx: TrainContext): Promise<void> {
+    if (ctx.numTimesteps >= this.next) {
+      this.next = ctx.numTimesteps + this.everySteps;
+      await this.fn(ctx);
+    }
+  }
+}
+
+export function mean(xs: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i];
+  return xs.length ? s / xs.length : NaN;
+}
