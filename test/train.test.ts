@@ -14,12 +14,12 @@ import './fixtures/train_envs.js';
 /** PPO with its rollout buffer and collection exposed, for white-box tests. */
 class OpenPPO extends PPO {
   rollout(): { rewards: Float32Array; dones: Uint8Array; obs: Float32Array; actions: Float32Array; values: Float32Array; returns: Float32Array } {
-    const ctx = { numTimesteps: 0, startTimesteps: 0, totalSteps: 1e9, startTime: performance.now(), logger: new Logger(null), recentReturns: [], recentLengths: [], episodes: 0, target: null, solvedStep: null, solvedSeconds: null, stop: false, callbacks: [] } as TrainContext;
+    const ctx = { numTimesteps: 0, startTimesteps: 0, totalSteps: 1e9, startTime: performance.now(), logger: new Logger(null), recentReturns: [], recentLengths: [], episodes: 0, target: null, solvedStep: null, solvedSeconds: null, stop: false, callbacks: [], algorithm: null } as TrainContext;
     this.collectRollout(ctx);
     return this.buffer;
   }
   value(obs: number[]): number {
-    return this.critic.forward(Float32Array.from(obs), 1)[0];
+    return this.stateValues(Float32Array.from(obs), 1)[0];
   }
 }
 
@@ -111,6 +111,22 @@ test('NaN rewards stop training with an error naming the step and the quantity',
   a.close();
 });
 
+test('shared network (one trunk, policy and value heads): PPO solves CartPole-v1; A2C round-trips checkpoints', async () => {
+  const p = createAlgorithm('ppo', 'CartPole-v1', { ...presetFor('ppo', 'CartPole-v1').config, sharedNetwork: true, seed: 1 }) as PPO;
+  const r = await p.learn({ totalSteps: 100_000 });
+  assert.equal(p.critic, null);
+  assert.ok(r.final_mean_return! > 300, `shared-network PPO mean return ${r.final_mean_return}`);
+  p.close();
+  const dir = mkdtempSync(join(tmpdir(), 'rltune-shared-'));
+  const a = createAlgorithm('a2c', 'CartPole-v1', { ...presetFor('a2c', 'CartPole-v1').config, sharedNetwork: true, seed: 1 });
+  await a.learn({ totalSteps: 5_000 });
+  a.save(dir);
+  const b = loadAlgorithm(dir);
+  for (const obs of [[0, 0, 0, 0], [0.1, -0.2, 0.05, 0.3]]) assert.equal(b.predict(obs), a.predict(obs));
+  a.close();
+  b.close();
+});
+
 test('unknown algorithms and unsupported spaces are named', () => {
   assert.throws(() => createAlgorithm('dqnn', 'CartPole-v1', {}), /unknown algorithm "dqnn"; expected one of .*ppo/);
   assert.throws(() => createAlgorithm('ppo', 'FrozenLake-v1', {}), /ppo needs a Box observation space .*FrozenLake-v1 has Discrete\(16\).*supports:/);
@@ -125,3 +141,21 @@ for (const [name, steps, minReturn] of [['ppo', 20_000, 100], ['a2c', 20_000, 40
     assert.ok(r.final_mean_return! > minReturn, `${name}: mean return of the last 20 episodes ${r.final_mean_return}`);
   });
 }
+
+test('EvalCallback logs deterministic evaluations without changing the training run; CheckpointCallback writes checkpoints', async () => {
+  const { EvalCallback, CheckpointCallback } = await import('../src/rl/train/callbacks.js');
+  const dir = mkdtempSync(join(tmpdir(), 'rltune-cb-'));
+  const run = async (withEval: boolean) => {
+    const logger = new Logger(null);
+    const a = new PPO('CartPole-v1', { nEnvs: 2, nSteps: 64, seed: 4 });
+    const ev = new EvalCallback(256, 3);
+    await a.learn({ totalSteps: 1024, logger, callbacks: withEval ? [ev, new CheckpointCallback(512, dir)] : [] });
+    a.close();
+    return { updates: logger.records.filter((r) => r.event === 'update').map((r) => r.policy_loss), evals: logger.records.filter((r) => r.event === 'eval'), ev };
+  };
+  const plain = await run(false), observed = await run(true);
+  assert.deepEqual(observed.updates, plain.updates, 'evaluation does not change training');
+  assert.equal(observed.evals.length, 4);
+  assert.equal(observed.ev.history.length, 4);
+  assert.ok(readCheckpoint(dir).manifest.num_timesteps >= 512);
+});

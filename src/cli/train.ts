@@ -13,7 +13,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { spec as getSpec } from '../rl/core/registry.js';
 import { algorithmNames, createAlgorithm, loadAlgorithm } from '../rl/algos/index.js';
-import { EveryNSteps, type Callback } from '../rl/train/callbacks.js';
+import { CheckpointCallback, type Callback } from '../rl/train/callbacks.js';
 import { CheckpointError } from '../rl/train/checkpoint.js';
 import { Logger } from '../rl/train/logger.js';
 import { presetFor } from '../rl/train/presets.js';
@@ -98,10 +98,7 @@ export async function cmdTrain(argv: string[]): Promise<number> {
   const logger = new Logger(runDir);
   const callbacks: Callback[] = [
     // Periodic checkpoints: a later failure (NaN, crash) still leaves the last good one.
-    new EveryNSteps(Math.max(1, Math.floor(totalSteps / 10)), (ctx) => {
-      algo.save(runDir);
-      ctx.logger.log({ event: 'checkpoint', step: ctx.numTimesteps, time_s: (performance.now() - ctx.startTime) / 1000, dir: runDir });
-    }),
+    new CheckpointCallback(Math.max(1, Math.floor(totalSteps / 10)), runDir),
   ];
   if (!json) callbacks.push(new ProgressReporter(process.stderr));
   let result;

@@ -1,7 +1,8 @@
 /**
  * What the on-policy methods (REINFORCE, A2C, PPO) share, as Stable-Baselines3's on_policy_algorithm does:
- * the actor-critic policy (separate actor and critic MLPs, a Categorical or diagonal-Gaussian head, Adam over
- * both with global gradient-norm clipping), the vector env, rollout collection into a RolloutBuffer (with
+ * the actor-critic policy (separate actor and critic MLPs, or with `sharedNetwork` one MLP whose last layer
+ * gives the action outputs and the value side by side, i.e. a shared trunk with two linear heads; a
+ * Categorical or diagonal-Gaussian head; Adam over everything with global gradient-norm clipping), the vector env, rollout collection into a RolloutBuffer (with
  * action masks and the truncation bootstrap), observation and reward normalization, prediction and
  * checkpoints. Each method's file keeps only its own update.
  *
@@ -42,6 +43,8 @@ export interface OnPolicyConfig {
   activation: Activation;
   /** Initial log std of the Gaussian policy (Box actions). */
   logStdInit: number;
+  /** One network with a policy head and a value head on shared hidden layers (else two networks). */
+  sharedNetwork: boolean;
   normalizeObs: boolean;
   normalizeReward: boolean;
   clipObs: number;
@@ -52,7 +55,7 @@ export interface OnPolicyConfig {
 
 export const ON_POLICY_DEFAULTS: OnPolicyConfig = {
   nEnvs: 4, nSteps: 128, lr: 2.5e-4, lrSchedule: 'linear', gamma: 0.99, gaeLambda: 0.95, entCoef: 0.01, vfCoef: 0.5,
-  maxGradNorm: 0.5, hidden: [64, 64], activation: 'tanh', logStdInit: 0, normalizeObs: false, normalizeReward: false,
+  maxGradNorm: 0.5, hidden: [64, 64], activation: 'tanh', logStdInit: 0, sharedNetwork: false, normalizeObs: false, normalizeReward: false,
   clipObs: 10, clipReward: 10, backend: 'auto', seed: 1,
 };
 
@@ -67,8 +70,10 @@ export interface PolicyEval {
 export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algorithm {
   readonly cfg: C;
   readonly venv: VectorEnv;
+  /** The policy network (with sharedNetwork: the one network, outputs [action outputs..., value]). */
   readonly actor: MLP;
-  readonly critic: MLP;
+  /** The value network (null with sharedNetwork). */
+  readonly critic: MLP | null;
   readonly logStd: Float32Array;
   readonly logStdGrad: Float32Array;
   readonly optimizer: Adam;
@@ -125,12 +130,21 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
     this.aDim = this.discrete ? 1 : this.nAct;
     const hiddenGains = cfg.hidden.map(() => Math.SQRT2);
     // Small output gains, as CleanRL: the initial policy is near uniform and the initial values near 0.
-    this.actor = createMLP({ sizes: [this.obsDim, ...cfg.hidden, this.nAct], activation: cfg.activation, gains: [...hiddenGains, 0.01], seed: this.rng.spawnSeed() }, { backend: cfg.backend });
-    this.critic = createMLP({ sizes: [this.obsDim, ...cfg.hidden, 1], activation: cfg.activation, gains: [...hiddenGains, 1], seed: this.rng.spawnSeed() }, { backend: cfg.backend });
+    if (cfg.sharedNetwork) {
+      this.actor = createMLP({ sizes: [this.obsDim, ...cfg.hidden, this.nAct + 1], activation: cfg.activation, gains: [...hiddenGains, 0.01], seed: this.rng.spawnSeed() }, { backend: cfg.backend });
+      // The value column of the last layer gets gain 1, the action columns 0.01 (scaling columns keeps them orthogonal).
+      const h = cfg.hidden.length ? cfg.hidden[cfg.hidden.length - 1] : this.obsDim, w = this.nAct + 1;
+      const last = this.actor.numParams - (h * w + w);
+      for (let i = 0; i < h; i++) this.actor.params[last + i * w + this.nAct] *= 100;
+      this.critic = null;
+    } else {
+      this.actor = createMLP({ sizes: [this.obsDim, ...cfg.hidden, this.nAct], activation: cfg.activation, gains: [...hiddenGains, 0.01], seed: this.rng.spawnSeed() }, { backend: cfg.backend });
+      this.critic = createMLP({ sizes: [this.obsDim, ...cfg.hidden, 1], activation: cfg.activation, gains: [...hiddenGains, 1], seed: this.rng.spawnSeed() }, { backend: cfg.backend });
+    }
     this.logStd = new Float32Array(this.discrete ? 0 : this.nAct).fill(cfg.logStdInit);
     this.logStdGrad = new Float32Array(this.logStd.length);
     this.optimizer = new Adam(
-      [{ params: this.actor.params, grads: this.actor.grads }, { params: this.critic.params, grads: this.critic.grads }, { params: this.logStd, grads: this.logStdGrad }],
+      [{ params: this.actor.params, grads: this.actor.grads }, { params: this.critic?.params ?? new Float32Array(0), grads: this.critic?.grads ?? new Float32Array(0) }, { params: this.logStd, grads: this.logStdGrad }],
       { lr: cfg.lr, eps: 1e-5, maxGradNorm: cfg.maxGradNorm },
     );
     this.cat = this.discrete ? new Categorical(this.nAct) : null;
@@ -139,6 +153,47 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
     this.obsRms = cfg.normalizeObs ? new RunningMeanStd(this.obsDim) : null;
     this.retRms = cfg.normalizeReward ? new RunningMeanStd(1) : null;
     this.discounted = new Float64Array(cfg.nEnvs);
+  }
+
+  /**
+   * Action outputs (batch x nAct) and values (batch) of the policy for `obs`; `train` keeps what backward
+   * needs. With a shared network the one output row [outputs..., value] is split into the two.
+   */
+  protected policyForward(obs: Float32Array, batch: number, train: boolean): { out: Float32Array; values: Float32Array } {
+    if (this.critic !== null) {
+      const out = train ? this.actor.forwardTrain(obs, batch) : this.actor.forward(obs, batch);
+      const values = train ? this.critic.forwardTrain(obs, batch) : this.critic.forward(obs, batch);
+      return { out, values };
+    }
+    const y = train ? this.actor.forwardTrain(obs, batch) : this.actor.forward(obs, batch);
+    const A = this.nAct, w = A + 1;
+    const out = new Float32Array(batch * A), values = new Float32Array(batch);
+    for (let b = 0; b < batch; b++) {
+      for (let j = 0; j < A; j++) out[b * A + j] = y[b * w + j];
+      values[b] = y[b * w + A];
+    }
+    return { out, values };
+  }
+
+  /** Backward through the network(s) from dL/d(action outputs) and dL/dV. */
+  private policyBackward(dOut: Float32Array, dV: Float32Array, batch: number): void {
+    if (this.critic !== null) {
+      this.actor.backward(dOut);
+      this.critic.backward(dV);
+      return;
+    }
+    const A = this.nAct, w = A + 1;
+    const d = new Float32Array(batch * w);
+    for (let b = 0; b < batch; b++) {
+      for (let j = 0; j < A; j++) d[b * w + j] = dOut[b * A + j];
+      d[b * w + A] = dV[b];
+    }
+    this.actor.backward(d);
+  }
+
+  /** V(obs) for `batch` normalized observations. */
+  stateValues(obs: Float32Array, batch: number): Float32Array {
+    return this.critic !== null ? this.critic.forward(obs, batch).subarray(0, batch) : this.policyForward(obs, batch, false).values;
   }
 
   /** Observations as the networks see them (normalized and clipped when normalizeObs is on). */
@@ -222,8 +277,7 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
     const obs = this.nextObs!;
     buf.obs.set(obs, t * N * D);
     const t0 = performance.now();
-    const out = this.actor.forward(obs, N);
-    const values = this.critic.forward(obs, N);
+    const { out, values } = this.policyForward(obs, N, false);
     if (this.cat) {
       this.cat.sample(out, N, this.rng, scratch.actsI, scratch.logp, this.nextMask);
       for (let i = 0; i < N; i++) buf.actions[t * N + i] = scratch.actsI[i];
@@ -252,7 +306,7 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
       let rew = this.scaleReward(i, r.rewards[i], done);
       if (r.truncated[i] && !r.terminated[i]) {
         const fin = this.normalizeObs(Float32Array.from((r.info.final_obs as Float32Array[])[i]), 1);
-        rew += this.cfg.gamma * this.critic.forward(fin, 1)[0];
+        rew += this.cfg.gamma * this.stateValues(fin, 1)[0];
       }
       buf.rewards[t * N + i] = rew;
       buf.dones[t * N + i] = done ? 1 : 0;
@@ -271,7 +325,7 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
     const scratch = { actsI: new Int32Array(N), actsF: new Float32Array(N * this.nAct), envActs: new Float32Array(N * this.nAct), logp: new Float32Array(N) };
     this.lastTimes = { inferenceMs: 0, envMs: 0 };
     for (let t = 0; t < this.buffer.steps; t++) this.collectStep(ctx, t, scratch);
-    const lastValues = Float32Array.from(this.critic.forward(this.nextObs!, N).subarray(0, N));
+    const lastValues = Float32Array.from(this.stateValues(this.nextObs!, N));
     this.buffer.computeAdvantages(lastValues, this.cfg.gamma, this.cfg.gaeLambda);
   }
 
@@ -280,8 +334,8 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
    * entropies of `actions`.
    */
   protected evaluatePolicy(obs: Float32Array, actions: Float32Array, masks: Uint8Array | null, batch: number, into: PolicyEval): Float32Array {
-    const out = this.actor.forwardTrain(obs, batch);
-    into.values = this.critic.forwardTrain(obs, batch);
+    const { out, values } = this.policyForward(obs, batch, true);
+    into.values = values;
     if (this.cat) this.cat.evaluate(out, batch, actions, into.logp, into.ent, masks);
     else this.gauss!.evaluate(out, this.logStd, batch, actions, into.logp, into.ent);
     return out;
@@ -296,11 +350,10 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
     const logp = new Float64Array(batch), ent = new Float64Array(batch);
     if (this.cat) this.cat.evaluate(out, batch, obsActions.actions, logp, ent, obsActions.masks, { dLogp, dEnt, dLogits: dOut });
     else this.gauss!.evaluate(out, this.logStd, batch, obsActions.actions, logp, ent, { dLogp, dEnt, dMean: dOut, dLogStd: this.logStdGrad });
-    this.actor.backward(dOut);
-    this.critic.backward(dV);
+    this.policyBackward(dOut, dV, batch);
     const norm = this.optimizer.step();
     this.actor.zeroGrad();
-    this.critic.zeroGrad();
+    this.critic?.zeroGrad();
     this.logStdGrad.fill(0);
     return norm;
   }
@@ -309,7 +362,7 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
     const raw = Float32Array.from(obs as ArrayLike<number>);
     if (raw.length !== this.obsDim) throw new TypeError(`${this.name}.predict: expected an observation of ${this.obsDim} numbers, got ${describe(obs)}`);
     const x = this.normalizeObs(raw, 1);
-    const out = this.actor.forward(x, 1);
+    const { out } = this.policyForward(x, 1, false);
     if (this.cat) {
       const a = new Int32Array(1);
       const mask = opts.actionMask ? Uint8Array.from(opts.actionMask, (v) => (v ? 1 : 0)) : null;
@@ -327,7 +380,7 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
   protected stateArrays(): Record<string, StoredArray> {
     const o = this.optimizer;
     const arrays: Record<string, StoredArray> = {
-      actor: this.actor.params, critic: this.critic.params, log_std: this.logStd,
+      actor: this.actor.params, critic: this.critic?.params ?? new Float32Array(0), log_std: this.logStd,
       adam_m_actor: o.m[0], adam_v_actor: o.v[0], adam_m_critic: o.m[1], adam_v_critic: o.v[1], adam_m_log_std: o.m[2], adam_v_log_std: o.v[2],
     };
     for (const [name, rms] of [['obs_rms', this.obsRms], ['ret_rms', this.retRms]] as const) {
@@ -359,6 +412,6 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
   override close(): void {
     this.venv.close();
     this.actor.dispose();
-    this.critic.dispose();
+    this.critic?.dispose();
   }
 }

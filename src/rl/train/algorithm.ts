@@ -106,7 +106,7 @@ export abstract class Algorithm {
     const ctx: TrainContext = {
       numTimesteps: this.numTimesteps, startTimesteps: this.numTimesteps, totalSteps: opts.totalSteps,
       startTime: performance.now(), logger, recentReturns: this.recentReturns, recentLengths: this.recentLengths,
-      episodes: this.episodes, target, solvedStep: null, solvedSeconds: null, stop: false, callbacks,
+      episodes: this.episodes, target, solvedStep: null, solvedSeconds: null, stop: false, callbacks, algorithm: this,
     };
     this.ctx = ctx;
     for (const cb of callbacks) cb.onTrainingStart?.(ctx);

@@ -61,3 +61,31 @@ export function mean(xs: ArrayLike<number>): number {
   for (let i = 0; i < xs.length; i++) s += xs[i];
   return xs.length ? s / xs.length : NaN;
 }
+
+/**
+ * Evaluates the deterministic policy over `episodes` episodes every `everySteps` env steps (on its own env,
+ * without disturbing training), logs an 'eval' record and keeps the results in `history`.
+ */
+export class EvalCallback extends EveryNSteps {
+  readonly history: { step: number; mean_return: number; std_return: number }[] = [];
+
+  constructor(everySteps: number, readonly episodes = 10) {
+    super(everySteps, (ctx) => {
+      const algo = ctx.algorithm;
+      if (!algo) return;
+      const r = algo.evaluate(this.episodes, { deterministic: true });
+      this.history.push({ step: ctx.numTimesteps, mean_return: r.mean_return, std_return: r.std_return });
+      ctx.logger.log({ event: 'eval', step: ctx.numTimesteps, time_s: (performance.now() - ctx.startTime) / 1000, episodes: this.episodes, mean_return: r.mean_return, std_return: r.std_return });
+    });
+  }
+}
+
+/** Writes a checkpoint into `dir` every `everySteps` env steps (the last one written is the last good one). */
+export class CheckpointCallback extends EveryNSteps {
+  constructor(everySteps: number, readonly dir: string) {
+    super(everySteps, (ctx) => {
+      ctx.algorithm?.save(dir);
+      ctx.logger.log({ event: 'checkpoint', step: ctx.numTimesteps, time_s: (performance.now() - ctx.startTime) / 1000, dir });
+    });
+  }
+}

@@ -1,4 +1,5 @@
 /** The state of one `learn()` call that the loop, the algorithm and the callbacks share. */
+import type { Algorithm } from './algorithm.js';
 import type { Callback } from './callbacks.js';
 import type { Logger } from './logger.js';
 
@@ -21,6 +22,8 @@ export interface TrainContext {
   solvedSeconds: number | null;
   /** Set by a callback or the algorithm to stop after the current iteration. */
   stop: boolean;
+  /** The algorithm that is learning. */
+  algorithm: Algorithm | null;
   /** The callbacks of this learn() call (recordStep and addEpisode fire the per-step and per-episode ones). */
   callbacks: Callback[];
 }
