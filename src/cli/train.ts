@@ -114,10 +114,12 @@ export async function cmdTrain(argv: string[]): Promise<number> {
     throw err;
   }
   algo.save(runDir);
+  // Planners (value/policy iteration) take no env steps: report their policy's return over 100 episodes.
+  const finalReturn = result.final_mean_return ?? (result.episodes === 0 ? algo.evaluate(100, { deterministic: true }).mean_return : null);
   algo.close();
   const res = {
     env: algo.envId, algo: algo.name, seed, steps: result.steps, wall_s: result.wall_s, sps: result.sps,
-    solved_step: result.solved_step, solved_s: result.solved_s, final_mean_return: result.final_mean_return,
+    solved_step: result.solved_step, solved_s: result.solved_s, final_mean_return: finalReturn,
     checkpoint: runDir, episodes: result.episodes,
   };
   if (json) out(JSON.stringify(res));
