@@ -1,0 +1,382 @@
+/**
+ * ReplayBuffer: the last `capacity` transitions (s, a, r, s', terminated, truncated[, discount]) of an
+ * off-policy run, in flat typed arrays indexed [slot * dim + d] (Stable-Baselines3's ReplayBuffer, without
+ * arrays of objects).
+ *
+ * Invariants:
+ * - Slots [0, size) hold data; `pos` is the next slot written. Until the buffer is full, size = pos; after,
+ *   size = capacity and each add overwrites the oldest slot (ring order: pos, pos+1, ..., pos-1 is oldest
+ *   to newest).
+ * - `terminated` and `truncated` are kept apart, as the Env contract does. The TD target of slot i is
+ *     y_i = r_i + discount_i * (1 - terminated_i) * V(s'_i)
+ *   so a truncated (cut, not ended) transition still bootstraps from its final observation s'_i, and a
+ *   transition with both flags set does not. `truncated` is informative only; `nextObs` of a transition on
+ *   which an episode ended is the episode's final observation (not the first observation of the next one,
+ *   which a same-step autoreset vector env returns in `obs`; see `nextObservations`).
+ * - `discount_i` (only with `storeDiscounts`) is gamma^m for an m-step return (n_step.ts); without it the
+ *   discount is gamma for every transition.
+ * - Sampling is uniform over the filled slots, with replacement, into preallocated arrays (`createSample`):
+ *   no allocation per sample or per batch.
+ */
+import { describe, type Rng } from '../../core/rng.js';
+import type { StoredArray } from '../../train/checkpoint.js';
+
+/** N transitions, one row each (one per env of a vector env step, or the rows an n-step collector emitted). */
+export interface Transitions {
+  /** N x obsDim. */
+  obs: ArrayLike<number>;
+  /** N x actDim (a Discrete action is one number). */
+  actions: ArrayLike<number>;
+  rewards: ArrayLike<number>;
+  /** 0 or 1 each. */
+  terminated: ArrayLike<number>;
+  truncated: ArrayLike<number>;
+  /** N x obsDim; the final observation of the episode where it ended. */
+  nextObs: ArrayLike<number>;
+  /** gamma^m per row (required when the buffer stores discounts, refused otherwise). */
+  discounts?: ArrayLike<number> | null;
+  /** Rows to read (default rewards.length; the arrays may be longer, as a reused staging batch is). */
+  count?: number;
+}
+
+/** A preallocated batch of up to `capacity` transitions; `count` says how many rows are in use. */
+export class TransitionBatch implements Transitions {
+  readonly obs: Float32Array;
+  readonly actions: Float32Array;
+  readonly rewards: Float32Array;
+  readonly terminated: Uint8Array;
+  readonly truncated: Uint8Array;
+  readonly nextObs: Float32Array;
+  /** gamma^m per row; null when the batch has no discounts. */
+  readonly discounts: Float32Array | null;
+  count = 0;
+
+  constructor(readonly capacity: number, readonly obsDim: number, readonly actDim: number, withDiscounts: boolean) {
+    this.obs = new Float32Array(capacity * obsDim);
+    this.actions = new Float32Array(capacity * actDim);
+    this.rewards = new Float32Array(capacity);
+    this.terminated = new Uint8Array(capacity);
+    this.truncated = new Uint8Array(capacity);
+    this.nextObs = new Float32Array(capacity * obsDim);
+    this.discounts = withDiscounts ? new Float32Array(capacity) : null;
+  }
+}
+
+/** A sampled minibatch: the transitions, the slots they came from, and importance weights (1 for uniform replay). */
+export class ReplaySample extends TransitionBatch {
+  /** The buffer slot of each row (what `updatePriorities` takes back). */
+  readonly indices: Int32Array;
+  /** Importance-sampling weight per row: 1 for uniform replay, w_i of prioritized.ts otherwise. */
+  readonly weights: Float32Array;
+
+  constructor(batchSize: number, obsDim: number, actDim: number, withDiscounts: boolean) {
+    super(batchSize, obsDim, actDim, withDiscounts);
+    this.indices = new Int32Array(batchSize);
+    this.weights = new Float32Array(batchSize).fill(1);
+  }
+}
+
+export interface ReplayBufferOptions {
+  /** Most transitions kept (the oldest are overwritten). */
+  capacity: number;
+  /** Numbers per observation. */
+  obsDim: number;
+  /** Numbers per action: 1 for Discrete, the action size for Box. */
+  actDim: number;
+  /** Keep a discount gamma^m per transition (n-step returns). Default false. */
+  storeDiscounts?: boolean;
+}
+
+/** Index of each number in the `meta` array of `toArrays()`. */
+export const META = {
+  layout: 0, kind: 1, capacity: 2, obsDim: 3, actDim: 4, size: 5, pos: 6, added: 7, hasDiscounts: 8,
+  /** Prioritized buffers append their own numbers from here. */
+  extra: 9,
+} as const;
+/** Bumped when the arrays of `toArrays()` change meaning. */
+export const REPLAY_LAYOUT_VERSION = 1;
+export const REPLAY_KIND_UNIFORM = 0;
+export const REPLAY_KIND_PRIORITIZED = 1;
+const FLAG_TERMINATED = 1;
+const FLAG_TRUNCATED = 2;
+
+function checkCount(owner: string, name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
+    throw new RangeError(`${owner}: ${name} must be an integer >= ${min}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+export class ReplayBuffer {
+  readonly capacity: number;
+  readonly obsDim: number;
+  readonly actDim: number;
+  readonly obs: Float32Array;
+  readonly actions: Float32Array;
+  readonly rewards: Float32Array;
+  readonly terminated: Uint8Array;
+  readonly truncated: Uint8Array;
+  readonly nextObs: Float32Array;
+  readonly discounts: Float32Array | null;
+  protected _size = 0;
+  protected _pos = 0;
+  protected _added = 0;
+
+  constructor(options: ReplayBufferOptions) {
+    const owner = new.target.name;
+    this.capacity = checkCount(owner, 'capacity', options?.capacity, 1);
+    this.obsDim = checkCount(owner, 'obsDim', options.obsDim, 1);
+    this.actDim = checkCount(owner, 'actDim', options.actDim, 1);
+    const c = this.capacity;
+    this.obs = new Float32Array(c * this.obsDim);
+    this.actions = new Float32Array(c * this.actDim);
+    this.rewards = new Float32Array(c);
+    this.terminated = new Uint8Array(c);
+    this.truncated = new Uint8Array(c);
+    this.nextObs = new Float32Array(c * this.obsDim);
+    this.discounts = options.storeDiscounts ? new Float32Array(c) : null;
+  }
+
+  /** Transitions held (at most capacity). */
+  get size(): number {
+    return this._size;
+  }
+
+  get full(): boolean {
+    return this._size === this.capacity;
+  }
+
+  /** The slot the next transition goes to. */
+  get pos(): number {
+    return this._pos;
+  }
+
+  /** Transitions ever added, overwritten ones included. */
+  get added(): number {
+    return this._added;
+  }
+
+  /** Whether the buffer holds at least `batchSize` transitions: a loop waits (learning starts) until it does. */
+  canSample(batchSize: number): boolean {
+    return this._size >= batchSize && this._size > 0;
+  }
+
+  /** Preallocated output for `sample(batchSize, ...)`, shaped like this buffer. */
+  createSample(batchSize: number): ReplaySample {
+    checkCount(this.constructor.name, 'batchSize', batchSize, 1);
+    return new ReplaySample(batchSize, this.obsDim, this.actDim, this.discounts !== null);
+  }
+
+  /**
+   * Appends `t.count` (default: rewards.length) transitions, in row order, overwriting the oldest when full.
+   * Everything is checked before anything is written, so a bad batch leaves the buffer as it was.
+   */
+  add(t: Transitions): void {
+    const owner = `${this.constructor.name}.add`;
+    const n = t.count ?? t.rewards?.length;
+    checkCount(owner, 'count', n, 0);
+    const D = this.obsDim, A = this.actDim;
+    const need = (name: string, arr: ArrayLike<number> | null | undefined, per: number): ArrayLike<number> => {
+      if (arr == null || typeof arr.length !== 'number') throw new TypeError(`${owner}: ${name} is missing (got ${describe(arr)})`);
+      if (arr.length < n * per || (t.count === undefined && arr.length !== n * per)) {
+        throw new RangeError(`${owner}: ${name} has ${arr.length} numbers, expected ${n * per} (${n} transitions x ${per})`);
+      }
+      return arr;
+    };
+    const obs = need('obs', t.obs, D), nextObs = need('nextObs', t.nextObs, D), actions = need('actions', t.actions, A);
+    const rewards = need('rewards', t.rewards, 1), term = need('terminated', t.terminated, 1), trunc = need('truncated', t.truncated, 1);
+    let discounts: ArrayLike<number> | null = null;
+    if (this.discounts) {
+      if (t.discounts == null) throw new TypeError(`${owner}: this buffer stores a discount per transition (n-step returns); discounts is missing`);
+      discounts = need('discounts', t.discounts, 1);
+    } else if (t.discounts != null) {
+      throw new TypeError(`${owner}: discounts given, but this buffer was built without storeDiscounts`);
+    }
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(rewards[i])) throw new RangeError(`${owner}: rewards[${i}] is ${rewards[i]}, expected a finite number`);
+      if (term[i] !== 0 && term[i] !== 1) throw new RangeError(`${owner}: terminated[${i}] is ${describe(term[i])}, expected 0 or 1`);
+      if (trunc[i] !== 0 && trunc[i] !== 1) throw new RangeError(`${owner}: truncated[${i}] is ${describe(trunc[i])}, expected 0 or 1`);
+      if (discounts && !(discounts[i] >= 0 && discounts[i] <= 1)) throw new RangeError(`${owner}: discounts[${i}] is ${discounts[i]}, expected a number in [0, 1]`);
+    }
+    for (let k = 0; k < n * D; k++) {
+      if (!Number.isFinite(obs[k])) throw new RangeError(`${owner}: obs entry ${k % D} of row ${Math.floor(k / D)} is ${obs[k]}, expected a finite number`);
+      if (!Number.isFinite(nextObs[k])) throw new RangeError(`${owner}: nextObs entry ${k % D} of row ${Math.floor(k / D)} is ${nextObs[k]}, expected a finite number`);
+    }
+    for (let k = 0; k < n * A; k++) {
+      if (!Number.isFinite(actions[k])) throw new RangeError(`${owner}: actions entry ${k % A} of row ${Math.floor(k / A)} is ${actions[k]}, expected a finite number`);
+    }
+    for (let i = 0; i < n; i++) {
+      const s = this._pos;
+      for (let d = 0; d < D; d++) {
+        this.obs[s * D + d] = obs[i * D + d];
+        this.nextObs[s * D + d] = nextObs[i * D + d];
+      }
+      for (let d = 0; d < A; d++) this.actions[s * A + d] = actions[i * A + d];
+      this.rewards[s] = rewards[i];
+      this.terminated[s] = term[i];
+      this.truncated[s] = trunc[i];
+      if (discounts) this.discounts![s] = discounts[i];
+      this.onWrite(s);
+      this._pos = s + 1 === this.capacity ? 0 : s + 1;
+      if (this._size < this.capacity) this._size++;
+      this._added++;
+    }
+  }
+
+  /** Called after slot `slot` is (over)written; prioritized replay gives it the max priority. */
+  protected onWrite(_slot: number): void {}
+
+  /** `batchSize` transitions drawn uniformly (with replacement) from the filled slots, into `out`. */
+  sample(batchSize: number, rng: Rng, out: ReplaySample): ReplaySample {
+    this.checkSampleArgs(batchSize, out);
+    const size = this._size;
+    for (let b = 0; b < batchSize; b++) out.indices[b] = rng.below(size);
+    out.weights.fill(1, 0, batchSize);
+    return this.gather(batchSize, out);
+  }
+
+  protected checkSampleArgs(batchSize: number, out: ReplaySample): void {
+    // Messages are built only on failure: sampling allocates nothing.
+    const owner = 'ReplayBuffer.sample';
+    if (!(Number.isSafeInteger(batchSize) && batchSize >= 1)) checkCount(owner, 'batchSize', batchSize, 1);
+    if (this._size === 0) throw new RangeError(`${owner}: the buffer is empty (wait until it holds a batch: canSample(${batchSize}))`);
+    if (!(out instanceof ReplaySample) || out.capacity < batchSize || out.obsDim !== this.obsDim || out.actDim !== this.actDim || (out.discounts === null) !== (this.discounts === null)) {
+      throw new TypeError(`${owner}: out must come from this buffer's createSample(n) with n >= ${batchSize}`);
+    }
+  }
+
+  /** Copies the slots named by out.indices[0, batchSize) into out's arrays. */
+  gather(batchSize: number, out: ReplaySample): ReplaySample {
+    const D = this.obsDim, A = this.actDim;
+    for (let b = 0; b < batchSize; b++) {
+      const s = out.indices[b];
+      const so = s * D, bo = b * D;
+      for (let d = 0; d < D; d++) {
+        out.obs[bo + d] = this.obs[so + d];
+        out.nextObs[bo + d] = this.nextObs[so + d];
+      }
+      for (let d = 0; d < A; d++) out.actions[b * A + d] = this.actions[s * A + d];
+      out.rewards[b] = this.rewards[s];
+      out.terminated[b] = this.terminated[s];
+      out.truncated[b] = this.truncated[s];
+      if (this.discounts) out.discounts![b] = this.discounts[s];
+    }
+    out.count = batchSize;
+    return out;
+  }
+
+  /** Forgets every transition (the arrays keep their memory). */
+  clear(): void {
+    this._size = 0;
+    this._pos = 0;
+  }
+
+  /**
+   * The buffer as named arrays for a checkpoint (`--save-buffer`): `meta` (Float64Array, indices in META),
+   * `obs`, `actions`, `rewards`, `next_obs`, `discounts` (when stored) over the filled slots [0, size), and
+   * `flags` (Int32Array, bit 0 terminated, bit 1 truncated). The float arrays are views into the buffer,
+   * valid until the next add: write them out right away.
+   */
+  toArrays(): Record<string, StoredArray> {
+    const n = this._size, D = this.obsDim, A = this.actDim;
+    const meta = new Float64Array(META.extra + this.extraMeta().length);
+    meta[META.layout] = REPLAY_LAYOUT_VERSION;
+    meta[META.kind] = this.kind();
+    meta[META.capacity] = this.capacity;
+    meta[META.obsDim] = D;
+    meta[META.actDim] = A;
+    meta[META.size] = n;
+    meta[META.pos] = this._pos;
+    meta[META.added] = this._added;
+    meta[META.hasDiscounts] = this.discounts ? 1 : 0;
+    meta.set(this.extraMeta(), META.extra);
+    const flags = new Int32Array(n);
+    for (let i = 0; i < n; i++) flags[i] = (this.terminated[i] ? FLAG_TERMINATED : 0) | (this.truncated[i] ? FLAG_TRUNCATED : 0);
+    const arrays: Record<string, StoredArray> = {
+      meta,
+      obs: this.obs.subarray(0, n * D),
+      actions: this.actions.subarray(0, n * A),
+      rewards: this.rewards.subarray(0, n),
+      next_obs: this.nextObs.subarray(0, n * D),
+      flags,
+    };
+    if (this.discounts) arrays.discounts = this.discounts.subarray(0, n);
+    return arrays;
+  }
+
+  /**
+   * Replaces this buffer's content with arrays from `toArrays()`, after checking that they fit this buffer
+   * (same kind, capacity, observation and action sizes, discounts or not); `source` names where they came
+   * from, for errors. Nothing is changed when a check fails.
+   */
+  loadArrays(arrays: Record<string, StoredArray>, source = 'replay buffer arrays'): void {
+    const meta = arrays?.meta;
+    const base = META.extra;
+    if (!(meta instanceof Float64Array) || meta.length < base) {
+      throw new TypeError(`${source}: meta is ${meta === undefined ? 'missing' : `${meta.constructor.name} of length ${meta.length}`}, expected a Float64Array of at least ${base} numbers (is this a replay buffer?)`);
+    }
+    if (meta[META.layout] !== REPLAY_LAYOUT_VERSION) throw new TypeError(`${source}: replay layout version ${meta[META.layout]}, this RLTune reads version ${REPLAY_LAYOUT_VERSION}`);
+    const kindName = (k: number) => (k === REPLAY_KIND_UNIFORM ? 'uniform' : k === REPLAY_KIND_PRIORITIZED ? 'prioritized' : `unknown kind ${k}`);
+    if (meta[META.kind] !== this.kind()) throw new TypeError(`${source}: a ${kindName(meta[META.kind])} replay buffer, expected a ${kindName(this.kind())} one`);
+    const expect = (name: string, got: number, want: number, hint: string) => {
+      if (got !== want) throw new RangeError(`${source}: ${name} is ${got}, this buffer has ${want} (${hint})`);
+    };
+    expect('obsDim', meta[META.obsDim], this.obsDim, "the saved buffer was written for an env with other observation spaces");
+    expect('actDim', meta[META.actDim], this.actDim, "the saved buffer was written for an env with other action spaces");
+    expect('capacity', meta[META.capacity], this.capacity, 'resume with the buffer size it was saved with');
+    expect('hasDiscounts', meta[META.hasDiscounts], this.discounts ? 1 : 0, 'n-step settings differ between the saved run and this one');
+    const n = meta[META.size], pos = meta[META.pos], added = meta[META.added];
+    if (!Number.isInteger(n) || n < 0 || n > this.capacity) throw new RangeError(`${source}: size is ${n}, expected an integer in [0, ${this.capacity}]`);
+    const posOk = n < this.capacity ? pos === n : Number.isInteger(pos) && pos >= 0 && pos < this.capacity;
+    if (!posOk) throw new RangeError(`${source}: pos is ${pos}, which does not fit size ${n} and capacity ${this.capacity}`);
+    if (!Number.isSafeInteger(added) || added < n) throw new RangeError(`${source}: added is ${added}, expected an integer >= size ${n}`);
+    const arr = <T extends StoredArray>(name: string, Ctor: { new (k: number): T; name: string }, len: number): T => {
+      const a = arrays[name];
+      if (!(a instanceof Ctor) || a.length !== len) {
+        throw new RangeError(`${source}: ${name} is ${a === undefined ? 'missing' : `${a.constructor.name} of length ${a.length}`}, expected a ${Ctor.name} of length ${len}`);
+      }
+      return a as T;
+    };
+    const D = this.obsDim, A = this.actDim;
+    const obs = arr('obs', Float32Array, n * D), nextObs = arr('next_obs', Float32Array, n * D), actions = arr('actions', Float32Array, n * A);
+    const rewards = arr('rewards', Float32Array, n), flags = arr('flags', Int32Array, n);
+    const discounts = this.discounts ? arr('discounts', Float32Array, n) : null;
+    for (let i = 0; i < n; i++) {
+      if ((flags[i] & ~(FLAG_TERMINATED | FLAG_TRUNCATED)) !== 0) throw new RangeError(`${source}: flags[${i}] is ${flags[i]}, expected 0..3 (bit 0 terminated, bit 1 truncated)`);
+    }
+    this.loadExtra(arrays, meta, n, source);
+    this.obs.set(obs);
+    this.nextObs.set(nextObs);
+    this.actions.set(actions);
+    this.rewards.set(rewards);
+    for (let i = 0; i < n; i++) {
+      this.terminated[i] = flags[i] & FLAG_TERMINATED ? 1 : 0;
+      this.truncated[i] = flags[i] & FLAG_TRUNCATED ? 1 : 0;
+    }
+    if (discounts) this.discounts!.set(discounts);
+    this._size = n;
+    this._pos = pos;
+    this._added = added;
+  }
+
+  /** A new buffer built from `toArrays()` output, with the sizes it records. */
+  static fromArrays(arrays: Record<string, StoredArray>, source = 'replay buffer arrays'): ReplayBuffer {
+    const meta = arrays?.meta;
+    if (!(meta instanceof Float64Array) || meta.length < META.extra) throw new TypeError(`${source}: meta is missing or not a Float64Array (is this a replay buffer?)`);
+    const buf = new ReplayBuffer({ capacity: meta[META.capacity], obsDim: meta[META.obsDim], actDim: meta[META.actDim], storeDiscounts: meta[META.hasDiscounts] === 1 });
+    buf.loadArrays(arrays, source);
+    return buf;
+  }
+
+  protected kind(): number {
+    return REPLAY_KIND_UNIFORM;
+  }
+
+  /** Numbers a subclass appends to `meta`. */
+  protected extraMeta(): number[] {
+    return [];
+  }
+
+  /** Checks and loads a subclass's own arrays; must throw before changing anything. */
+  protected loadExtra(_arrays: Record<string, StoredArray>, _meta: Float64Array, _size: number, _source: string): void {}
+}
