@@ -9,7 +9,8 @@
  * every tenth of the budget and at the end, into --out (default runs/<env>-<algo>-<seed>-<time>). --resume
  * loads a checkpoint and goes on to --steps total steps, appending to the same run directory and log.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spec as getSpec } from '../rl/core/registry.js';
 import { algorithmNames, createAlgorithm, loadAlgorithm } from '../rl/algos/index.js';
@@ -107,7 +108,8 @@ export async function cmdTrain(argv: string[]): Promise<number> {
   } catch (err) {
     algo.close();
     if (err instanceof NonFiniteError || err instanceof RangeError) {
-      process.stderr.write(`rltune: training stopped: ${err.message}\nrltune: the last good checkpoint is in ${runDir}\n`);
+      const kept = existsSync(join(runDir, 'manifest.json')) ? `the last good checkpoint is in ${runDir}` : 'no checkpoint had been written yet';
+      process.stderr.write(`rltune: training stopped: ${err.message}\nrltune: ${kept}\n`);
       if (json) out(JSON.stringify({ env: algo.envId, algo: algo.name, seed, error: err.message, checkpoint: runDir }));
       return 1;
     }

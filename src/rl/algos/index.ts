@@ -6,6 +6,7 @@ import type { MakeOptions } from '../core/registry.js';
 import type { Algorithm } from '../train/algorithm.js';
 import { CheckpointError, readCheckpoint } from '../train/checkpoint.js';
 import { A2C } from './a2c.js';
+import { DQN } from './dqn.js';
 import { PPO } from './ppo.js';
 import { Reinforce } from './reinforce.js';
 import { ExpectedSARSA, PolicyIteration, QLearning, SARSA, TABULAR_SUPPORTS, ValueIteration } from './tabular/index.js';
@@ -22,6 +23,7 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
   ppo: { supports: ON_POLICY_SUPPORT, create: (env, c) => new PPO(env, c as never) },
   a2c: { supports: ON_POLICY_SUPPORT, create: (env, c) => new A2C(env, c as never) },
   reinforce: { supports: ON_POLICY_SUPPORT, create: (env, c) => new Reinforce(env, c as never) },
+  dqn: { supports: 'Box observations and Discrete actions', create: (env, c) => new DQN(env, c as never) },
   'q-learning': { supports: TABULAR_SUPPORTS, create: (env, c) => new QLearning(env, c as never) },
   sarsa: { supports: TABULAR_SUPPORTS, create: (env, c) => new SARSA(env, c as never) },
   'expected-sarsa': { supports: TABULAR_SUPPORTS, create: (env, c) => new ExpectedSARSA(env, c as never) },
@@ -56,13 +58,26 @@ export function loadAlgorithm(dir: string): Algorithm {
   const ck = readCheckpoint(dir);
   const m = ck.manifest;
   if (ALGORITHMS[m.algo] === undefined) throw new CheckpointError(`${dir}: written by algorithm ${JSON.stringify(m.algo)}, which this RLTune does not have (it has ${algorithmNames().join(', ')})`);
-  const algo = createAlgorithm(m.algo, m.env, { ...m.config, envKwargs: m.env_kwargs as MakeOptions });
-  algo.restore(ck, dir);
+  let algo: Algorithm;
+  try {
+    algo = createAlgorithm(m.algo, m.env, { ...m.config, envKwargs: m.env_kwargs as MakeOptions });
+  } catch (err) {
+    throw new CheckpointError(`${dir}: the checkpoint's algorithm, env or config cannot be rebuilt: ${(err as Error).message}`);
+  }
+  try {
+    algo.restore(ck, dir);
+  } catch (err) {
+    algo.close();
+    if (err instanceof CheckpointError) throw err;
+    throw new CheckpointError(`${dir}: the checkpoint does not match ${m.algo} on ${m.env}: ${(err as Error).message}`);
+  }
   return algo;
 }
 
 export { PPO, PPO_DEFAULTS, type PPOConfig } from './ppo.js';
 export { A2C, A2C_DEFAULTS, type A2CConfig } from './a2c.js';
+export { DQN, DQN_DEFAULTS, type DQNConfig } from './dqn.js';
+export * from './replay/index.js';
 export { Reinforce, REINFORCE_DEFAULTS, type ReinforceConfig } from './reinforce.js';
 export { OnPolicyAlgorithm, ON_POLICY_DEFAULTS, type OnPolicyConfig } from './on_policy.js';
 export * from './tabular/index.js';

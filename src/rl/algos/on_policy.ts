@@ -21,7 +21,7 @@ import { Adam, scheduleFactor, type Schedule } from '../nn/adam.js';
 import { Categorical, DiagGaussian } from '../nn/distributions.js';
 import type { Activation, MLP } from '../nn/mlp.js';
 import { createMLP } from '../nn/make_mlp.js';
-import { Algorithm, type LearnOptions, type PredictOptions, type TrainResult } from '../train/algorithm.js';
+import { Algorithm, NonFiniteError, type LearnOptions, type PredictOptions, type TrainResult } from '../train/algorithm.js';
 import { tensorOf, type Checkpoint, type StoredArray } from '../train/checkpoint.js';
 import type { TrainContext } from '../train/context.js';
 import { RolloutBuffer } from './rollout.js';
@@ -239,9 +239,9 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
     return super.learn(opts);
   }
 
-  /** Sets the optimizer's rate from the schedule and the progress of this learn() call. */
+  /** Sets the optimizer's rate from the schedule at progress numTimesteps / totalSteps (absolute, so a resumed run goes on where it stopped). */
   protected applySchedule(ctx: TrainContext): void {
-    const progress = (ctx.numTimesteps - ctx.startTimesteps) / Math.max(1, this.scheduleTotal - ctx.startTimesteps);
+    const progress = ctx.numTimesteps / Math.max(1, this.scheduleTotal);
     this.optimizer.lr = this.cfg.lr * scheduleFactor(this.cfg.lrSchedule, progress);
   }
 
@@ -261,6 +261,7 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
   protected ensureStarted(): void {
     if (this.nextObs !== null) return;
     const r = this.venv.reset({ seed: this.rng.spawnSeed() });
+    this.checkFinite(r.obs as Float32Array, 'reset observation', this.numTimesteps);
     this.takeObs(r.obs as Float32Array);
     if (this.discrete) {
       this.nextMask = new Uint8Array(this.cfg.nEnvs * this.nAct);
@@ -298,14 +299,14 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
     const t2 = performance.now();
     this.recordStep(ctx, r, N);
     const nextObs = r.obs as Float32Array;
-    for (let k = 0; k < nextObs.length; k++) {
-      if (!Number.isFinite(nextObs[k])) throw new RangeError(`${this.name}: observation entry ${k % D} of env ${Math.floor(k / D)} is ${nextObs[k]} at step ${ctx.numTimesteps}`);
-    }
+    this.checkFinite(nextObs, 'observation', ctx.numTimesteps);
     for (let i = 0; i < N; i++) {
       const done = r.terminated[i] === 1 || r.truncated[i] === 1;
       let rew = this.scaleReward(i, r.rewards[i], done);
       if (r.truncated[i] && !r.terminated[i]) {
-        const fin = this.normalizeObs(Float32Array.from((r.info.final_obs as Float32Array[])[i]), 1);
+        const raw = Float32Array.from((r.info.final_obs as Float32Array[])[i]);
+        this.checkFinite(raw, `final observation of env ${i}`, ctx.numTimesteps);
+        const fin = this.normalizeObs(raw, 1);
         rew += this.cfg.gamma * this.stateValues(fin, 1)[0];
       }
       buf.rewards[t * N + i] = rew;
@@ -316,6 +317,13 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
     this.lastTimes.inferenceMs += t1 - t0 + (performance.now() - t2);
     this.lastTimes.envMs += t2 - t1;
     return r;
+  }
+
+  /** Stops training with a NonFiniteError naming the quantity and the step when `x` holds NaN or infinity. */
+  protected checkFinite(x: ArrayLike<number>, what: string, step: number): void {
+    for (let k = 0; k < x.length; k++) {
+      if (!Number.isFinite(x[k])) throw new NonFiniteError(`${this.name}: ${what} entry ${k} is ${x[k]} at step ${step}; training stopped (the last checkpoint written is the last good one)`);
+    }
   }
 
   /** Fills the whole buffer (nSteps x nEnvs) and computes GAE advantages and returns. */
@@ -335,6 +343,8 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
    */
   protected evaluatePolicy(obs: Float32Array, actions: Float32Array, masks: Uint8Array | null, batch: number, into: PolicyEval): Float32Array {
     const { out, values } = this.policyForward(obs, batch, true);
+    this.checkFinite(out, 'policy output', this.training?.numTimesteps ?? this.numTimesteps);
+    this.checkFinite(values, 'value estimate', this.training?.numTimesteps ?? this.numTimesteps);
     into.values = values;
     if (this.cat) this.cat.evaluate(out, batch, actions, into.logp, into.ent, masks);
     else this.gauss!.evaluate(out, this.logStd, batch, actions, into.logp, into.ent);
@@ -351,6 +361,10 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
     if (this.cat) this.cat.evaluate(out, batch, obsActions.actions, logp, ent, obsActions.masks, { dLogp, dEnt, dLogits: dOut });
     else this.gauss!.evaluate(out, this.logStd, batch, obsActions.actions, logp, ent, { dLogp, dEnt, dMean: dOut, dLogStd: this.logStdGrad });
     this.policyBackward(dOut, dV, batch);
+    const preNorm = this.optimizer.gradNorm();
+    if (!Number.isFinite(preNorm)) {
+      throw new NonFiniteError(`${this.name}: the gradient norm is ${preNorm} at step ${this.training?.numTimesteps ?? this.numTimesteps}; training stopped (the last checkpoint written is the last good one)`);
+    }
     const norm = this.optimizer.step();
     this.actor.zeroGrad();
     this.critic?.zeroGrad();
@@ -405,7 +419,7 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
     }
     if (this.obsRms) this.obsRms.count = tensorOf(ck, 'obs_rms_count', Float64Array, 1, dir)[0];
     if (this.retRms) this.retRms.count = tensorOf(ck, 'ret_rms_count', Float64Array, 1, dir)[0];
-    this.optimizer.t = Number((ck.manifest.state as { adam_t?: number }).adam_t ?? 0);
+    this.optimizer.t = Number((ck.manifest.state as { adam_t?: number } | undefined)?.adam_t ?? 0);
     this.restoreCommon(ck);
   }
 

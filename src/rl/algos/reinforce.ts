@@ -59,6 +59,7 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     const t0 = performance.now();
     // Monte Carlo returns of the finished episodes.
     const B = finished.reduce((a, e) => a + e.length, 0);
+    if (B === 0) return { batch: 0, lr: this.optimizer.lr }; // stopped before any episode ended: nothing to learn from
     const obs = new Float32Array(B * D), actions = new Float32Array(B * this.aDim), masks = buf.masks ? new Uint8Array(B * A) : null;
     const returns = new Float64Array(B);
     let k = 0;

@@ -17,7 +17,7 @@ import { make, type MakeOptions } from '../core/registry.js';
 import { describe, Rng } from '../core/rng.js';
 import type { VectorEnv, VectorStepResult } from '../vector/vector_env.js';
 import type { Callback } from './callbacks.js';
-import { writeCheckpoint, type Checkpoint, type StoredArray } from './checkpoint.js';
+import { CheckpointError, writeCheckpoint, type Checkpoint, type StoredArray } from './checkpoint.js';
 import { SOLVE_WINDOW, type TrainContext } from './context.js';
 import { Logger } from './logger.js';
 import { registerBuiltinEnvs } from '../envs/builtin.js';
@@ -257,8 +257,11 @@ export abstract class Algorithm {
 
   /** Restores the loop's own state from a checkpoint (algorithms call it from `restore`). */
   protected restoreCommon(ck: Checkpoint): void {
+    if (!Number.isSafeInteger(ck.manifest.num_timesteps) || ck.manifest.num_timesteps < 0) {
+      throw new CheckpointError(`checkpoint: num_timesteps is ${describe(ck.manifest.num_timesteps)}, expected a non-negative integer`);
+    }
     this.numTimesteps = ck.manifest.num_timesteps;
-    const s = ck.manifest.state as { episodes?: number; rng?: number[]; recent_returns?: number[]; recent_lengths?: number[] };
+    const s = (ck.manifest.state ?? {}) as { episodes?: number; rng?: number[]; recent_returns?: number[]; recent_lengths?: number[] };
     this.episodes = s.episodes ?? 0;
     if (s.rng) this.rng.setState(s.rng as never);
     this.recentReturns.splice(0, this.recentReturns.length, ...(s.recent_returns ?? []));
