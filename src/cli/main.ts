@@ -25,7 +25,7 @@ Usage:
       {"env", "checks", "failed", "golden_episodes", "golden_transitions", "golden_max_abs_err", ...}
       Exits 1 when a check fails.
   rltune train --env <id> --algo <name> [--steps N] [--seed S] [--n-envs K] [--config F] [--target R]
-               [--out DIR] [--resume DIR] [--json]
+               [--out DIR] [--resume DIR] [--save-buffer] [--json]
       Train <name> on <id> (preset config and budget per env; --config JSON and flags override).
       With --json the last line of stdout is {"env", "algo", "seed", "steps", "wall_s", "sps",
       "solved_step", "solved_s", "final_mean_return", "checkpoint"}.

@@ -2,7 +2,7 @@
  * `rltune train` and `rltune eval`.
  *
  *   rltune train --env <id> --algo <name> [--steps N] [--seed S] [--n-envs K] [--config F] [--target R]
- *                [--out DIR] [--resume DIR] [--json]
+ *                [--out DIR] [--resume DIR] [--save-buffer] [--json]
  *   rltune eval --checkpoint DIR [--episodes N] [--json]
  *
  * The config is the preset for (algo, env), then the --config file, then the flags. A checkpoint is written
@@ -47,7 +47,7 @@ export async function cmdTrain(argv: string[]): Promise<number> {
     options: {
       env: { type: 'string' }, algo: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' },
       'n-envs': { type: 'string' }, config: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' },
-      resume: { type: 'string' }, json: { type: 'boolean' },
+      resume: { type: 'string' }, json: { type: 'boolean' }, 'save-buffer': { type: 'boolean' },
     },
     allowPositionals: false,
   });
@@ -85,6 +85,7 @@ export async function cmdTrain(argv: string[]): Promise<number> {
     const flags: Record<string, unknown> = { seed };
     const nEnvs = intFlag('n-envs', values['n-envs']);
     if (nEnvs !== undefined) flags.nEnvs = nEnvs;
+    if (values['save-buffer']) flags.saveBuffer = true;
     const config = { ...preset.config, ...fileConfig, ...flags };
     try {
       algo = createAlgorithm(values.algo, values.env, config);
