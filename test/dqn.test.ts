@@ -8,7 +8,7 @@ import './fixtures/train_envs.js';
 
 const FAST = { lr: 1e-3, batchSize: 64, bufferSize: 20_000, learningStarts: 500, targetUpdateInterval: 250, trainFreq: 1, gradientSteps: 1, explorationFraction: 0.3, epsEnd: 0.02, hidden: [64, 64] };
 
-for (const variant of [{}, { dueling: true }, { prioritized: true, nStep: 3 }]) {
+for (const variant of [{}, { dueling: true }, { prioritized: true, nStep: 3 }, { loss: 'mse' as const, tau: 0.01, targetUpdateInterval: 1 }]) {
   test(`DQN ${JSON.stringify(variant)} learns something on CartPole-v1 in a small budget (smoke)`, async () => {
     const a = new DQN('CartPole-v1', { ...FAST, ...variant, seed: 1 });
     const r = await a.learn({ totalSteps: 25_000 });

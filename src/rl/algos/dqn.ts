@@ -53,6 +53,8 @@ export interface DQNConfig {
   perAlpha: number;
   perBeta0: number;
   maxGradNorm: number;
+  /** Huber (smooth L1, as SB3) or squared error (as CleanRL): dL/dQ = w clip(Q - y, -1, 1) / B or 2 w (Q - y) / B. */
+  loss: 'huber' | 'mse';
   hidden: number[];
   activation: Activation;
   /** Keep the replay buffer in checkpoints (`--save-buffer`), so a resumed run continues with its data. */
@@ -64,7 +66,7 @@ export interface DQNConfig {
 export const DQN_DEFAULTS: DQNConfig = {
   nEnvs: 1, bufferSize: 100_000, batchSize: 64, learningStarts: 1000, trainFreq: 4, gradientSteps: 1, lr: 1e-4, gamma: 0.99,
   nStep: 1, targetUpdateInterval: 1000, tau: 1, epsStart: 1, epsEnd: 0.05, explorationFraction: 0.1, double: true, dueling: false,
-  prioritized: false, perAlpha: 0.6, perBeta0: 0.4, maxGradNorm: 10, hidden: [64, 64], activation: 'relu', saveBuffer: false,
+  prioritized: false, perAlpha: 0.6, perBeta0: 0.4, maxGradNorm: 10, loss: 'huber', hidden: [64, 64], activation: 'relu', saveBuffer: false,
   backend: 'auto', seed: 1,
 };
 
@@ -226,9 +228,10 @@ export class DQN extends Algorithm {
       td[b] = diff;
       const w = s.weights[b];
       const ad = Math.abs(diff);
-      loss += w * (ad <= 1 ? 0.5 * diff * diff : ad - 0.5);
+      const huber = cfg.loss === 'huber';
+      loss += w * (huber ? (ad <= 1 ? 0.5 * diff * diff : ad - 0.5) : diff * diff);
       meanQ += qNow[b * A + a];
-      const g = (w * Math.min(Math.max(diff, -1), 1)) / B;
+      const g = huber ? (w * Math.min(Math.max(diff, -1), 1)) / B : (2 * w * diff) / B;
       if (cfg.dueling) {
         dOut[b * W + A] = g;
         for (let j = 0; j < A; j++) dOut[b * W + j] = g * ((j === a ? 1 : 0) - 1 / A);
