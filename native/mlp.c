@@ -8,6 +8,8 @@
  *              db_l += sum_n dz_l[n,:]
  *              dW_l += a_l^T dz_l
  *              dz_{l-1} = (dz_l W_l^T) * act'(a_l)   with tanh' = 1 - a^2 and relu' = [a > 0]
+ *              dx = dz_0 W_0^T                        (only when the caller asks for dL/dx)
+ *   The parameter-gradient accumulation (db, dW) can be switched off when only dL/dx is wanted.
  *
  * Every product is one register-blocked GEMM kernel, C = init + A B with B and C row-major and the vector
  * lanes along the columns of B and C, so that each output is a sum over k taken in order: no reassociation,
@@ -19,6 +21,7 @@
  * machine has (-march=native): 16 lanes with AVX-512, 8 with AVX, 4 otherwise.
  */
 #include <node_api.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -41,6 +44,7 @@ typedef int32_t vi __attribute__((vector_size(VL * 4)));
 
 #define INLINE static inline __attribute__((always_inline))
 #define MAX_LAYERS 64
+#define RLTUNE_NN_API 2
 
 INLINE vf vload(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
 INLINE void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
@@ -313,9 +317,11 @@ static void mlp_forward(const int32_t *sizes, int L, int act, const float *param
   }
 }
 
-/* scratch: 2*batch*maxHidden (dz ping-pong) + maxW (W^T) + pack_len floats. */
+/* scratch: 2*batch*maxHidden (dz ping-pong) + maxW (W^T) + pack_len floats.
+   accumulate: grads += dL/dparams (grads may be NULL when 0). dx: when not NULL, receives dL/dx (batch x sizes[0],
+   overwritten); it must not overlap dy, acts or scratch. */
 static void mlp_backward(const int32_t *sizes, int L, int act, const float *params, float *grads, const float *acts,
-                         const float *dy, float *scratch, int batch, int maxHidden, int maxW) {
+                         const float *dy, float *scratch, int batch, int maxHidden, int maxW, int accumulate, float *dx) {
   size_t off[MAX_LAYERS + 1], poff[MAX_LAYERS + 1];
   act_offsets(sizes, L, batch, off);
   poff[0] = 0;
@@ -327,24 +333,32 @@ static void mlp_backward(const int32_t *sizes, int L, int act, const float *para
   for (int l = L - 1; l >= 0; l--) {
     int in = sizes[l], out = sizes[l + 1];
     const float *w = params + poff[l];
-    float *dw = grads + poff[l], *db = dw + (size_t)in * out;
-    colsum(dz, batch, out, db);
-    if (out * ((in + VL - 1) / VL) < in * ((out + VL - 1) / VL)) {
-      /* Few outputs (e.g. 64 -> 2): dW^T (out x in) += dz^T a_l, with the vector lanes along `in`. Starting from
-         dW^T and adding over n in order, every element gets the same sum as the direct form below. */
-      for (int i = 0; i < in; i++) for (int o = 0; o < out; o++) wt[(size_t)o * in + i] = dw[(size_t)i * out + o];
-      Gemm gt = { .K = batch, .A = dz, .ars = 1, .acs = out, .B = acts + off[l], .ldb = in, .C = wt, .ldc = in, .init = INIT_C };
-      gemm(&gt, out, in, pack);
-      for (int i = 0; i < in; i++) for (int o = 0; o < out; o++) dw[(size_t)i * out + o] = wt[(size_t)o * in + i];
-    } else {
-      /* dW (in x out) += a_l^T dz: A(i,n) = a_l[n*in + i], K = batch */
-      Gemm gw = { .K = batch, .A = acts + off[l], .ars = 1, .acs = in, .B = dz, .ldb = out, .C = dw, .ldc = out, .init = INIT_C };
-      gemm(&gw, in, out, pack);
+    if (accumulate) {
+      float *dw = grads + poff[l], *db = dw + (size_t)in * out;
+      colsum(dz, batch, out, db);
+      if (out * ((in + VL - 1) / VL) < in * ((out + VL - 1) / VL)) {
+        /* Few outputs (e.g. 64 -> 2): dW^T (out x in) += dz^T a_l, with the vector lanes along `in`. Starting from
+           dW^T and adding over n in order, every element gets the same sum as the direct form below. */
+        for (int i = 0; i < in; i++) for (int o = 0; o < out; o++) wt[(size_t)o * in + i] = dw[(size_t)i * out + o];
+        Gemm gt = { .K = batch, .A = dz, .ars = 1, .acs = out, .B = acts + off[l], .ldb = in, .C = wt, .ldc = in, .init = INIT_C };
+        gemm(&gt, out, in, pack);
+        for (int i = 0; i < in; i++) for (int o = 0; o < out; o++) dw[(size_t)i * out + o] = wt[(size_t)o * in + i];
+      } else {
+        /* dW (in x out) += a_l^T dz: A(i,n) = a_l[n*in + i], K = batch */
+        Gemm gw = { .K = batch, .A = acts + off[l], .ars = 1, .acs = in, .B = dz, .ldb = out, .C = dw, .ldc = out, .init = INIT_C };
+        gemm(&gw, in, out, pack);
+      }
     }
-    if (l == 0) break;
+    if (l == 0 && !dx) break;
     /* W^T (out x in), so that dz W^T has its vector lanes along i */
     for (int i = 0; i < in; i++) {
       for (int o = 0; o < out; o++) wt[(size_t)o * in + i] = w[(size_t)i * out + o];
+    }
+    if (l == 0) {
+      /* dL/dx = dz_0 W_0^T: the same product as below, without the activation derivative (the input has none) */
+      Gemm gx = { .K = out, .A = dz, .ars = out, .acs = 1, .B = wt, .ldb = in, .C = dx, .ldc = in, .init = INIT_ZERO };
+      gemm(&gx, batch, in, pack);
+      break;
     }
     float *dznext = dzbuf[l & 1];
     Gemm gx = {
@@ -437,20 +451,39 @@ static napi_value js_forward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* backward(sizes, act, params, grads, acts, dy, scratch, batch): grads += dL/dparams for the activations
-   in acts (from forward) and dy = dL/d(output) (batch x sizes[L]). scratch: scratchLen(sizes, batch) floats. */
+/* Whether the byte ranges [a, a + na) and [b, b + nb) overlap. */
+static int overlaps(const float *a, size_t na, const float *b, size_t nb) {
+  return (const char *)a < (const char *)(b + nb) && (const char *)b < (const char *)(a + na);
+}
+
+/* backward(sizes, act, params, grads, acts, dy, scratch, batch[, dx, accumulate]): grads += dL/dparams for the
+   activations in acts (from forward) and dy = dL/d(output) (batch x sizes[L]). scratch: scratchLen(sizes, batch)
+   floats. dx (a Float32Array, or null/undefined for none): receives dL/dx (batch x sizes[0], overwritten).
+   accumulate (default true): false skips the parameter gradients, grads is then left untouched. */
 static napi_value js_backward(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
+  size_t argc = 10;
+  napi_value argv[10];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 8) FAIL("rltune_nn.backward: expected 8 arguments");
-  int32_t *sizes; float *params, *grads, *acts, *dy, *scratch; size_t ns, np, ng, na, nd, nsc; int32_t act, batch;
+  if (argc < 8) FAIL("rltune_nn.backward: expected 8 to 10 arguments");
+  int32_t *sizes; float *params, *grads, *acts, *dy, *scratch, *dx = NULL; size_t ns, np, ng, na, nd, nsc, ndx = 0; int32_t act, batch;
   if (!get_i32arr(env, argv[0], &sizes, &ns)) FAIL("rltune_nn.backward: sizes must be an Int32Array");
   CHECK(napi_get_value_int32(env, argv[1], &act));
   if (!get_f32(env, argv[2], &params, &np) || !get_f32(env, argv[3], &grads, &ng) || !get_f32(env, argv[4], &acts, &na)
       || !get_f32(env, argv[5], &dy, &nd) || !get_f32(env, argv[6], &scratch, &nsc))
     FAIL("rltune_nn.backward: params, grads, acts, dy and scratch must be Float32Arrays");
   CHECK(napi_get_value_int32(env, argv[7], &batch));
+  if (argc > 8) {
+    napi_valuetype t;
+    CHECK(napi_typeof(env, argv[8], &t));
+    if (t != napi_null && t != napi_undefined && !get_f32(env, argv[8], &dx, &ndx))
+      FAIL("rltune_nn.backward: dx must be a Float32Array, null or undefined");
+  }
+  bool accumulate = true;
+  if (argc > 9) {
+    napi_valuetype t;
+    CHECK(napi_typeof(env, argv[9], &t));
+    if (t != napi_undefined) CHECK(napi_get_value_bool(env, argv[9], &accumulate));
+  }
   size_t nparams, nacts; int maxHidden, maxW, maxIn;
   const char *err = check_sizes(sizes, ns, batch, &nparams, &nacts, &maxHidden, &maxW, &maxIn);
   if (err) FAIL(err);
@@ -458,7 +491,15 @@ static napi_value js_backward(napi_env env, napi_callback_info info) {
   if (na < nacts) FAIL("rltune_nn.backward: acts is shorter than batch * sum(sizes)");
   if (nd < (size_t)batch * sizes[ns - 1]) FAIL("rltune_nn.backward: dy is shorter than batch * output width");
   if (nsc < scratch_len(batch, maxHidden, maxW, maxIn)) FAIL("rltune_nn.backward: scratch is too short");
-  mlp_backward(sizes, (int)ns - 1, act, params, grads, acts, dy, scratch, batch, maxHidden, maxW);
+  if (dx) {
+    size_t nx = (size_t)batch * sizes[0];
+    if (ndx < nx) FAIL("rltune_nn.backward: dx is shorter than batch * input width");
+    if (overlaps(dx, nx, dy, (size_t)batch * sizes[ns - 1]) || overlaps(dx, nx, acts, nacts) || overlaps(dx, nx, scratch, nsc)
+        || overlaps(dx, nx, params, nparams) || (accumulate && overlaps(dx, nx, grads, nparams)))
+      FAIL("rltune_nn.backward: dx must not share memory with dy, acts, scratch, params or grads");
+  }
+  if (!accumulate && !dx) return NULL;
+  mlp_backward(sizes, (int)ns - 1, act, params, accumulate ? grads : NULL, acts, dy, scratch, batch, maxHidden, maxW, accumulate, dx);
   return NULL;
 }
 
@@ -522,6 +563,9 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   napi_value res, v;
   CHECK(napi_create_object(env, &res));
   CHECK(napi_create_int32(env, VL, &v)); CHECK(napi_set_named_property(env, res, "vectorLanes", v));
+  /* The addon's interface revision, checked by src/rl/nn/native_mlp.ts (a stale build is refused, not misused).
+     2: backward takes the optional dx and accumulate arguments. */
+  CHECK(napi_create_int32(env, RLTUNE_NN_API, &v)); CHECK(napi_set_named_property(env, res, "api", v));
 #if defined(__AVX512F__)
   const char *isa = "avx512";
 #elif defined(__AVX2__)

@@ -263,3 +263,190 @@ test('native Adam step: bias-corrected Adam with a gradient scale, as in src/rl/
   assert.ok(relErr(m, rm) < 1e-5 && relErr(v, rv) < 1e-5);
   assert.throws(() => nativeAdamStep(p, g.subarray(1), m, v, { lr, beta1: b1, beta2: b2, eps, step: 1 }), /same length/);
 });
+
+// ---- dL/dx: backward(dLdy, dLdx?, { accumulate? }) ----
+
+/** The three backends, same spec and seed, with the same perturbed (non-zero bias) parameters. */
+async function threeNets(sizes: number[], activation: Activation, rng: Rng): Promise<MLP[]> {
+  if (!tfjsBackend()) await initTfjs();
+  const spec = { sizes, activation, seed: 13 };
+  const nets = (['native', 'tfjs', 'js'] as const).map((backend) => createMLP(spec, { backend }));
+  for (let i = 0; i < nets[0].params.length; i++) nets[0].params[i] += 0.1 * rng.normal();
+  for (const n of nets.slice(1)) n.params.set(nets[0].params);
+  return nets;
+}
+
+const DX_CASES: Array<{ sizes: number[]; activation: Activation; batch: number }> = [
+  ...CASES,
+  // A critic Q(s, a): [obs + act, 256, 256, 1]; wide inputs (> one vector) and narrow first layers (K < lanes).
+  { sizes: [17 + 6, 256, 256, 1], activation: 'relu', batch: 64 },
+  { sizes: [20, 32, 1], activation: 'tanh', batch: 5 },
+  { sizes: [17, 5, 2], activation: 'tanh', batch: 11 },
+  { sizes: [3, 2], activation: 'tanh', batch: 4 },
+  { sizes: [40, 3], activation: 'relu', batch: 9 },
+];
+
+for (const { sizes, activation, batch } of DX_CASES) {
+  test(`dL/dx agrees across native, tfjs and js: ${sizes.join('-')} ${activation}, batch ${batch}`, async () => {
+    const rng = new Rng(100 + batch);
+    const nets = await threeNets(sizes, activation, rng);
+    const nIn = batch * sizes[0];
+    const x = randomArray(nIn, rng, 1.5);
+    const dy = randomArray(batch * sizes[sizes.length - 1], rng);
+    const dxs: Float32Array[] = [];
+    for (const net of nets) {
+      net.forwardTrain(x, batch);
+      // Longer than needed and pre-filled: the first batch x inputs numbers are overwritten, the rest untouched.
+      const dx = new Float32Array(nIn + 3).fill(NaN);
+      net.backward(dy, dx);
+      assert.ok(dx.subarray(0, nIn).every(Number.isFinite), `${net.backend}: dL/dx not all written`);
+      assert.ok(dx.subarray(nIn).every(Number.isNaN), `${net.backend}: wrote past batch x inputs`);
+      dxs.push(dx.slice(0, nIn));
+      // The parameter gradients are those of a plain backward.
+      const plain = createMLP({ sizes, activation }, { backend: net.backend as 'native' | 'tfjs' | 'js' });
+      plain.params.set(net.params);
+      plain.forwardTrain(x, batch);
+      plain.backward(dy);
+      assert.ok(relErr(net.grads, plain.grads) < 1e-6, `${net.backend}: grads with dL/dx differ from plain backward: ${relErr(net.grads, plain.grads)}`);
+      plain.dispose();
+      // Not accumulated: a second call gives the same dL/dx; with accumulate false, the same numbers again.
+      const again = new Float32Array(nIn).fill(7);
+      net.backward(dy, again);
+      assert.deepEqual(again, dxs[dxs.length - 1], `${net.backend}: dL/dx is overwritten, not accumulated`);
+      const only = new Float32Array(nIn);
+      net.backward(dy, only, { accumulate: false });
+      assert.deepEqual(only, dxs[dxs.length - 1], `${net.backend}: accumulate false gives the same dL/dx`);
+    }
+    const [nat, ref, js] = dxs;
+    assert.ok(relErr(nat, ref) < 1e-4, `native vs tfjs dL/dx: ${relErr(nat, ref)}`);
+    assert.ok(relErr(js, ref) < 1e-4, `js vs tfjs dL/dx: ${relErr(js, ref)}`);
+    assert.ok(relErr(nat, js) < 1e-4, `native vs js dL/dx: ${relErr(nat, js)}`);
+    assert.ok(relErr(nets[2].grads, nets[1].grads) < 1e-4, `js vs tfjs grads: ${relErr(nets[2].grads, nets[1].grads)}`);
+    for (const n of nets) n.dispose();
+  });
+}
+
+for (const activation of ['tanh', 'relu'] as const) {
+  test(`dL/dx matches central finite differences (float64 loss), every backend, ${activation}`, async () => {
+    const rng = new Rng(activation === 'tanh' ? 31 : 32);
+    for (const sizes of [[3, 5, 4, 2], [6, 9, 1], [2, 3]]) {
+      const batch = 4;
+      const nets = await threeNets(sizes, activation, rng);
+      const x = randomArray(batch * sizes[0], rng), g = randomArray(batch * sizes[sizes.length - 1], rng);
+      for (const net of nets) {
+        // L = sum(y * g), so dL/dy = g.
+        const loss = (): number => {
+          const y = net.forward(x, batch);
+          let s = 0;
+          for (let i = 0; i < y.length; i++) s += y[i] * g[i];
+          return s;
+        };
+        net.forwardTrain(x, batch);
+        const dx = new Float32Array(x.length);
+        net.backward(g, dx, { accumulate: false });
+        // relu is piecewise linear: a small step rarely crosses a kink; tanh wants a larger one against float32 rounding.
+        const eps = activation === 'tanh' ? 1e-2 : 1e-3;
+        let worst = 0;
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i];
+          x[i] = v + eps;
+          const up = loss();
+          x[i] = v - eps;
+          const down = loss();
+          x[i] = v;
+          const fd = (up - down) / (Math.fround(v + eps) - Math.fround(v - eps));
+          worst = Math.max(worst, Math.abs(fd - dx[i]) / Math.max(1, Math.abs(fd)));
+        }
+        assert.ok(worst < 5e-4, `${net.backend} ${sizes.join('-')}: finite differences differ by ${worst}`);
+        net.dispose();
+      }
+    }
+  });
+}
+
+test('backward with accumulate false leaves grads untouched on every backend', async () => {
+  const rng = new Rng(41);
+  const sizes = [5, 32, 16, 1], batch = 8;
+  const nets = await threeNets(sizes, 'tanh', rng);
+  const x = randomArray(batch * 5, rng), dy = randomArray(batch, rng);
+  const before = randomArray(nets[0].numParams, rng);
+  for (const net of nets) {
+    net.grads.set(before);
+    net.forwardTrain(x, batch);
+    const dx = new Float32Array(batch * 5);
+    net.backward(dy, dx, { accumulate: false });
+    assert.deepEqual(net.grads, before, `${net.backend}: grads changed`);
+    assert.ok(dx.some((v) => v !== 0), `${net.backend}: no dL/dx`);
+    net.backward(dy, undefined, { accumulate: false });
+    assert.deepEqual(net.grads, before, `${net.backend}: accumulate false without dLdx must do nothing`);
+    net.backward(dy, dx, { accumulate: true });
+    assert.notDeepEqual(net.grads, before, `${net.backend}: accumulate true adds`);
+    net.dispose();
+  }
+});
+
+test('dL/dx: a forward() in between is harmless, dLdx may be dLdy itself, bad arguments name the problem', async () => {
+  const rng = new Rng(43);
+  const sizes = [3, 16, 3], batch = 6;
+  const nets = await threeNets(sizes, 'relu', rng);
+  const x = randomArray(batch * 3, rng), dy = randomArray(batch * 3, rng);
+  for (const net of nets) {
+    net.forwardTrain(x, batch);
+    const want = new Float32Array(batch * 3);
+    net.backward(dy, want, { accumulate: false });
+    net.forward(randomArray(2 * 3, rng), 2);
+    const got = new Float32Array(batch * 3);
+    net.backward(dy, got, { accumulate: false });
+    assert.deepEqual(got, want, `${net.backend}: forward() between forwardTrain and backward changed dL/dx`);
+    const inPlace = dy.slice();
+    net.backward(inPlace, inPlace, { accumulate: false });
+    assert.deepEqual(inPlace, want, `${net.backend}: dLdx === dLdy`);
+    const grads = net.grads.slice();
+    const shared = new Float32Array(batch * 3 + 4);
+    shared.set(dy, 2);
+    net.backward(shared.subarray(2), shared.subarray(0, batch * 3), { accumulate: false });
+    assert.deepEqual(shared.subarray(0, batch * 3), want, `${net.backend}: overlapping dLdx and dLdy`);
+    assert.deepEqual(net.grads, grads);
+    const who = { native: 'NativeMLP', tfjs: 'TfjsMLP', js: 'JsMLP' }[net.backend];
+    assert.throws(() => net.backward(dy, new Float32Array(batch * 3 - 1)), new RegExp(`${who}\\.backward: dLdx must be a Float32Array of at least batch x inputs = 18 numbers, got 17`));
+    assert.throws(() => net.backward(dy, [] as unknown as Float32Array), /dLdx must be a Float32Array/);
+    assert.throws(() => net.backward(dy, want, { accumulate: 0 as unknown as boolean }), /accumulate must be a boolean/);
+    assert.deepEqual(net.grads, grads, `${net.backend}: a rejected call changed grads`);
+    net.dispose();
+  }
+  const js = createMLP({ sizes: [2, 2] }, { backend: 'js' });
+  assert.throws(() => js.backward(new Float32Array(2), new Float32Array(2)), /JsMLP\.backward: call forwardTrain first/);
+});
+
+test('native: dL/dx with and without parameter gradients is bit-identical and deterministic', () => {
+  const rng = new Rng(47);
+  const net = new NativeMLP({ sizes: [10, 64, 64, 1], activation: 'relu', seed: 5 });
+  const x = randomArray(128 * 10, rng), dy = randomArray(128, rng);
+  net.forwardTrain(x, 128);
+  const a = new Float32Array(128 * 10), b = new Float32Array(128 * 10);
+  net.backward(dy, a);
+  net.backward(dy, b, { accumulate: false });
+  assert.deepEqual(a, b);
+  // A row's dL/dx does not depend on the rest of the batch.
+  net.forwardTrain(x.slice(30, 40), 1);
+  const one = new Float32Array(10);
+  net.backward(dy.slice(3, 4), one, { accumulate: false });
+  assert.deepEqual(Array.from(one), Array.from(a.subarray(30, 40)));
+});
+
+test('tfjs backend: backward with dL/dx keeps the live tensor count flat', async () => {
+  if (!tfjsBackend()) await initTfjs();
+  const rng = new Rng(2);
+  const net = createMLP({ sizes: [6, 32, 1], seed: 1 }, { backend: 'tfjs' });
+  const x = randomArray(16 * 6, rng), dy = randomArray(16, rng), dx = new Float32Array(16 * 6);
+  const round = () => {
+    net.forwardTrain(x, 16);
+    net.backward(dy, dx);
+    net.backward(dy, dx, { accumulate: false });
+  };
+  round();
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 50; i++) round();
+  assert.equal(tf.memory().numTensors, before);
+  net.dispose();
+});

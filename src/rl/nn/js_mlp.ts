@@ -3,10 +3,10 @@
  * WebAssembly, so it is the fallback of last resort and a second reference for the other backends.
  *   forward:  h_{l+1}[b][o] = act(b_l[o] + sum_i h_l[b][i] W_l[i][o])
  *   backward: g = dL/dh_{l+1} * act'(h_{l+1});  dW_l[i][o] += sum_b h_l[b][i] g[b][o];  db_l[o] += sum_b g[b][o];
- *             dL/dh_l[b][i] = sum_o g[b][o] W_l[i][o]
+ *             dL/dh_l[b][i] = sum_o g[b][o] W_l[i][o]   (for l = 0 only when dL/dx is asked for)
  * with tanh' = 1 - y^2 and relu' = [y > 0] written in terms of the layer's output y.
  */
-import { countParams, type Activation, type MLP } from './mlp.js';
+import { checkBackwardArgs, countParams, type Activation, type BackwardOptions, type MLP } from './mlp.js';
 
 export class JsMLP implements MLP {
   readonly backend = 'js';
@@ -20,7 +20,8 @@ export class JsMLP implements MLP {
   private readonly bOff: number[] = [];
   /** Activations of the last forwardTrain, layer by layer (input copy first). */
   private acts: Float32Array[] = [];
-  private batch = 0;
+  /** Batch of the last forwardTrain, -1 before the first one. */
+  private batch = -1;
   private inferOut: Float32Array[] = [];
 
   constructor(sizes: readonly number[], activation: Activation, params: Float32Array) {
@@ -77,11 +78,15 @@ export class JsMLP implements MLP {
   }
 
   forwardTrain(x: Float32Array, batch: number): Float32Array {
+    const y = this.run(x, batch, this.acts, true);
     this.batch = batch;
-    return this.run(x, batch, this.acts, true);
+    return y;
   }
 
-  backward(dLdy: Float32Array): void {
+  backward(dLdy: Float32Array, dLdx?: Float32Array, opts?: BackwardOptions): void {
+    if (this.batch < 0) throw new Error('JsMLP.backward: call forwardTrain first');
+    const accumulate = checkBackwardArgs('JsMLP', this.sizes, this.batch, dLdy, dLdx, opts);
+    if (!accumulate && !dLdx) return;
     const L = this.sizes.length - 1, batch = this.batch, p = this.params, g = this.grads;
     let dy = Float32Array.from(dLdy.subarray(0, batch * this.sizes[L]));
     for (let l = L - 1; l >= 0; l--) {
@@ -90,22 +95,28 @@ export class JsMLP implements MLP {
         for (let k = 0; k < batch * nOut; k++) dy[k] *= this.activation === 'tanh' ? 1 - y[k] * y[k] : y[k] > 0 ? 1 : 0;
       }
       const w = this.wOff[l], bo = this.bOff[l];
-      const dx = l > 0 ? new Float32Array(batch * nIn) : null;
+      // dL/dh_l: needed below the output layer, and at the input only when asked for (a copy: dLdx may be dLdy).
+      const dx = l > 0 || dLdx ? new Float32Array(batch * nIn) : null;
       for (let b = 0; b < batch; b++) {
         const yo = b * nOut, xo = b * nIn;
-        for (let o = 0; o < nOut; o++) g[bo + o] += dy[yo + o];
+        if (accumulate) for (let o = 0; o < nOut; o++) g[bo + o] += dy[yo + o];
         for (let i = 0; i < nIn; i++) {
           const xv = x[xo + i], wi = w + i * nOut;
           let s = 0;
-          for (let o = 0; o < nOut; o++) {
-            g[wi + o] += xv * dy[yo + o];
-            s += dy[yo + o] * p[wi + o];
+          if (accumulate) {
+            for (let o = 0; o < nOut; o++) {
+              g[wi + o] += xv * dy[yo + o];
+              s += dy[yo + o] * p[wi + o];
+            }
+          } else {
+            for (let o = 0; o < nOut; o++) s += dy[yo + o] * p[wi + o];
           }
           if (dx) dx[xo + i] = s;
         }
       }
       if (dx) dy = dx;
     }
+    if (dLdx) dLdx.set(dy);
   }
 
   zeroGrad(): void {

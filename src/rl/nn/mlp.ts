@@ -11,6 +11,15 @@
  *   const y = net.forwardTrain(x, batch);  // keeps what backward needs
  *   ... compute dL/dy (same shape as y) ...
  *   net.backward(dLdy);                    // grads += dL/dparams (accumulates; zeroGrad() clears)
+ *
+ * Gradients with respect to the INPUT (e.g. dQ/da of a critic Q(s, a), to train an actor through it) come from
+ * the same call: pass an array for dL/dx, and `{ accumulate: false }` when the parameter gradients must be left
+ * alone (the actor update must not touch the critic's grads):
+ *   const q = critic.forwardTrain(sa, batch);           // sa: batch rows of [s | a]
+ *   critic.backward(dLdq, dLdsa);                       // critic grads += dL/dparams, and dLdsa = dL/d(sa)
+ *   critic.backward(dLdq, dLdsa, { accumulate: false }); // dLdsa = dL/d(sa) only; critic.grads untouched
+ * dL/dx is overwritten, never accumulated, and only its first batch * sizes[0] numbers are written; dL/da is
+ * the last columns of each row. The array may even be dLdy itself (dL/dy is read before dL/dx is written).
  */
 export type Activation = 'tanh' | 'relu';
 
@@ -23,6 +32,15 @@ export interface MLPSpec {
   gains?: number[];
   /** Seed of the initialization. */
   seed?: number;
+}
+
+/** Options of MLP.backward. */
+export interface BackwardOptions {
+  /**
+   * Whether to add dL/dparams into `grads` (default true). false skips that work, and leaves `grads` untouched:
+   * for calls that only want dL/dx. (With false and no dL/dx array the call does nothing.)
+   */
+  accumulate?: boolean;
 }
 
 export interface MLP {
@@ -39,8 +57,13 @@ export interface MLP {
   forward(x: Float32Array, batch: number): Float32Array;
   /** As forward, and keeps the activations for `backward`. */
   forwardTrain(x: Float32Array, batch: number): Float32Array;
-  /** grads += dL/dparams, given dL/dy for the outputs of the last forwardTrain (batch x sizes[L]). */
-  backward(dLdy: Float32Array): void;
+  /**
+   * grads += dL/dparams, given dL/dy for the outputs of the last forwardTrain (batch x sizes[L]). When `dLdx` is
+   * given (a Float32Array of at least batch x sizes[0] numbers), its first batch x sizes[0] numbers are
+   * overwritten with dL/dx for the inputs of that forwardTrain. `opts.accumulate === false` skips the parameter
+   * gradients (grads is left untouched). Calls without dLdx cost what they did before it existed.
+   */
+  backward(dLdy: Float32Array, dLdx?: Float32Array, opts?: BackwardOptions): void;
   zeroGrad(): void;
   /** Frees backend resources; the object must not be used afterwards. */
   dispose(): void;
@@ -51,4 +74,25 @@ export function countParams(sizes: readonly number[]): number {
   let n = 0;
   for (let l = 0; l + 1 < sizes.length; l++) n += sizes[l] * sizes[l + 1] + sizes[l + 1];
   return n;
+}
+
+/**
+ * Checks the arguments of MLP.backward for a network with these layer widths after a forwardTrain of `batch`
+ * rows, throwing errors that name `who` (the backend's class); returns whether to accumulate parameter gradients.
+ */
+export function checkBackwardArgs(who: string, sizes: readonly number[], batch: number, dLdy: Float32Array,
+  dLdx: Float32Array | null | undefined, opts: BackwardOptions | undefined): boolean {
+  const ny = batch * sizes[sizes.length - 1];
+  if (!(dLdy instanceof Float32Array) || dLdy.length < ny) {
+    throw new RangeError(`${who}.backward: dLdy must be a Float32Array of batch x outputs = ${ny} numbers, got ${dLdy instanceof Float32Array ? dLdy.length : typeof dLdy}`);
+  }
+  if (dLdx != null) {
+    const nx = batch * sizes[0];
+    if (!(dLdx instanceof Float32Array) || dLdx.length < nx) {
+      throw new RangeError(`${who}.backward: dLdx must be a Float32Array of at least batch x inputs = ${nx} numbers, got ${dLdx instanceof Float32Array ? dLdx.length : typeof dLdx}`);
+    }
+  }
+  const accumulate = opts?.accumulate ?? true;
+  if (typeof accumulate !== 'boolean') throw new TypeError(`${who}.backward: opts.accumulate must be a boolean, got ${typeof accumulate}`);
+  return accumulate;
 }

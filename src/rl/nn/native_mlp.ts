@@ -10,16 +10,20 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { countParams, type Activation, type MLP, type MLPSpec } from './mlp.js';
+import { checkBackwardArgs, countParams, type Activation, type BackwardOptions, type MLP, type MLPSpec } from './mlp.js';
 import { initParams, resolveSpec } from './init.js';
 
 interface NativeAddon {
   forward(sizes: Int32Array, act: number, params: Float32Array, acts: Float32Array, batch: number, pack: Float32Array): void;
-  backward(sizes: Int32Array, act: number, params: Float32Array, grads: Float32Array, acts: Float32Array, dy: Float32Array, scratch: Float32Array, batch: number): void;
+  backward(sizes: Int32Array, act: number, params: Float32Array, grads: Float32Array, acts: Float32Array, dy: Float32Array, scratch: Float32Array, batch: number,
+    dx?: Float32Array | null, accumulate?: boolean): void;
   lengths(sizes: Int32Array, batch: number): { acts: number; pack: number; scratch: number; params: number };
   adamStep(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, step: number, gradScale: number): void;
-  info(): { vectorLanes: number; isa: string };
+  info(): { vectorLanes: number; isa: string; api?: number };
 }
+
+/** The interface revision of native/mlp.c this module needs (RLTUNE_NN_API there): 2 added dL/dx to backward. */
+const NATIVE_API = 2;
 
 const ADDON_PATH = join('build', 'Release', 'rltune_nn.node');
 
@@ -59,7 +63,13 @@ function loadAddon(): NativeAddon | null {
     return addon;
   }
   try {
-    addon = createRequire(import.meta.url)(file) as NativeAddon;
+    const lib = createRequire(import.meta.url)(file) as NativeAddon;
+    const api = lib.info().api ?? 1;
+    if (api !== NATIVE_API) {
+      loadError = `${file} was built from another version of native/mlp.c (interface ${api}, this module needs ${NATIVE_API}); rebuild it with \`node scripts/build-native.mjs\``;
+    } else {
+      addon = lib;
+    }
   } catch (e) {
     loadError = `${file} failed to load: ${(e as Error).message}`;
   }
@@ -79,7 +89,8 @@ export function nativeLoadError(): string {
 
 /** The addon's SIMD width and instruction set, or null when it is unavailable. */
 export function nativeInfo(): { vectorLanes: number; isa: string } | null {
-  return loadAddon()?.info() ?? null;
+  const info = loadAddon()?.info();
+  return info ? { vectorLanes: info.vectorLanes, isa: info.isa } : null;
 }
 
 function requireAddon(): NativeAddon {
@@ -95,6 +106,12 @@ function requireAddon(): NativeAddon {
 export function nativeAdamStep(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array,
   opts: { lr: number; beta1: number; beta2: number; eps: number; step: number; gradScale?: number }): void {
   requireAddon().adamStep(params, grads, m, v, opts.lr, opts.beta1, opts.beta2, opts.eps, opts.step, opts.gradScale ?? 1);
+}
+
+/** Whether the first na floats of a and the first nb floats of b share memory. */
+function sharesMemory(a: Float32Array, na: number, b: Float32Array, nb: number): boolean {
+  if (a.buffer !== b.buffer) return false;
+  return a.byteOffset < b.byteOffset + 4 * nb && b.byteOffset < a.byteOffset + 4 * na;
 }
 
 /** Activations and scratch for batches of up to `capacity` rows. */
@@ -185,14 +202,19 @@ export class NativeMLP implements MLP {
     return y;
   }
 
-  backward(dLdy: Float32Array): void {
+  backward(dLdy: Float32Array, dLdx?: Float32Array, opts?: BackwardOptions): void {
     if (this.disposed) throw new Error('NativeMLP.backward: the network was disposed');
     if (this.trainBatch < 0) throw new Error('NativeMLP.backward: call forwardTrain first');
-    const n = this.trainBatch * this.sizes[this.sizes.length - 1];
-    if (!(dLdy instanceof Float32Array) || dLdy.length < n) {
-      throw new RangeError(`NativeMLP.backward: dLdy must be a Float32Array of batch x outputs = ${n} numbers, got ${dLdy instanceof Float32Array ? dLdy.length : typeof dLdy}`);
+    const accumulate = checkBackwardArgs('NativeMLP', this.sizes, this.trainBatch, dLdy, dLdx, opts);
+    if (!dLdx) {
+      // The path of every call that does not ask for dL/dx is unchanged.
+      if (accumulate) this.lib.backward(this.sizesI32, this.actCode, this.params, this.grads, this.train.acts, dLdy, this.train.scratch, this.trainBatch);
+      return;
     }
-    this.lib.backward(this.sizesI32, this.actCode, this.params, this.grads, this.train.acts, dLdy, this.train.scratch, this.trainBatch);
+    // The C side reads dL/dy until it writes dL/dx last; where the two share memory, read from a copy.
+    const ny = this.trainBatch * this.sizes[this.sizes.length - 1], nx = this.trainBatch * this.sizes[0];
+    const dy = sharesMemory(dLdy, ny, dLdx, nx) ? dLdy.slice(0, ny) : dLdy;
+    this.lib.backward(this.sizesI32, this.actCode, this.params, this.grads, this.train.acts, dy, this.train.scratch, this.trainBatch, dLdx, accumulate);
   }
 
   zeroGrad(): void {

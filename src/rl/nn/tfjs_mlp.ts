@@ -5,13 +5,14 @@
  * The Float32Arrays `params` and `grads` of the MLP contract are the truth: every call uploads `params` into
  * the tf variables (so writes into `params` take effect), and backward downloads the gradients into `grads`.
  * Gradients come from tfjs's autodiff as a vector-Jacobian product: for a fixed cotangent g = dL/dy,
- *   d/dtheta sum(y(theta) * g) = (dy/dtheta)^T g = dL/dtheta.
+ *   d/dtheta sum(y(theta) * g) = (dy/dtheta)^T g = dL/dtheta,
+ * and likewise d/dx sum(y(x) * g) = dL/dx when backward is asked for the input gradient.
  * Every tensor is created inside tf.tidy or disposed explicitly: the live tensor count stays flat.
  *
  * tfjs is loaded on the first `initTfjs()` (about 0.7 s), so that users of the native backend never pay for it.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { countParams, type Activation, type MLP, type MLPSpec } from './mlp.js';
+import { checkBackwardArgs, countParams, type Activation, type BackwardOptions, type MLP, type MLPSpec } from './mlp.js';
 import { initParams, resolveSpec } from './init.js';
 
 export type TfjsBackendName = 'wasm' | 'cpu';
@@ -104,13 +105,13 @@ export class TfjsMLP implements MLP {
     }
   }
 
-  /** y = MLP(x); call inside a tidy or a gradient scope. */
-  private model(x: TF.Tensor2D): TF.Tensor2D {
+  /** y = MLP(x) with the parameter tensors `w` (W_0, b_0, W_1, ...; the variables by default); call inside a tidy or a gradient scope. */
+  private model(x: TF.Tensor2D, w: readonly TF.Tensor[] = this.vars): TF.Tensor2D {
     const tf = this.tf;
     let h = x;
     const L = this.sizes.length - 1;
     for (let l = 0; l < L; l++) {
-      h = tf.add(tf.matMul(h, this.vars[2 * l] as TF.Tensor2D), this.vars[2 * l + 1]);
+      h = tf.add(tf.matMul(h, w[2 * l] as TF.Tensor2D), w[2 * l + 1]);
       if (l + 1 < L) h = this.activation === 'relu' ? tf.relu(h) : tf.tanh(h);
     }
     return h;
@@ -146,25 +147,37 @@ export class TfjsMLP implements MLP {
     return y;
   }
 
-  backward(dLdy: Float32Array): void {
+  backward(dLdy: Float32Array, dLdx?: Float32Array, opts?: BackwardOptions): void {
     if (this.disposed) throw new Error('TfjsMLP.backward: the network was disposed');
     if (this.trainBatch < 0) throw new Error('TfjsMLP.backward: call forwardTrain first');
+    const accumulate = checkBackwardArgs('TfjsMLP', this.sizes, this.trainBatch, dLdy, dLdx, opts);
+    if (!accumulate && !dLdx) return;
     const batch = this.trainBatch, out = this.sizes[this.sizes.length - 1];
     const n = batch * out;
-    if (!(dLdy instanceof Float32Array) || dLdy.length < n) {
-      throw new RangeError(`TfjsMLP.backward: dLdy must be a Float32Array of batch x outputs = ${n} numbers, got ${dLdy instanceof Float32Array ? dLdy.length : typeof dLdy}`);
-    }
     const tf = this.tf;
     this.upload();
     const x = tf.tensor2d(this.trainX, [batch, this.sizes[0]]);
     const g = tf.tensor2d(dLdy.slice(0, n), [batch, out]);
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(this.model(x), g)) as TF.Scalar, this.vars);
-    for (let k = 0; k < this.vars.length; k++) {
-      const d = grads[this.vars[k].name].dataSync() as Float32Array;
-      const off = this.offsets[k];
-      for (let j = 0; j < d.length; j++) this.grads[off + j] += d[j];
+    // The loss whose gradients are dL/dparams and dL/dx: sum(y * dL/dy).
+    const loss = (xt: TF.Tensor, w?: readonly TF.Tensor[]): TF.Scalar => tf.sum(tf.mul(this.model(xt as TF.Tensor2D, w), g)) as TF.Scalar;
+    if (!dLdx) {
+      const { value, grads } = tf.variableGrads(() => loss(x), this.vars);
+      for (let k = 0; k < this.vars.length; k++) this.addGrad(k, grads[this.vars[k].name]);
+      tf.dispose([value, x, g, ...Object.values(grads)]);
+      return;
     }
-    tf.dispose([value, x, g, ...Object.values(grads)]);
+    // Gradients with respect to the input tensor too (and only to it when not accumulating).
+    const ds = accumulate ? tf.grads((xt: TF.Tensor, ...w: TF.Tensor[]) => loss(xt, w))([x, ...this.vars]) : [tf.grad((xt: TF.Tensor) => loss(xt))(x)];
+    dLdx.set((ds[0].dataSync() as Float32Array).subarray(0, batch * this.sizes[0]));
+    if (accumulate) for (let k = 0; k < this.vars.length; k++) this.addGrad(k, ds[k + 1]);
+    tf.dispose([x, g, ...ds]);
+  }
+
+  /** grads[layout of variable k] += d. */
+  private addGrad(k: number, d: TF.Tensor): void {
+    const data = d.dataSync() as Float32Array;
+    const off = this.offsets[k];
+    for (let j = 0; j < data.length; j++) this.grads[off + j] += data[j];
   }
 
   zeroGrad(): void {
