@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Env, type StepResult, type TransitionTable } from '../src/rl/core/env.js';
+import { Env, type StepResult } from '../src/rl/core/env.js';
 import { make, register } from '../src/rl/core/registry.js';
 import { Discrete } from '../src/rl/core/spaces/index.js';
 import { FrozenLakeEnv } from '../src/rl/envs/toy_text/index.js';
-import { ExpectedSARSA, PolicyIteration, QLearning, SARSA, TD_SETTINGS, ValueIteration } from '../src/rl/algos/tabular/index.js';
+import { ExpectedSARSA, PolicyIteration, QLearning, SARSA, TD_SETTINGS, ValueIteration, policyValue } from '../src/rl/algos/tabular/index.js';
 import type { TDControl } from '../src/rl/algos/tabular/index.js';
 import { CheckpointError, readCheckpoint } from '../src/rl/train/checkpoint.js';
 
@@ -39,30 +39,6 @@ function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'rltune-tabular-'));
 }
 
-/** V^pi exactly: solves (I - gamma P_pi) V = r_pi by Gaussian elimination with partial pivoting. */
-function evaluatePolicy(P: TransitionTable, policy: ArrayLike<number>, gamma: number): Float64Array {
-  const n = P.length;
-  const A = Array.from({ length: n }, () => new Float64Array(n + 1));
-  for (let s = 0; s < n; s++) {
-    A[s][s] += 1;
-    for (const [p, next, r, terminated] of P[s][policy[s]]) {
-      A[s][n] += p * r;
-      if (!terminated) A[s][next] -= gamma * p;
-    }
-  }
-  for (let c = 0; c < n; c++) {
-    let piv = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(A[r][c]) > Math.abs(A[piv][c])) piv = r;
-    [A[c], A[piv]] = [A[piv], A[c]];
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = A[r][c] / A[c][c];
-      for (let k = c; k <= n; k++) A[r][k] -= f * A[c][k];
-    }
-  }
-  return Float64Array.from(A, (row, s) => row[n] / row[s]);
-}
-
 // --- Dynamic programming ---
 
 test('value iteration and policy iteration find the optimal policy of FrozenLake-v1', async () => {
@@ -86,7 +62,7 @@ test('value iteration and policy iteration find the optimal policy of FrozenLake
 
   // Both policies are optimal: their exact values equal V*, and they agree wherever the best action is unique.
   for (const algo of [vi, pi]) {
-    const v = evaluatePolicy(P, algo.policy, gamma);
+    const v = policyValue(P, algo.policy, gamma);
     for (let s = 0; s < 16; s++) assert.ok(Math.abs(v[s] - vi.values[s]) < 1e-8, `${algo.name}: V_pi(${s}) = ${v[s]}, V*(${s}) = ${vi.values[s]}`);
     for (let s = 0; s < 16; s++) assert.ok(Math.abs(algo.values[s] - vi.values[s]) < 1e-8);
   }
