@@ -6,9 +6,12 @@ import type { MakeOptions } from '../core/registry.js';
 import type { Algorithm } from '../train/algorithm.js';
 import { CheckpointError, readCheckpoint } from '../train/checkpoint.js';
 import { A2C } from './a2c.js';
+import { DDPG } from './ddpg.js';
 import { DQN } from './dqn.js';
 import { PPO } from './ppo.js';
 import { Reinforce } from './reinforce.js';
+import { SAC } from './sac.js';
+import { TD3 } from './td3.js';
 import { ExpectedSARSA, PolicyIteration, QLearning, SARSA, TABULAR_SUPPORTS, ValueIteration } from './tabular/index.js';
 
 export interface AlgorithmEntry {
@@ -18,12 +21,16 @@ export interface AlgorithmEntry {
 }
 
 const ON_POLICY_SUPPORT = 'Box observations; Discrete (with action masks) or Box actions';
+const OFF_POLICY_BOX_SUPPORT = 'Box observations and bounded Box actions';
 
 export const ALGORITHMS: Record<string, AlgorithmEntry> = {
   ppo: { supports: ON_POLICY_SUPPORT, create: (env, c) => new PPO(env, c as never) },
   a2c: { supports: ON_POLICY_SUPPORT, create: (env, c) => new A2C(env, c as never) },
   reinforce: { supports: ON_POLICY_SUPPORT, create: (env, c) => new Reinforce(env, c as never) },
   dqn: { supports: 'Box observations and Discrete actions', create: (env, c) => new DQN(env, c as never) },
+  ddpg: { supports: OFF_POLICY_BOX_SUPPORT, create: (env, c) => new DDPG(env, c as never) },
+  td3: { supports: OFF_POLICY_BOX_SUPPORT, create: (env, c) => new TD3(env, c as never) },
+  sac: { supports: OFF_POLICY_BOX_SUPPORT, create: (env, c) => new SAC(env, c as never) },
   'q-learning': { supports: TABULAR_SUPPORTS, create: (env, c) => new QLearning(env, c as never) },
   sarsa: { supports: TABULAR_SUPPORTS, create: (env, c) => new SARSA(env, c as never) },
   'expected-sarsa': { supports: TABULAR_SUPPORTS, create: (env, c) => new ExpectedSARSA(env, c as never) },
@@ -77,6 +84,10 @@ export function loadAlgorithm(dir: string): Algorithm {
 export { PPO, PPO_DEFAULTS, type PPOConfig } from './ppo.js';
 export { A2C, A2C_DEFAULTS, type A2CConfig } from './a2c.js';
 export { DQN, DQN_DEFAULTS, type DQNConfig } from './dqn.js';
+export { TD3, TD3_DEFAULTS, type TD3Config } from './td3.js';
+export { DDPG, DDPG_DEFAULTS, type DDPGConfig } from './ddpg.js';
+export { SAC, SAC_DEFAULTS, type SACConfig } from './sac.js';
+export { OffPolicyActorCritic, OFF_POLICY_DEFAULTS, polyakUpdate, type OffPolicyConfig } from './off_policy.js';
 export * from './replay/index.js';
 export { Reinforce, REINFORCE_DEFAULTS, type ReinforceConfig } from './reinforce.js';
 export { OnPolicyAlgorithm, ON_POLICY_DEFAULTS, type OnPolicyConfig } from './on_policy.js';

@@ -1,0 +1,295 @@
+/**
+ * What the off-policy actor-critic methods (DDPG, TD3, SAC) share, as Stable-Baselines3's
+ * off_policy_algorithm does: the vector env (same-step autoreset, so each stored transition keeps the
+ * episode's final observation), the replay buffer, the collect-then-update loop, action rescaling to the
+ * env's bounds, timing, checkpoints (networks, optimizers, optionally the buffer) and the NaN checks. Each
+ * method's file keeps only how it acts and how it updates.
+ *
+ * One iteration = `trainFreq` vector steps, then `gradientSteps` updates (-1: one per env step collected) once
+ * `learningStarts` env steps are taken AND the buffer holds a batch: a batch larger than the buffer waits.
+ * Before `learningStarts` the actions are uniform over the action box (exploration warm-up, as SB3).
+ *
+ * Actions: the policies act in [-1, 1]^A (tanh outputs); the buffer stores those scaled actions and the env
+ * gets  a_env = low + (a + 1) / 2 * (high - low)  per dimension (SB3's scale/unscale_action).
+ */
+import type { MakeOptions } from '../core/registry.js';
+import { describe } from '../core/rng.js';
+import { Box } from '../core/spaces/index.js';
+import { makeVec } from '../vector/make_vec.js';
+import type { VectorEnv } from '../vector/vector_env.js';
+import type { Adam } from '../nn/adam.js';
+import type { Activation, MLP } from '../nn/mlp.js';
+import { Algorithm, NonFiniteError, type PredictOptions } from '../train/algorithm.js';
+import { CheckpointError, tensorOf, type Checkpoint, type StoredArray } from '../train/checkpoint.js';
+import type { TrainContext } from '../train/context.js';
+import { NStepCollector, ReplayBuffer, nextObservations, type ReplaySample } from './replay/index.js';
+
+/** Hyperparameters every off-policy actor-critic method has. */
+export interface OffPolicyConfig {
+  nEnvs: number;
+  bufferSize: number;
+  batchSize: number;
+  /** Env steps (summed over envs) of uniformly random actions before the first update. */
+  learningStarts: number;
+  /** Vector steps between rounds of updates. */
+  trainFreq: number;
+  /** Updates per round; -1 means one per env step collected (trainFreq x nEnvs). */
+  gradientSteps: number;
+  gamma: number;
+  /** Polyak coefficient of the target networks: theta_targ <- tau theta + (1 - tau) theta_targ. */
+  tau: number;
+  /** Hidden layers of the actor and of each critic. */
+  hidden: number[];
+  activation: Activation;
+  /** Global gradient-norm clipping of each optimizer (Infinity, or null in JSON: none). */
+  maxGradNorm: number;
+  /** Keep the replay buffer in checkpoints (`--save-buffer`), so a resumed run continues with its data. */
+  saveBuffer: boolean;
+  backend: 'auto' | 'native' | 'tfjs' | 'js';
+  seed: number;
+}
+
+export const OFF_POLICY_DEFAULTS: OffPolicyConfig = {
+  nEnvs: 1, bufferSize: 1_000_000, batchSize: 256, learningStarts: 100, trainFreq: 1, gradientSteps: 1, gamma: 0.99, tau: 0.005,
+  hidden: [256, 256], activation: 'relu', maxGradNorm: Infinity, saveBuffer: false, backend: 'auto', seed: 1,
+};
+
+/** A network and its optimizer, under the name its arrays take in checkpoints. */
+export interface NamedNet {
+  name: string;
+  net: MLP;
+  /** null for target networks (never trained directly). */
+  optimizer: Adam | null;
+}
+
+export abstract class OffPolicyActorCritic<C extends OffPolicyConfig> extends Algorithm {
+  readonly cfg: C;
+  readonly venv: VectorEnv;
+  readonly buffer: ReplayBuffer;
+  readonly obsDim: number;
+  /** Action dimension. */
+  readonly actDim: number;
+  readonly actLow: Float32Array;
+  readonly actHigh: Float32Array;
+  protected readonly sample: ReplaySample;
+  private readonly collector: NStepCollector;
+  private obs: Float32Array | null = null;
+  private readonly nextObsScratch: Float32Array;
+  /** Scaled actions in [-1, 1] (what the buffer stores) and the env's actions, nEnvs x actDim each. */
+  protected readonly scaledActions: Float32Array;
+  private readonly envActions: Float32Array;
+  /** Updates done so far (across resumes): TD3's policy delay counts them. */
+  updates = 0;
+
+  protected constructor(envId: string, defaults: C, config: Partial<C> & { envKwargs?: MakeOptions }) {
+    const { envKwargs = {}, ...rest } = config;
+    const cfg = { ...defaults, ...rest } as C;
+    // JSON (checkpoints, --config files) writes Infinity as null: both mean no clipping.
+    if ((cfg.maxGradNorm as number | null) === null) cfg.maxGradNorm = Infinity;
+    super(envId, envKwargs, cfg.seed);
+    const owner = new.target.name.toLowerCase();
+    for (const k of ['nEnvs', 'bufferSize', 'batchSize', 'trainFreq'] as const) {
+      if (!Number.isInteger(cfg[k]) || cfg[k] < 1) throw new RangeError(`${owner}: ${k} must be a positive integer, got ${describe(cfg[k])}`);
+    }
+    if (!Number.isInteger(cfg.learningStarts) || cfg.learningStarts < 0) throw new RangeError(`${owner}: learningStarts must be a non-negative integer, got ${describe(cfg.learningStarts)}`);
+    if (!Number.isInteger(cfg.gradientSteps) || (cfg.gradientSteps < 1 && cfg.gradientSteps !== -1)) {
+      throw new RangeError(`${owner}: gradientSteps must be a positive integer or -1 (one per env step), got ${describe(cfg.gradientSteps)}`);
+    }
+    if (!(cfg.tau > 0 && cfg.tau <= 1)) throw new RangeError(`${owner}: tau must be in (0, 1], got ${describe(cfg.tau)}`);
+    if (!(cfg.gamma >= 0 && cfg.gamma <= 1)) throw new RangeError(`${owner}: gamma must be in [0, 1], got ${describe(cfg.gamma)}`);
+    if (!(cfg.maxGradNorm > 0)) throw new RangeError(`${owner}: maxGradNorm must be positive (Infinity: no clipping), got ${describe(cfg.maxGradNorm)}`);
+    this.cfg = cfg;
+    this.venv = makeVec(envId, cfg.nEnvs, { autoreset: 'same-step', makeOptions: envKwargs, copy: false });
+    const os = this.venv.singleObservationSpace, as = this.venv.singleActionSpace;
+    if (!(os instanceof Box) || !(as instanceof Box)) {
+      this.venv.close();
+      throw new TypeError(`${owner} needs a Box observation space and a Box action space; ${envId} has ${os} and ${as}`);
+    }
+    this.actLow = Float32Array.from(as.low);
+    this.actHigh = Float32Array.from(as.high);
+    for (let j = 0; j < as.size; j++) {
+      if (!Number.isFinite(this.actLow[j]) || !Number.isFinite(this.actHigh[j])) {
+        this.venv.close();
+        throw new TypeError(`${owner} needs a bounded action space (it rescales [-1, 1] to the bounds); ${envId} has ${as}`);
+      }
+    }
+    this.obsDim = os.size;
+    this.actDim = as.size;
+    this.buffer = new ReplayBuffer({ capacity: cfg.bufferSize, obsDim: this.obsDim, actDim: this.actDim, storeDiscounts: true });
+    this.collector = new NStepCollector({ numEnvs: cfg.nEnvs, n: 1, gamma: cfg.gamma, obsDim: this.obsDim, actDim: this.actDim });
+    this.sample = this.buffer.createSample(cfg.batchSize);
+    this.nextObsScratch = new Float32Array(cfg.nEnvs * this.obsDim);
+    this.scaledActions = new Float32Array(cfg.nEnvs * this.actDim);
+    this.envActions = new Float32Array(cfg.nEnvs * this.actDim);
+  }
+
+  get config(): Record<string, unknown> {
+    return { ...this.cfg } as Record<string, unknown>;
+  }
+
+  /** Every network with its optimizer (targets included), in a fixed order: what checkpoints keep. */
+  protected abstract networks(): NamedNet[];
+  /**
+   * Exploratory actions of the policy for `n` observations into `out` (n x actDim, in [-1, 1]).
+   * Called once learning has started; before that the loop samples uniform actions itself.
+   */
+  protected abstract explore(obs: Float32Array, n: number, out: Float32Array): void;
+  /** The policy's action for one observation in [-1, 1]^A: deterministic (the mean) or sampled. */
+  protected abstract policyAction(obs: Float32Array, deterministic: boolean, out: Float32Array): void;
+  /** One gradient update on `this.sample` (already drawn); returns its statistics for the log. */
+  protected abstract update(s: ReplaySample, step: number): Record<string, number>;
+  /** Called at the start of each episode of env i (noise processes reset). */
+  protected onEpisodeStart(_env: number): void {}
+
+  protected iteration(ctx: TrainContext): Record<string, number> {
+    const cfg = this.cfg, N = cfg.nEnvs, D = this.obsDim, A = this.actDim;
+    if (this.obs === null) {
+      this.obs = Float32Array.from(this.venv.reset({ seed: this.rng.spawnSeed() }).obs as Float32Array);
+      for (let i = 0; i < N; i++) this.onEpisodeStart(i);
+    }
+    const t0 = performance.now();
+    let tEnv = 0;
+    for (let k = 0; k < cfg.trainFreq; k++) {
+      if (ctx.numTimesteps < cfg.learningStarts) {
+        for (let i = 0; i < N * A; i++) this.scaledActions[i] = 2 * this.rng.random() - 1;
+      } else {
+        this.explore(this.obs, N, this.scaledActions);
+      }
+      this.unscale(this.scaledActions, this.envActions, N);
+      const te = performance.now();
+      const r = this.venv.step(this.envActions);
+      tEnv += performance.now() - te;
+      this.recordStep(ctx, r, N);
+      const next = nextObservations(r.obs as Float32Array, r.info, D, this.nextObsScratch);
+      checkFinite(next, `${this.name}: the env returned a non-finite observation`, ctx.numTimesteps);
+      this.buffer.add(this.collector.push({ obs: this.obs, actions: this.scaledActions, rewards: r.rewards, terminated: r.terminated, truncated: r.truncated, nextObs: next }));
+      this.obs.set(r.obs as Float32Array);
+      for (let i = 0; i < N; i++) if (r.terminated[i] || r.truncated[i]) this.onEpisodeStart(i);
+      if (ctx.stop) break;
+    }
+    const tCollect = performance.now() - t0;
+    const tu = performance.now();
+    // Each statistic is averaged over the updates that reported it (the actor's only come every policyDelay).
+    const sums: Record<string, number> = {}, counts: Record<string, number> = {};
+    let updates = 0;
+    if (ctx.numTimesteps >= cfg.learningStarts && this.buffer.canSample(cfg.batchSize)) {
+      const steps = cfg.gradientSteps === -1 ? cfg.trainFreq * N : cfg.gradientSteps;
+      for (let g = 0; g < steps; g++) {
+        const stats = this.update(this.buffer.sample(cfg.batchSize, this.rng, this.sample), ctx.numTimesteps);
+        this.updates++;
+        updates++;
+        for (const [key, v] of Object.entries(stats)) {
+          sums[key] = (sums[key] ?? 0) + v;
+          counts[key] = (counts[key] ?? 0) + 1;
+        }
+      }
+    }
+    const out: Record<string, number> = {};
+    for (const [key, v] of Object.entries(sums)) out[key] = v / counts[key];
+    return { ...out, updates, buffer_size: this.buffer.size, time_env_ms: tEnv, time_inference_ms: tCollect - tEnv, time_update_ms: performance.now() - tu };
+  }
+
+  /** a_env = low + (a + 1) / 2 (high - low) for n rows of scaled actions. */
+  protected unscale(scaled: Float32Array, out: Float32Array, n: number): void {
+    const A = this.actDim;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < A; j++) {
+        const k = i * A + j;
+        out[k] = this.actLow[j] + 0.5 * (scaled[k] + 1) * (this.actHigh[j] - this.actLow[j]);
+      }
+    }
+  }
+
+  /** The env action for one observation (deterministic by default: the policy's mean). */
+  predict(obs: unknown, opts: PredictOptions = {}): Float32Array {
+    const x = Float32Array.from(obs as ArrayLike<number>);
+    if (x.length !== this.obsDim) throw new TypeError(`${this.name}.predict: expected an observation of ${this.obsDim} numbers, got ${describe(obs)}`);
+    const scaled = new Float32Array(this.actDim), out = new Float32Array(this.actDim);
+    this.policyAction(x, opts.deterministic ?? true, scaled);
+    this.unscale(scaled, out, 1);
+    return out;
+  }
+
+  protected stateArrays(): Record<string, StoredArray> {
+    const arrays: Record<string, StoredArray> = {};
+    for (const { name, net, optimizer } of this.networks()) {
+      arrays[name] = net.params;
+      if (optimizer) {
+        arrays[`${name}.adam_m`] = optimizer.m[0];
+        arrays[`${name}.adam_v`] = optimizer.v[0];
+      }
+    }
+    for (const [k, v] of Object.entries(this.extraArrays())) arrays[k] = v;
+    if (this.cfg.saveBuffer) {
+      this.buffer.add(this.collector.flush());
+      for (const [k, v] of Object.entries(this.buffer.toArrays())) arrays[`replay.${k}`] = v;
+    }
+    return arrays;
+  }
+
+  /** Arrays beyond the networks (SAC's log alpha and its optimizer moments). */
+  protected extraArrays(): Record<string, StoredArray> {
+    return {};
+  }
+
+  protected restoreExtra(_ck: Checkpoint, _dir: string): void {}
+
+  protected override stateExtra(): Record<string, unknown> {
+    const adamT: Record<string, number> = {};
+    for (const { name, optimizer } of this.networks()) if (optimizer) adamT[name] = optimizer.t;
+    return { adam_t: adamT, updates: this.updates };
+  }
+
+  restore(ck: Checkpoint, dir: string): void {
+    const st = (ck.manifest.state ?? {}) as { adam_t?: Record<string, number>; updates?: number };
+    for (const { name, net, optimizer } of this.networks()) {
+      net.params.set(tensorOf(ck, name, Float32Array, net.numParams, dir));
+      if (optimizer) {
+        optimizer.m[0].set(tensorOf(ck, `${name}.adam_m`, Float32Array, net.numParams, dir));
+        optimizer.v[0].set(tensorOf(ck, `${name}.adam_v`, Float32Array, net.numParams, dir));
+        optimizer.t = st.adam_t?.[name] ?? 0;
+      }
+    }
+    this.updates = st.updates ?? 0;
+    this.restoreExtra(ck, dir);
+    if (this.cfg.saveBuffer) {
+      const replay: Record<string, StoredArray> = {};
+      for (const [k, v] of Object.entries(ck.tensors)) if (k.startsWith('replay.')) replay[k.slice(7)] = v;
+      if (Object.keys(replay).length === 0) throw new CheckpointError(`${dir}: the config keeps the replay buffer (saveBuffer) but the checkpoint has none`);
+      this.buffer.loadArrays(replay, dir);
+    }
+    this.restoreCommon(ck);
+  }
+
+  override close(): void {
+    this.venv.close();
+    for (const { net } of this.networks()) net.dispose();
+  }
+}
+
+/** theta_targ <- tau theta + (1 - tau) theta_targ. */
+export function polyakUpdate(target: Float32Array, source: Float32Array, tau: number): void {
+  if (tau === 1) {
+    target.set(source);
+    return;
+  }
+  const keep = 1 - tau;
+  for (let k = 0; k < source.length; k++) target[k] = tau * source[k] + keep * target[k];
+}
+
+/** Writes rows [obs | act] (B x (D + A)) into out: the input of a critic Q(s, a). */
+export function concatRows(obs: Float32Array, D: number, act: Float32Array, A: number, B: number, out: Float32Array): Float32Array {
+  const W = D + A;
+  for (let b = 0; b < B; b++) {
+    for (let d = 0; d < D; d++) out[b * W + d] = obs[b * D + d];
+    for (let j = 0; j < A; j++) out[b * W + D + j] = act[b * A + j];
+  }
+  return out;
+}
+
+/** Throws a NonFiniteError naming the quantity and the step when x holds a NaN or an infinity. */
+export function checkFinite(x: ArrayLike<number>, what: string, step: number, n = x.length): void {
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(x[i])) throw new NonFiniteError(`${what} (${x[i]} at index ${i}) at step ${step}; training stopped (the last checkpoint written is the last good one)`);
+  }
+}
