@@ -44,7 +44,7 @@ typedef int32_t vi __attribute__((vector_size(VL * 4)));
 
 #define INLINE static inline __attribute__((always_inline))
 #define MAX_LAYERS 64
-#define RLTUNE_NN_API 2
+#define RLTUNE_NN_API 3
 
 INLINE vf vload(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
 INLINE void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
@@ -558,13 +558,29 @@ static napi_value js_adam(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* polyak(target, source, tau): target <- tau source + (1 - tau) target (the target networks of DDPG/TD3/SAC). */
+static napi_value js_polyak(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) FAIL("rltune_nn.polyak: expected 3 arguments");
+  float *t, *s; size_t nt, ns;
+  if (!get_f32(env, argv[0], &t, &nt) || !get_f32(env, argv[1], &s, &ns)) FAIL("rltune_nn.polyak: target and source must be Float32Arrays");
+  if (nt != ns) FAIL("rltune_nn.polyak: target and source must have the same length");
+  double tau;
+  CHECK(napi_get_value_double(env, argv[2], &tau));
+  const float ft = (float)tau, fk = (float)(1 - tau);
+  for (size_t i = 0; i < nt; i++) t[i] = ft * s[i] + fk * t[i];
+  return NULL;
+}
+
 static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value res, v;
   CHECK(napi_create_object(env, &res));
   CHECK(napi_create_int32(env, VL, &v)); CHECK(napi_set_named_property(env, res, "vectorLanes", v));
   /* The addon's interface revision, checked by src/rl/nn/native_mlp.ts (a stale build is refused, not misused).
-     2: backward takes the optional dx and accumulate arguments. */
+     2: backward takes the optional dx and accumulate arguments. 3: polyak. */
   CHECK(napi_create_int32(env, RLTUNE_NN_API, &v)); CHECK(napi_set_named_property(env, res, "api", v));
 #if defined(__AVX512F__)
   const char *isa = "avx512";
@@ -587,6 +603,7 @@ NAPI_MODULE_INIT() {
     { "backward", NULL, js_backward, NULL, NULL, NULL, napi_enumerable, NULL },
     { "lengths", NULL, js_lengths, NULL, NULL, NULL, napi_enumerable, NULL },
     { "adamStep", NULL, js_adam, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "polyak", NULL, js_polyak, NULL, NULL, NULL, napi_enumerable, NULL },
     { "info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;

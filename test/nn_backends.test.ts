@@ -450,3 +450,26 @@ test('tfjs backend: backward with dL/dx keeps the live tensor count flat', async
   assert.equal(tf.memory().numTensors, before);
   net.dispose();
 });
+
+test('fused (native) Adam follows the TypeScript Adam, and native Polyak averaging follows its formula', { skip: !nativeAvailable() && 'native addon not built' }, async () => {
+  const { Adam } = await import('../src/rl/nn/adam.js');
+  const { polyakUpdate } = await import('../src/rl/nn/polyak.js');
+  const rng = new Rng(5);
+  const n = 257;
+  const p1 = randomArray(n, rng), p2 = Float32Array.from(p1), g = new Float32Array(n);
+  const ts = new Adam([{ params: p1, grads: g }], { lr: 1e-2, maxGradNorm: 0.5 });
+  const fused = new Adam([{ params: p2, grads: g }], { lr: 1e-2, maxGradNorm: 0.5, fused: true });
+  assert.equal(fused.fused, true);
+  for (let t = 0; t < 50; t++) {
+    for (let i = 0; i < n; i++) g[i] = rng.normal();
+    ts.step();
+    fused.step();
+  }
+  let worst = 0;
+  for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(p1[i] - p2[i]));
+  assert.ok(worst < 1e-5, `fused Adam differs by ${worst}`);
+  const target = randomArray(n, rng), source = randomArray(n, rng), want = target.map((x, i) => Math.fround(0.005 * source[i] + 0.995 * x));
+  polyakUpdate(target, source, 0.005);
+  for (let i = 0; i < n; i++) assert.ok(Math.abs(target[i] - want[i]) < 1e-6, `polyak ${target[i]} vs ${want[i]}`);
+  assert.throws(() => polyakUpdate(target, source.subarray(1), 0.5), /target has 257 numbers, source 256/);
+});

@@ -19,6 +19,7 @@ import { makeVec } from '../vector/make_vec.js';
 import type { VectorEnv } from '../vector/vector_env.js';
 import type { Adam } from '../nn/adam.js';
 import type { Activation, MLP } from '../nn/mlp.js';
+export { polyakUpdate } from '../nn/polyak.js';
 import { Algorithm, NonFiniteError, type PredictOptions } from '../train/algorithm.js';
 import { CheckpointError, tensorOf, type Checkpoint, type StoredArray } from '../train/checkpoint.js';
 import type { TrainContext } from '../train/context.js';
@@ -265,16 +266,6 @@ export abstract class OffPolicyActorCritic<C extends OffPolicyConfig> extends Al
     this.venv.close();
     for (const { net } of this.networks()) net.dispose();
   }
-}
-
-/** theta_targ <- tau theta + (1 - tau) theta_targ. */
-export function polyakUpdate(target: Float32Array, source: Float32Array, tau: number): void {
-  if (tau === 1) {
-    target.set(source);
-    return;
-  }
-  const keep = 1 - tau;
-  for (let k = 0; k < source.length; k++) target[k] = tau * source[k] + keep * target[k];
 }
 
 /** Writes rows [obs | act] (B x (D + A)) into out: the input of a critic Q(s, a). */

@@ -20,7 +20,8 @@ import { Adam } from '../nn/adam.js';
 import type { MLP } from '../nn/mlp.js';
 import { createMLP } from '../nn/make_mlp.js';
 import { tensorOf, type Checkpoint, type StoredArray } from '../train/checkpoint.js';
-import { checkFinite, concatRows, OFF_POLICY_DEFAULTS, OffPolicyActorCritic, polyakUpdate, type NamedNet, type OffPolicyConfig } from './off_policy.js';
+import { polyakUpdate } from '../nn/polyak.js';
+import { checkFinite, concatRows, OFF_POLICY_DEFAULTS, OffPolicyActorCritic, type NamedNet, type OffPolicyConfig } from './off_policy.js';
 import type { ReplaySample } from './replay/index.js';
 
 export interface SACConfig extends OffPolicyConfig {
@@ -91,8 +92,8 @@ export class SAC extends OffPolicyActorCritic<SACConfig> {
       this.critics.push(q);
       this.criticTargets.push(qt);
     }
-    this.actorOpt = new Adam([{ params: this.actor.params, grads: this.actor.grads }], { lr: cfg.actorLr, maxGradNorm: cfg.maxGradNorm });
-    this.criticOpts = this.critics.map((q) => new Adam([{ params: q.params, grads: q.grads }], { lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm }));
+    this.actorOpt = new Adam([{ params: this.actor.params, grads: this.actor.grads }], { lr: cfg.actorLr, maxGradNorm: cfg.maxGradNorm, fused: true });
+    this.criticOpts = this.critics.map((q) => new Adam([{ params: q.params, grads: q.grads }], { lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm, fused: true }));
     this.logAlpha = Float32Array.of(Math.log(cfg.alpha === 'auto' ? cfg.alphaInit : Math.max(cfg.alpha, 1e-30)));
     this.logAlphaGrad = new Float32Array(1);
     this.alphaOpt = cfg.alpha === 'auto' ? new Adam([{ params: this.logAlpha, grads: this.logAlphaGrad }], { lr: cfg.alphaLr }) : null;

@@ -19,7 +19,8 @@ import { describe } from '../core/rng.js';
 import { Adam } from '../nn/adam.js';
 import type { MLP } from '../nn/mlp.js';
 import { createMLP } from '../nn/make_mlp.js';
-import { checkFinite, concatRows, OFF_POLICY_DEFAULTS, OffPolicyActorCritic, polyakUpdate, type NamedNet, type OffPolicyConfig } from './off_policy.js';
+import { polyakUpdate } from '../nn/polyak.js';
+import { checkFinite, concatRows, OFF_POLICY_DEFAULTS, OffPolicyActorCritic, type NamedNet, type OffPolicyConfig } from './off_policy.js';
 import type { ReplaySample } from './replay/index.js';
 
 export interface TD3Config extends OffPolicyConfig {
@@ -86,8 +87,8 @@ export class TD3 extends OffPolicyActorCritic<TD3Config> {
       this.critics.push(q);
       this.criticTargets.push(qt);
     }
-    this.actorOpt = new Adam([{ params: this.actor.params, grads: this.actor.grads }], { lr: cfg.actorLr, maxGradNorm: cfg.maxGradNorm });
-    this.criticOpts = this.critics.map((q) => new Adam([{ params: q.params, grads: q.grads }], { lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm }));
+    this.actorOpt = new Adam([{ params: this.actor.params, grads: this.actor.grads }], { lr: cfg.actorLr, maxGradNorm: cfg.maxGradNorm, fused: true });
+    this.criticOpts = this.critics.map((q) => new Adam([{ params: q.params, grads: q.grads }], { lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm, fused: true }));
     this.ou = new Float64Array(cfg.nEnvs * A);
     this.sa = new Float32Array(B * (D + A));
     this.dsa = new Float32Array(B * (D + A));

@@ -19,11 +19,12 @@ interface NativeAddon {
     dx?: Float32Array | null, accumulate?: boolean): void;
   lengths(sizes: Int32Array, batch: number): { acts: number; pack: number; scratch: number; params: number };
   adamStep(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, step: number, gradScale: number): void;
+  polyak(target: Float32Array, source: Float32Array, tau: number): void;
   info(): { vectorLanes: number; isa: string; api?: number };
 }
 
-/** The interface revision of native/mlp.c this module needs (RLTUNE_NN_API there): 2 added dL/dx to backward. */
-const NATIVE_API = 2;
+/** The interface revision of native/mlp.c this module needs (RLTUNE_NN_API there): 2 added dL/dx to backward, 3 polyak. */
+const NATIVE_API = 3;
 
 const ADDON_PATH = join('build', 'Release', 'rltune_nn.node');
 
@@ -106,6 +107,11 @@ function requireAddon(): NativeAddon {
 export function nativeAdamStep(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array,
   opts: { lr: number; beta1: number; beta2: number; eps: number; step: number; gradScale?: number }): void {
   requireAddon().adamStep(params, grads, m, v, opts.lr, opts.beta1, opts.beta2, opts.eps, opts.step, opts.gradScale ?? 1);
+}
+
+/** target <- tau source + (1 - tau) target, in C (float32 arithmetic). */
+export function nativePolyak(target: Float32Array, source: Float32Array, tau: number): void {
+  requireAddon().polyak(target, source, tau);
 }
 
 /** Whether the first na floats of a and the first nb floats of b share memory. */
