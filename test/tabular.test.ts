@@ -135,15 +135,61 @@ async function trained<T extends TDControl>(algo: T, steps: number): Promise<T> 
   return algo;
 }
 
-test('Q-learning learns the optimal path of CliffWalking-v1 (-13); SARSA the safe one', async () => {
+test('CliffWalking-v1: with GLIE exploration SARSA finds the optimal path (-13) as Q-learning does; with epsilon 0.1 a safe one', async () => {
   const { steps, config } = TD_SETTINGS['CliffWalking-v1'];
-  const ql = await trained(new QLearning('CliffWalking-v1', { ...config, seed: 1 }), steps);
-  assert.equal(ql.evaluate(1).mean_return, -13);
-  const sarsa = await trained(new SARSA('CliffWalking-v1', { ...config, seed: 1 }), steps);
-  const r = sarsa.evaluate(1).mean_return;
-  assert.ok(r > -100 && r <= -13, `SARSA greedy return ${r}`);
-  const es = await trained(new ExpectedSARSA('CliffWalking-v1', { ...config, seed: 1 }), steps);
-  assert.ok(es.evaluate(1).mean_return > -100);
+  assert.equal(config.epsSchedule, 'visits');
+  for (const Algo of [SARSA, QLearning, ExpectedSARSA]) {
+    const a = await trained(new Algo('CliffWalking-v1', { ...config, seed: 1 }), steps);
+    assert.equal(a.evaluate(1).mean_return, -13, a.name);
+    assert.ok(a.epsilon > 0 && a.epsilon < 0.01, `${a.name}: epsilon of the last step ${a.epsilon}`);
+  }
+  // Sutton & Barto, Example 6.6: with a constant epsilon 0.1 SARSA values the exploring policy and keeps away from
+  // the cliff edge, while Q-learning learns the greedy policy's values and takes the edge.
+  const textbook = { epsStart: 0.1, epsEnd: 0.1, alpha: 0.5, seed: 1 };
+  const r = (await trained(new SARSA('CliffWalking-v1', textbook), 20_000)).evaluate(1).mean_return;
+  assert.ok(r > -100 && r < -13, `SARSA (epsilon 0.1) greedy return ${r}`);
+  assert.equal((await trained(new QLearning('CliffWalking-v1', textbook), 20_000)).evaluate(1).mean_return, -13);
+});
+
+test("the 'visits' epsilon schedule: epsilon(s) = min(epsStart, epsC / (1 + n(s))), counts kept in checkpoints", async () => {
+  // One state: n(s) = t before step t, so the epsilon logged after the last step of iteration k is epsC / (100 k).
+  const one = new SARSA('TabularTest/OneState-v0', { epsSchedule: 'visits', epsStart: 0.5, epsC: 2, stepsPerIteration: 100, seed: 1 });
+  const seen: number[] = [];
+  await one.learn({ totalSteps: 300, callbacks: [{ onIterationEnd: (_c, st) => void seen.push(st.epsilon) }] });
+  assert.equal(one.stateVisits[0], 300);
+  assert.deepEqual(seen, [2 / 100, 2 / 200, 2 / 300]);
+
+  const a = await trained(new SARSA('CliffWalking-v1', { epsSchedule: 'visits', epsStart: 0.5, epsC: 2, seed: 4 }), 3_000);
+  assert.equal(a.stateVisits.reduce((x, y) => x + y, 0), 3_000);
+  assert.ok(a.stateVisits[36] > 0 && a.stateVisits[47] === 0, 'the start is visited, the goal never acted in');
+  const epsAt = (a as unknown as { epsilonAt(s: number): number }).epsilonAt.bind(a);
+  for (let s = 0; s < 48; s++) assert.equal(epsAt(s), Math.min(0.5, 2 / (1 + a.stateVisits[s])), `state ${s}`);
+  assert.equal(epsAt(47), 0.5);
+
+  // Expected SARSA averages under epsilon(s'): n = 9, epsC = 2 gives epsilon 0.2, as in the test above.
+  const es = new ExpectedSARSA('FrozenLake-v1', { epsSchedule: 'visits', epsC: 2, seed: 1 });
+  es.Q.set([1, 3, 3, -1], 4 * 2);
+  es.stateVisits[2] = 9;
+  const expected = (es as unknown as { expectedQ(s: number, m: Uint8Array | null): number }).expectedQ.bind(es);
+  assert.ok(Math.abs(expected(2, null) - (0.05 * 6 + 0.8 * 3)) < 1e-12);
+
+  const dir = tmp();
+  try {
+    a.save(dir);
+    const again = new SARSA('CliffWalking-v1', { epsSchedule: 'visits', epsStart: 0.5, epsC: 2, seed: 99 });
+    again.restore(readCheckpoint(dir), dir);
+    assert.deepEqual(again.stateVisits, a.stateVisits);
+    for (let s = 0; s < 48; s++) assert.equal(again.predict(s, { deterministic: false }), a.predict(s, { deterministic: false }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  assert.throws(() => new SARSA('CliffWalking-v1', { epsSchedule: 'visits', epsC: 0 }), (err: Error) =>
+    err instanceof RangeError && /epsC .* must be a finite number > 0, got 0/.test(err.message));
+  assert.throws(() => new SARSA('CliffWalking-v1', { epsSchedule: 'visits', epsC: Number.NaN }), /epsC .*got NaN/);
+  // The other schedules ignore epsC and still count visits.
+  const lin = await trained(new QLearning('CliffWalking-v1', { epsC: -1, seed: 1 }), 500);
+  assert.equal(lin.stateVisits.reduce((x, y) => x + y, 0), 500);
 });
 
 test('Q-learning reaches a greedy success rate >= 0.7 on FrozenLake-v1 and a mean return >= 7.5 on Taxi-v4', async () => {
@@ -220,7 +266,7 @@ test('TD control refuses non-Discrete spaces and bad hyperparameters with clear 
       err instanceof TypeError && err.message.includes('supports only Discrete observation and Discrete action spaces') && err.message.includes('CartPole-v1 has observation space Box'));
   }
   assert.throws(() => new QLearning('FrozenLake-v1', { alpha: 0 }), /alpha must be a number in \(0, 1\], got 0/);
-  assert.throws(() => new QLearning('FrozenLake-v1', { epsSchedule: 'cosine' as never }), /epsSchedule must be one of "linear", "exponential", got "cosine"/);
+  assert.throws(() => new QLearning('FrozenLake-v1', { epsSchedule: 'cosine' as never }), /epsSchedule must be one of "linear", "exponential", "visits", got "cosine"/);
   assert.throws(() => new QLearning('FrozenLake-v1', { epsSchedule: 'exponential', epsEnd: 0 }), /exponential epsilon schedule needs epsStart > 0 and epsEnd > 0/);
   const ql = new QLearning('FrozenLake-v1');
   assert.throws(() => ql.predict(16), /observation: expected an integer in Discrete\(16\) \(0\.\.15\), got 16/);

@@ -10,6 +10,12 @@
  *   epsilon(t) = epsStart -> epsEnd over the first epsFraction * T steps, linearly or geometrically
  *                (epsStart * (epsEnd / epsStart)^p), then epsEnd;
  *   alpha(t)   = alpha (constant), or alpha -> alphaEnd over the T steps, linearly or geometrically.
+ * Or epsilon follows the visit count n(s) of each state, the training steps taken from s before this one
+ * (epsSchedule 'visits'; epsEnd and epsFraction are then unused; n is kept in checkpoints):
+ *   epsilon(s) = min(epsStart, epsC / (1 + n(s))).
+ * This is GLIE exploration (Singh et al. 2000): every state is explored infinitely often (sum_n 1/n diverges)
+ * and the policy becomes greedy in the limit, in each state however rarely it is visited; with it (and step
+ * sizes that satisfy Robbins-Monro) SARSA converges to the optimal policy, not to the best epsilon-greedy one.
  *
  * Truncation is not termination: only `terminated` cuts the bootstrap. On a truncation (TimeLimit) the update
  * bootstraps from Q(s', .) of the final observation s', then a new episode starts.
@@ -20,6 +26,7 @@
  */
 import type { Env } from '../../core/env.js';
 import { make, type MakeOptions } from '../../core/registry.js';
+import { describe } from '../../core/rng.js';
 import type { Discrete } from '../../core/spaces/index.js';
 import { Algorithm, type PredictOptions } from '../../train/algorithm.js';
 import { tensorOf, type Checkpoint, type StoredArray } from '../../train/checkpoint.js';
@@ -39,7 +46,9 @@ export interface TDConfig {
   epsEnd: number;
   /** Fraction of `totalSteps` over which epsilon goes from epsStart to epsEnd. */
   epsFraction: number;
-  epsSchedule: Decay;
+  epsSchedule: Decay | 'visits';
+  /** Scale c of the 'visits' schedule epsilon(s) = min(epsStart, c / (1 + n(s))). */
+  epsC: number;
   /** Initial value of every Q entry (optimism drives exploration when above the returns). */
   qInit: number;
   /** Env steps per iteration of the training loop (one log record and callback round each). */
@@ -51,7 +60,7 @@ export interface TDConfig {
 
 export const TD_DEFAULTS: TDConfig = {
   alpha: 0.1, alphaSchedule: 'constant', alphaEnd: 0.01, gamma: 0.99,
-  epsStart: 1, epsEnd: 0.05, epsFraction: 0.5, epsSchedule: 'linear',
+  epsStart: 1, epsEnd: 0.05, epsFraction: 0.5, epsSchedule: 'linear', epsC: 1,
   qInit: 0, stepsPerIteration: 1000, useActionMask: true, seed: 1,
 };
 
@@ -76,6 +85,8 @@ export abstract class TDControl extends Algorithm {
   /** Current epsilon and step size (their values at the last training step). */
   epsilon: number;
   alpha: number;
+  /** n(s): training steps taken from each state (the 'visits' epsilon schedule reads it). */
+  readonly stateVisits: Float64Array;
   private readonly obsSpace: Discrete;
   private readonly actSpace: Discrete;
   /** State of the episode in progress; -1 when a new one must start. */
@@ -110,6 +121,7 @@ export abstract class TDControl extends Algorithm {
     this.nS = spaces.obs.n;
     this.nA = spaces.act.n;
     this.Q = new Float64Array(this.nS * this.nA).fill(cfg.qInit);
+    this.stateVisits = new Float64Array(this.nS);
     this.epsilon = cfg.epsStart;
     this.alpha = cfg.alpha;
     this.maskBuf = new Uint8Array(this.nA);
@@ -135,6 +147,8 @@ export abstract class TDControl extends Algorithm {
       const s = this.s;
       const a = this.nextAction >= 0 ? this.nextAction : this.epsilonGreedy(s, this.mask);
       this.nextAction = -1;
+      if (this.cfg.epsSchedule === 'visits') this.epsilon = this.epsilonAt(s);
+      this.stateVisits[s]++;
       const r = this.env.step(a + this.actSpace.start);
       this.recordSingleStep(ctx, r.reward);
       const s2 = indexOf(this.obsSpace, r.obs, `${this.name}: observation of ${this.envId} at step ${ctx.numTimesteps}`);
@@ -168,7 +182,7 @@ export abstract class TDControl extends Algorithm {
 
   private updateSchedules(t: number, total: number): void {
     const c = this.cfg;
-    this.epsilon = decay(c.epsSchedule, c.epsStart, c.epsEnd, t / (c.epsFraction * total));
+    if (c.epsSchedule !== 'visits') this.epsilon = decay(c.epsSchedule, c.epsStart, c.epsEnd, t / (c.epsFraction * total));
     this.alpha = c.alphaSchedule === 'constant' ? c.alpha : decay(c.alphaSchedule, c.alpha, c.alphaEnd, t / total);
   }
 
@@ -200,9 +214,16 @@ export abstract class TDControl extends Algorithm {
     return best;
   }
 
-  /** With probability epsilon a uniformly random allowed action, otherwise the greedy one. */
+  /** The exploration rate in state s: the step schedule's current epsilon, or min(epsStart, epsC / (1 + n(s))). */
+  protected epsilonAt(s: number): number {
+    const c = this.cfg;
+    return c.epsSchedule === 'visits' ? Math.min(c.epsStart, c.epsC / (1 + this.stateVisits[s])) : this.epsilon;
+  }
+
+  /** With probability epsilon(s) a uniformly random allowed action, otherwise the greedy one. */
   protected epsilonGreedy(s: number, mask: Uint8Array | null): number {
-    if (this.epsilon > 0 && this.rng.random() < this.epsilon) return this.randomAction(mask);
+    const eps = this.epsilonAt(s);
+    if (eps > 0 && this.rng.random() < eps) return this.randomAction(mask);
     return this.greedy(s, mask);
   }
 
@@ -223,10 +244,11 @@ export abstract class TDControl extends Algorithm {
 
   /**
    * sum_a' pi(a'|s') Q(s', a') for the epsilon-greedy policy over the k allowed actions, whose greedy choice is
-   * uniform over the g maximizing ones: pi(a') = epsilon / k + (1 - epsilon) / g for those, epsilon / k otherwise.
+   * uniform over the g maximizing ones: pi(a') = epsilon / k + (1 - epsilon) / g for those, epsilon / k otherwise
+   * (epsilon = epsilon(s')).
    */
   protected expectedQ(s: number, mask: Uint8Array | null): number {
-    const row = s * this.nA, max = this.maxQ(s, mask);
+    const row = s * this.nA, max = this.maxQ(s, mask), eps = this.epsilonAt(s);
     let k = 0, sum = 0;
     for (let a = 0; a < this.nA; a++) {
       if (mask !== null && !mask[a]) continue;
@@ -234,10 +256,10 @@ export abstract class TDControl extends Algorithm {
       sum += this.Q[row + a];
     }
     // The g greedy actions share (1 - epsilon) and all have Q = max, so their part is (1 - epsilon) max.
-    return (this.epsilon / k) * sum + (1 - this.epsilon) * max;
+    return (eps / k) * sum + (1 - eps) * max;
   }
 
-  /** The greedy action (deterministic, the default) or an epsilon-greedy one with the current epsilon. */
+  /** The greedy action (deterministic, the default) or an epsilon-greedy one with the current epsilon(s). */
   predict(obs: unknown, opts: PredictOptions = {}): number {
     const s = indexOf(this.obsSpace, obs, `${this.name}.predict: observation`);
     let mask: Uint8Array | null = null;
@@ -252,16 +274,22 @@ export abstract class TDControl extends Algorithm {
   }
 
   protected stateArrays(): Record<string, StoredArray> {
-    return { q: this.Q };
+    return { q: this.Q, state_visits: this.stateVisits };
   }
 
   protected override stateExtra(): Record<string, unknown> {
     return { epsilon: this.epsilon, alpha: this.alpha };
   }
 
-  /** Restores Q and the loop's state; the next training step starts a new episode. */
+  /**
+   * Restores Q, the visit counts and the loop's state; the next training step starts a new episode. A checkpoint
+   * written before the counts were kept loads with zero counts, unless the 'visits' schedule needs them.
+   */
   restore(ck: Checkpoint, dir: string): void {
     this.Q.set(tensorOf(ck, 'q', Float64Array, this.nS * this.nA, dir));
+    if (ck.tensors.state_visits !== undefined || this.cfg.epsSchedule === 'visits') {
+      this.stateVisits.set(tensorOf(ck, 'state_visits', Float64Array, this.nS, dir));
+    }
     this.restoreCommon(ck);
     const st = ck.manifest.state as { epsilon?: unknown; alpha?: unknown };
     if (typeof st.epsilon === 'number') this.epsilon = st.epsilon;
@@ -289,7 +317,10 @@ function checkConfig(owner: string, c: TDConfig): TDConfig {
   checkRange(owner, 'epsStart', c.epsStart, 0, 1);
   checkRange(owner, 'epsEnd', c.epsEnd, 0, 1);
   checkRange(owner, 'epsFraction', c.epsFraction, 0, 1, true);
-  checkOneOf(owner, 'epsSchedule', c.epsSchedule, ['linear', 'exponential'] as const);
+  checkOneOf(owner, 'epsSchedule', c.epsSchedule, ['linear', 'exponential', 'visits'] as const);
+  if (c.epsSchedule === 'visits' && !(typeof c.epsC === 'number' && Number.isFinite(c.epsC) && c.epsC > 0)) {
+    throw new RangeError(`${owner}: epsC (the scale of the 'visits' schedule epsilon(s) = min(epsStart, epsC / (1 + n(s)))) must be a finite number > 0, got ${describe(c.epsC)}`);
+  }
   if (c.epsSchedule === 'exponential' && !(c.epsStart > 0 && c.epsEnd > 0)) {
     throw new RangeError(`${owner}: the exponential epsilon schedule needs epsStart > 0 and epsEnd > 0, got ${c.epsStart} and ${c.epsEnd}`);
   }
