@@ -87,7 +87,7 @@ export { DQN, DQN_DEFAULTS, type DQNConfig } from './dqn.js';
 export { TD3, TD3_DEFAULTS, type TD3Config } from './td3.js';
 export { DDPG, DDPG_DEFAULTS, type DDPGConfig } from './ddpg.js';
 export { SAC, SAC_DEFAULTS, type SACConfig } from './sac.js';
-export { OffPolicyActorCritic, OFF_POLICY_DEFAULTS, polyakUpdate, type OffPolicyConfig } from './off_policy.js';
+export { OffPolicyAlgorithm, OffPolicyActorCritic, OFF_POLICY_DEFAULTS, polyakUpdate, type OffPolicyConfig, type ReplayOptions } from './off_policy.js';
 export * from './replay/index.js';
 export { Reinforce, REINFORCE_DEFAULTS, type ReinforceConfig } from './reinforce.js';
 export { OnPolicyAlgorithm, ON_POLICY_DEFAULTS, type OnPolicyConfig } from './on_policy.js';

@@ -1,20 +1,22 @@
 /**
- * What the off-policy actor-critic methods (DDPG, TD3, SAC) share, as Stable-Baselines3's
- * off_policy_algorithm does: the vector env (same-step autoreset, so each stored transition keeps the
- * episode's final observation), the replay buffer, the collect-then-update loop, action rescaling to the
- * env's bounds, timing, checkpoints (networks, optimizers, optionally the buffer) and the NaN checks. Each
+ * What the off-policy methods (DQN, DDPG, TD3, SAC) share, as Stable-Baselines3's off_policy_algorithm does:
+ * the vector env (same-step autoreset, so each stored transition keeps the episode's final observation), the
+ * replay buffer (uniform or prioritized, n-step returns), the collect-then-update loop, timing, checkpoints
+ * (networks, optimizers, optionally the buffer) and the NaN checks. `OffPolicyActorCritic` adds what the
+ * continuous-action methods share: action rescaling to the env's bounds and the uniform warm-up. Each
  * method's file keeps only how it acts and how it updates.
  *
  * One iteration = `trainFreq` vector steps, then `gradientSteps` updates (-1: one per env step collected) once
  * `learningStarts` env steps are taken AND the buffer holds a batch: a batch larger than the buffer waits.
- * Before `learningStarts` the actions are uniform over the action box (exploration warm-up, as SB3).
+ * For the actor-critic methods, the actions before `learningStarts` are uniform over the action box
+ * (exploration warm-up, as SB3).
  *
  * Actions: the policies act in [-1, 1]^A (tanh outputs); the buffer stores those scaled actions and the env
  * gets  a_env = low + (a + 1) / 2 * (high - low)  per dimension (SB3's scale/unscale_action).
  */
 import type { MakeOptions } from '../core/registry.js';
 import { describe } from '../core/rng.js';
-import { Box } from '../core/spaces/index.js';
+import { Box, Discrete } from '../core/spaces/index.js';
 import { makeVec } from '../vector/make_vec.js';
 import type { VectorEnv } from '../vector/vector_env.js';
 import type { Adam } from '../nn/adam.js';
@@ -23,9 +25,9 @@ export { polyakUpdate } from '../nn/polyak.js';
 import { Algorithm, NonFiniteError, type PredictOptions } from '../train/algorithm.js';
 import { CheckpointError, tensorOf, type Checkpoint, type StoredArray } from '../train/checkpoint.js';
 import type { TrainContext } from '../train/context.js';
-import { NStepCollector, ReplayBuffer, nextObservations, type ReplaySample } from './replay/index.js';
+import { NStepCollector, PrioritizedReplayBuffer, ReplayBuffer, nextObservations, type ReplaySample } from './replay/index.js';
 
-/** Hyperparameters every off-policy actor-critic method has. */
+/** Hyperparameters every off-policy method has. */
 export interface OffPolicyConfig {
   nEnvs: number;
   bufferSize: number;
@@ -39,7 +41,7 @@ export interface OffPolicyConfig {
   gamma: number;
   /** Polyak coefficient of the target networks: theta_targ <- tau theta + (1 - tau) theta_targ. */
   tau: number;
-  /** Hidden layers of the actor and of each critic. */
+  /** Hidden layers of the networks (the actor and each critic). */
   hidden: number[];
   activation: Activation;
   /** Global gradient-norm clipping of each optimizer (Infinity, or null in JSON: none). */
@@ -48,6 +50,14 @@ export interface OffPolicyConfig {
   saveBuffer: boolean;
   backend: 'auto' | 'native' | 'tfjs' | 'js';
   seed: number;
+}
+
+/** How a method stores its transitions. */
+export interface ReplayOptions {
+  /** n of the n-step returns (1: plain transitions). */
+  nStep: number;
+  /** Prioritized replay (prioritized.ts) with these exponents, or null for uniform replay. */
+  prioritized: { alpha: number; beta0: number } | null;
 }
 
 export const OFF_POLICY_DEFAULTS: OffPolicyConfig = {
@@ -63,26 +73,27 @@ export interface NamedNet {
   optimizer: Adam | null;
 }
 
-export abstract class OffPolicyActorCritic<C extends OffPolicyConfig> extends Algorithm {
+export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig> extends Algorithm {
   readonly cfg: C;
   readonly venv: VectorEnv;
   readonly buffer: ReplayBuffer;
   readonly obsDim: number;
-  /** Action dimension. */
+  /** Numbers stored per action: 1 for a Discrete action, the size of a Box one. */
   readonly actDim: number;
-  readonly actLow: Float32Array;
-  readonly actHigh: Float32Array;
   protected readonly sample: ReplaySample;
-  private readonly collector: NStepCollector;
+  protected readonly collector: NStepCollector;
   private obs: Float32Array | null = null;
   private readonly nextObsScratch: Float32Array;
-  /** Scaled actions in [-1, 1] (what the buffer stores) and the env's actions, nEnvs x actDim each. */
-  protected readonly scaledActions: Float32Array;
-  private readonly envActions: Float32Array;
+  /** The actions of the current step as the buffer stores them (nEnvs x actDim); selectActions fills it. */
+  protected readonly storedActions: Float32Array;
   /** Updates done so far (across resumes): TD3's policy delay counts them. */
   updates = 0;
 
-  protected constructor(envId: string, defaults: C, config: Partial<C> & { envKwargs?: MakeOptions }) {
+  /**
+   * Makes the vector env and the buffer; `kind` is the action space the method needs ('Discrete' or 'Box';
+   * observations are always a Box), checked with an error that names both spaces.
+   */
+  protected constructor(envId: string, defaults: C, config: Partial<C> & { envKwargs?: MakeOptions }, kind: 'Discrete' | 'Box', replay: (cfg: C) => ReplayOptions) {
     const { envKwargs = {}, ...rest } = config;
     const cfg = { ...defaults, ...rest } as C;
     // JSON (checkpoints, --config files) writes Infinity as null: both mean no clipping.
@@ -102,26 +113,19 @@ export abstract class OffPolicyActorCritic<C extends OffPolicyConfig> extends Al
     this.cfg = cfg;
     this.venv = makeVec(envId, cfg.nEnvs, { autoreset: 'same-step', makeOptions: envKwargs, copy: false });
     const os = this.venv.singleObservationSpace, as = this.venv.singleActionSpace;
-    if (!(os instanceof Box) || !(as instanceof Box)) {
+    if (!(os instanceof Box) || !(kind === 'Box' ? as instanceof Box : as instanceof Discrete)) {
       this.venv.close();
-      throw new TypeError(`${owner} needs a Box observation space and a Box action space; ${envId} has ${os} and ${as}`);
-    }
-    this.actLow = Float32Array.from(as.low);
-    this.actHigh = Float32Array.from(as.high);
-    for (let j = 0; j < as.size; j++) {
-      if (!Number.isFinite(this.actLow[j]) || !Number.isFinite(this.actHigh[j])) {
-        this.venv.close();
-        throw new TypeError(`${owner} needs a bounded action space (it rescales [-1, 1] to the bounds); ${envId} has ${as}`);
-      }
+      throw new TypeError(`${owner} needs a Box observation space and a ${kind} action space; ${envId} has ${os} and ${as}`);
     }
     this.obsDim = os.size;
-    this.actDim = as.size;
-    this.buffer = new ReplayBuffer({ capacity: cfg.bufferSize, obsDim: this.obsDim, actDim: this.actDim, storeDiscounts: true });
-    this.collector = new NStepCollector({ numEnvs: cfg.nEnvs, n: 1, gamma: cfg.gamma, obsDim: this.obsDim, actDim: this.actDim });
+    this.actDim = as instanceof Box ? as.size : 1;
+    const { nStep, prioritized } = replay(cfg);
+    const bufOpts = { capacity: cfg.bufferSize, obsDim: this.obsDim, actDim: this.actDim, storeDiscounts: true };
+    this.buffer = prioritized ? new PrioritizedReplayBuffer({ ...bufOpts, ...prioritized }) : new ReplayBuffer(bufOpts);
+    this.collector = new NStepCollector({ numEnvs: cfg.nEnvs, n: nStep, gamma: cfg.gamma, obsDim: this.obsDim, actDim: this.actDim });
     this.sample = this.buffer.createSample(cfg.batchSize);
     this.nextObsScratch = new Float32Array(cfg.nEnvs * this.obsDim);
-    this.scaledActions = new Float32Array(cfg.nEnvs * this.actDim);
-    this.envActions = new Float32Array(cfg.nEnvs * this.actDim);
+    this.storedActions = new Float32Array(cfg.nEnvs * this.actDim);
   }
 
   get config(): Record<string, unknown> {
@@ -131,19 +135,23 @@ export abstract class OffPolicyActorCritic<C extends OffPolicyConfig> extends Al
   /** Every network with its optimizer (targets included), in a fixed order: what checkpoints keep. */
   protected abstract networks(): NamedNet[];
   /**
-   * Exploratory actions of the policy for `n` observations into `out` (n x actDim, in [-1, 1]).
-   * Called once learning has started; before that the loop samples uniform actions itself.
+   * The behaviour policy's actions for the `n` observations `obs` (n x obsDim): writes them as the buffer
+   * stores them into `this.storedActions` and returns them as the env takes them.
    */
-  protected abstract explore(obs: Float32Array, n: number, out: Float32Array): void;
-  /** The policy's action for one observation in [-1, 1]^A: deterministic (the mean) or sampled. */
-  protected abstract policyAction(obs: Float32Array, deterministic: boolean, out: Float32Array): void;
-  /** One gradient update on `this.sample` (already drawn); returns its statistics for the log. */
+  protected abstract selectActions(obs: Float32Array, n: number, ctx: TrainContext): Int32Array | Float32Array;
+  /** One gradient update on a batch drawn from the buffer; returns its statistics for the log. */
   protected abstract update(s: ReplaySample, step: number): Record<string, number>;
+  /** Called after each round of updates (DQN's periodic target copies). */
+  protected afterUpdates(_ctx: TrainContext): void {}
+  /** Statistics of the iteration beyond the loop's own (DQN's epsilon). */
+  protected iterationStats(): Record<string, number> {
+    return {};
+  }
   /** Called at the start of each episode of env i (noise processes reset). */
   protected onEpisodeStart(_env: number): void {}
 
   protected iteration(ctx: TrainContext): Record<string, number> {
-    const cfg = this.cfg, N = cfg.nEnvs, D = this.obsDim, A = this.actDim;
+    const cfg = this.cfg, N = cfg.nEnvs, D = this.obsDim;
     if (this.obs === null) {
       this.obs = Float32Array.from(this.venv.reset({ seed: this.rng.spawnSeed() }).obs as Float32Array);
       for (let i = 0; i < N; i++) this.onEpisodeStart(i);
@@ -151,19 +159,14 @@ export abstract class OffPolicyActorCritic<C extends OffPolicyConfig> extends Al
     const t0 = performance.now();
     let tEnv = 0;
     for (let k = 0; k < cfg.trainFreq; k++) {
-      if (ctx.numTimesteps < cfg.learningStarts) {
-        for (let i = 0; i < N * A; i++) this.scaledActions[i] = 2 * this.rng.random() - 1;
-      } else {
-        this.explore(this.obs, N, this.scaledActions);
-      }
-      this.unscale(this.scaledActions, this.envActions, N);
+      const actions = this.selectActions(this.obs, N, ctx);
       const te = performance.now();
-      const r = this.venv.step(this.envActions);
+      const r = this.venv.step(actions);
       tEnv += performance.now() - te;
       this.recordStep(ctx, r, N);
       const next = nextObservations(r.obs as Float32Array, r.info, D, this.nextObsScratch);
       checkFinite(next, `${this.name}: the env returned a non-finite observation`, ctx.numTimesteps);
-      this.buffer.add(this.collector.push({ obs: this.obs, actions: this.scaledActions, rewards: r.rewards, terminated: r.terminated, truncated: r.truncated, nextObs: next }));
+      this.buffer.add(this.collector.push({ obs: this.obs, actions: this.storedActions, rewards: r.rewards, terminated: r.terminated, truncated: r.truncated, nextObs: next }));
       this.obs.set(r.obs as Float32Array);
       for (let i = 0; i < N; i++) if (r.terminated[i] || r.truncated[i]) this.onEpisodeStart(i);
       if (ctx.stop) break;
@@ -185,30 +188,10 @@ export abstract class OffPolicyActorCritic<C extends OffPolicyConfig> extends Al
         }
       }
     }
-    const out: Record<string, number> = {};
+    this.afterUpdates(ctx);
+    const out: Record<string, number> = this.iterationStats();
     for (const [key, v] of Object.entries(sums)) out[key] = v / counts[key];
     return { ...out, updates, buffer_size: this.buffer.size, time_env_ms: tEnv, time_inference_ms: tCollect - tEnv, time_update_ms: performance.now() - tu };
-  }
-
-  /** a_env = low + (a + 1) / 2 (high - low) for n rows of scaled actions. */
-  protected unscale(scaled: Float32Array, out: Float32Array, n: number): void {
-    const A = this.actDim;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < A; j++) {
-        const k = i * A + j;
-        out[k] = this.actLow[j] + 0.5 * (scaled[k] + 1) * (this.actHigh[j] - this.actLow[j]);
-      }
-    }
-  }
-
-  /** The env action for one observation (deterministic by default: the policy's mean). */
-  predict(obs: unknown, opts: PredictOptions = {}): Float32Array {
-    const x = Float32Array.from(obs as ArrayLike<number>);
-    if (x.length !== this.obsDim) throw new TypeError(`${this.name}.predict: expected an observation of ${this.obsDim} numbers, got ${describe(obs)}`);
-    const scaled = new Float32Array(this.actDim), out = new Float32Array(this.actDim);
-    this.policyAction(x, opts.deterministic ?? true, scaled);
-    this.unscale(scaled, out, 1);
-    return out;
   }
 
   protected stateArrays(): Record<string, StoredArray> {
@@ -266,6 +249,69 @@ export abstract class OffPolicyActorCritic<C extends OffPolicyConfig> extends Al
     this.venv.close();
     for (const { net } of this.networks()) net.dispose();
   }
+}
+
+/** The continuous-action methods (DDPG, TD3, SAC): Box actions rescaled from [-1, 1], uniform warm-up. */
+export abstract class OffPolicyActorCritic<C extends OffPolicyConfig> extends OffPolicyAlgorithm<C> {
+  readonly actLow: Float32Array;
+  readonly actHigh: Float32Array;
+  /** The env's actions (nEnvs x actDim) of the current step. */
+  private readonly envActions: Float32Array;
+
+  protected constructor(envId: string, defaults: C, config: Partial<C> & { envKwargs?: MakeOptions }) {
+    super(envId, defaults, config, 'Box', () => ({ nStep: 1, prioritized: null }));
+    const as = this.venv.singleActionSpace as Box;
+    this.actLow = Float32Array.from(as.low);
+    this.actHigh = Float32Array.from(as.high);
+    for (let j = 0; j < as.size; j++) {
+      if (!Number.isFinite(this.actLow[j]) || !Number.isFinite(this.actHigh[j])) {
+        this.venv.close();
+        throw new TypeError(`${this.constructor.name.toLowerCase()} needs a bounded action space (it rescales [-1, 1] to the bounds); ${envId} has ${as}`);
+      }
+    }
+    this.envActions = new Float32Array(this.cfg.nEnvs * this.actDim);
+  }
+
+  /**
+   * Exploratory actions of the policy for `n` observations into `out` (n x actDim, in [-1, 1]).
+   * Called once learning has started; before that the actions are uniform.
+   */
+  protected abstract explore(obs: Float32Array, n: number, out: Float32Array): void;
+  /** The policy's action for one observation in [-1, 1]^A: deterministic (the mean) or sampled. */
+  protected abstract policyAction(obs: Float32Array, deterministic: boolean, out: Float32Array): void;
+
+  protected selectActions(obs: Float32Array, n: number, ctx: TrainContext): Float32Array {
+    const scaled = this.storedActions;
+    if (ctx.numTimesteps < this.cfg.learningStarts) {
+      for (let i = 0; i < n * this.actDim; i++) scaled[i] = 2 * this.rng.random() - 1;
+    } else {
+      this.explore(obs, n, scaled);
+    }
+    this.unscale(scaled, this.envActions, n);
+    return this.envActions;
+  }
+
+  /** a_env = low + (a + 1) / 2 (high - low) for n rows of scaled actions. */
+  protected unscale(scaled: Float32Array, out: Float32Array, n: number): void {
+    const A = this.actDim;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < A; j++) {
+        const k = i * A + j;
+        out[k] = this.actLow[j] + 0.5 * (scaled[k] + 1) * (this.actHigh[j] - this.actLow[j]);
+      }
+    }
+  }
+
+  /** The env action for one observation (deterministic by default: the policy's mean). */
+  predict(obs: unknown, opts: PredictOptions = {}): Float32Array {
+    const x = Float32Array.from(obs as ArrayLike<number>);
+    if (x.length !== this.obsDim) throw new TypeError(`${this.name}.predict: expected an observation of ${this.obsDim} numbers, got ${describe(obs)}`);
+    const scaled = new Float32Array(this.actDim), out = new Float32Array(this.actDim);
+    this.policyAction(x, opts.deterministic ?? true, scaled);
+    this.unscale(scaled, out, 1);
+    return out;
+  }
+
 }
 
 /** Writes rows [obs | act] (B x (D + A)) into out: the input of a critic Q(s, a). */
