@@ -195,3 +195,12 @@ test('off-policy: actions are rescaled to the env bounds; SAC tunes alpha toward
   assert.ok(a.alpha > 0 && a.alpha < 1, `alpha ${a.alpha}: a policy with entropy above -1 lowers it`);
   a.close();
 });
+
+test('dqn on the shared off-policy loop: NaN in the TD targets stops training naming the step', async () => {
+  const { DQN } = await import('../src/rl/algos/index.js');
+  const a = new DQN('CartPole-v1', { hidden: [8], batchSize: 16, learningStarts: 40, trainFreq: 1, seed: 1 });
+  await a.learn({ totalSteps: 50 });
+  a.qTarget.params.fill(NaN);
+  await assert.rejects(a.learn({ totalSteps: 100 }), /dqn: TD target y is not finite \(NaN at index 0\) at step 51/);
+  a.close();
+});

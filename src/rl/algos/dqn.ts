@@ -10,39 +10,29 @@
  *   y  = R + d (1 - terminated) Q_target(s', a*)      (truncation bootstraps: only `terminated` cuts it)
  *   L  = (1/B) sum_i w_i huber(Q_online(s, a_i) - y_i),  dL/dQ(s, a_i) = w_i clip(Q - y, -1, 1) / B
  * with w_i the importance weights of prioritized replay (1 otherwise), whose priorities become |Q - y|.
+ * Collection, the replay buffer and checkpoints are the shared off-policy loop's (off_policy.ts).
  * Dueling: the network outputs [A(s, .), V(s)] and Q(s, a) = V(s) + A(s, a) - mean_a' A(s, a'), so
  *   dL/dV = dL/dQ_a,   dL/dA_j = dL/dQ_a ([j = a] - 1/|A|).
  */
 import type { MakeOptions } from '../core/registry.js';
 import { describe } from '../core/rng.js';
-import { Box, Discrete } from '../core/spaces/index.js';
-import { makeVec } from '../vector/make_vec.js';
-import type { VectorEnv } from '../vector/vector_env.js';
+import type { Discrete } from '../core/spaces/index.js';
 import { Adam } from '../nn/adam.js';
 import type { Activation, MLP } from '../nn/mlp.js';
 import { createMLP } from '../nn/make_mlp.js';
-import { Algorithm, type LearnOptions, type PredictOptions, type TrainResult } from '../train/algorithm.js';
+import { polyakUpdate } from '../nn/polyak.js';
+import type { LearnOptions, PredictOptions, TrainResult } from '../train/algorithm.js';
 import { CheckpointError, tensorOf, type Checkpoint, type StoredArray } from '../train/checkpoint.js';
 import type { TrainContext } from '../train/context.js';
-import { NStepCollector, PrioritizedReplayBuffer, ReplayBuffer, nextObservations, type ReplaySample } from './replay/index.js';
+import { checkFinite, OffPolicyAlgorithm, type NamedNet, type OffPolicyConfig } from './off_policy.js';
+import type { PrioritizedReplayBuffer, ReplaySample } from './replay/index.js';
 
-export interface DQNConfig {
-  nEnvs: number;
-  bufferSize: number;
-  batchSize: number;
-  /** Env steps (summed over envs) before the first update. */
-  learningStarts: number;
-  /** Vector steps between rounds of updates. */
-  trainFreq: number;
-  /** Gradient steps per round. */
-  gradientSteps: number;
+export interface DQNConfig extends OffPolicyConfig {
   lr: number;
-  gamma: number;
   /** n of the n-step return. */
   nStep: number;
   /** Env steps between target updates (hard when tau = 1, Polyak when tau < 1). */
   targetUpdateInterval: number;
-  tau: number;
   epsStart: number;
   epsEnd: number;
   /** Fraction of the budget over which epsilon decays linearly. */
@@ -52,15 +42,9 @@ export interface DQNConfig {
   prioritized: boolean;
   perAlpha: number;
   perBeta0: number;
-  maxGradNorm: number;
   /** Huber (smooth L1, as SB3) or squared error (as CleanRL): dL/dQ = w clip(Q - y, -1, 1) / B or 2 w (Q - y) / B. */
   loss: 'huber' | 'mse';
-  hidden: number[];
   activation: Activation;
-  /** Keep the replay buffer in checkpoints (`--save-buffer`), so a resumed run continues with its data. */
-  saveBuffer: boolean;
-  backend: 'auto' | 'native' | 'tfjs' | 'js';
-  seed: number;
 }
 
 export const DQN_DEFAULTS: DQNConfig = {
@@ -70,61 +54,37 @@ export const DQN_DEFAULTS: DQNConfig = {
   backend: 'auto', seed: 1,
 };
 
-export class DQN extends Algorithm {
+export class DQN extends OffPolicyAlgorithm<DQNConfig> {
   readonly name = 'dqn';
-  readonly cfg: DQNConfig;
-  readonly venv: VectorEnv;
   readonly q: MLP;
   readonly qTarget: MLP;
   readonly optimizer: Adam;
-  readonly buffer: ReplayBuffer;
-  private readonly collector: NStepCollector;
-  private readonly obsDim: number;
   private readonly nAct: number;
   /** Network outputs per row: nAct, or nAct + 1 with dueling heads. */
   private readonly outDim: number;
-  private readonly sample: ReplaySample;
-  private obs: Float32Array | null = null;
-  private nextObsScratch: Float32Array;
+  private readonly qScratch: Float32Array;
+  private readonly actions: Int32Array;
   private budget = 0;
   private lastTargetUpdate = 0;
   epsilon: number;
 
   constructor(envId: string, config: Partial<DQNConfig> & { envKwargs?: MakeOptions } = {}) {
-    const { envKwargs = {}, ...rest } = config;
-    const cfg: DQNConfig = { ...DQN_DEFAULTS, ...rest };
-    super(envId, envKwargs, cfg.seed);
-    this.cfg = cfg;
-    for (const k of ['nEnvs', 'bufferSize', 'batchSize', 'trainFreq', 'nStep', 'targetUpdateInterval'] as const) {
-      if (!Number.isInteger(cfg[k]) || cfg[k] < 1) throw new RangeError(`dqn: ${k} must be a positive integer, got ${describe(cfg[k])}`);
+    for (const k of ['nStep', 'targetUpdateInterval'] as const) {
+      const v = config[k];
+      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`dqn: ${k} must be a positive integer, got ${describe(v)}`);
     }
-    if (!(cfg.tau > 0 && cfg.tau <= 1)) throw new RangeError(`dqn: tau must be in (0, 1], got ${describe(cfg.tau)}`);
-    this.venv = makeVec(envId, cfg.nEnvs, { autoreset: 'same-step', makeOptions: envKwargs, copy: false });
-    const os = this.venv.singleObservationSpace, as = this.venv.singleActionSpace;
-    if (!(os instanceof Box) || !(as instanceof Discrete)) {
-      this.venv.close();
-      throw new TypeError(`dqn needs a Box observation space and a Discrete action space; ${envId} has ${os} and ${as}`);
-    }
-    this.obsDim = os.size;
-    this.nAct = as.n;
+    super(envId, DQN_DEFAULTS, config, 'Discrete', (cfg) => ({ nStep: cfg.nStep, prioritized: cfg.prioritized ? { alpha: cfg.perAlpha, beta0: cfg.perBeta0 } : null }));
+    const cfg = this.cfg;
+    this.nAct = (this.venv.singleActionSpace as Discrete).n;
     this.outDim = cfg.dueling ? this.nAct + 1 : this.nAct;
     const spec = { sizes: [this.obsDim, ...cfg.hidden, this.outDim], activation: cfg.activation, seed: this.rng.spawnSeed() };
     this.q = createMLP(spec, { backend: cfg.backend });
     this.qTarget = createMLP(spec, { backend: cfg.backend });
     this.qTarget.params.set(this.q.params);
     this.optimizer = new Adam([{ params: this.q.params, grads: this.q.grads }], { lr: cfg.lr, maxGradNorm: cfg.maxGradNorm });
-    const bufOpts = { capacity: cfg.bufferSize, obsDim: this.obsDim, actDim: 1, storeDiscounts: true };
-    this.buffer = cfg.prioritized
-      ? new PrioritizedReplayBuffer({ ...bufOpts, alpha: cfg.perAlpha, beta0: cfg.perBeta0 })
-      : new ReplayBuffer(bufOpts);
-    this.collector = new NStepCollector({ numEnvs: cfg.nEnvs, n: cfg.nStep, gamma: cfg.gamma, obsDim: this.obsDim, actDim: 1 });
-    this.sample = this.buffer.createSample(cfg.batchSize);
-    this.nextObsScratch = new Float32Array(cfg.nEnvs * this.obsDim);
+    this.qScratch = new Float32Array(cfg.nEnvs * this.nAct);
+    this.actions = new Int32Array(cfg.nEnvs);
     this.epsilon = cfg.epsStart;
-  }
-
-  get config(): Record<string, unknown> {
-    return { ...this.cfg };
   }
 
   override async learn(opts: LearnOptions): Promise<TrainResult> {
@@ -132,6 +92,10 @@ export class DQN extends Algorithm {
     // Beta anneals to 1 over this run's budget.
     if (this.cfg.prioritized) (this.buffer as unknown as { betaSteps: number }).betaSteps = Math.max(1, opts.totalSteps);
     return super.learn(opts);
+  }
+
+  protected networks(): NamedNet[] {
+    return [{ name: 'q', net: this.q, optimizer: this.optimizer }, { name: 'q_target', net: this.qTarget, optimizer: null }];
   }
 
   /** Q(s, .) of `batch` rows into `out` (batch x nAct), combining the dueling heads. */
@@ -152,63 +116,32 @@ export class DQN extends Algorithm {
     return out;
   }
 
-  protected iteration(ctx: TrainContext): Record<string, number> {
-    const cfg = this.cfg, N = cfg.nEnvs, D = this.obsDim, A = this.nAct;
-    if (this.obs === null) this.obs = Float32Array.from(this.venv.reset({ seed: this.rng.spawnSeed() }).obs as Float32Array);
-    const qs = new Float32Array(N * A), acts = new Int32Array(N), actsF = new Float32Array(N);
-    const rewards = new Float32Array(N), term = new Uint8Array(N), trunc = new Uint8Array(N);
-    const t0 = performance.now();
-    let tEnv = 0;
-    for (let k = 0; k < cfg.trainFreq; k++) {
-      // Epsilon decays linearly over explorationFraction of this learn() call's budget.
-      const frac = Math.min(1, (ctx.numTimesteps - ctx.startTimesteps) / Math.max(1, cfg.explorationFraction * (this.budget - ctx.startTimesteps)));
-      this.epsilon = cfg.epsStart + frac * (cfg.epsEnd - cfg.epsStart);
-      this.qValues(this.q.forward(this.obs, N), N, qs);
-      for (let i = 0; i < N; i++) {
-        acts[i] = this.rng.random() < this.epsilon ? this.rng.below(A) : argmax(qs, i * A, A);
-        actsF[i] = acts[i];
-      }
-      const te = performance.now();
-      const r = this.venv.step(acts);
-      tEnv += performance.now() - te;
-      this.recordStep(ctx, r, N);
-      for (let i = 0; i < N; i++) {
-        rewards[i] = r.rewards[i];
-        term[i] = r.terminated[i];
-        trunc[i] = r.truncated[i];
-      }
-      const next = nextObservations(r.obs as Float32Array, r.info, D, this.nextObsScratch);
-      this.buffer.add(this.collector.push({ obs: this.obs, actions: actsF, rewards, terminated: term, truncated: trunc, nextObs: next }));
-      this.obs.set(r.obs as Float32Array);
-      if (ctx.stop) break;
+  /** Epsilon-greedy: epsilon decays linearly over explorationFraction of this learn() call's budget. */
+  protected selectActions(obs: Float32Array, n: number, ctx: TrainContext): Int32Array {
+    const cfg = this.cfg, A = this.nAct;
+    const frac = Math.min(1, (ctx.numTimesteps - ctx.startTimesteps) / Math.max(1, cfg.explorationFraction * (this.budget - ctx.startTimesteps)));
+    this.epsilon = cfg.epsStart + frac * (cfg.epsEnd - cfg.epsStart);
+    this.qValues(this.q.forward(obs, n), n, this.qScratch);
+    for (let i = 0; i < n; i++) {
+      this.actions[i] = this.rng.random() < this.epsilon ? this.rng.below(A) : argmax(this.qScratch, i * A, A);
+      this.storedActions[i] = this.actions[i];
     }
-    const tCollect = performance.now() - t0;
-    let loss = 0, meanQ = 0, updates = 0;
-    const tu = performance.now();
-    if (ctx.numTimesteps >= cfg.learningStarts && this.buffer.canSample(cfg.batchSize)) {
-      for (let g = 0; g < cfg.gradientSteps; g++) {
-        const s = this.update();
-        loss += s.loss;
-        meanQ += s.meanQ;
-        updates++;
-      }
-    }
-    // Target network: hard copy (tau = 1) or Polyak averaging every targetUpdateInterval env steps.
-    if (ctx.numTimesteps - this.lastTargetUpdate >= cfg.targetUpdateInterval) {
-      this.lastTargetUpdate = ctx.numTimesteps;
-      const p = this.q.params, t = this.qTarget.params, tau = cfg.tau;
-      if (tau === 1) t.set(p);
-      else for (let k = 0; k < p.length; k++) t[k] = tau * p[k] + (1 - tau) * t[k];
-    }
-    return {
-      epsilon: this.epsilon, loss: updates ? loss / updates : 0, mean_q: updates ? meanQ / updates : 0, updates,
-      buffer_size: this.buffer.size, time_env_ms: tEnv, time_inference_ms: tCollect - tEnv, time_update_ms: performance.now() - tu,
-    };
+    return this.actions;
   }
 
-  private update(): { loss: number; meanQ: number } {
+  /** Target network: hard copy (tau = 1) or Polyak averaging every targetUpdateInterval env steps. */
+  protected override afterUpdates(ctx: TrainContext): void {
+    if (ctx.numTimesteps - this.lastTargetUpdate < this.cfg.targetUpdateInterval) return;
+    this.lastTargetUpdate = ctx.numTimesteps;
+    polyakUpdate(this.qTarget.params, this.q.params, this.cfg.tau);
+  }
+
+  protected override iterationStats(): Record<string, number> {
+    return { epsilon: this.epsilon };
+  }
+
+  protected update(s: ReplaySample, step: number): Record<string, number> {
     const cfg = this.cfg, B = cfg.batchSize, A = this.nAct, W = this.outDim;
-    const s = this.buffer.sample(B, this.rng, this.sample);
     // Targets y = R + d (1 - terminated) Q_target(s', a*).
     const qNextT = this.qValues(this.qTarget.forward(s.nextObs, B), B, new Float32Array(B * A));
     const qNextO = cfg.double ? this.qValues(this.q.forward(s.nextObs, B), B, new Float32Array(B * A)) : qNextT;
@@ -218,6 +151,7 @@ export class DQN extends Algorithm {
       const d = s.discounts ? s.discounts[b] : cfg.gamma;
       y[b] = s.rewards[b] + d * (1 - s.terminated[b]) * qNextT[b * A + aStar];
     }
+    checkFinite(y, 'dqn: TD target y is not finite', step, B);
     const out = this.q.forwardTrain(s.obs, B);
     const qNow = this.qValues(out, B, new Float32Array(B * A));
     const dOut = new Float32Array(B * W), td = new Float64Array(B);
@@ -243,7 +177,7 @@ export class DQN extends Algorithm {
     this.optimizer.step();
     this.q.zeroGrad();
     if (cfg.prioritized) (this.buffer as PrioritizedReplayBuffer).updatePriorities(s.indices, td, B);
-    return { loss: loss / B, meanQ: meanQ / B };
+    return { loss: loss / B, mean_q: meanQ / B };
   }
 
   predict(obs: unknown, opts: PredictOptions = {}): number {
@@ -254,7 +188,8 @@ export class DQN extends Algorithm {
     return argmax(q, 0, this.nAct);
   }
 
-  protected stateArrays(): Record<string, StoredArray> {
+  /** DQN's checkpoint layout (q, q_target, adam_m, adam_v), kept from before the shared off-policy loop. */
+  protected override stateArrays(): Record<string, StoredArray> {
     const arrays: Record<string, StoredArray> = { q: this.q.params, q_target: this.qTarget.params, adam_m: this.optimizer.m[0], adam_v: this.optimizer.v[0] };
     if (this.cfg.saveBuffer) {
       this.buffer.add(this.collector.flush());
@@ -264,18 +199,19 @@ export class DQN extends Algorithm {
   }
 
   protected override stateExtra(): Record<string, unknown> {
-    return { adam_t: this.optimizer.t, epsilon: this.epsilon, last_target_update: this.lastTargetUpdate };
+    return { adam_t: this.optimizer.t, epsilon: this.epsilon, last_target_update: this.lastTargetUpdate, updates: this.updates };
   }
 
-  restore(ck: Checkpoint, dir: string): void {
+  override restore(ck: Checkpoint, dir: string): void {
     this.q.params.set(tensorOf(ck, 'q', Float32Array, this.q.numParams, dir));
     this.qTarget.params.set(tensorOf(ck, 'q_target', Float32Array, this.qTarget.numParams, dir));
     this.optimizer.m[0].set(tensorOf(ck, 'adam_m', Float32Array, this.q.numParams, dir));
     this.optimizer.v[0].set(tensorOf(ck, 'adam_v', Float32Array, this.q.numParams, dir));
-    const st = (ck.manifest.state ?? {}) as { adam_t?: number; epsilon?: number; last_target_update?: number };
+    const st = (ck.manifest.state ?? {}) as { adam_t?: number; epsilon?: number; last_target_update?: number; updates?: number };
     this.optimizer.t = st.adam_t ?? 0;
     this.epsilon = st.epsilon ?? this.cfg.epsStart;
     this.lastTargetUpdate = st.last_target_update ?? 0;
+    this.updates = st.updates ?? 0;
     if (this.cfg.saveBuffer) {
       const replay: Record<string, StoredArray> = {};
       for (const [k, v] of Object.entries(ck.tensors)) if (k.startsWith('replay.')) replay[k.slice(7)] = v;
@@ -283,12 +219,6 @@ export class DQN extends Algorithm {
       this.buffer.loadArrays(replay, dir);
     }
     this.restoreCommon(ck);
-  }
-
-  override close(): void {
-    this.venv.close();
-    this.q.dispose();
-    this.qTarget.dispose();
   }
 }
 
