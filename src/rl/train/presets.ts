@@ -26,6 +26,14 @@ PRESETS.a2c = {
 PRESETS.reinforce = {
   'CartPole-v1': { steps: 500_000, config: { nEnvs: 8, lr: 3e-3, lrSchedule: 'constant', episodesPerUpdate: 8, gamma: 0.99 } },
 };
+PRESETS.dqn = {
+  // RL Zoo's CartPole rounds (256 steps, 128 updates, target copied each round) with 3-step returns, MSE loss, lr 1e-3, batch 128, eps 0.01, [128,128].
+  'CartPole-v1': { steps: 100_000, config: { lr: 1e-3, batchSize: 128, bufferSize: 100_000, learningStarts: 1000, gamma: 0.99, targetUpdateInterval: 256, trainFreq: 256, gradientSteps: 128, explorationFraction: 0.16, epsEnd: 0.01, nStep: 3, loss: 'mse', hidden: [128, 128] } },
+  // RL Zoo's Acrobot settings (gradient_steps -1 = 4 updates per 4 steps) on a [64,64] network.
+  'Acrobot-v1': { steps: 100_000, config: { lr: 6.3e-4, batchSize: 128, bufferSize: 50_000, learningStarts: 0, gamma: 0.99, targetUpdateInterval: 250, trainFreq: 4, gradientSteps: 4, explorationFraction: 0.12, epsEnd: 0.1, hidden: [64, 64] } },
+  // RL Zoo's MountainCar settings (epsilon over its 24k steps) with 3-step returns, eps 0.01, [128,128].
+  'MountainCar-v0': { steps: 300_000, config: { lr: 4e-3, batchSize: 128, bufferSize: 10_000, learningStarts: 1000, gamma: 0.98, targetUpdateInterval: 600, trainFreq: 16, gradientSteps: 8, explorationFraction: 0.08, epsEnd: 0.01, nStep: 3, hidden: [128, 128] } },
+};
 
 // Continuous control (bench/rl/offpolicy.ts measures these over seeds 1..3). Smaller networks than RL Zoo's
 // [400, 300] / [256, 256] reach the same returns on Pendulum within its 20k-step budget, several times faster.
@@ -48,7 +56,7 @@ for (const algo of ['q-learning', 'sarsa', 'expected-sarsa']) {
   PRESETS[algo] = Object.fromEntries(Object.entries(TD_SETTINGS).map(([env, { steps, config }]) => [env, { steps, config: { ...config } }]));
 }
 
-const DEFAULT_STEPS: Record<string, number> = { ppo: 500_000, a2c: 500_000, reinforce: 500_000, td3: 100_000, ddpg: 100_000, sac: 100_000, 'value-iteration': 1, 'policy-iteration': 1 };
+const DEFAULT_STEPS: Record<string, number> = { ppo: 500_000, a2c: 500_000, reinforce: 500_000, dqn: 100_000, td3: 100_000, ddpg: 100_000, sac: 100_000, 'value-iteration': 1, 'policy-iteration': 1 };
 
 /** The preset for `algo` on `env` (the algorithm's defaults and a generic budget when there is none). */
 export function presetFor(algo: string, env: string): Preset {
