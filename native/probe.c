@@ -1,0 +1,79 @@
+/*
+ * RLTune's machine probe: one core's float32 FMA peak and the memory bandwidth, printed as one JSON line.
+ *
+ *   probe CORE
+ *
+ * FMA peak: 24 independent vector accumulators (enough to cover the FMA latency times the FMA ports of
+ * current cores) updated with fused multiply-adds in a loop the compiler unrolls, in the widest vector width
+ * this file is compiled for (-march=native); the best of 7 timed runs of 2^27 vector FMAs... counted as
+ * 2 * lanes flops each. Bandwidth: a STREAM-style triad a = b + s c over 3 x 128 MiB, best of 5, counting
+ * 3 x 4 bytes per element (the write-allocate traffic is not counted, as STREAM does).
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#if defined(__AVX512F__)
+#define LANES 16
+#elif defined(__AVX__)
+#define LANES 8
+#else
+#define LANES 4
+#endif
+typedef float vf __attribute__((vector_size(LANES * 4)));
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+__attribute__((noinline)) static float fma_loop(long iters, float x) {
+  vf a[24], m = (vf){} + 0.999999f, c = (vf){} + 1e-7f;
+  for (int i = 0; i < 24; i++) a[i] = (vf){} + (x + i);
+  for (long n = 0; n < iters; n++) {
+#pragma GCC unroll 24
+    for (int i = 0; i < 24; i++) a[i] = a[i] * m + c;
+  }
+  vf s = (vf){};
+  for (int i = 0; i < 24; i++) s += a[i];
+  float r = 0;
+  for (int l = 0; l < LANES; l++) r += s[l];
+  return r;
+}
+
+int main(int argc, char **argv) {
+  int core = argc > 1 ? atoi(argv[1]) : -1;
+  if (core >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(core, &set);
+    sched_setaffinity(0, sizeof set, &set);
+  }
+  const long iters = 1L << 22;
+  volatile float sink = fma_loop(iters / 8, 1.0f);
+  double best = 1e30;
+  for (int r = 0; r < 7; r++) {
+    double t0 = now_s();
+    sink += fma_loop(iters, (float)r);
+    double t = now_s() - t0;
+    if (t < best) best = t;
+  }
+  const double peak = 2.0 * LANES * 24.0 * iters / best / 1e9;
+  const size_t n = (128u << 20) / 4;
+  float *a = aligned_alloc(64, n * 4), *b = aligned_alloc(64, n * 4), *c = aligned_alloc(64, n * 4);
+  for (size_t i = 0; i < n; i++) { a[i] = 0; b[i] = 1; c[i] = 2; }
+  double bw = 0;
+  for (int r = 0; r < 5; r++) {
+    double t0 = now_s();
+    for (size_t i = 0; i < n; i++) a[i] = b[i] + 1.5f * c[i];
+    double t = now_s() - t0;
+    double g = 3.0 * 4.0 * n / t / 1e9;
+    if (g > bw) bw = g;
+  }
+  sink += a[n / 2];
+  printf("{\"fma_peak_gflops\":%.2f,\"lanes\":%d,\"accumulators\":24,\"mem_bandwidth_gbs\":%.2f}\n", peak, LANES, bw);
+  return 0;
+}

@@ -1,0 +1,78 @@
+/**
+ * Builder: compiles generated kernels into shared libraries with the system compiler, several at once, each
+ * with a timeout, its arguments passed as an array (never through a shell), pinned with taskset to the
+ * builder cores so that the runner's core stays quiet. Errors are results, never exceptions:
+ * compile-error (the compiler's message) and compile-timeout.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findCompiler } from './compiler.js';
+import { Semaphore } from './semaphore.js';
+
+export interface BuildResult {
+  ok: boolean;
+  /** The shared library (ok only). */
+  libPath?: string;
+  sourcePath: string;
+  error?: { kind: 'compile-error' | 'compile-timeout'; message: string };
+  buildMs: number;
+}
+
+export interface BuilderOptions {
+  workDir: string;
+  /** Cores the compiler may run on (taskset); empty: no pinning. */
+  cores: number[];
+  /** Compilations at once. */
+  parallel: number;
+  timeoutMs: number;
+  /** Extra compiler flags (the target's -m flags). */
+  flags: string[];
+}
+
+export const BASE_CFLAGS = ['-O3', '-ffp-contract=fast', '-fPIC', '-shared', '-fno-math-errno', '-w'];
+
+let hasTaskset: boolean | null = null;
+function tasksetAvailable(): boolean {
+  if (hasTaskset === null) hasTaskset = existsSync('/usr/bin/taskset') || existsSync('/bin/taskset');
+  return hasTaskset;
+}
+
+export class Builder {
+  private readonly sem: Semaphore;
+  readonly compiler = findCompiler();
+
+  constructor(readonly opts: BuilderOptions) {
+    mkdirSync(opts.workDir, { recursive: true });
+    this.sem = new Semaphore(Math.max(1, opts.parallel));
+  }
+
+  /** Compiles `source` (OpenMP when `openmp`); the file name is the source's hash, so a rebuild is skipped. */
+  async build(source: string, openmp: boolean): Promise<BuildResult> {
+    const hash = createHash('sha256').update(source).update(this.opts.flags.join(' ')).update(this.compiler.version).digest('hex').slice(0, 20);
+    const sourcePath = join(this.opts.workDir, `k_${hash}.c`), libPath = join(this.opts.workDir, `k_${hash}.so`);
+    if (existsSync(libPath)) return { ok: true, libPath, sourcePath, buildMs: 0 };
+    writeFileSync(sourcePath, source);
+    const args = [...BASE_CFLAGS, ...this.opts.flags, ...(openmp ? ['-fopenmp'] : []), '-o', `${libPath}.tmp`, sourcePath, '-lm'];
+    return this.sem.run(async () => {
+      const t0 = performance.now();
+      const pinned = this.opts.cores.length > 0 && tasksetAvailable();
+      const cmd = pinned ? 'taskset' : this.compiler.path;
+      const argv = pinned ? ['-c', this.opts.cores.join(','), this.compiler.path, ...args] : args;
+      const r = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; timedOut: boolean }>((resolve) => {
+        const child = execFile(cmd, argv, { timeout: this.opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 << 20 }, (err, _stdout, stderr) => {
+          const e = err as (NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals }) | null;
+          resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, signal: e?.signal ?? null, stderr: String(stderr), timedOut: !!e?.killed && e.signal === 'SIGKILL' });
+        });
+        child.stdin?.end();
+      });
+      const buildMs = performance.now() - t0;
+      if (r.timedOut) return { ok: false, sourcePath, buildMs, error: { kind: 'compile-timeout' as const, message: `${this.compiler.path} took longer than ${this.opts.timeoutMs} ms` } };
+      if (r.code !== 0) return { ok: false, sourcePath, buildMs, error: { kind: 'compile-error' as const, message: r.stderr.trim().slice(0, 4000) || `${this.compiler.path} exited with ${r.code ?? r.signal}` } };
+      const { renameSync } = await import('node:fs');
+      renameSync(`${libPath}.tmp`, libPath);
+      return { ok: true, libPath, sourcePath, buildMs };
+    });
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The inputs, the reference output and the per-element tolerance of a workload, computed once (float64
+ * accumulation) and written as the harness's data file (format in native/harness.c). Inputs are uniform in
+ * [-1, 1) from the workload's seed, so every candidate of a workload is checked against the same numbers.
+ *
+ * Tolerance of output element i, for a reduction of K products (GEMM, bmm):
+ *   tol_i = 1.2 * 2^-20 * sqrt(K) * mag_i + 2e-6 |ref_i| + 1e-6,   mag_i = sum_k |a_ik b_kj| (+ |bias| + |residual|)
+ * float32 rounding of a K-term dot product grows like sqrt(K) u (u = 2^-24) times the magnitudes on average;
+ * 2^-20 leaves a factor 16 of headroom over that, and 1.2 covers the epilogues' slopes (|gelu'| < 1.13). The
+ * relative and absolute terms cover the epilogue's exp/tanh approximation (rl_expf, ~2e-7). A planted bug (a
+ * skipped tile, an accumulator that is not reset, an off-by-one edge) moves elements by O(|ref|) and fails it.
+ */
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng } from '../../rl/core/rng.js';
+import { canonicalSpec, type GemmWorkload, type Workload } from '../task/spec.js';
+
+export interface WorkloadData {
+  inputs: Float32Array[];
+  ref: Float32Array;
+  tol: Float32Array;
+}
+
+function uniform(n: number, rng: Rng): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = 2 * rng.random() - 1;
+  return a;
+}
+
+const gelu = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+
+function gemmData(w: GemmWorkload, rng: Rng): WorkloadData {
+  const { M, N, K } = w;
+  const A = uniform(M * K, rng), B = uniform(K * N, rng);
+  const bias = w.epilogue.includes('bias') ? uniform(N, rng) : null;
+  const res = w.epilogue.includes('residual') ? uniform(M * N, rng) : null;
+  const ref = new Float32Array(M * N), tol = new Float32Array(M * N);
+  const acc = new Float64Array(N), mag = new Float64Array(N);
+  const sq = 1.2 * 2 ** -20 * Math.sqrt(K);
+  for (let m = 0; m < M; m++) {
+    acc.fill(0);
+    mag.fill(0);
+    for (let k = 0; k < K; k++) {
+      const a = A[m * K + k], aa = Math.abs(a), row = k * N;
+      for (let n = 0; n < N; n++) {
+        acc[n] += a * B[row + n];
+        mag[n] += aa * Math.abs(B[row + n]);
+      }
+    }
+    for (let n = 0; n < N; n++) {
+      let x = acc[n], g = mag[n];
+      for (const e of w.epilogue) {
+        if (e === 'bias') { x += bias![n]; g += Math.abs(bias![n]); }
+        else if (e === 'relu') x = Math.max(x, 0);
+        else if (e === 'gelu') x = gelu(x);
+        else if (e === 'silu') x = x / (1 + Math.exp(-x));
+        else { x += res![m * N + n]; g += Math.abs(res![m * N + n]); }
+      }
+      ref[m * N + n] = x;
+      tol[m * N + n] = sq * g + 2e-6 * Math.abs(x) + 1e-6;
+    }
+  }
+  const inputs = [A, B];
+  if (bias) inputs.push(bias);
+  if (res) inputs.push(res);
+  return { inputs, ref, tol };
+}
+
+/** The data of a workload for input seed `seed`. */
+export function workloadData(w: Workload, seed: number): WorkloadData {
+  const rng = new Rng(seed);
+  if (w.op === 'gemm') return gemmData(w, rng);
+  throw new RangeError(`measuring ${w.op} is not implemented yet (gemm is)`);
+}
+
+/** Serializes data in the harness's format. */
+export function encodeData(d: WorkloadData): Buffer {
+  const header = Buffer.alloc(4 + 4 + 4 + 8 + 8 * d.inputs.length);
+  header.write('RLTD', 0, 'latin1');
+  header.writeUInt32LE(1, 4);
+  header.writeUInt32LE(d.inputs.length, 8);
+  header.writeBigUInt64LE(BigInt(d.ref.length), 12);
+  d.inputs.forEach((x, i) => header.writeBigUInt64LE(BigInt(x.length), 20 + 8 * i));
+  const parts = [header, ...d.inputs.map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength)), Buffer.from(d.ref.buffer), Buffer.from(d.tol.buffer)];
+  return Buffer.concat(parts);
+}
+
+/** The data file of (workload, seed) in `dir`, written on first use (atomically: a rename). */
+export function dataFile(dir: string, w: Workload, seed: number): string {
+  mkdirSync(dir, { recursive: true });
+  const name = `${canonicalSpec(w).replace(/[^A-Za-z0-9=,+._-]/g, '_').replace(/[:,=+]/g, '_')}-seed${seed}.bin`;
+  const file = join(dir, name);
+  if (!existsSync(file)) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, encodeData(workloadData(w, seed)));
+    renameSync(tmp, file);
+  }
+  return file;
+}

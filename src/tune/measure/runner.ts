@@ -1,0 +1,95 @@
+/**
+ * Runner: executes one built kernel in a fresh harness process (native/harness.c) pinned to the runner core(s),
+ * with a timeout, and turns what happened into a measurement: the harness's timings, or an error kind --
+ * crash (killed by a signal, a canary or input overwritten, an error return), run-timeout (killed after
+ * timeoutMs), wrong-result (outside the tolerance of the reference, NaN included). Never throws for what a
+ * kernel does.
+ *
+ * The harness is compiled once per compiler and source into the work directory.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findCompiler } from './compiler.js';
+
+export type ErrorKind = 'compile-error' | 'compile-timeout' | 'crash' | 'run-timeout' | 'wrong-result';
+export const ERROR_KINDS: readonly ErrorKind[] = ['compile-error', 'compile-timeout', 'crash', 'run-timeout', 'wrong-result'];
+
+export interface RunSettings {
+  /** Calls per repeat; 0: as many as fill minRepeatMs. */
+  number: number;
+  repeat: number;
+  minRepeatMs: number;
+  /** Evict the caches before each repeat. */
+  flush: boolean;
+  timeoutMs: number;
+}
+
+export const DEFAULT_RUN_SETTINGS: RunSettings = { number: 0, repeat: 5, minRepeatMs: 20, flush: false, timeoutMs: 20_000 };
+
+export interface RunResult {
+  ok: boolean;
+  ms?: { median: number; min: number; max: number; runs: number };
+  number?: number;
+  error?: { kind: ErrorKind; message: string };
+  runMs: number;
+}
+
+/** native/harness.c, from the package root. */
+function harnessSource(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const f = join(dir, 'native', 'harness.c');
+    if (existsSync(f)) return f;
+    dir = dirname(dir);
+  }
+  throw new Error('native/harness.c not found above ' + fileURLToPath(import.meta.url));
+}
+
+/** Compiles the harness into `workDir` once (per compiler and harness source) and returns its path. */
+export function ensureHarness(workDir: string): string {
+  const cc = findCompiler();
+  const src = harnessSource();
+  const hash = createHash('sha256').update(readFileSync(src)).update(cc.version).digest('hex').slice(0, 16);
+  const exe = join(workDir, `harness-${hash}`);
+  if (existsSync(exe)) return exe;
+  mkdirSync(workDir, { recursive: true });
+  execFileSync(cc.path, ['-O2', '-o', `${exe}.tmp`, src, '-ldl', '-lm'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+  renameSync(`${exe}.tmp`, exe);
+  return exe;
+}
+
+export class Runner {
+  readonly harness: string;
+
+  /** `firstCore` < 0: no pinning. */
+  constructor(workDir: string, readonly firstCore: number, readonly settings: RunSettings = DEFAULT_RUN_SETTINGS) {
+    this.harness = ensureHarness(workDir);
+  }
+
+  run(libPath: string, dataPath: string, threads: number): Promise<RunResult> {
+    const s = this.settings;
+    const args = [libPath, dataPath, String(this.firstCore), String(threads), String(s.number), String(s.repeat), String(s.minRepeatMs), s.flush ? '1' : '0'];
+    const t0 = performance.now();
+    return new Promise((resolve) => {
+      execFile(this.harness, args, { timeout: s.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20, env: { ...process.env, OMP_NUM_THREADS: String(threads), OMP_PROC_BIND: 'true' } }, (err, stdout, stderr) => {
+        const runMs = performance.now() - t0;
+        const e = err as (NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals | null; code?: number | string }) | null;
+        if (e && e.killed && e.signal === 'SIGKILL') return resolve({ ok: false, runMs, error: { kind: 'run-timeout', message: `no result within ${s.timeoutMs} ms` } });
+        if (e && e.signal) return resolve({ ok: false, runMs, error: { kind: 'crash', message: `killed by ${e.signal}${stderr ? `: ${String(stderr).trim().slice(0, 500)}` : ''}` } });
+        const line = String(stdout).trim().split('\n').at(-1) ?? '';
+        let j: { ok?: boolean; kind?: ErrorKind; message?: string; median_ms?: number; min_ms?: number; max_ms?: number; runs?: number; number?: number } | null = null;
+        try {
+          j = JSON.parse(line);
+        } catch {
+          j = null;
+        }
+        if (!j) return resolve({ ok: false, runMs, error: { kind: 'crash', message: `the harness exited with ${e?.code ?? 0} and no result${stderr ? `: ${String(stderr).trim().slice(0, 500)}` : ''}` } });
+        if (!j.ok) return resolve({ ok: false, runMs, error: { kind: j.kind ?? 'crash', message: j.message ?? 'failed' } });
+        resolve({ ok: true, runMs, number: j.number, ms: { median: j.median_ms!, min: j.min_ms!, max: j.max_ms!, runs: j.runs! } });
+      });
+    });
+  }
+}

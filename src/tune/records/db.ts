@@ -1,0 +1,152 @@
+/**
+ * The tuning database: one SQLite file (better-sqlite3, WAL, a busy timeout so that two tuning runs can share
+ * it), append-only. Every measurement is a row of `results`, written the moment it is known, with the
+ * workload, the machine it ran on, the schedule space it belongs to, the config (index and JSON), its timing
+ * or its error, and the hash of the generated source. Nothing is updated or deleted, so a run killed at any
+ * moment loses at most the measurement in flight.
+ *
+ * Machines are told apart by a fingerprint: the hash of CPU model, ISA flags, cache sizes, core count and
+ * compiler version. Records of another fingerprint (another machine, another compiler) are kept and exported,
+ * but never used as measurements of this one.
+ */
+import Database from 'better-sqlite3';
+import type { Database as DB } from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+
+/** Bumped when the tables change; a database from a newer RLTune is read, and says so. */
+export const SCHEMA_VERSION = 1;
+
+export interface MachineInfo {
+  cpu_model: string;
+  isa: string;
+  flags: string[];
+  caches: Record<string, number>;
+  cores: number;
+  compiler: string;
+}
+
+export interface ResultRow {
+  id: number;
+  spec: string;
+  machine: string;
+  space: string;
+  config_index: number;
+  config: string;
+  ok: number;
+  median_ms: number | null;
+  min_ms: number | null;
+  max_ms: number | null;
+  runs: number | null;
+  gflops: number | null;
+  error_kind: string | null;
+  error_message: string | null;
+  source_hash: string | null;
+  settings: string | null;
+  run_id: string | null;
+  created: string;
+}
+
+export type NewResult = Omit<ResultRow, 'id' | 'created' | 'machine' | 'spec'>;
+
+export function fingerprintOf(m: MachineInfo): string {
+  const key = JSON.stringify([m.cpu_model, m.isa, [...m.flags].sort(), m.caches, m.cores, m.compiler]);
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
+export class RecordsDB {
+  readonly db: DB;
+  /** The schema version the file was written with (may be newer than this RLTune's). */
+  readonly fileVersion: number;
+  readonly warnings: string[] = [];
+
+  constructor(readonly path: string) {
+    try {
+      this.db = new Database(path, { timeout: 10_000 });
+    } catch (err) {
+      throw new Error(`cannot open the tuning database ${path}: ${(err as Error).message}`);
+    }
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS machines (fingerprint TEXT PRIMARY KEY, info TEXT NOT NULL, probe TEXT, created TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS workloads (spec TEXT PRIMARY KEY, op TEXT NOT NULL, flops REAL NOT NULL, bytes REAL NOT NULL);
+      CREATE TABLE IF NOT EXISTS results (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, spec TEXT NOT NULL, machine TEXT NOT NULL, space TEXT NOT NULL,
+        config_index INTEGER NOT NULL, config TEXT NOT NULL, ok INTEGER NOT NULL,
+        median_ms REAL, min_ms REAL, max_ms REAL, runs INTEGER, gflops REAL, error_kind TEXT, error_message TEXT,
+        source_hash TEXT, settings TEXT, run_id TEXT, created TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS results_key ON results (spec, machine, space, config_index);
+    `);
+    this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+    this.fileVersion = Number(v?.value ?? SCHEMA_VERSION);
+    if (this.fileVersion > SCHEMA_VERSION) {
+      this.warnings.push(`${path} was written by a newer RLTune (schema ${this.fileVersion}, this one reads ${SCHEMA_VERSION}): reading what this version understands`);
+    }
+  }
+
+  /** Registers a machine (idempotent) and returns its fingerprint. */
+  addMachine(info: MachineInfo, probe: unknown = null): string {
+    const fp = fingerprintOf(info);
+    this.db.prepare('INSERT OR IGNORE INTO machines (fingerprint, info, probe, created) VALUES (?, ?, ?, ?)').run(fp, JSON.stringify(info), probe === null ? null : JSON.stringify(probe), new Date().toISOString());
+    return fp;
+  }
+
+  machineProbe(fp: string): unknown {
+    const r = this.db.prepare('SELECT probe FROM machines WHERE fingerprint = ?').get(fp) as { probe: string | null } | undefined;
+    return r?.probe ? JSON.parse(r.probe) : null;
+  }
+
+  setMachineProbe(fp: string, probe: unknown): void {
+    // The probe is the one value that is filled in after the machine row exists (it is cached, not a record).
+    this.db.prepare('UPDATE machines SET probe = ? WHERE fingerprint = ?').run(JSON.stringify(probe), fp);
+  }
+
+  addWorkload(spec: string, op: string, flops: number, bytes: number): void {
+    this.db.prepare('INSERT OR IGNORE INTO workloads (spec, op, flops, bytes) VALUES (?, ?, ?, ?)').run(spec, op, flops, bytes);
+  }
+
+  insert(spec: string, machine: string, r: NewResult): number {
+    const info = this.db.prepare(`INSERT INTO results (spec, machine, space, config_index, config, ok, median_ms, min_ms, max_ms, runs, gflops,
+      error_kind, error_message, source_hash, settings, run_id, created) VALUES (@spec, @machine, @space, @config_index, @config, @ok, @median_ms, @min_ms,
+      @max_ms, @runs, @gflops, @error_kind, @error_message, @source_hash, @settings, @run_id, @created)`)
+      .run({ ...r, spec, machine, created: new Date().toISOString() });
+    return Number(info.lastInsertRowid);
+  }
+
+  /** The first record of each config of (spec, machine, space): what a resumed run reuses instead of measuring. */
+  recordedConfigs(spec: string, machine: string, space: string): Map<number, ResultRow> {
+    const rows = this.db.prepare('SELECT * FROM results WHERE spec = ? AND machine = ? AND space = ? ORDER BY id').all(spec, machine, space) as ResultRow[];
+    const out = new Map<number, ResultRow>();
+    for (const r of rows) if (!out.has(r.config_index)) out.set(r.config_index, r);
+    return out;
+  }
+
+  /** Correct results of a workload on a machine, fastest first. */
+  best(spec: string, machine: string, limit = 10): ResultRow[] {
+    return this.db.prepare('SELECT * FROM results WHERE spec = ? AND machine = ? AND ok = 1 ORDER BY median_ms ASC, id ASC LIMIT ?').all(spec, machine, limit) as ResultRow[];
+  }
+
+  count(spec?: string): number {
+    const r = (spec === undefined ? this.db.prepare('SELECT COUNT(*) AS n FROM results').get() : this.db.prepare('SELECT COUNT(*) AS n FROM results WHERE spec = ?').get(spec)) as { n: number };
+    return r.n;
+  }
+
+  /** Per workload and machine: records, correct ones, best GFLOP/s. */
+  summary(): { spec: string; machine: string; records: number; ok: number; best_gflops: number | null }[] {
+    return this.db.prepare('SELECT spec, machine, COUNT(*) AS records, SUM(ok) AS ok, MAX(CASE WHEN ok = 1 THEN gflops END) AS best_gflops FROM results GROUP BY spec, machine ORDER BY spec').all() as never;
+  }
+
+  allResults(): ResultRow[] {
+    return this.db.prepare('SELECT * FROM results ORDER BY id').all() as ResultRow[];
+  }
+
+  machines(): { fingerprint: string; info: string }[] {
+    return this.db.prepare('SELECT fingerprint, info FROM machines').all() as never;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The code-generation target of this machine: the widest vector ISA the CPU and the C compiler both have, its
+ * float32 lanes and its vector register count (what bounds a GEMM micro-kernel's accumulators).
+ *   avx512: 16 lanes, 32 zmm registers;  avx2: 8 lanes, 16 ymm (with FMA);  neon: 4 lanes, 32 q registers;
+ *   generic: 4 lanes, 16 registers (GCC vector extensions lowered to whatever the target has).
+ */
+import { readFileSync } from 'node:fs';
+import { arch } from 'node:os';
+
+export type Isa = 'avx512' | 'avx2' | 'neon' | 'generic';
+
+export interface Target {
+  isa: Isa;
+  /** float32 lanes per vector register. */
+  lanes: number;
+  /** Vector registers the micro-kernel may use. */
+  registers: number;
+  /** The CPU flags that decided it (for fingerprints). */
+  flags: string[];
+}
+
+const TARGETS: Record<Isa, Omit<Target, 'flags'>> = {
+  avx512: { isa: 'avx512', lanes: 16, registers: 32 },
+  avx2: { isa: 'avx2', lanes: 8, registers: 16 },
+  neon: { isa: 'neon', lanes: 4, registers: 32 },
+  generic: { isa: 'generic', lanes: 4, registers: 16 },
+};
+
+/** The CPU flags of /proc/cpuinfo (empty elsewhere). */
+export function cpuFlags(): string[] {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags') || l.startsWith('Features'));
+    return line ? line.split(':')[1].trim().split(/\s+/) : [];
+  } catch {
+    return [];
+  }
+}
+
+let cached: Target | null = null;
+
+/** The target of this machine; `RLTUNE_ISA` (avx512, avx2, neon, generic) narrows it, e.g. to test AVX2 code on an AVX-512 machine. */
+export function hostTarget(): Target {
+  if (cached) return cached;
+  const flags = cpuFlags();
+  const has = (f: string) => flags.includes(f);
+  let isa: Isa = 'generic';
+  if (has('avx512f') && has('fma')) isa = 'avx512';
+  else if (has('avx2') && has('fma')) isa = 'avx2';
+  else if (arch() === 'arm64') isa = 'neon';
+  const forced = process.env.RLTUNE_ISA;
+  if (forced !== undefined && forced !== '') {
+    if (!(forced in TARGETS)) throw new RangeError(`RLTUNE_ISA must be one of ${Object.keys(TARGETS).join(', ')}, got ${JSON.stringify(forced)}`);
+    isa = forced as Isa;
+  }
+  cached = { ...TARGETS[isa], flags: flags.filter((f) => /^(avx|fma|sse4|neon|asimd|sve|amx)/.test(f)).sort() };
+  return cached;
+}
+
+/** gcc -m flags for a target (the kernel may run on this machine only; -march=native does the rest). */
+export function targetCFlags(t: Target): string[] {
+  if (t.isa === 'avx512') return ['-march=native', '-mprefer-vector-width=512'];
+  if (t.isa === 'avx2') return ['-march=native', '-mno-avx512f'];
+  return ['-march=native'];
+}
