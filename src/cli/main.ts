@@ -13,6 +13,7 @@ import { registerBuiltinEnvs } from '../rl/envs/builtin.js';
 import { importModule } from '../rl/vector/import_module.js';
 import { VERSION } from '../version.js';
 import { CliUsageError, cmdEval, cmdTrain } from './train.js';
+import { cmdBest, cmdRecords, cmdTune } from './tune.js';
 
 const HELP = `rltune ${VERSION}: reinforcement learning and RL-driven kernel tuning
 
@@ -31,6 +32,15 @@ Usage:
       "solved_step", "solved_s", "final_mean_return", "checkpoint"}.
   rltune eval --checkpoint DIR [--episodes N] [--json]
       Evaluate a checkpoint's deterministic policy: {"episodes", "mean_return", "std_return"}.
+  rltune tune op <spec> --strategy random|grid --trials N [--db F] [--seed S] [--time-budget S]
+                 [--early-stopping N] [--json]
+      Tune one workload, e.g. gemm:M=512,N=512,K=512 or gemm:M=128,N=3072,K=768,epilogue=bias+gelu.
+      Every measurement is recorded in F (default ./rltune.db); a rerun does not measure again what is
+      recorded. With --json the last line of stdout is {"op", "strategy", "trials", "measured", "errors",
+      "best_gflops", "best_ms", "best_config", "wall_s", "curve"}.
+  rltune records list [--db F] [--json]        workloads in the database with their best results
+  rltune records show <spec> [--db F] [--top N] [--json]   top configs, timings and generated source
+  rltune best <spec> [--db F] [--json]         the best correct record of <spec> on this machine
 
 Options:
   --module FILE   import FILE first (a module that registers your own envs); repeatable
@@ -194,12 +204,15 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'envs') return await cmdEnvs(rest);
     if (cmd === 'train') return await cmdTrain(rest);
     if (cmd === 'eval') return await cmdEval(rest);
+    if (cmd === 'tune') return await cmdTune(rest);
+    if (cmd === 'records') return await cmdRecords(rest);
+    if (cmd === 'best') return await cmdBest(rest);
     if (cmd === 'env') {
       const [sub, ...args] = rest;
       if (sub === 'check') return await cmdEnvCheck(args);
       throw new UsageError(`unknown env subcommand ${JSON.stringify(sub ?? '')}; expected "check"`);
     }
-    throw new UsageError(`unknown command ${JSON.stringify(cmd)}; expected "envs", "env check", "train" or "eval" (see rltune --help)`);
+    throw new UsageError(`unknown command ${JSON.stringify(cmd)}; expected "envs", "env check", "train", "eval", "tune op", "records" or "best" (see rltune --help)`);
   } catch (err) {
     const e = err as Error & { code?: string };
     if (err instanceof UsageError || err instanceof CliUsageError || e.code?.startsWith('ERR_PARSE_ARGS') || err instanceof UnknownEnvError) {

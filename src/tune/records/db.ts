@@ -77,6 +77,7 @@ export class RecordsDB {
         median_ms REAL, min_ms REAL, max_ms REAL, runs INTEGER, gflops REAL, error_kind TEXT, error_message TEXT,
         source_hash TEXT, settings TEXT, run_id TEXT, created TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS results_key ON results (spec, machine, space, config_index);
+      CREATE TABLE IF NOT EXISTS sources (hash TEXT PRIMARY KEY, text TEXT NOT NULL);
     `);
     this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
     const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
@@ -113,6 +114,16 @@ export class RecordsDB {
       @max_ms, @runs, @gflops, @error_kind, @error_message, @source_hash, @settings, @run_id, @created)`)
       .run({ ...r, spec, machine, created: new Date().toISOString() });
     return Number(info.lastInsertRowid);
+  }
+
+  /** Keeps a generated source under its hash (once). */
+  addSource(hash: string, text: string): void {
+    this.db.prepare('INSERT OR IGNORE INTO sources (hash, text) VALUES (?, ?)').run(hash, text);
+  }
+
+  source(hash: string): string | null {
+    const r = this.db.prepare('SELECT text FROM sources WHERE hash = ?').get(hash) as { text: string } | undefined;
+    return r?.text ?? null;
   }
 
   /** The first record of each config of (spec, machine, space): what a resumed run reuses instead of measuring. */

@@ -64,12 +64,14 @@ export class GemmSpace {
   /** The config of index `i` in [0, size). */
   config(i: number): GemmConfig {
     if (!Number.isSafeInteger(i) || i < 0 || i >= this.size) throw new RangeError(`GEMM config index must be an integer in [0, ${this.size}), got ${i}`);
-    const out: Record<string, number> = {};
+    const digits: number[] = new Array(GEMM_KNOBS.length);
     for (let k = GEMM_KNOBS.length - 1; k >= 0; k--) {
       const n = GEMM_KNOBS[k].values.length;
-      out[GEMM_KNOBS[k].name] = GEMM_KNOBS[k].values[i % n];
+      digits[k] = i % n;
       i = Math.floor(i / n);
     }
+    const out: Record<string, number> = {};
+    GEMM_KNOBS.forEach((k, j) => (out[k.name] = k.values[digits[j]]));
     return out as unknown as GemmConfig;
   }
 

@@ -1,0 +1,76 @@
+/**
+ * This machine as the records see it: CPU model, ISA and flags, cache sizes, cores and compiler (the
+ * fingerprint's parts), and the probe (FMA peak per core and memory bandwidth, native/probe.c), measured once
+ * per machine and cached in the database.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MachineInfo, RecordsDB } from '../records/db.js';
+import { hostTarget } from '../space/target.js';
+import { findCompiler } from './compiler.js';
+
+export interface Probe {
+  fma_peak_gflops: number;
+  lanes: number;
+  accumulators: number;
+  mem_bandwidth_gbs: number;
+}
+
+/** Cache sizes in bytes by level and type, e.g. {L1d: 32768, L2: 1048576, L3: 33554432}. */
+export function cacheSizes(): Record<string, number> {
+  const out: Record<string, number> = {};
+  const base = '/sys/devices/system/cpu/cpu0/cache';
+  try {
+    for (const d of readdirSync(base).filter((x) => x.startsWith('index'))) {
+      const level = readFileSync(join(base, d, 'level'), 'utf8').trim();
+      const type = readFileSync(join(base, d, 'type'), 'utf8').trim();
+      const size = readFileSync(join(base, d, 'size'), 'utf8').trim();
+      const m = /^(\d+)([KMG]?)$/.exec(size);
+      if (!m) continue;
+      const bytes = Number(m[1]) * ({ '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as Record<string, number>)[m[2]];
+      const key = `L${level}${type === 'Data' ? 'd' : type === 'Instruction' ? 'i' : ''}`;
+      out[key] = bytes;
+    }
+  } catch {
+    // no sysfs (not Linux): the fingerprint goes without cache sizes
+  }
+  return out;
+}
+
+export function hostMachine(): MachineInfo {
+  const t = hostTarget();
+  return { cpu_model: cpus()[0]?.model ?? 'unknown', isa: t.isa, flags: t.flags, caches: cacheSizes(), cores: cpus().length, compiler: findCompiler().version };
+}
+
+function probeSource(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const f = join(dir, 'native', 'probe.c');
+    if (existsSync(f)) return f;
+    dir = dirname(dir);
+  }
+  throw new Error('native/probe.c not found');
+}
+
+/** Compiles and runs the probe pinned to `core`. */
+export function runProbe(workDir: string, core: number): Probe {
+  mkdirSync(workDir, { recursive: true });
+  const exe = join(workDir, 'probe');
+  if (!existsSync(exe)) {
+    execFileSync(findCompiler().path, ['-O3', '-march=native', '-ffp-contract=fast', '-o', `${exe}.tmp`, probeSource()], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+    renameSync(`${exe}.tmp`, exe);
+  }
+  return JSON.parse(execFileSync(exe, [String(core)], { encoding: 'utf8', timeout: 120_000 }).trim()) as Probe;
+}
+
+/** The probe of this machine: from the database when it has one, else measured now and stored. */
+export function machineProbe(db: RecordsDB, fingerprint: string, workDir: string, core: number): Probe {
+  const known = db.machineProbe(fingerprint) as Probe | null;
+  if (known) return known;
+  const p = runProbe(workDir, core);
+  db.setMachineProbe(fingerprint, p);
+  return p;
+}

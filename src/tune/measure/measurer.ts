@@ -1,0 +1,138 @@
+/**
+ * The measurer of a tuning run: config indices in, measurement results out, each one recorded the moment it
+ * is known. Builds run in parallel on the builder cores while the runner measures finished builds one at a
+ * time on its own core (a multi-thread workload is measured only after every build of the batch is done, so
+ * no compiler competes with it). A config that the database already holds for this workload, machine and
+ * space is not measured again: its record is the result (`cached`), which is how a killed run resumes.
+ *
+ * Result: {config, ok, ms: {median, min, max, runs}, gflops, error?: {kind, message}} (ARCHITECTURE.md), plus
+ * the config's JSON, whether it came from the records, and the record's id.
+ */
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import type { RecordsDB, ResultRow } from '../records/db.js';
+import type { TuningTask } from '../task/task.js';
+import { targetCFlags } from '../space/target.js';
+import { Builder } from './builder.js';
+import { dataFile } from './data.js';
+import { DEFAULT_RUN_SETTINGS, Runner, type ErrorKind, type RunSettings } from './runner.js';
+
+export interface MeasureResult {
+  config: number;
+  configJSON: Record<string, number>;
+  ok: boolean;
+  ms: { median: number; min: number; max: number; runs: number } | null;
+  gflops: number | null;
+  error?: { kind: ErrorKind; message: string };
+  /** Served from the records instead of measured. */
+  cached: boolean;
+  recordId: number | null;
+}
+
+export interface MeasurerOptions {
+  workDir: string;
+  db: RecordsDB | null;
+  /** The machine fingerprint the records are filed under. */
+  machine: string;
+  run?: Partial<RunSettings>;
+  /** Cores for the compilers and the first core of the runner (default: the last core runs, the others build). */
+  builderCores?: number[];
+  runnerCore?: number;
+  compileTimeoutMs?: number;
+  /** Seed of the workload's random inputs. */
+  dataSeed?: number;
+  runId?: string;
+  /** Only serve recorded results (a replay of a database): an unrecorded config is an error. */
+  replayOnly?: boolean;
+}
+
+export function rowToResult(r: ResultRow): MeasureResult {
+  return {
+    config: r.config_index, configJSON: JSON.parse(r.config), ok: r.ok === 1,
+    ms: r.ok ? { median: r.median_ms!, min: r.min_ms!, max: r.max_ms!, runs: r.runs! } : null,
+    gflops: r.gflops, ...(r.ok ? {} : { error: { kind: r.error_kind as ErrorKind, message: r.error_message ?? '' } }), cached: true, recordId: r.id,
+  };
+}
+
+export class Measurer {
+  readonly builder: Builder | null;
+  readonly runner: Runner | null;
+  readonly settings: RunSettings;
+  private readonly recorded: Map<number, ResultRow>;
+  private dataPath: string | null = null;
+  private runQueue: Promise<unknown> = Promise.resolve();
+  measuredCount = 0;
+
+  constructor(readonly task: TuningTask, readonly opts: MeasurerOptions) {
+    this.settings = { ...DEFAULT_RUN_SETTINGS, ...opts.run };
+    this.recorded = opts.db ? opts.db.recordedConfigs(task.spec, opts.machine, task.spaceId) : new Map();
+    opts.db?.addWorkload(task.spec, task.workload.op, task.flops, task.bytes);
+    if (opts.replayOnly) {
+      this.builder = null;
+      this.runner = null;
+      return;
+    }
+    const cores = cpuCount();
+    const runnerCore = opts.runnerCore ?? cores - 1;
+    const builderCores = opts.builderCores ?? (cores > 1 ? Array.from({ length: cores }, (_, i) => i).filter((c) => c < runnerCore || c >= runnerCore + task.workload.threads) : []);
+    this.builder = new Builder({ workDir: opts.workDir, cores: builderCores, parallel: Math.max(1, builderCores.length), timeoutMs: opts.compileTimeoutMs ?? 60_000, flags: targetCFlags(task.space.target) });
+    this.runner = new Runner(opts.workDir, task.workload.threads > 1 ? 0 : runnerCore, this.settings);
+  }
+
+  /** Results for `indices`, in that order. */
+  async measure(indices: number[]): Promise<MeasureResult[]> {
+    const out: (MeasureResult | null)[] = indices.map((i) => {
+      const r = this.recorded.get(i);
+      return r ? rowToResult(r) : null;
+    });
+    const todo = indices.map((c, k) => ({ c, k })).filter(({ k }) => out[k] === null);
+    if (todo.length === 0) return out as MeasureResult[];
+    if (!this.builder || !this.runner) throw new Error(`replay: config ${todo[0].c} of ${this.task.spec} is not in the records`);
+    this.dataPath ??= dataFile(this.opts.workDir, this.task.workload, this.opts.dataSeed ?? 1);
+    const multi = this.task.workload.threads > 1;
+    const builds = todo.map(({ c }) => {
+      const source = this.task.source(c);
+      return { source, build: this.builder!.build(source, multi) };
+    });
+    if (multi) await Promise.all(builds.map((b) => b.build));
+    await Promise.all(todo.map(async ({ c, k }, j) => {
+      const b = await builds[j].build;
+      const sourceHash = createHash('sha256').update(builds[j].source).digest('hex').slice(0, 20);
+      let result: MeasureResult;
+      if (!b.ok) {
+        result = { config: c, configJSON: this.task.configJSON(c), ok: false, ms: null, gflops: null, error: b.error, cached: false, recordId: null };
+      } else {
+        // One run at a time on the runner core, in the order builds finish.
+        const run = this.runQueue.then(() => this.runner!.run(b.libPath!, this.dataPath!, this.task.workload.threads));
+        this.runQueue = run.catch(() => undefined);
+        const r = await run;
+        result = {
+          config: c, configJSON: this.task.configJSON(c), ok: r.ok, ms: r.ms ?? null, gflops: r.ok ? this.task.flops / (r.ms!.median * 1e6) : null,
+          ...(r.error ? { error: r.error } : {}), cached: false, recordId: null,
+        };
+      }
+      this.measuredCount++;
+      result.recordId = this.record(result, builds[j].source, sourceHash);
+      out[k] = result;
+    }));
+    return out as MeasureResult[];
+  }
+
+  private record(r: MeasureResult, source: string, sourceHash: string): number | null {
+    const db = this.opts.db;
+    if (!db) return null;
+    const row = {
+      space: this.task.spaceId, config_index: r.config, config: JSON.stringify(r.configJSON), ok: r.ok ? 1 : 0,
+      median_ms: r.ms?.median ?? null, min_ms: r.ms?.min ?? null, max_ms: r.ms?.max ?? null, runs: r.ms?.runs ?? null, gflops: r.gflops,
+      error_kind: r.error?.kind ?? null, error_message: r.error?.message ?? null, source_hash: sourceHash, settings: JSON.stringify(this.settings), run_id: this.opts.runId ?? null,
+    };
+    db.addSource(sourceHash, source);
+    const id = db.insert(this.task.spec, this.opts.machine, row);
+    this.recorded.set(r.config, { ...row, id, spec: this.task.spec, machine: this.opts.machine, created: new Date().toISOString() });
+    return id;
+  }
+}
+
+function cpuCount(): number {
+  return Math.max(1, availableParallelism());
+}

@@ -1,0 +1,110 @@
+/**
+ * The tuning loop around a strategy: it asks for configs, hands them to the measurer (which records each
+ * result), gives the results back to the strategy, and keeps the budget, the best result and the curve.
+ *
+ * A trial is one distinct config handed to the measurer: errors count, configs served from the records count
+ * (they are how a killed run resumes: the same seed proposes the same configs, which are not measured again),
+ * and a config is never handed over twice in a run. Budgets: `trials`, `timeBudgetS` (checked between
+ * batches) and `earlyStopping` (stop after that many trials without a new best).
+ */
+import type { Measurer, MeasureResult } from '../measure/measurer.js';
+import { ERROR_KINDS, type ErrorKind } from '../measure/runner.js';
+import type { TuningTask } from '../task/task.js';
+import { GridTuner } from './grid.js';
+import { RandomTuner } from './random.js';
+import type { Tuner, TunerFactory } from './tuner.js';
+
+export const STRATEGIES: Record<string, TunerFactory> = {
+  random: (task, seed) => new RandomTuner(task, seed),
+  grid: (task, seed) => new GridTuner(task, seed),
+};
+
+export function createTuner(name: string, task: TuningTask, seed: number): Tuner {
+  const f = STRATEGIES[name];
+  if (!f) throw new RangeError(`unknown strategy ${JSON.stringify(name)}; expected one of ${Object.keys(STRATEGIES).join(', ')}`);
+  return f(task, seed);
+}
+
+export interface TuneOptions {
+  trials: number;
+  timeBudgetS?: number | null;
+  earlyStopping?: number | null;
+  /** Configs per round (default 8). */
+  batch?: number;
+  onProgress?: (p: TuneProgress) => void;
+}
+
+export interface TuneProgress {
+  trials: number;
+  budget: number;
+  measured: number;
+  errors: Record<ErrorKind, number>;
+  bestGflops: number | null;
+  elapsedS: number;
+}
+
+export interface TuneResult {
+  op: string;
+  strategy: string;
+  trials: number;
+  measured: number;
+  errors: Record<ErrorKind, number>;
+  best_gflops: number | null;
+  best_ms: number | null;
+  best_config: Record<string, number> | null;
+  best_config_index: number | null;
+  wall_s: number;
+  /** [1-based trial, best GFLOP/s so far] at each improvement. */
+  curve: [number, number][];
+  /** Why the loop stopped. */
+  stopped: 'trials' | 'time-budget' | 'early-stopping' | 'space-exhausted';
+}
+
+export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, opts: TuneOptions): Promise<TuneResult> {
+  if (!Number.isSafeInteger(opts.trials) || opts.trials < 1) throw new RangeError(`trials must be a positive integer, got ${opts.trials}`);
+  const t0 = performance.now();
+  const errors = Object.fromEntries(ERROR_KINDS.map((k) => [k, 0])) as Record<ErrorKind, number>;
+  const curve: [number, number][] = [];
+  let trials = 0, measured = 0, sinceBest = 0;
+  let best: MeasureResult | null = null;
+  let stopped: TuneResult['stopped'] = 'trials';
+  const batch = opts.batch ?? 8;
+  const elapsed = () => (performance.now() - t0) / 1000;
+  const progress = () => opts.onProgress?.({ trials, budget: opts.trials, measured, errors, bestGflops: best?.gflops ?? null, elapsedS: elapsed() });
+  progress();
+  while (trials < opts.trials) {
+    if (opts.timeBudgetS != null && elapsed() >= opts.timeBudgetS) {
+      stopped = 'time-budget';
+      break;
+    }
+    const configs = tuner.propose(Math.min(batch, opts.trials - trials));
+    if (configs.length === 0) {
+      stopped = 'space-exhausted';
+      break;
+    }
+    const results = await measurer.measure(configs);
+    for (const r of results) {
+      trials++;
+      if (!r.cached) measured++;
+      if (!r.ok && r.error) errors[r.error.kind]++;
+      if (r.ok && r.gflops !== null && (best === null || r.gflops > best.gflops!)) {
+        best = r;
+        curve.push([trials, r.gflops]);
+        sinceBest = 0;
+      } else {
+        sinceBest++;
+      }
+    }
+    tuner.update(results);
+    progress();
+    if (opts.earlyStopping != null && sinceBest >= opts.earlyStopping) {
+      stopped = 'early-stopping';
+      break;
+    }
+  }
+  return {
+    op: task.spec, strategy: tuner.name, trials, measured, errors,
+    best_gflops: best?.gflops ?? null, best_ms: best?.ms?.median ?? null, best_config: best?.configJSON ?? null, best_config_index: best?.config ?? null,
+    wall_s: Math.round(elapsed() * 1000) / 1000, curve, stopped,
+  };
+}

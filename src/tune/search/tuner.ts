@@ -1,0 +1,16 @@
+/**
+ * The strategy contract (AutoTVM's Tuner): a strategy proposes config indices and learns from their results; it
+ * never measures. The tuning loop (loop.ts) owns measurement, records, budgets and progress.
+ */
+import type { MeasureResult } from '../measure/measurer.js';
+import type { TuningTask } from '../task/task.js';
+
+export interface Tuner {
+  readonly name: string;
+  /** Up to n distinct valid configs not proposed before in this run; fewer (or none) when the space is exhausted. */
+  propose(n: number): number[];
+  /** The results of proposed configs, in any grouping. */
+  update(results: MeasureResult[]): void;
+}
+
+export type TunerFactory = (task: TuningTask, seed: number) => Tuner;
