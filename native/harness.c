@@ -8,8 +8,9 @@
  * u64 len[n_inputs], then the inputs, the reference output and the per-element tolerance, all float32.
  *
  * Steps: pin to cores [FIRST_CORE, FIRST_CORE + THREADS); copy each input into its own buffer and fill the
- * output with NaN, every buffer between guard canaries; one warm-up call, then the checks: output within
- * tolerance of the reference everywhere (a NaN never is), canaries intact, inputs unchanged. Timing: NUMBER
+ * output with NaN, every buffer between guard canaries; one warm-up call, then the checks:
+ * canaries intact and inputs unchanged (else a crash: memory was corrupted), then the output within tolerance
+ * of the reference everywhere (a NaN never is). Timing: NUMBER
  * calls per repeat (0: as many as fill MIN_REPEAT_MS, from the warm-up's time), REPEAT repeats, each timed with
  * CLOCK_MONOTONIC around the calls only (FLUSH 1: a 64 MiB write before each repeat evicts the caches). The
  * checks run again after the timed calls.
@@ -73,17 +74,18 @@ static float **inputs, **orig, *out, *ref, *tol;
 
 static void check(const char *when) {
   char msg[512];
+  /* Memory errors first: a kernel that wrote outside its output is a crash, whatever its numbers. */
+  if (!guards_ok(out, out_len)) { snprintf(msg, sizeof msg, "%s: the kernel wrote outside its output buffer", when); fail("crash", msg); }
+  for (uint32_t k = 0; k < n_in; k++) {
+    if (!guards_ok(inputs[k], lens[k])) { snprintf(msg, sizeof msg, "%s: the kernel wrote outside input %u", when, k); fail("crash", msg); }
+    if (memcmp(inputs[k], orig[k], sizeof(float) * lens[k]) != 0) { snprintf(msg, sizeof msg, "%s: the kernel changed input %u", when, k); fail("crash", msg); }
+  }
   for (uint64_t i = 0; i < out_len; i++) {
     float d = fabsf(out[i] - ref[i]);
     if (!(d <= tol[i])) {
       snprintf(msg, sizeof msg, "%s: output[%llu] = %.9g, expected %.9g (tolerance %.3g)", when, (unsigned long long)i, out[i], ref[i], tol[i]);
       fail("wrong-result", msg);
     }
-  }
-  if (!guards_ok(out, out_len)) { snprintf(msg, sizeof msg, "%s: the kernel wrote outside its output buffer", when); fail("crash", msg); }
-  for (uint32_t k = 0; k < n_in; k++) {
-    if (!guards_ok(inputs[k], lens[k])) { snprintf(msg, sizeof msg, "%s: the kernel wrote outside input %u", when, k); fail("crash", msg); }
-    if (memcmp(inputs[k], orig[k], sizeof(float) * lens[k]) != 0) { snprintf(msg, sizeof msg, "%s: the kernel changed input %u", when, k); fail("crash", msg); }
   }
 }
 

@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { RecordsDB } from '../src/tune/records/db.js';
+import { run } from './fixtures/run_cli.js';
+
+const bin = fileURLToPath(new URL('../../bin/rltune', import.meta.url));
+const SPEC = 'gemm:M=48,N=40,K=56,epilogue=bias';
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
+
+function records(db: string): { config_index: number }[] {
+  const d = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    return d.prepare('SELECT config_index FROM results ORDER BY id').all() as { config_index: number }[];
+  } finally {
+    d.close();
+  }
+}
+
+test('rltune tune op --json prints the result object; best and records read it back', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rltune-tune-'));
+  const db = join(dir, 'r.db');
+  const t = run('tune', 'op', SPEC, '--strategy', 'random', '--trials', '6', '--seed', '1', '--db', db, '--json');
+  assert.equal(t.code, 0, t.stderr);
+  const j = lastJson(t.stdout);
+  for (const k of ['op', 'strategy', 'trials', 'measured', 'errors', 'best_gflops', 'best_ms', 'best_config', 'wall_s', 'curve']) assert.ok(k in j, k);
+  assert.equal(j.op, 'gemm:M=48,N=40,K=56,epilogue=bias,threads=1');
+  assert.equal(j.trials, 6);
+  assert.equal(j.measured, 6);
+  assert.deepEqual(Object.keys(j.errors).sort(), ['compile-error', 'compile-timeout', 'crash', 'run-timeout', 'wrong-result']);
+  assert.ok(j.best_gflops > 0);
+  assert.equal(j.curve[0][0], 1);
+  assert.equal(j.curve.at(-1)[1], j.best_gflops);
+  const b = run('best', SPEC, '--db', db, '--json');
+  assert.equal(b.code, 0, b.stderr);
+  assert.equal(lastJson(b.stdout).best.gflops, j.best_gflops);
+  const s = run('records', 'show', SPEC, '--db', db, '--top', '2', '--json');
+  const top = lastJson(s.stdout).top;
+  assert.equal(top.length, 2);
+  assert.match(top[0].source, /int rltune_kernel\(/);
+  const l = run('records', 'list', '--db', db, '--json');
+  assert.equal(lastJson(l.stdout).workloads[0].records, 6);
+  const bad = run('tune', 'op', 'gemm:M=48,N=x', '--trials', '2', '--db', db, '--json');
+  assert.equal(bad.code, 2);
+  assert.match(lastJson(bad.stdout).error, /N must be a positive integer, got "x"/);
+  const strat = run('tune', 'op', SPEC, '--strategy', 'annealing', '--trials', '2', '--db', db);
+  assert.equal(strat.code, 2);
+  assert.match(strat.stderr, /unknown strategy "annealing"; expected one of random, grid/);
+});
+
+test('a tuning run killed with SIGKILL and restarted measures each config once and ends with the records of an uninterrupted run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rltune-resume-'));
+  const args = (db: string) => [bin, 'tune', 'op', SPEC, '--strategy', 'random', '--trials', '24', '--seed', '5', '--batch', '2', '--db', db, '--json'];
+  const whole = join(dir, 'whole.db'), killed = join(dir, 'killed.db');
+  assert.equal(run(...args(whole).slice(1)).code, 0);
+  // The same run, killed once a few records are in.
+  const child = spawn(process.execPath, args(killed), { stdio: 'ignore' });
+  const t0 = Date.now();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 50));
+    let n = 0;
+    try {
+      n = records(killed).length;
+    } catch {
+      // the file or its tables do not exist yet
+    }
+    if (n >= 6) break;
+    assert.ok(Date.now() - t0 < 60_000, 'the run did not record anything within 60 s');
+  }
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+  const before = records(killed).length;
+  assert.ok(before >= 6 && before < 24, `killed after ${before} records`);
+  const again = run(...args(killed).slice(1));
+  assert.equal(again.code, 0, again.stderr);
+  const j = lastJson(again.stdout);
+  assert.equal(j.trials, 24);
+  assert.equal(j.measured, 24 - before, 'the restarted run measures only what was not recorded');
+  const got = records(killed).map((r) => r.config_index), want = records(whole).map((r) => r.config_index);
+  assert.equal(got.length, want.length);
+  assert.equal(new Set(got).size, got.length, 'each config recorded once');
+  assert.deepEqual([...got].sort((a, b) => a - b), [...want].sort((a, b) => a - b));
+});
+
+test('records of another machine are kept but not used; a newer schema is read with a note', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rltune-db-'));
+  const file = join(dir, 'x.db');
+  const db = new RecordsDB(file);
+  const other = db.addMachine({ cpu_model: 'Other CPU', isa: 'avx2', flags: ['avx2'], caches: {}, cores: 64, compiler: 'cc 1' });
+  db.insert('gemm:M=48,N=40,K=56,epilogue=bias,threads=1', other, { space: 'gemm-v1/avx2', config_index: 1, config: '{}', ok: 1, median_ms: 1e-6, min_ms: 1e-6, max_ms: 1e-6, runs: 1, gflops: 1e9, error_kind: null, error_message: null, source_hash: null, settings: null, run_id: null });
+  db.db.prepare("UPDATE meta SET value = '99' WHERE key = 'schema_version'").run();
+  db.close();
+  const b = run('best', SPEC, '--db', file, '--json');
+  assert.equal(b.code, 1, 'no record of this machine');
+  assert.equal(lastJson(b.stdout).best, null);
+  assert.match(b.stderr, /written by a newer RLTune \(schema 99, this one reads 1\)/);
+  assert.match(b.stderr, /also holds records of 1 other machine\(s\); only this machine's .* are used/);
+  assert.equal(new RecordsDB(file).count(), 1, 'the other machine\'s record is still there');
+});

@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Builder } from '../src/tune/measure/builder.js';
+import { dataFile } from '../src/tune/measure/data.js';
+import { hostMachine } from '../src/tune/measure/machine.js';
+import { Measurer } from '../src/tune/measure/measurer.js';
+import { Runner } from '../src/tune/measure/runner.js';
+import { RecordsDB } from '../src/tune/records/db.js';
+import { GridTuner } from '../src/tune/search/grid.js';
+import { tune } from '../src/tune/search/loop.js';
+import { targetCFlags } from '../src/tune/space/target.js';
+import { createTask, type TuningTask } from '../src/tune/task/task.js';
+
+const FAST = { repeat: 3, minRepeatMs: 2, timeoutMs: 10_000 };
+const work = mkdtempSync(join(tmpdir(), 'rltune-measure-'));
+
+/** A valid config index of the task's space with these knobs. */
+function configOf(task: TuningTask, knobs: Partial<Record<string, number>>): number {
+  const base = { mr: 4, nv: 1, kc: 32, mcPanels: 2, ncPanels: 1, unroll: 2, prefetch: 0, loopOrder: 0, innerOrder: 0, ...knobs };
+  const i = task.space.index(base as never);
+  assert.equal(task.space.invalidReason(task.space.config(i)), null);
+  return i;
+}
+
+async function buildAndRun(task: TuningTask, source: string, timeoutMs = FAST.timeoutMs) {
+  const b = new Builder({ workDir: work, cores: [], parallel: 2, timeoutMs: 60_000, flags: targetCFlags(task.space.target) });
+  const built = await b.build(source, task.workload.threads > 1);
+  if (!built.ok) return { ok: false, error: built.error! };
+  const r = new Runner(work, -1, { number: 0, flush: false, ...FAST, timeoutMs });
+  return r.run(built.libPath!, dataFile(work, task.workload, 1), task.workload.threads);
+}
+
+test('generated GEMM kernels are correct on shapes the tiles do not divide, with every epilogue, in every loop order', async () => {
+  const cases: [string, Partial<Record<string, number>>][] = [
+    ['gemm:M=37,N=45,K=29', { mr: 6, nv: 2, kc: 32, unroll: 4, loopOrder: 1 }],
+    ['gemm:M=37,N=45,K=29,epilogue=bias+gelu', { mr: 1, nv: 1, kc: 64, unroll: 8, innerOrder: 1, prefetch: 4 }],
+    ['gemm:M=5,N=70,K=100,epilogue=bias+relu+residual', { mr: 8, nv: 1, kc: 32, mcPanels: 1, ncPanels: 4, unroll: 1 }],
+    ['gemm:M=40,N=17,K=65,epilogue=silu', { mr: 2, nv: 4, kc: 32, unroll: 2, loopOrder: 1, innerOrder: 1 }],
+    ['gemm:M=64,N=64,K=64,epilogue=residual+gelu,threads=2', { mr: 4, nv: 1, kc: 32, mcPanels: 2 }],
+  ];
+  for (const [spec, knobs] of cases) {
+    const task = createTask(spec);
+    const r = await buildAndRun(task, task.source(configOf(task, knobs)));
+    assert.ok(r.ok, `${spec} ${JSON.stringify(knobs)}: ${JSON.stringify(r.error)}`);
+  }
+});
+
+/** Planted bugs: each turns a correct kernel's source into a wrong one, and the kind it must be recorded as. */
+const PLANTED: { name: string; kinds: string[]; mutate: (src: string) => string }[] = [
+  // An off-by-one in the edge tiles: one row of each partial tile is never written (left NaN).
+  { name: 'off-by-one tile', kinds: ['wrong-result'], mutate: (s) => s.replace('mc - ir < MR ? mc - ir : MR', 'mc - ir - 1 < MR ? mc - ir - 1 : MR') },
+  // A skipped store: the first row of each full tile is never written.
+  { name: 'skipped store', kinds: ['wrong-result'], mutate: (s) => s.replace(/\n {4}\*\(vfu \*\)\(c \+ 0\)[^\n]*/, '\n') },
+  // An uninitialized accumulator: C (NaN-filled by the harness) is accumulated into instead of overwritten.
+  { name: 'uninitialized accumulator', kinds: ['wrong-result'], mutate: (s) => s.replace(/= first \? (c\d+_\d+) : /g, '= ').replaceAll('first ? tile[i * NR + j] : ', '') },
+  // A write past the end of C in the edge tiles.
+  { name: 'out-of-bounds write', kinds: ['crash'], mutate: (s) => s.replace('for (int j = 0; j < cols; j++) c[(size_t)i * N_ + j]', 'for (int j = 0; j <= cols + 64; j++) c[(size_t)i * N_ + j]') },
+  { name: 'null dereference', kinds: ['crash'], mutate: (s) => s.replace('const float *A = in[0], *B = in[1];', 'const float *A = in[0], *B = in[1]; *(volatile float *)0 = 1.f;') },
+  { name: 'endless loop', kinds: ['run-timeout'], mutate: (s) => s.replace('const float *A = in[0], *B = in[1];', 'const float *A = in[0], *B = in[1]; for (volatile int spin = 1; spin;) {}') },
+  { name: 'syntax error', kinds: ['compile-error'], mutate: (s) => s.replace('int rltune_kernel(', 'int rltune_kernel(((') },
+];
+
+test('planted wrong kernels are recorded as wrong-result, crash, run-timeout or compile-error', async () => {
+  const task = createTask('gemm:M=37,N=45,K=29,epilogue=bias');
+  const src = task.source(configOf(task, { mr: 6, nv: 2, kc: 32 }));
+  for (const p of PLANTED) {
+    const bad = p.mutate(src);
+    assert.notEqual(bad, src, `${p.name}: the mutation must change the source`);
+    const r = await buildAndRun(task, bad, 1500);
+    assert.equal(r.ok, false, `${p.name} passed as correct`);
+    assert.ok(p.kinds.includes(r.error!.kind), `${p.name}: recorded as ${r.error!.kind} (${r.error!.message})`);
+  }
+});
+
+test('tuning with planted wrong configs: they are recorded with their kind and never reported as best', async () => {
+  const real = createTask('gemm:M=37,N=45,K=29');
+  const db = new RecordsDB(join(work, 'planted.db'));
+  const machine = db.addMachine(hostMachine());
+  // The first 6 grid configs; the planted bugs (which skip work, so they would look fast) go into 4 of them.
+  const grid = new GridTuner(real, 0).propose(6);
+  const planted = new Map([[grid[0], PLANTED[0]], [grid[2], PLANTED[1]], [grid[3], PLANTED[2]], [grid[5], PLANTED[3]]]);
+  const task: TuningTask = { ...real, source: (i) => (planted.has(i) ? planted.get(i)!.mutate(real.source(i)) : real.source(i)) };
+  const m = new Measurer(task, { workDir: work, db, machine, run: FAST });
+  const r = await tune(task, new GridTuner(task, 0), m, { trials: 6 });
+  assert.equal(r.trials, 6);
+  assert.equal(r.errors['wrong-result'], 3);
+  assert.equal(r.errors.crash, 1);
+  assert.ok(r.best_config_index !== null && !planted.has(r.best_config_index), `best ${r.best_config_index}`);
+  const best = db.best(task.spec, machine, 10);
+  assert.equal(best.length, 2);
+  for (const row of best) assert.ok(!planted.has(row.config_index));
+  assert.equal(db.count(task.spec), 6);
+  // A second run of the same configs measures nothing: the records are the results.
+  const again = await tune(task, new GridTuner(task, 0), new Measurer(task, { workDir: work, db, machine, run: FAST }), { trials: 6 });
+  assert.equal(again.measured, 0);
+  assert.equal(again.best_config_index, r.best_config_index);
+  assert.equal(db.count(task.spec), 6);
+  db.close();
+});
