@@ -1,0 +1,137 @@
+/**
+ * `rltune bench op`: the best recorded kernel of a workload against the anchors, in one run. Each round
+ * measures ours (native/harness.c), then each anchor, each in its own process pinned to the runner core(s)
+ * and timed the same way (calls per repeat filling minRepeatMs, the median of `repeat` repeats); the result of
+ * each contender is the median over the rounds (at least 5), so drifts of the machine hit all of them alike.
+ *
+ * Anchors: `openblas` (cblas_sgemm as OpenBLAS auto-selects its kernel: OPENBLAS_CORETYPE unset),
+ * `openblas_avx512` (OPENBLAS_CORETYPE=SKYLAKEX, its AVX-512 kernel forced), `onnxruntime` (the same
+ * computation as one optimized ONNX graph, epilogue included; ort_worker.ts). OpenBLAS computes the plain
+ * GEMM: for a workload with an epilogue it is the lower bound of an unfused library call.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findCompiler } from '../measure/compiler.js';
+import type { Runner } from '../measure/runner.js';
+import type { TuningTask } from '../task/task.js';
+
+export const ANCHORS = ['openblas', 'openblas_avx512', 'onnxruntime'] as const;
+export type AnchorName = (typeof ANCHORS)[number];
+
+interface Timing { ok: boolean; median_ms?: number; message?: string; corename?: string; version?: string }
+
+function packageFile(...parts: string[]): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const f = join(dir, ...parts);
+    if (existsSync(f)) return f;
+    dir = dirname(dir);
+  }
+  throw new Error(`${parts.join('/')} not found`);
+}
+
+function anchorBinary(workDir: string): string {
+  const exe = join(workDir, 'anchor_openblas');
+  if (!existsSync(exe)) {
+    mkdirSync(workDir, { recursive: true });
+    execFileSync(findCompiler().path, ['-O2', '-o', `${exe}.tmp`, packageFile('native', 'anchor_openblas.c'), '-ldl', '-lm'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    renameSync(`${exe}.tmp`, exe);
+  }
+  return exe;
+}
+
+function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Timing> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      const line = String(stdout).trim().split('\n').at(-1) ?? '';
+      try {
+        resolve(JSON.parse(line) as Timing);
+      } catch {
+        resolve({ ok: false, message: `${cmd} failed: ${err?.message ?? ''} ${String(stderr).slice(0, 300)}` });
+      }
+    });
+  });
+}
+
+export interface CompareOptions {
+  task: TuningTask;
+  /** Our kernel, built. */
+  libPath: string;
+  dataPath: string;
+  runner: Runner;
+  workDir: string;
+  anchors: AnchorName[];
+  rounds: number;
+  firstCore: number;
+  repeat: number;
+  minRepeatMs: number;
+  peakGflopsPerCore: number;
+}
+
+export interface CompareResult {
+  op: string;
+  gflops: number;
+  ms: number;
+  vs: Partial<Record<AnchorName, { gflops: number | null; ratio: number | null; ms: number | null; error?: string; kernel?: string }>>;
+  peak_gflops: number;
+  fraction_of_peak: number;
+  rounds: number;
+  rounds_ms: Record<string, number[]>;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+export async function compareWithAnchors(o: CompareOptions): Promise<CompareResult> {
+  const w = o.task.workload;
+  if (w.op !== 'gemm') throw new RangeError(`bench op compares gemm workloads with the anchors (got ${w.op})`);
+  const threads = w.threads;
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const tasksetPrefix = (cmd: string, args: string[]): [string, string[]] =>
+    existsSync('/usr/bin/taskset') ? ['taskset', ['-c', Array.from({ length: threads }, (_, i) => o.firstCore + i).join(','), cmd, ...args]] : [cmd, args];
+  const blasArgs = [String(w.M), String(w.N), String(w.K), String(o.firstCore), String(threads), '0', String(o.repeat), String(o.minRepeatMs)];
+  const contenders: { name: string; run: () => Promise<Timing> }[] = [
+    { name: 'ours', run: async () => { const r = await o.runner.run(o.libPath, o.dataPath, threads); return r.ok ? { ok: true, median_ms: r.ms!.median } : { ok: false, message: r.error?.message }; } },
+  ];
+  const blas = o.anchors.includes('openblas') || o.anchors.includes('openblas_avx512') ? anchorBinary(o.workDir) : '';
+  if (o.anchors.includes('openblas')) contenders.push({ name: 'openblas', run: () => runJson(blas, blasArgs, { ...env, OPENBLAS_NUM_THREADS: String(threads) }, 120_000) });
+  if (o.anchors.includes('openblas_avx512')) contenders.push({ name: 'openblas_avx512', run: () => runJson(blas, blasArgs, { ...env, OPENBLAS_NUM_THREADS: String(threads), OPENBLAS_CORETYPE: 'SKYLAKEX' }, 120_000) });
+  if (o.anchors.includes('onnxruntime')) {
+    const worker = fileURLToPath(new URL('./ort_worker.js', import.meta.url));
+    const [cmd, args] = tasksetPrefix(process.execPath, [worker, o.task.spec, String(threads), String(o.repeat), String(o.minRepeatMs), '8']);
+    contenders.push({ name: 'onnxruntime', run: () => runJson(cmd, args, { ...env, OMP_NUM_THREADS: String(threads) }, 300_000) });
+  }
+  const times: Record<string, number[]> = {}, errors: Record<string, string> = {}, kernels: Record<string, string> = {};
+  for (let r = 0; r < o.rounds; r++) {
+    for (const c of contenders) {
+      if (errors[c.name]) continue;
+      const t = await c.run();
+      if (!t.ok || t.median_ms === undefined) {
+        errors[c.name] = t.message ?? 'failed';
+        if (c.name === 'ours') throw new Error(`our kernel failed while benchmarking: ${errors[c.name]}`);
+        continue;
+      }
+      (times[c.name] ??= []).push(t.median_ms);
+      if (t.corename) kernels[c.name] = t.corename;
+      if (t.version) kernels[c.name] = `onnxruntime ${t.version}`;
+    }
+  }
+  const ours = median(times.ours);
+  const gf = (ms: number) => o.task.flops / (ms * 1e6);
+  const vs: CompareResult['vs'] = {};
+  for (const a of o.anchors) {
+    if (errors[a] || !times[a]) vs[a] = { gflops: null, ratio: null, ms: null, error: errors[a] ?? 'not run' };
+    else {
+      const ms = median(times[a]);
+      vs[a] = { gflops: gf(ms), ratio: ms / ours, ms, ...(kernels[a] ? { kernel: kernels[a] } : {}) };
+    }
+  }
+  const peak = o.peakGflopsPerCore * threads;
+  return { op: o.task.spec, gflops: gf(ours), ms: ours, vs, peak_gflops: peak, fraction_of_peak: gf(ours) / peak, rounds: o.rounds, rounds_ms: times };
+}
