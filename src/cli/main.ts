@@ -13,7 +13,7 @@ import { registerBuiltinEnvs } from '../rl/envs/builtin.js';
 import { importModule } from '../rl/vector/import_module.js';
 import { VERSION } from '../version.js';
 import { CliUsageError, cmdEval, cmdTrain } from './train.js';
-import { cmdBenchOp, cmdBest, cmdRecords, cmdTune } from './tune.js';
+import { cmdBenchOp, cmdBest, cmdExport, cmdRecords, cmdTune } from './tune.js';
 
 const HELP = `rltune ${VERSION}: reinforcement learning and RL-driven kernel tuning
 
@@ -41,6 +41,8 @@ Usage:
   rltune records list [--db F] [--json]        workloads in the database with their best results
   rltune records show <spec> [--db F] [--top N] [--json]   top configs, timings and generated source
   rltune best <spec> [--db F] [--json]         the best correct record of <spec> on this machine
+  rltune export <spec> --out DIR [--db F] [--name NAME] [--json]
+      Write the best kernel as NAME.c, NAME.h (its C ABI), libNAME.so and a Node binding (index.js).
   rltune bench op <spec> [--db F] [--vs openblas,onnxruntime] [--rounds N] [--json]
       The best recorded kernel against OpenBLAS (auto-selected and AVX-512 kernels) and ONNX Runtime,
       interleaved for N >= 5 rounds: {"op", "gflops", "vs": {"openblas": {"gflops", "ratio"},
@@ -212,12 +214,13 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'records') return await cmdRecords(rest);
     if (cmd === 'best') return await cmdBest(rest);
     if (cmd === 'bench') return await cmdBenchOp(rest);
+    if (cmd === 'export') return await cmdExport(rest);
     if (cmd === 'env') {
       const [sub, ...args] = rest;
       if (sub === 'check') return await cmdEnvCheck(args);
       throw new UsageError(`unknown env subcommand ${JSON.stringify(sub ?? '')}; expected "check"`);
     }
-    throw new UsageError(`unknown command ${JSON.stringify(cmd)}; expected "envs", "env check", "train", "eval", "tune op", "records", "best" or "bench op" (see rltune --help)`);
+    throw new UsageError(`unknown command ${JSON.stringify(cmd)}; expected "envs", "env check", "train", "eval", "tune op", "records", "best", "bench op" or "export" (see rltune --help)`);
   } catch (err) {
     const e = err as Error & { code?: string };
     if (err instanceof UsageError || err instanceof CliUsageError || e.code?.startsWith('ERR_PARSE_ARGS') || err instanceof UnknownEnvError) {

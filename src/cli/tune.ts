@@ -24,6 +24,7 @@ import { dataFile } from '../tune/measure/data.js';
 import { machineProbe } from '../tune/measure/machine.js';
 import { DEFAULT_RUN_SETTINGS, Runner } from '../tune/measure/runner.js';
 import { targetCFlags } from '../tune/space/target.js';
+import { exportKernel } from '../tune/export.js';
 import { CliUsageError } from './train.js';
 
 function out(line: string): void {
@@ -237,6 +238,36 @@ export async function cmdBenchOp(argv: string[]): Promise<number> {
     else {
       out(`${r.op}: ours ${r.gflops.toFixed(1)} GFLOP/s (${r.ms.toFixed(4)} ms, ${(100 * r.fraction_of_peak).toFixed(1)}% of the probed ${r.peak_gflops.toFixed(1)} GFLOP/s peak), median of ${r.rounds} interleaved rounds`);
       for (const [name, v] of Object.entries(r.vs)) out(`  ${name.padEnd(16)} ${v!.gflops === null ? `unavailable: ${v!.error}` : `${v!.gflops.toFixed(1)} GFLOP/s  ours/theirs ${v!.ratio!.toFixed(3)}${v!.kernel ? `  (${v!.kernel})` : ''}`}`);
+    }
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** rltune export <spec> --out DIR [--db F] [--name NAME] [--json] */
+export async function cmdExport(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } } });
+  const spec = specOf(positionals[0], 'export');
+  if (values.out === undefined) throw new CliUsageError('export needs --out DIR');
+  const task = createTask(spec);
+  const { db, machine } = openDb(values.db);
+  try {
+    const [best] = db.best(task.spec, machine, 1);
+    if (!best) throw new CliUsageError(`${task.spec} has no correct record on this machine in ${db.path}; run rltune tune op first`);
+    const source = (best.source_hash ? db.source(best.source_hash) : null) ?? task.source(best.config_index);
+    let r;
+    try {
+      r = exportKernel(task, source, resolve(values.out), values.name ?? 'rltune_gemm');
+    } catch (err) {
+      if (err instanceof RangeError) throw new CliUsageError(err.message);
+      throw err;
+    }
+    if (values.json) out(JSON.stringify({ spec: task.spec, gflops: best.gflops, config: JSON.parse(best.config), ...r }));
+    else {
+      out(`${task.spec}: exported the best kernel (${best.gflops?.toFixed(1)} GFLOP/s) to ${r.dir}`);
+      for (const f of r.files) out(`  ${f}`);
+      if (r.bindingError) out(`  (no Node binding: ${r.bindingError})`);
     }
     return 0;
   } finally {
