@@ -102,3 +102,25 @@ test('records of another machine are kept but not used; a newer schema is read w
   assert.match(b.stderr, /also holds records of 1 other machine\(s\); only this machine's .* are used/);
   assert.equal(new RecordsDB(file).count(), 1, 'the other machine\'s record is still there');
 });
+
+test('records export | import moves every record between databases; verify re-measures the top configs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rltune-io-'));
+  const a = join(dir, 'a.db'), b = join(dir, 'b.db'), lines = join(dir, 'records.jsonl');
+  assert.equal(run('tune', 'op', SPEC, '--trials', '4', '--seed', '9', '--db', a, '--json').code, 0);
+  const e = run('records', 'export', '--db', a, '--out', lines);
+  assert.equal(e.code, 0, e.stderr);
+  const i = run('records', 'import', lines, '--db', b, '--json');
+  assert.equal(i.code, 0, i.stderr);
+  assert.deepEqual(lastJson(i.stdout), { results: 4, skipped: 0 });
+  assert.deepEqual(lastJson(run('records', 'import', lines, '--db', b, '--json').stdout), { results: 0, skipped: 4 }, 'importing twice adds nothing');
+  assert.deepEqual(records(b).map((r) => r.config_index).sort(), records(a).map((r) => r.config_index).sort());
+  assert.equal(lastJson(run('best', SPEC, '--db', b, '--json').stdout).best.gflops, lastJson(run('best', SPEC, '--db', a, '--json').stdout).best.gflops);
+  const v = run('records', 'verify', SPEC, '--db', b, '--top', '2', '--json');
+  assert.equal(v.code, 0, v.stderr);
+  const ver = lastJson(v.stdout).verified;
+  assert.equal(ver.length, 2);
+  for (const x of ver) assert.ok(x.ok && x.remeasured_gflops > 0);
+  const bad = run('records', 'import', join(dir, 'nope.jsonl'), '--db', b);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /cannot read .*nope\.jsonl/);
+});

@@ -40,6 +40,8 @@ Usage:
       "best_gflops", "best_ms", "best_config", "wall_s", "curve"}.
   rltune records list [--db F] [--json]        workloads in the database with their best results
   rltune records show <spec> [--db F] [--top N] [--json]   top configs, timings and generated source
+  rltune records verify <spec> [--db F] [--top N] [--json] re-measure the top configs now
+  rltune records export [--db F] [--out FILE]   every record as JSON lines; records import FILE [--db F]
   rltune best <spec> [--db F] [--json]         the best correct record of <spec> on this machine
   rltune export <spec> --out DIR [--db F] [--name NAME] [--json]
       Write the best kernel as NAME.c, NAME.h (its C ABI), libNAME.so and a Node binding (index.js).

@@ -3,11 +3,13 @@
  *   rltune tune op <spec> --strategy <name> --trials N [--db F] [--seed S] [--time-budget S] [--early-stopping N] [--json]
  *   rltune records list [--db F] [--json]
  *   rltune records show <spec> [--db F] [--top N] [--json]
+ *   rltune records verify <spec> [--db F] [--top N] [--json]      (re-measure the top configs)
+ *   rltune records export [--db F] [--out FILE] | records import FILE [--db F]   (JSON lines between machines)
  *   rltune best <spec> [--db F] [--json]
  * The database defaults to ./rltune.db; generated sources, libraries and workload data go to .rltune/ beside it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -154,7 +156,7 @@ function rowJSON(r: ResultRow) {
 
 export async function cmdRecords(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' }, top: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' }, top: { type: 'string' }, out: { type: 'string' } } });
   const json = values.json === true;
   if (sub === 'list') {
     const { db } = openDb(values.db);
@@ -185,7 +187,72 @@ export async function cmdRecords(argv: string[]): Promise<number> {
       db.close();
     }
   }
-  throw new CliUsageError(`unknown records subcommand ${JSON.stringify(sub ?? '')}; expected "list" or "show"`);
+  if (sub === 'export') {
+    const { db } = openDb(values.db);
+    try {
+      const target = values.out;
+      const lines = [...db.exportLines()];
+      if (target) writeFileSync(target, lines.join('\n') + '\n');
+      else for (const l of lines) out(l);
+      if (target) process.stderr.write(`rltune: wrote ${lines.length} lines to ${target}\n`);
+      return 0;
+    } finally {
+      db.close();
+    }
+  }
+  if (sub === 'import') {
+    const file = positionals[0];
+    if (!file) throw new CliUsageError('records import needs a JSON-lines file (from rltune records export)');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new CliUsageError(`records import: cannot read ${file}: ${(err as Error).message}`);
+    }
+    const { db } = openDb(values.db);
+    try {
+      let r;
+      try {
+        r = db.importLines(text.split('\n'));
+      } catch (err) {
+        if (err instanceof TypeError) throw new CliUsageError(err.message);
+        throw err;
+      }
+      if (json) out(JSON.stringify(r));
+      else out(`imported ${r.results} results (${r.skipped} already there)`);
+      return 0;
+    } finally {
+      db.close();
+    }
+  }
+  if (sub === 'verify') {
+    const spec = specOf(positionals[0], 'records verify');
+    const top = intFlag('top', values.top, 1) ?? 5;
+    const task = createTask(spec);
+    const { db, machine, workDir } = openDb(values.db);
+    try {
+      const rows = db.best(task.spec, machine, top);
+      if (rows.length === 0) throw new CliUsageError(`${task.spec} has no correct record on this machine`);
+      const runnerCore = availableParallelism() - 1;
+      leaveRunnerCore(runnerCore);
+      const builder = new Builder({ workDir, cores: [], parallel: 1, timeoutMs: 120_000, flags: targetCFlags(task.space.target) });
+      const runner = new Runner(workDir, task.workload.threads > 1 ? 0 : runnerCore, DEFAULT_RUN_SETTINGS);
+      const data = dataFile(workDir, task.workload, 1);
+      const items = [];
+      for (const r of rows) {
+        const b = await builder.build((r.source_hash ? db.source(r.source_hash) : null) ?? task.source(r.config_index), task.workload.threads > 1);
+        const m = b.ok ? await runner.run(b.libPath!, data, task.workload.threads) : null;
+        const gflops = m?.ok ? task.flops / (m.ms!.median * 1e6) : null;
+        items.push({ id: r.id, config: JSON.parse(r.config), recorded_gflops: r.gflops, remeasured_gflops: gflops, ok: m?.ok ?? false, error: m?.error ?? b.error ?? null });
+      }
+      if (json) out(JSON.stringify({ spec: task.spec, verified: items }));
+      else for (const it of items) out(`#${it.id}  recorded ${it.recorded_gflops?.toFixed(1)}  now ${it.remeasured_gflops === null ? `FAILED (${it.error?.kind}: ${it.error?.message})` : it.remeasured_gflops.toFixed(1)} GFLOP/s  ${JSON.stringify(it.config)}`);
+      return items.every((i) => i.ok) ? 0 : 1;
+    } finally {
+      db.close();
+    }
+  }
+  throw new CliUsageError(`unknown records subcommand ${JSON.stringify(sub ?? '')}; expected list, show, verify, export or import`);
 }
 
 export async function cmdBest(argv: string[]): Promise<number> {

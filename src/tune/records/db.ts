@@ -153,6 +153,54 @@ export class RecordsDB {
     return this.db.prepare('SELECT * FROM results ORDER BY id').all() as ResultRow[];
   }
 
+  /** Adds exported rows (records export): machines and sources as given, results unless an identical one is there. */
+  importLines(lines: Iterable<string>): { results: number; skipped: number } {
+    let results = 0, skipped = 0;
+    const exists = this.db.prepare('SELECT 1 FROM results WHERE spec = ? AND machine = ? AND space = ? AND config_index = ? AND created = ? LIMIT 1');
+    const tx = this.db.transaction((items: Record<string, unknown>[]) => {
+      for (const it of items) {
+        if (it.kind === 'machine') this.db.prepare('INSERT OR IGNORE INTO machines (fingerprint, info, probe, created) VALUES (?, ?, ?, ?)').run(it.fingerprint, it.info, it.probe ?? null, it.created);
+        else if (it.kind === 'source') this.addSource(String(it.hash), String(it.text));
+        else if (it.kind === 'workload') this.addWorkload(String(it.spec), String(it.op), Number(it.flops), Number(it.bytes));
+        else if (it.kind === 'result') {
+          const r = it as unknown as ResultRow;
+          if (exists.get(r.spec, r.machine, r.space, r.config_index, r.created)) {
+            skipped++;
+            continue;
+          }
+          this.db.prepare(`INSERT INTO results (spec, machine, space, config_index, config, ok, median_ms, min_ms, max_ms, runs, gflops, error_kind, error_message,
+            source_hash, settings, run_id, created) VALUES (@spec, @machine, @space, @config_index, @config, @ok, @median_ms, @min_ms, @max_ms, @runs, @gflops,
+            @error_kind, @error_message, @source_hash, @settings, @run_id, @created)`).run({ ...r });
+          results++;
+        } else throw new TypeError(`records import: a line of kind ${JSON.stringify(it.kind)}; expected machine, workload, source or result`);
+      }
+    });
+    const items: Record<string, unknown>[] = [];
+    let n = 0;
+    for (const line of lines) {
+      n++;
+      if (line.trim() === '') continue;
+      try {
+        items.push(JSON.parse(line));
+      } catch {
+        throw new TypeError(`records import: line ${n} is not JSON: ${line.slice(0, 80)}`);
+      }
+    }
+    tx(items);
+    return { results, skipped };
+  }
+
+  /** Every machine, workload, source and result as JSON lines (records export). */
+  *exportLines(): Generator<string> {
+    for (const m of this.db.prepare('SELECT * FROM machines').all() as Record<string, unknown>[]) yield JSON.stringify({ kind: 'machine', ...m });
+    for (const w of this.db.prepare('SELECT * FROM workloads').all() as Record<string, unknown>[]) yield JSON.stringify({ kind: 'workload', ...w });
+    for (const s of this.db.prepare('SELECT * FROM sources').all() as Record<string, unknown>[]) yield JSON.stringify({ kind: 'source', ...s });
+    for (const r of this.allResults()) {
+      const { id: _id, ...rest } = r;
+      yield JSON.stringify({ kind: 'result', ...rest });
+    }
+  }
+
   machines(): { fingerprint: string; info: string }[] {
     return this.db.prepare('SELECT fingerprint, info FROM machines').all() as never;
   }
