@@ -33,13 +33,17 @@ async function buildAndRun(task: TuningTask, source: string, timeoutMs = FAST.ti
   return r.run(built.libPath!, dataFile(work, task.workload, 1), task.workload.threads);
 }
 
-test('generated GEMM kernels are correct on shapes the tiles do not divide, with every epilogue, in every loop order', async () => {
+test('generated GEMM and bmm kernels are correct on shapes the tiles do not divide, with every epilogue, transposes and loop order', async () => {
   const cases: [string, Partial<Record<string, number>>][] = [
     ['gemm:M=37,N=45,K=29', { mr: 6, nv: 2, kc: 32, unroll: 4, loopOrder: 1 }],
     ['gemm:M=37,N=45,K=29,epilogue=bias+gelu', { mr: 1, nv: 1, kc: 64, unroll: 8, innerOrder: 1, prefetch: 4 }],
     ['gemm:M=5,N=70,K=100,epilogue=bias+relu+residual', { mr: 8, nv: 1, kc: 32, mcPanels: 1, ncPanels: 4, unroll: 1 }],
     ['gemm:M=40,N=17,K=65,epilogue=silu', { mr: 2, nv: 4, kc: 32, unroll: 2, loopOrder: 1, innerOrder: 1 }],
     ['gemm:M=64,N=64,K=64,epilogue=residual+gelu,threads=2', { mr: 4, nv: 1, kc: 32, mcPanels: 2 }],
+    // Batched GEMM with each layout of attention: Q.K^T (transB) and P.V, and a transposed A.
+    ['bmm:B=3,M=37,N=29,K=21,transB=1', { mr: 6, nv: 2, kc: 32 }],
+    ['bmm:B=2,M=20,N=33,K=40,transA=1,transB=1', { mr: 4, nv: 1, kc: 32, loopOrder: 1 }],
+    ['bmm:B=2,M=17,N=50,K=36', { mr: 8, nv: 1, kc: 32, innerOrder: 1 }],
   ];
   for (const [spec, knobs] of cases) {
     const task = createTask(spec);

@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../rl/core/rng.js';
-import { canonicalSpec, type GemmWorkload, type Workload } from '../task/spec.js';
+import { canonicalSpec, type BmmWorkload, type GemmWorkload, type Workload } from '../task/spec.js';
 
 export interface WorkloadData {
   inputs: Float32Array[];
@@ -66,11 +66,36 @@ function gemmData(w: GemmWorkload, rng: Rng): WorkloadData {
   return { inputs, ref, tol };
 }
 
+/** bmm: batch b's A[m,k] is A[b][m][k] (A[b][k][m] with transA), B[k,n] is B[b][k][n] (B[b][n][k] with transB). */
+function bmmData(w: BmmWorkload, rng: Rng): WorkloadData {
+  const { B: nb, M, N, K } = w;
+  const A = uniform(nb * M * K, rng), Bm = uniform(nb * K * N, rng);
+  const ref = new Float32Array(nb * M * N), tol = new Float32Array(nb * M * N);
+  const sq = 1.2 * 2 ** -20 * Math.sqrt(K);
+  for (let b = 0; b < nb; b++) {
+    const a0 = b * M * K, b0 = b * K * N, c0 = b * M * N;
+    for (let m = 0; m < M; m++) {
+      for (let n = 0; n < N; n++) {
+        let acc = 0, mag = 0;
+        for (let k = 0; k < K; k++) {
+          const a = A[a0 + (w.transA ? k * M + m : m * K + k)], x = Bm[b0 + (w.transB ? n * K + k : k * N + n)];
+          acc += a * x;
+          mag += Math.abs(a * x);
+        }
+        ref[c0 + m * N + n] = acc;
+        tol[c0 + m * N + n] = sq * mag + 2e-6 * Math.abs(acc) + 1e-6;
+      }
+    }
+  }
+  return { inputs: [A, Bm], ref, tol };
+}
+
 /** The data of a workload for input seed `seed`. */
 export function workloadData(w: Workload, seed: number): WorkloadData {
   const rng = new Rng(seed);
   if (w.op === 'gemm') return gemmData(w, rng);
-  throw new RangeError(`measuring ${w.op} is not implemented yet (gemm is)`);
+  if (w.op === 'bmm') return bmmData(w, rng);
+  throw new RangeError(`measuring ${w.op} is not implemented yet (gemm and bmm are)`);
 }
 
 /** Serializes data in the harness's format. */

@@ -26,10 +26,10 @@ export const GEMM_SPACE_VERSION = 1;
 
 export function createTask(specOrWorkload: string | Workload, target: Target = hostTarget()): TuningTask {
   const w = typeof specOrWorkload === 'string' ? parseSpec(specOrWorkload) : specOrWorkload;
-  if (w.op !== 'gemm') throw new RangeError(`tuning ${w.op} is not implemented yet; gemm is (spec ${canonicalSpec(w)})`);
+  if (w.op !== 'gemm' && w.op !== 'bmm') throw new RangeError(`tuning ${w.op} is not implemented yet; gemm and bmm are (spec ${canonicalSpec(w)})`);
   const space = new GemmSpace(target, w.threads);
   return {
-    workload: w, spec: canonicalSpec(w), space, spaceId: `gemm-v${GEMM_SPACE_VERSION}/${target.isa}`,
+    workload: w, spec: canonicalSpec(w), space, spaceId: `gemm-v${GEMM_SPACE_VERSION}/${target.isa}`, // bmm runs the GEMM space per batch
     flops: workloadFlops(w), bytes: workloadBytes(w),
     source: (i) => gemmSource(w, space.config(i), space),
     configJSON: (i) => ({ ...space.config(i) }),
