@@ -104,3 +104,16 @@ test('tuning with planted wrong configs: they are recorded with their kind and n
   assert.equal(db.count(task.spec), 6);
   db.close();
 });
+
+test('softmax, LayerNorm and RMSNorm kernels are correct in every config of their space (ragged column counts, 2 threads)', async () => {
+  const db = new RecordsDB(join(work, 'rows.db'));
+  const machine = db.addMachine(hostMachine());
+  for (const spec of ['softmax:rows=9,cols=131', 'layernorm:rows=5,cols=77,eps=1e-5', 'rmsnorm:rows=6,cols=45,threads=2']) {
+    const task = createTask(spec);
+    const r = await tune(task, new GridTuner(task, 0), new Measurer(task, { workDir: work, db, machine, run: FAST }), { trials: 100 });
+    assert.equal(r.stopped, 'space-exhausted', spec);
+    assert.equal(r.trials, spec.startsWith('rmsnorm') ? 4 : 8, spec);
+    assert.deepEqual(Object.values(r.errors), [0, 0, 0, 0, 0], `${spec}: ${JSON.stringify(r.errors)}`);
+  }
+  db.close();
+});

@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../rl/core/rng.js';
-import { canonicalSpec, type BmmWorkload, type GemmWorkload, type Workload } from '../task/spec.js';
+import { canonicalSpec, type BmmWorkload, type GemmWorkload, type RowWorkload, type Workload } from '../task/spec.js';
 
 export interface WorkloadData {
   inputs: Float32Array[];
@@ -90,12 +90,53 @@ function bmmData(w: BmmWorkload, rng: Rng): WorkloadData {
   return { inputs: [A, Bm], ref, tol };
 }
 
+/**
+ * Row operators, inputs X (rows x cols, uniform in [-1, 1) scaled by 4 for softmax so that exp spreads) and
+ * gamma/beta uniform. Tolerance 2e-5 (|ref| + 1e-2) for softmax (outputs in (0, 1]; the exp approximation and
+ * the float32 sum), 2e-5 (|ref| + 1) for the norms (float32 sums over a row of cols values).
+ */
+function rowData(w: RowWorkload, rng: Rng): WorkloadData {
+  const { rows, cols } = w;
+  const X = uniform(rows * cols, rng);
+  if (w.op === 'softmax') for (let i = 0; i < X.length; i++) X[i] *= 4;
+  const gamma = w.op === 'softmax' ? null : uniform(cols, rng), beta = w.op === 'layernorm' ? uniform(cols, rng) : null;
+  const ref = new Float32Array(rows * cols), tol = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    if (w.op === 'softmax') {
+      let mx = -Infinity, sum = 0;
+      for (let j = 0; j < cols; j++) mx = Math.max(mx, X[o + j]);
+      for (let j = 0; j < cols; j++) sum += Math.exp(X[o + j] - mx);
+      for (let j = 0; j < cols; j++) {
+        ref[o + j] = Math.exp(X[o + j] - mx) / sum;
+        tol[o + j] = 2e-5 * (ref[o + j] + 1e-2);
+      }
+      continue;
+    }
+    let mean = 0, sq = 0;
+    for (let j = 0; j < cols; j++) mean += X[o + j];
+    mean /= cols;
+    if (w.op === 'layernorm') for (let j = 0; j < cols; j++) sq += (X[o + j] - mean) ** 2;
+    else for (let j = 0; j < cols; j++) sq += X[o + j] ** 2;
+    const scale = 1 / Math.sqrt(sq / cols + w.eps);
+    for (let j = 0; j < cols; j++) {
+      const v = w.op === 'layernorm' ? (X[o + j] - mean) * scale * gamma![j] + beta![j] : X[o + j] * scale * gamma![j];
+      ref[o + j] = v;
+      tol[o + j] = 2e-5 * (Math.abs(v) + 1);
+    }
+  }
+  const inputs = [X];
+  if (gamma) inputs.push(gamma);
+  if (beta) inputs.push(beta);
+  return { inputs, ref, tol };
+}
+
 /** The data of a workload for input seed `seed`. */
 export function workloadData(w: Workload, seed: number): WorkloadData {
   const rng = new Rng(seed);
   if (w.op === 'gemm') return gemmData(w, rng);
   if (w.op === 'bmm') return bmmData(w, rng);
-  throw new RangeError(`measuring ${w.op} is not implemented yet (gemm and bmm are)`);
+  return rowData(w, rng);
 }
 
 /** Serializes data in the harness's format. */

@@ -21,6 +21,7 @@
  * A config is a knob vector (one value index per knob); its integer index is the mixed-radix number of that
  * vector (first knob most significant), so every index in [0, size) names one config.
  */
+import { KnobSpace, type ScheduleSpace } from './space.js';
 import type { Target } from './target.js';
 
 export interface GemmConfig {
@@ -52,51 +53,9 @@ export const GEMM_KNOBS: { name: KnobName; values: number[]; doc: string }[] = [
 /** Most bytes of packed panels one config may use (A block per thread + B block). */
 export const MAX_WORKSPACE_BYTES = 256 * 2 ** 20;
 
-export class GemmSpace {
-  readonly knobs = GEMM_KNOBS;
-  /** Number of knob vectors (valid or not). */
-  readonly size: number;
-
+export class GemmSpace extends KnobSpace<GemmConfig> implements ScheduleSpace<GemmConfig> {
   constructor(readonly target: Target, readonly threads = 1) {
-    this.size = GEMM_KNOBS.reduce((n, k) => n * k.values.length, 1);
-  }
-
-  /** The config of index `i` in [0, size). */
-  config(i: number): GemmConfig {
-    if (!Number.isSafeInteger(i) || i < 0 || i >= this.size) throw new RangeError(`GEMM config index must be an integer in [0, ${this.size}), got ${i}`);
-    const digits: number[] = new Array(GEMM_KNOBS.length);
-    for (let k = GEMM_KNOBS.length - 1; k >= 0; k--) {
-      const n = GEMM_KNOBS[k].values.length;
-      digits[k] = i % n;
-      i = Math.floor(i / n);
-    }
-    const out: Record<string, number> = {};
-    GEMM_KNOBS.forEach((k, j) => (out[k.name] = k.values[digits[j]]));
-    return out as unknown as GemmConfig;
-  }
-
-  /** The index of a config (its knobs must take values of the space). */
-  index(c: GemmConfig): number {
-    let i = 0;
-    for (const k of GEMM_KNOBS) {
-      const v = c[k.name];
-      const j = k.values.indexOf(v);
-      if (j < 0) throw new RangeError(`GEMM config: ${k.name}=${JSON.stringify(v)} is not one of ${k.values.join(', ')}`);
-      i = i * k.values.length + j;
-    }
-    return i;
-  }
-
-  /** Reads a config's JSON form, naming a missing or bad knob. */
-  fromJSON(j: unknown): GemmConfig {
-    if (typeof j !== 'object' || j === null) throw new TypeError(`GEMM config must be an object of knobs (${GEMM_KNOBS.map((k) => k.name).join(', ')}), got ${JSON.stringify(j)}`);
-    const c = {} as Record<string, number>;
-    for (const k of GEMM_KNOBS) {
-      const v = (j as Record<string, unknown>)[k.name];
-      if (typeof v !== 'number' || !k.values.includes(v)) throw new RangeError(`GEMM config: ${k.name}=${JSON.stringify(v)} is not one of ${k.values.join(', ')}`);
-      c[k.name] = v;
-    }
-    return c as unknown as GemmConfig;
+    super(GEMM_KNOBS, 'GEMM');
   }
 
   nr(c: GemmConfig): number {

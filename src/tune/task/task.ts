@@ -3,7 +3,10 @@
  * measurer and the records work with. Configs travel as integer indices of the space.
  */
 import { gemmSource } from '../codegen/gemm_c.js';
+import { rowSource } from '../codegen/rowops_c.js';
 import { GemmSpace } from '../space/gemm_space.js';
+import { RowSpace } from '../space/row_space.js';
+import type { ScheduleSpace } from '../space/space.js';
 import { hostTarget, type Target } from '../space/target.js';
 import { canonicalSpec, parseSpec, workloadBytes, workloadFlops, type Workload } from './spec.js';
 
@@ -11,7 +14,7 @@ export interface TuningTask {
   workload: Workload;
   /** The canonical spec: the records' key. */
   spec: string;
-  space: GemmSpace;
+  space: ScheduleSpace;
   /** Names the space and its version for records (configs of another space version are other configs). */
   spaceId: string;
   flops: number;
@@ -23,15 +26,16 @@ export interface TuningTask {
 }
 
 export const GEMM_SPACE_VERSION = 1;
+export const ROW_SPACE_VERSION = 1;
 
 export function createTask(specOrWorkload: string | Workload, target: Target = hostTarget()): TuningTask {
   const w = typeof specOrWorkload === 'string' ? parseSpec(specOrWorkload) : specOrWorkload;
-  if (w.op !== 'gemm' && w.op !== 'bmm') throw new RangeError(`tuning ${w.op} is not implemented yet; gemm and bmm are (spec ${canonicalSpec(w)})`);
-  const space = new GemmSpace(target, w.threads);
-  return {
-    workload: w, spec: canonicalSpec(w), space, spaceId: `gemm-v${GEMM_SPACE_VERSION}/${target.isa}`, // bmm runs the GEMM space per batch
-    flops: workloadFlops(w), bytes: workloadBytes(w),
-    source: (i) => gemmSource(w, space.config(i), space),
-    configJSON: (i) => ({ ...space.config(i) }),
-  };
+  const common = { workload: w, spec: canonicalSpec(w), flops: workloadFlops(w), bytes: workloadBytes(w) };
+  if (w.op === 'gemm' || w.op === 'bmm') {
+    // bmm runs the GEMM space and generator once per batch.
+    const space = new GemmSpace(target, w.threads);
+    return { ...common, space, spaceId: `gemm-v${GEMM_SPACE_VERSION}/${target.isa}`, source: (i) => gemmSource(w, space.config(i), space), configJSON: (i) => ({ ...space.config(i) }) };
+  }
+  const space = new RowSpace(target, w.op);
+  return { ...common, space, spaceId: `row-v${ROW_SPACE_VERSION}/${target.isa}`, source: (i) => rowSource(w, space.config(i), space), configJSON: (i) => ({ ...space.config(i) }) };
 }
