@@ -69,3 +69,26 @@ test('random search proposes distinct valid configs, the same ones for the same 
   assert.deepEqual(g, [...g].sort((x, y) => x - y));
   for (const i of g) assert.ok(task.space.isValid(task.space.config(i)));
 });
+
+test('model presets: every workload spec parses and makes a tuning task', async () => {
+  const { MODEL_PRESETS } = await import('../src/tune/task/presets.js');
+  assert.ok(Object.keys(MODEL_PRESETS).length >= 4);
+  for (const [name, p] of Object.entries(MODEL_PRESETS)) {
+    assert.ok(p.workloads.length > 0, name);
+    for (const w of p.workloads) assert.equal(createTask(w.spec).spec, canonicalSpec(parseSpec(w.spec)), `${name}/${w.name}`);
+  }
+  const decode = MODEL_PRESETS['llama7b-decode'].workloads.filter((w) => w.spec.startsWith('gemm'));
+  for (const w of decode) assert.ok((parseSpec(w.spec) as { M: number }).M <= 16, 'decode shapes have M of 16 or less');
+});
+
+test('no C compiler: tune says which compilers were tried and how to install one', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { bin } = await import('./fixtures/run_cli.js');
+  const dir = mkdtempSync(join(tmpdir(), 'rltune-nocc-'));
+  const r = spawnSync(process.execPath, [bin, 'tune', 'op', 'gemm:M=8,N=8,K=8', '--trials', '1', '--db', join(dir, 'x.db'), '--json'], { encoding: 'utf8', env: { PATH: dir, CC: 'no-such-cc' } });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(JSON.parse(r.stdout.trim().split('\n').at(-1)!).error, /no C compiler found \(tried no-such-cc, gcc, cc, clang\).*apt-get install gcc/);
+});

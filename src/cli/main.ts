@@ -13,7 +13,7 @@ import { registerBuiltinEnvs } from '../rl/envs/builtin.js';
 import { importModule } from '../rl/vector/import_module.js';
 import { VERSION } from '../version.js';
 import { CliUsageError, cmdEval, cmdTrain } from './train.js';
-import { cmdBenchOp, cmdBest, cmdExport, cmdRecords, cmdTune } from './tune.js';
+import { cmdBenchOp, cmdBest, cmdExport, cmdRecords, cmdTune, cmdWorkloads } from './tune.js';
 
 const HELP = `rltune ${VERSION}: reinforcement learning and RL-driven kernel tuning
 
@@ -43,6 +43,7 @@ Usage:
   rltune records verify <spec> [--db F] [--top N] [--json] re-measure the top configs now
   rltune records export [--db F] [--out FILE]   every record as JSON lines; records import FILE [--db F]
   rltune best <spec> [--db F] [--json]         the best correct record of <spec> on this machine
+  rltune workloads [preset] [--json]           the operator specs of real models (gpt2-small, llama7b-decode, ...)
   rltune export <spec> --out DIR [--db F] [--name NAME] [--json]
       Write the best kernel as NAME.c, NAME.h (its C ABI), libNAME.so and a Node binding (index.js).
   rltune bench op <spec> [--db F] [--vs openblas,onnxruntime] [--rounds N] [--json]
@@ -217,12 +218,13 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'best') return await cmdBest(rest);
     if (cmd === 'bench') return await cmdBenchOp(rest);
     if (cmd === 'export') return await cmdExport(rest);
+    if (cmd === 'workloads') return await cmdWorkloads(rest);
     if (cmd === 'env') {
       const [sub, ...args] = rest;
       if (sub === 'check') return await cmdEnvCheck(args);
       throw new UsageError(`unknown env subcommand ${JSON.stringify(sub ?? '')}; expected "check"`);
     }
-    throw new UsageError(`unknown command ${JSON.stringify(cmd)}; expected "envs", "env check", "train", "eval", "tune op", "records", "best", "bench op" or "export" (see rltune --help)`);
+    throw new UsageError(`unknown command ${JSON.stringify(cmd)}; expected "envs", "env check", "train", "eval", "tune op", "records", "best", "bench op", "export" or "workloads" (see rltune --help)`);
   } catch (err) {
     const e = err as Error & { code?: string };
     if (err instanceof UsageError || err instanceof CliUsageError || e.code?.startsWith('ERR_PARSE_ARGS') || err instanceof UnknownEnvError) {

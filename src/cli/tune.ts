@@ -20,6 +20,8 @@ import { RecordsDB, type ResultRow } from '../tune/records/db.js';
 import { createTuner, STRATEGIES, tune, type TuneProgress } from '../tune/search/loop.js';
 import { canonicalSpec, parseSpec, SpecError } from '../tune/task/spec.js';
 import { createTask } from '../tune/task/task.js';
+import { MODEL_PRESETS } from '../tune/task/presets.js';
+import { workloadFlops } from '../tune/task/spec.js';
 import { ANCHORS, compareWithAnchors, type AnchorName } from '../tune/anchors/compare.js';
 import { Builder } from '../tune/measure/builder.js';
 import { dataFile } from '../tune/measure/data.js';
@@ -340,4 +342,21 @@ export async function cmdExport(argv: string[]): Promise<number> {
   } finally {
     db.close();
   }
+}
+
+/** rltune workloads [preset] [--json]: the model presets and their operator specs. */
+export async function cmdWorkloads(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const names = positionals.length ? positionals : Object.keys(MODEL_PRESETS);
+  for (const n of names) if (!MODEL_PRESETS[n]) throw new CliUsageError(`unknown model preset ${JSON.stringify(n)}; known: ${Object.keys(MODEL_PRESETS).join(', ')}`);
+  const list = names.map((n) => ({
+    preset: n, doc: MODEL_PRESETS[n].doc,
+    workloads: MODEL_PRESETS[n].workloads.map((w) => ({ ...w, spec: canonicalSpec(parseSpec(w.spec)), gflop: workloadFlops(parseSpec(w.spec)) / 1e9 })),
+  }));
+  if (values.json) out(JSON.stringify({ presets: list }));
+  else for (const p of list) {
+    out(`${p.preset}: ${p.doc}`);
+    for (const w of p.workloads) out(`  ${w.name.padEnd(10)} ${w.spec}  (${w.gflop.toFixed(3)} GFLOP)`);
+  }
+  return 0;
 }
