@@ -22,7 +22,7 @@ import type { Activation, MLP } from '../nn/mlp.js';
 import { createMLP } from '../nn/make_mlp.js';
 import { polyakUpdate } from '../nn/polyak.js';
 import type { LearnOptions, PredictOptions, TrainResult } from '../train/algorithm.js';
-import { CheckpointError, tensorOf, type Checkpoint, type StoredArray } from '../train/checkpoint.js';
+import { tensorOf, type Checkpoint, type StoredArray } from '../train/checkpoint.js';
 import type { TrainContext } from '../train/context.js';
 import { checkFinite, OffPolicyAlgorithm, type NamedNet, type OffPolicyConfig } from './off_policy.js';
 import type { PrioritizedReplayBuffer, ReplaySample } from './replay/index.js';
@@ -190,12 +190,7 @@ export class DQN extends OffPolicyAlgorithm<DQNConfig> {
 
   /** DQN's checkpoint layout (q, q_target, adam_m, adam_v), kept from before the shared off-policy loop. */
   protected override stateArrays(): Record<string, StoredArray> {
-    const arrays: Record<string, StoredArray> = { q: this.q.params, q_target: this.qTarget.params, adam_m: this.optimizer.m[0], adam_v: this.optimizer.v[0] };
-    if (this.cfg.saveBuffer) {
-      this.buffer.add(this.collector.flush());
-      for (const [k, v] of Object.entries(this.buffer.toArrays())) arrays[`replay.${k}`] = v;
-    }
-    return arrays;
+    return { q: this.q.params, q_target: this.qTarget.params, adam_m: this.optimizer.m[0], adam_v: this.optimizer.v[0], ...this.replayArrays() };
   }
 
   protected override stateExtra(): Record<string, unknown> {
@@ -212,12 +207,7 @@ export class DQN extends OffPolicyAlgorithm<DQNConfig> {
     this.epsilon = st.epsilon ?? this.cfg.epsStart;
     this.lastTargetUpdate = st.last_target_update ?? 0;
     this.updates = st.updates ?? 0;
-    if (this.cfg.saveBuffer) {
-      const replay: Record<string, StoredArray> = {};
-      for (const [k, v] of Object.entries(ck.tensors)) if (k.startsWith('replay.')) replay[k.slice(7)] = v;
-      if (Object.keys(replay).length === 0) throw new CheckpointError(`${dir}: the config keeps the replay buffer (saveBuffer) but the checkpoint has none`);
-      this.buffer.loadArrays(replay, dir);
-    }
+    this.restoreReplay(ck, dir);
     this.restoreCommon(ck);
   }
 }

@@ -204,11 +204,25 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig> extends Algo
       }
     }
     for (const [k, v] of Object.entries(this.extraArrays())) arrays[k] = v;
-    if (this.cfg.saveBuffer) {
-      this.buffer.add(this.collector.flush());
-      for (const [k, v] of Object.entries(this.buffer.toArrays())) arrays[`replay.${k}`] = v;
-    }
+    return { ...arrays, ...this.replayArrays() };
+  }
+
+  /** The replay buffer's arrays (prefixed replay.) when the config keeps it in checkpoints, pending n-step windows flushed. */
+  protected replayArrays(): Record<string, StoredArray> {
+    const arrays: Record<string, StoredArray> = {};
+    if (!this.cfg.saveBuffer) return arrays;
+    this.buffer.add(this.collector.flush());
+    for (const [k, v] of Object.entries(this.buffer.toArrays())) arrays[`replay.${k}`] = v;
     return arrays;
+  }
+
+  /** Loads the buffer saved by replayArrays, when the config keeps it. */
+  protected restoreReplay(ck: Checkpoint, dir: string): void {
+    if (!this.cfg.saveBuffer) return;
+    const replay: Record<string, StoredArray> = {};
+    for (const [k, v] of Object.entries(ck.tensors)) if (k.startsWith('replay.')) replay[k.slice(7)] = v;
+    if (Object.keys(replay).length === 0) throw new CheckpointError(`${dir}: the config keeps the replay buffer (saveBuffer) but the checkpoint has none`);
+    this.buffer.loadArrays(replay, dir);
   }
 
   /** Arrays beyond the networks (SAC's log alpha and its optimizer moments). */
@@ -236,12 +250,7 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig> extends Algo
     }
     this.updates = st.updates ?? 0;
     this.restoreExtra(ck, dir);
-    if (this.cfg.saveBuffer) {
-      const replay: Record<string, StoredArray> = {};
-      for (const [k, v] of Object.entries(ck.tensors)) if (k.startsWith('replay.')) replay[k.slice(7)] = v;
-      if (Object.keys(replay).length === 0) throw new CheckpointError(`${dir}: the config keeps the replay buffer (saveBuffer) but the checkpoint has none`);
-      this.buffer.loadArrays(replay, dir);
-    }
+    this.restoreReplay(ck, dir);
     this.restoreCommon(ck);
   }
 
@@ -312,6 +321,37 @@ export abstract class OffPolicyActorCritic<C extends OffPolicyConfig> extends Of
     return out;
   }
 
+}
+
+/** out[b] = min_i Q_i(sa_b) over the target critics (Math.min keeps a NaN, a comparison would drop it). */
+export function minQ(critics: MLP[], sa: Float32Array, B: number, out: Float32Array): Float32Array {
+  out.fill(Infinity);
+  for (const qt of critics) {
+    const q = qt.forward(sa, B);
+    for (let b = 0; b < B; b++) out[b] = Math.min(out[b], q[b]);
+  }
+  return out;
+}
+
+/**
+ * One step of each critic on L_Q = (1/B) sum_b (Q_i(s, a) - y)^2, i.e. dL/dQ_i = 2 (Q_i - y) / B, with `sa` the
+ * rows [s | a]; returns the summed loss and the mean of Q_1. `dq` is scratch of B numbers.
+ */
+export function criticSteps(critics: MLP[], optimizers: Adam[], sa: Float32Array, y: Float32Array, B: number, dq: Float32Array): { loss: number; meanQ: number } {
+  let loss = 0, meanQ = 0;
+  critics.forEach((q, i) => {
+    const qv = q.forwardTrain(sa, B);
+    for (let b = 0; b < B; b++) {
+      const diff = qv[b] - y[b];
+      loss += (diff * diff) / B;
+      if (i === 0) meanQ += qv[b] / B;
+      dq[b] = (2 * diff) / B;
+    }
+    q.backward(dq);
+    optimizers[i].step();
+    q.zeroGrad();
+  });
+  return { loss, meanQ };
 }
 
 /** Writes rows [obs | act] (B x (D + A)) into out: the input of a critic Q(s, a). */

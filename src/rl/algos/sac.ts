@@ -21,7 +21,7 @@ import type { MLP } from '../nn/mlp.js';
 import { createMLP } from '../nn/make_mlp.js';
 import { tensorOf, type Checkpoint, type StoredArray } from '../train/checkpoint.js';
 import { polyakUpdate } from '../nn/polyak.js';
-import { checkFinite, concatRows, OFF_POLICY_DEFAULTS, OffPolicyActorCritic, type NamedNet, type OffPolicyConfig } from './off_policy.js';
+import { checkFinite, concatRows, criticSteps, minQ, OFF_POLICY_DEFAULTS, OffPolicyActorCritic, type NamedNet, type OffPolicyConfig } from './off_policy.js';
 import type { ReplaySample } from './replay/index.js';
 
 export interface SACConfig extends OffPolicyConfig {
@@ -178,30 +178,13 @@ export class SAC extends OffPolicyActorCritic<SACConfig> {
     // Target: a' ~ pi(.|s'); y = r + d (1 - terminated) (min_i Qi_targ(s', a') - alpha log pi(a'|s')).
     this.samplePolicy(this.actor.forward(s.nextObs, B), B, this.act, this.logp);
     concatRows(s.nextObs, D, this.act, A, B, this.sa);
-    this.y.fill(Infinity);
-    for (const qt of this.criticTargets) {
-      const q = qt.forward(this.sa, B);
-      for (let b = 0; b < B; b++) this.y[b] = Math.min(this.y[b], q[b]); // Math.min keeps a NaN (a comparison would drop it)
-    }
+    minQ(this.criticTargets, this.sa, B, this.y);
     for (let b = 0; b < B; b++) {
       this.y[b] = s.rewards[b] + (s.discounts ? s.discounts[b] : cfg.gamma) * (1 - s.terminated[b]) * (this.y[b] - alpha * this.logp[b]);
     }
     checkFinite(this.y, 'sac: critic target y is not finite', step, B);
-    // Critics: dL/dQi = 2 (Qi - y) / B.
     concatRows(s.obs, D, s.actions, A, B, this.sa);
-    let criticLoss = 0, meanQ = 0;
-    this.critics.forEach((q, i) => {
-      const qv = q.forwardTrain(this.sa, B);
-      for (let b = 0; b < B; b++) {
-        const diff = qv[b] - this.y[b];
-        criticLoss += (diff * diff) / B;
-        if (i === 0) meanQ += qv[b] / B;
-        this.dq[b] = (2 * diff) / B;
-      }
-      q.backward(this.dq);
-      this.criticOpts[i].step();
-      q.zeroGrad();
-    });
+    const { loss: criticLoss, meanQ } = criticSteps(this.critics, this.criticOpts, this.sa, this.y, B, this.dq);
     const stats: Record<string, number> = { critic_loss: criticLoss, mean_q: meanQ, alpha };
     if ((this.updates + 1) % cfg.policyDelay === 0) this.updateActor(s, stats, alpha);
     this.critics.forEach((q, i) => polyakUpdate(this.criticTargets[i].params, q.params, cfg.tau));

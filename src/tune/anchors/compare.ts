@@ -11,9 +11,10 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findCompiler } from '../measure/compiler.js';
+import { packageFile } from '../measure/package_file.js';
 import type { Runner } from '../measure/runner.js';
 import type { TuningTask } from '../task/task.js';
 
@@ -21,16 +22,6 @@ export const ANCHORS = ['openblas', 'openblas_avx512', 'onnxruntime'] as const;
 export type AnchorName = (typeof ANCHORS)[number];
 
 interface Timing { ok: boolean; median_ms?: number; message?: string; corename?: string; version?: string }
-
-function packageFile(...parts: string[]): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const f = join(dir, ...parts);
-    if (existsSync(f)) return f;
-    dir = dirname(dir);
-  }
-  throw new Error(`${parts.join('/')} not found`);
-}
 
 function anchorBinary(workDir: string): string {
   const exe = join(workDir, 'anchor_openblas');

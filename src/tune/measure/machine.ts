@@ -6,11 +6,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { MachineInfo, RecordsDB } from '../records/db.js';
 import { hostTarget } from '../space/target.js';
 import { findCompiler } from './compiler.js';
+import { packageFile } from './package_file.js';
 
 export interface Probe {
   fma_peak_gflops: number;
@@ -45,22 +45,12 @@ export function hostMachine(): MachineInfo {
   return { cpu_model: cpus()[0]?.model ?? 'unknown', isa: t.isa, flags: t.flags, caches: cacheSizes(), cores: cpus().length, compiler: findCompiler().version };
 }
 
-function probeSource(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const f = join(dir, 'native', 'probe.c');
-    if (existsSync(f)) return f;
-    dir = dirname(dir);
-  }
-  throw new Error('native/probe.c not found');
-}
-
 /** Compiles and runs the probe pinned to `core`. */
 export function runProbe(workDir: string, core: number): Probe {
   mkdirSync(workDir, { recursive: true });
   const exe = join(workDir, 'probe');
   if (!existsSync(exe)) {
-    execFileSync(findCompiler().path, ['-O3', '-march=native', '-ffp-contract=fast', '-o', `${exe}.tmp`, probeSource()], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+    execFileSync(findCompiler().path, ['-O3', '-march=native', '-ffp-contract=fast', '-o', `${exe}.tmp`, packageFile('native', 'probe.c')], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
     renameSync(`${exe}.tmp`, exe);
   }
   return JSON.parse(execFileSync(exe, [String(core)], { encoding: 'utf8', timeout: 120_000 }).trim()) as Probe;

@@ -10,9 +10,9 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { findCompiler } from './compiler.js';
+import { packageFile } from './package_file.js';
 
 export type ErrorKind = 'compile-error' | 'compile-timeout' | 'crash' | 'run-timeout' | 'wrong-result';
 export const ERROR_KINDS: readonly ErrorKind[] = ['compile-error', 'compile-timeout', 'crash', 'run-timeout', 'wrong-result'];
@@ -37,21 +37,10 @@ export interface RunResult {
   runMs: number;
 }
 
-/** native/harness.c, from the package root. */
-function harnessSource(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const f = join(dir, 'native', 'harness.c');
-    if (existsSync(f)) return f;
-    dir = dirname(dir);
-  }
-  throw new Error('native/harness.c not found above ' + fileURLToPath(import.meta.url));
-}
-
 /** Compiles the harness into `workDir` once (per compiler and harness source) and returns its path. */
 export function ensureHarness(workDir: string): string {
   const cc = findCompiler();
-  const src = harnessSource();
+  const src = packageFile('native', 'harness.c');
   const hash = createHash('sha256').update(readFileSync(src)).update(cc.version).digest('hex').slice(0, 16);
   const exe = join(workDir, `harness-${hash}`);
   if (existsSync(exe)) return exe;
