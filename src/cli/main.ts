@@ -33,11 +33,13 @@ Usage:
   rltune eval --checkpoint DIR [--episodes N] [--json]
       Evaluate a checkpoint's deterministic policy: {"episodes", "mean_return", "std_return"}.
   rltune tune op <spec> --strategy random|grid --trials N [--db F] [--seed S] [--time-budget S]
-                 [--early-stopping N] [--json]
+                 [--early-stopping N] [--verify-top K] [--flush] [--json]
       Tune one workload, e.g. gemm:M=512,N=512,K=512 or gemm:M=128,N=3072,K=768,epilogue=bias+gelu.
       Every measurement is recorded in F (default ./rltune.db); a rerun does not measure again what is
-      recorded. With --json the last line of stdout is {"op", "strategy", "trials", "measured", "errors",
-      "best_gflops", "best_ms", "best_config", "wall_s", "curve"}.
+      recorded. The K best (default 5) are measured 3 more times at the end and the best mean wins
+      (--verify-top 0: off); --flush evicts the caches before each timed repeat. With --json the last
+      line of stdout is {"op", "strategy", "trials", "measured", "errors", "best_gflops", "best_ms",
+      "best_config", "wall_s", "curve", ...}.
   rltune records list [--db F] [--json]        workloads in the database with their best results
   rltune records show <spec> [--db F] [--top N] [--json]   top configs, timings and generated source
   rltune records verify <spec> [--db F] [--top N] [--json] re-measure the top configs now

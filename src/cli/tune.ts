@@ -1,6 +1,7 @@
 /**
  * The tuning commands:
- *   rltune tune op <spec> --strategy <name> --trials N [--db F] [--seed S] [--time-budget S] [--early-stopping N] [--json]
+ *   rltune tune op <spec> --strategy <name> --trials N [--db F] [--seed S] [--time-budget S] [--early-stopping N]
+ *                 [--verify-top K] [--flush] [--json]
  *   rltune records list [--db F] [--json]
  *   rltune records show <spec> [--db F] [--top N] [--json]
  *   rltune records verify <spec> [--db F] [--top N] [--json]      (re-measure the top configs)
@@ -110,7 +111,7 @@ export async function cmdTune(argv: string[]): Promise<number> {
   if (what !== 'op') throw new CliUsageError(`unknown tune target ${JSON.stringify(what ?? '')}; expected "op" (rltune tune op <spec> --strategy <name> --trials N)`);
   const { values, positionals } = parseArgs({
     args: rest, allowPositionals: true,
-    options: { strategy: { type: 'string' }, trials: { type: 'string' }, db: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, 'time-budget': { type: 'string' }, 'early-stopping': { type: 'string' }, batch: { type: 'string' } },
+    options: { strategy: { type: 'string' }, trials: { type: 'string' }, db: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, 'time-budget': { type: 'string' }, 'early-stopping': { type: 'string' }, batch: { type: 'string' }, 'verify-top': { type: 'string' }, flush: { type: 'boolean' } },
   });
   if (positionals.length !== 1) throw new CliUsageError(`tune op takes one workload spec, got ${positionals.length}`);
   const spec = specOf(positionals[0], 'tune op');
@@ -121,6 +122,7 @@ export async function cmdTune(argv: string[]): Promise<number> {
   const seed = intFlag('seed', values.seed, 0) ?? 0;
   const early = intFlag('early-stopping', values['early-stopping'], 1);
   const batch = intFlag('batch', values.batch, 1);
+  const verifyTop = intFlag('verify-top', values['verify-top'], 0) ?? 5;
   let budget: number | undefined;
   if (values['time-budget'] !== undefined) {
     budget = Number(values['time-budget']);
@@ -137,9 +139,9 @@ export async function cmdTune(argv: string[]): Promise<number> {
   try {
     const runnerCore = availableParallelism() - 1;
     leaveRunnerCore(runnerCore);
-    const measurer = new Measurer(task, { workDir, db, machine, runnerCore, runId: `${Date.now().toString(36)}-${process.pid}` });
+    const measurer = new Measurer(task, { workDir, db, machine, runnerCore, runId: `${Date.now().toString(36)}-${process.pid}`, run: { flush: values.flush === true } });
     const bar = json ? null : new TuneProgressBar(process.stderr);
-    const r = await tune(task, createTuner(strategy, task, seed), measurer, { trials, timeBudgetS: budget ?? null, earlyStopping: early ?? null, batch, onProgress: (p) => bar?.update(p) });
+    const r = await tune(task, createTuner(strategy, task, seed), measurer, { trials, timeBudgetS: budget ?? null, earlyStopping: early ?? null, batch, verifyTop, onProgress: (p) => bar?.update(p) });
     bar?.end();
     if (json) out(JSON.stringify(r));
     else {

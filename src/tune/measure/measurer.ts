@@ -61,6 +61,8 @@ export class Measurer {
   private readonly recorded: Map<number, ResultRow>;
   private dataPath: string | null = null;
   private runQueue: Promise<unknown> = Promise.resolve();
+  /** Medians recorded per config in this run or found in the records (for the mean of remeasure). */
+  private readonly recordedMedians = new Map<number, number[]>();
   measuredCount = 0;
 
   constructor(readonly task: TuningTask, readonly opts: MeasurerOptions) {
@@ -83,6 +85,7 @@ export class Measurer {
   async measure(indices: number[]): Promise<MeasureResult[]> {
     const out: (MeasureResult | null)[] = indices.map((i) => {
       const r = this.recorded.get(i);
+      if (r && r.ok && r.median_ms !== null && !this.recordedMedians.has(i)) this.recordedMedians.set(i, [r.median_ms]);
       return r ? rowToResult(r) : null;
     });
     const todo = indices.map((c, k) => ({ c, k })).filter(({ k }) => out[k] === null);
@@ -118,17 +121,48 @@ export class Measurer {
     return out as MeasureResult[];
   }
 
-  private record(r: MeasureResult, source: string, sourceHash: string): number | null {
+  /**
+   * Measures already-recorded configs again, `times` times each (a fresh harness process each time), records
+   * every re-measurement, and returns per config the mean of all its recorded medians (what records.best ranks by).
+   */
+  async remeasure(indices: number[], times: number): Promise<{ config: number; meanMs: number | null; gflops: number | null; ok: boolean }[]> {
+    if (!this.builder || !this.runner) throw new Error('remeasure needs a builder and a runner (not a replay)');
+    this.dataPath ??= dataFile(this.opts.workDir, this.task.workload, this.opts.dataSeed ?? 1);
+    const out = [];
+    for (const c of indices) {
+      const source = this.task.source(c);
+      const b = await this.builder.build(source, this.task.workload.threads > 1);
+      const sourceHash = createHash('sha256').update(source).digest('hex').slice(0, 20);
+      const ms: number[] = [];
+      let ok = b.ok;
+      for (let t = 0; t < times && ok; t++) {
+        const r = await this.runner.run(b.libPath!, this.dataPath, this.task.workload.threads);
+        const res: MeasureResult = { config: c, configJSON: this.task.configJSON(c), ok: r.ok, ms: r.ms ?? null, gflops: r.ok ? this.task.flops / (r.ms!.median * 1e6) : null, ...(r.error ? { error: r.error } : {}), cached: false, recordId: null };
+        this.record(res, source, sourceHash, 'verify');
+        if (!r.ok) ok = false;
+        else ms.push(r.ms!.median);
+      }
+      const prior = this.recordedMedians.get(c) ?? [];
+      const all = [...prior, ...ms];
+      this.recordedMedians.set(c, all);
+      const meanMs = ok && all.length ? all.reduce((x, y) => x + y, 0) / all.length : null;
+      out.push({ config: c, meanMs, gflops: meanMs === null ? null : this.task.flops / (meanMs * 1e6), ok });
+    }
+    return out;
+  }
+
+  private record(r: MeasureResult, source: string, sourceHash: string, purpose: 'trial' | 'verify' = 'trial'): number | null {
+    if (purpose === 'trial' && r.ok && r.ms) this.recordedMedians.set(r.config, [r.ms.median]);
     const db = this.opts.db;
     if (!db) return null;
     const row = {
       space: this.task.spaceId, config_index: r.config, config: JSON.stringify(r.configJSON), ok: r.ok ? 1 : 0,
       median_ms: r.ms?.median ?? null, min_ms: r.ms?.min ?? null, max_ms: r.ms?.max ?? null, runs: r.ms?.runs ?? null, gflops: r.gflops,
-      error_kind: r.error?.kind ?? null, error_message: r.error?.message ?? null, source_hash: sourceHash, settings: JSON.stringify(this.settings), run_id: this.opts.runId ?? null,
+      error_kind: r.error?.kind ?? null, error_message: r.error?.message ?? null, source_hash: sourceHash, settings: JSON.stringify(this.settings), run_id: purpose === 'verify' ? `${this.opts.runId ?? 'run'}:verify` : this.opts.runId ?? null,
     };
     db.addSource(sourceHash, source);
     const id = db.insert(this.task.spec, this.opts.machine, row);
-    this.recorded.set(r.config, { ...row, id, spec: this.task.spec, machine: this.opts.machine, created: new Date().toISOString() });
+    if (purpose === 'trial') this.recorded.set(r.config, { ...row, id, spec: this.task.spec, machine: this.opts.machine, created: new Date().toISOString() });
     return id;
   }
 }

@@ -134,9 +134,19 @@ export class RecordsDB {
     return out;
   }
 
-  /** Correct results of a workload on a machine, fastest first. */
+  /**
+   * The fastest configs of a workload on a machine, one row per config: a config measured more than once (a
+   * tuning trial and its re-measurements) is ranked by the mean of its medians, and its row carries that mean
+   * (median_ms, gflops), so one lucky timing does not make a config the best. A config with any failed record is
+   * left out.
+   */
   best(spec: string, machine: string, limit = 10): ResultRow[] {
-    return this.db.prepare('SELECT * FROM results WHERE spec = ? AND machine = ? AND ok = 1 ORDER BY median_ms ASC, id ASC LIMIT ?').all(spec, machine, limit) as ResultRow[];
+    return this.db.prepare(`SELECT r.*, g.avg_ms AS median_ms, COALESCE(w.flops / (g.avg_ms * 1e6), g.avg_gflops) AS gflops, g.n AS measurements
+      FROM results r JOIN (
+        SELECT space, config_index, AVG(median_ms) AS avg_ms, MAX(id) AS last_id, COUNT(*) AS n, SUM(1 - ok) AS failed, AVG(gflops) AS avg_gflops
+        FROM results WHERE spec = ? AND machine = ? GROUP BY space, config_index) g ON r.id = g.last_id
+      LEFT JOIN workloads w ON w.spec = r.spec
+      WHERE g.failed = 0 ORDER BY g.avg_ms ASC, r.id ASC LIMIT ?`).all(spec, machine, limit) as ResultRow[];
   }
 
   count(spec?: string): number {

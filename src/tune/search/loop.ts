@@ -31,6 +31,13 @@ export interface TuneOptions {
   earlyStopping?: number | null;
   /** Configs per round (default 8). */
   batch?: number;
+  /**
+   * After the budget, measure the `verifyTop` best configs again `verifyTimes` times (default 3) and report as
+   * best the one with the lowest mean of its medians: a guard against the winner's curse of noisy timings.
+   * Re-measurements are recorded but are not trials. Default 0 (off).
+   */
+  verifyTop?: number;
+  verifyTimes?: number;
   onProgress?: (p: TuneProgress) => void;
 }
 
@@ -58,6 +65,8 @@ export interface TuneResult {
   curve: [number, number][];
   /** Why the loop stopped. */
   stopped: 'trials' | 'time-budget' | 'early-stopping' | 'space-exhausted';
+  /** The re-measured top configs (verifyTop > 0): mean GFLOP/s over all their measurements, best first. */
+  verified: { config_index: number; gflops: number | null }[];
 }
 
 export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, opts: TuneOptions): Promise<TuneResult> {
@@ -67,6 +76,7 @@ export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, o
   const curve: [number, number][] = [];
   let trials = 0, measured = 0, sinceBest = 0;
   let best: MeasureResult | null = null;
+  const okResults: MeasureResult[] = [];
   let stopped: TuneResult['stopped'] = 'trials';
   const batch = opts.batch ?? 8;
   const elapsed = () => (performance.now() - t0) / 1000;
@@ -87,6 +97,7 @@ export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, o
       trials++;
       if (!r.cached) measured++;
       if (!r.ok && r.error) errors[r.error.kind]++;
+      if (r.ok) okResults.push(r);
       if (r.ok && r.gflops !== null && (best === null || r.gflops > best.gflops!)) {
         best = r;
         curve.push([trials, r.gflops]);
@@ -102,9 +113,21 @@ export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, o
       break;
     }
   }
+  let bestGflops = best?.gflops ?? null, bestMs = best?.ms?.median ?? null;
+  let verified: TuneResult['verified'] = [];
+  if ((opts.verifyTop ?? 0) > 0 && okResults.length > 0) {
+    const top = [...okResults].sort((a, b) => b.gflops! - a.gflops!).slice(0, opts.verifyTop).map((r) => r.config);
+    const v = (await measurer.remeasure(top, opts.verifyTimes ?? 3)).filter((x) => x.ok && x.meanMs !== null).sort((a, b) => a.meanMs! - b.meanMs!);
+    verified = v.map((x) => ({ config_index: x.config, gflops: x.gflops }));
+    if (v.length > 0) {
+      best = okResults.find((r) => r.config === v[0].config)!;
+      bestGflops = v[0].gflops;
+      bestMs = v[0].meanMs;
+    }
+  }
   return {
     op: task.spec, strategy: tuner.name, trials, measured, errors,
-    best_gflops: best?.gflops ?? null, best_ms: best?.ms?.median ?? null, best_config: best?.configJSON ?? null, best_config_index: best?.config ?? null,
-    wall_s: Math.round(elapsed() * 1000) / 1000, curve, stopped,
+    best_gflops: bestGflops, best_ms: bestMs, best_config: best?.configJSON ?? null, best_config_index: best?.config ?? null,
+    wall_s: Math.round(elapsed() * 1000) / 1000, curve, stopped, verified,
   };
 }
