@@ -102,6 +102,10 @@ test('tuning with planted wrong configs: they are recorded with their kind and n
   assert.equal(again.measured, 0);
   assert.equal(again.best_config_index, r.best_config_index);
   assert.equal(db.count(task.spec), 6);
+  // A replay of the records (no compiler, no runner) gives the same run: strategies can be tested on it.
+  const replay = await tune(task, new GridTuner(task, 0), new Measurer(task, { workDir: work, db, machine, replayOnly: true }), { trials: 6 });
+  assert.deepEqual({ ...replay, wall_s: 0 }, { ...again, wall_s: 0 });
+  await assert.rejects(tune(task, new GridTuner(task, 0), new Measurer(task, { workDir: work, db, machine, replayOnly: true }), { trials: 7 }), /replay: config \d+ of gemm:M=37,N=45,K=29,epilogue=none,threads=1 is not in the records/);
   db.close();
 });
 
