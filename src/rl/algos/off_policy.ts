@@ -19,7 +19,8 @@ import { describe } from '../core/rng.js';
 import { Box, Discrete } from '../core/spaces/index.js';
 import { makeVec } from '../vector/make_vec.js';
 import type { VectorEnv } from '../vector/vector_env.js';
-import type { Adam } from '../nn/adam.js';
+import { Adam } from '../nn/adam.js';
+import { createMLP } from '../nn/make_mlp.js';
 import type { Activation, MLP } from '../nn/mlp.js';
 export { polyakUpdate } from '../nn/polyak.js';
 import { Algorithm, NonFiniteError, type PredictOptions } from '../train/algorithm.js';
@@ -279,6 +280,24 @@ export abstract class OffPolicyActorCritic<C extends OffPolicyConfig> extends Of
       }
     }
     this.envActions = new Float32Array(this.cfg.nEnvs * this.actDim);
+  }
+
+  /**
+   * `n` critics Q(s, a) (inputs [s | a], hidden layers of the config, one output) with their target copies and
+   * fused Adam optimizers; each critic's initialization seed is drawn from the algorithm's generator in turn.
+   */
+  protected makeCritics(n: number, lr: number): { critics: MLP[]; targets: MLP[]; optimizers: Adam[] } {
+    const cfg = this.cfg, gains = [...cfg.hidden.map(() => Math.SQRT2), 1];
+    const critics: MLP[] = [], targets: MLP[] = [];
+    for (let i = 0; i < n; i++) {
+      const spec = { sizes: [this.obsDim + this.actDim, ...cfg.hidden, 1], activation: cfg.activation, gains, seed: this.rng.spawnSeed() };
+      const q = createMLP(spec, { backend: cfg.backend }), qt = createMLP(spec, { backend: cfg.backend });
+      qt.params.set(q.params);
+      critics.push(q);
+      targets.push(qt);
+    }
+    const optimizers = critics.map((q) => new Adam([{ params: q.params, grads: q.grads }], { lr, maxGradNorm: cfg.maxGradNorm, fused: true }));
+    return { critics, targets, optimizers };
   }
 
   /**

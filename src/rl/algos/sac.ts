@@ -83,17 +83,8 @@ export class SAC extends OffPolicyActorCritic<SACConfig> {
     const D = this.obsDim, A = this.actDim, B = cfg.batchSize;
     const hiddenGains = cfg.hidden.map(() => Math.SQRT2);
     this.actor = createMLP({ sizes: [D, ...cfg.hidden, 2 * A], activation: cfg.activation, gains: [...hiddenGains, 0.01], seed: this.rng.spawnSeed() }, { backend: cfg.backend });
-    this.critics = [];
-    this.criticTargets = [];
-    for (let i = 0; i < 2; i++) {
-      const spec = { sizes: [D + A, ...cfg.hidden, 1], activation: cfg.activation, gains: [...hiddenGains, 1], seed: this.rng.spawnSeed() };
-      const q = createMLP(spec, { backend: cfg.backend }), qt = createMLP(spec, { backend: cfg.backend });
-      qt.params.set(q.params);
-      this.critics.push(q);
-      this.criticTargets.push(qt);
-    }
+    ({ critics: this.critics, targets: this.criticTargets, optimizers: this.criticOpts } = this.makeCritics(2, cfg.criticLr));
     this.actorOpt = new Adam([{ params: this.actor.params, grads: this.actor.grads }], { lr: cfg.actorLr, maxGradNorm: cfg.maxGradNorm, fused: true });
-    this.criticOpts = this.critics.map((q) => new Adam([{ params: q.params, grads: q.grads }], { lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm, fused: true }));
     this.logAlpha = Float32Array.of(Math.log(cfg.alpha === 'auto' ? cfg.alphaInit : Math.max(cfg.alpha, 1e-30)));
     this.logAlphaGrad = new Float32Array(1);
     this.alphaOpt = cfg.alpha === 'auto' ? new Adam([{ params: this.logAlpha, grads: this.logAlphaGrad }], { lr: cfg.alphaLr }) : null;

@@ -78,17 +78,8 @@ export class TD3 extends OffPolicyActorCritic<TD3Config> {
     this.actor = createMLP(actorSpec, { backend: cfg.backend });
     this.actorTarget = createMLP(actorSpec, { backend: cfg.backend });
     this.actorTarget.params.set(this.actor.params);
-    this.critics = [];
-    this.criticTargets = [];
-    for (let i = 0; i < (cfg.twinCritics ? 2 : 1); i++) {
-      const spec = { sizes: [D + A, ...cfg.hidden, 1], activation: cfg.activation, gains: [...hiddenGains, 1], seed: this.rng.spawnSeed() };
-      const q = createMLP(spec, { backend: cfg.backend }), qt = createMLP(spec, { backend: cfg.backend });
-      qt.params.set(q.params);
-      this.critics.push(q);
-      this.criticTargets.push(qt);
-    }
+    ({ critics: this.critics, targets: this.criticTargets, optimizers: this.criticOpts } = this.makeCritics(cfg.twinCritics ? 2 : 1, cfg.criticLr));
     this.actorOpt = new Adam([{ params: this.actor.params, grads: this.actor.grads }], { lr: cfg.actorLr, maxGradNorm: cfg.maxGradNorm, fused: true });
-    this.criticOpts = this.critics.map((q) => new Adam([{ params: q.params, grads: q.grads }], { lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm, fused: true }));
     this.ou = new Float64Array(cfg.nEnvs * A);
     this.sa = new Float32Array(B * (D + A));
     this.dsa = new Float32Array(B * (D + A));
