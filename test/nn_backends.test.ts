@@ -451,7 +451,8 @@ test('tfjs backend: backward with dL/dx keeps the live tensor count flat', async
   net.dispose();
 });
 
-test('fused (native) Adam follows the TypeScript Adam, and native Polyak averaging follows its formula', { skip: !nativeAvailable() && 'native addon not built' }, async () => {
+test('fused (native) Adam follows the TypeScript Adam, and native Polyak averaging follows its formula', async () => {
+  assert.ok(nativeAvailable(), `native addon unavailable: ${nativeLoadError()}`);
   const { Adam } = await import('../src/rl/nn/adam.js');
   const { polyakUpdate } = await import('../src/rl/nn/polyak.js');
   const rng = new Rng(5);

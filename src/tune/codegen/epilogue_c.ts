@@ -11,22 +11,27 @@
  */
 import type { Epilogue } from '../task/spec.js';
 
+/** exp(x) = 2^n e^r, n = round(x / ln 2), r = x - n ln 2 (ln 2 in two parts); e^r by this polynomial (Cephes expf). */
+const EXP_POLY = ['1.9875691500e-4f', '1.3981999507e-3f', '8.3334519073e-3f', '4.1665795894e-2f', '1.6666665459e-1f', '5.0000001201e-1f'];
+
+/** The body of rl_expf / rl_expv for x already clamped to [-87, 88]; `init` starts p from the first coefficient. */
+export function expBody(init: string, toBits: string): string {
+  const t = init.startsWith('SPLAT') ? 'vf' : 'float';
+  return `  const ${t} n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  ${t} r = x - n * 0.693359375f;
+  r = r + n * 2.12194440e-4f;
+  ${t} p = ${init.replace('C0', EXP_POLY[0])};
+${EXP_POLY.slice(1).map((c) => `  p = p * r + ${c};`).join('\n')}
+  p = p * r * r + r + 1.0f;
+${toBits}`;
+}
+
 export const EXPF_C = `static inline float rl_expf(float x) {
   x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = x - n * 0.693359375f;
-  r = r + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  int32_t bits = ((int32_t)n + 127) << 23;
+${expBody('C0', `  int32_t bits = ((int32_t)n + 127) << 23;
   float scale;
   memcpy(&scale, &bits, 4);
-  return p * scale;
+  return p * scale;`)}
 }`;
 
 const STEP: Record<Epilogue, string> = {

@@ -8,7 +8,7 @@
  */
 import type { RowWorkload } from '../task/spec.js';
 import type { RowConfig, RowSpace } from '../space/row_space.js';
-import { EXPF_C } from './epilogue_c.js';
+import { EXPF_C, expBody } from './epilogue_c.js';
 
 export function rowSource(w: RowWorkload, c: RowConfig, space: RowSpace): string {
   const L = space.target.lanes, A = c.accs, T = w.threads;
@@ -34,18 +34,8 @@ static inline float hmax(vf v) { float s = v[0]; for (int i = 1; i < ${L}; i++) 
 static inline vf rl_expv(vf x) {
   x = vmax(x, SPLAT(-87.0f));
   x = -vmax(-x, SPLAT(-88.0f));
-  const vf n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  vf r = x - n * 0.693359375f;
-  r = r + n * 2.12194440e-4f;
-  vf p = SPLAT(1.9875691500e-4f);
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  const vi bits = (__builtin_convertvector(n, vi) + 127) << 23;
-  return p * (vf)bits;
+${expBody('SPLAT(C0)', `  const vi bits = (__builtin_convertvector(n, vi) + 127) << 23;
+  return p * (vf)bits;`)}
 }
 `;
   let row: string;
