@@ -8,6 +8,9 @@
  * this file is compiled for (-march=native); the best of 7 timed runs of 2^27 vector FMAs... counted as
  * 2 * lanes flops each. Bandwidth: a STREAM-style triad a = b + s c over 3 x 128 MiB, best of 5, counting
  * 3 x 4 bytes per element (the write-allocate traffic is not counted, as STREAM does).
+ * Cache bandwidths (for the analytic cost model, src/tune/cost/analytic.ts): a vector read loop (a sum into
+ * 8 independent accumulators) over a buffer of 16 KiB (L1), 256 KiB (L2) and 4 MiB (L3), repeated until
+ * 2^30 bytes were read, best of 5, in GB/s of bytes read.
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -44,6 +47,23 @@ __attribute__((noinline)) static float fma_loop(long iters, float x) {
   return r;
 }
 
+__attribute__((noinline)) static float read_loop(const float *p, size_t n, long passes) {
+  vf s[8];
+  for (int i = 0; i < 8; i++) s[i] = (vf){};
+  for (long r = 0; r < passes; r++) {
+    for (size_t i = 0; i + 8 * LANES <= n; i += 8 * LANES) {
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; j++) s[j] += *(const vf *)(p + i + j * LANES);
+    }
+    __asm__ volatile("" : : "r"(p) : "memory");
+  }
+  vf t = (vf){};
+  for (int i = 0; i < 8; i++) t += s[i];
+  float r = 0;
+  for (int l = 0; l < LANES; l++) r += t[l];
+  return r;
+}
+
 int main(int argc, char **argv) {
   int core = argc > 1 ? atoi(argv[1]) : -1;
   if (core >= 0) {
@@ -74,6 +94,21 @@ int main(int argc, char **argv) {
     if (g > bw) bw = g;
   }
   sink += a[n / 2];
-  printf("{\"fma_peak_gflops\":%.2f,\"lanes\":%d,\"accumulators\":24,\"mem_bandwidth_gbs\":%.2f}\n", peak, LANES, bw);
+  const size_t footprints[3] = {16u << 10, 256u << 10, 4u << 20};
+  double cache_bw[3];
+  for (int l = 0; l < 3; l++) {
+    cache_bw[l] = 0;
+    const size_t m = footprints[l] / 4;
+    for (int r = 0; r < 5; r++) {
+      const long passes = (long)((1u << 30) / footprints[l]);
+      double t0 = now_s();
+      sink += read_loop(b, m, passes);
+      double t = now_s() - t0;
+      double g = (double)passes * footprints[l] / t / 1e9;
+      if (g > cache_bw[l]) cache_bw[l] = g;
+    }
+  }
+  printf("{\"fma_peak_gflops\":%.2f,\"lanes\":%d,\"accumulators\":24,\"mem_bandwidth_gbs\":%.2f,\"l1_bandwidth_gbs\":%.1f,\"l2_bandwidth_gbs\":%.1f,\"l3_bandwidth_gbs\":%.1f}\n",
+         peak, LANES, bw, cache_bw[0], cache_bw[1], cache_bw[2]);
   return 0;
 }

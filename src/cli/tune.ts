@@ -1,7 +1,9 @@
 /**
  * The tuning commands:
  *   rltune tune op <spec> --strategy <name> --trials N [--db F] [--seed S] [--time-budget S] [--early-stopping N]
- *                 [--verify-top K] [--flush] [--json]
+ *                 [--verify-top K] [--flush] [--no-transfer] [--json]
+ *                 strategies: random, grid, anneal, evolve (the last two rank with the cost model and, unless
+ *                 --no-transfer, start it from the records of other workloads in the database)
  *   rltune records list [--db F] [--json]
  *   rltune records show <spec> [--db F] [--top N] [--json]
  *   rltune records verify <spec> [--db F] [--top N] [--json]      (re-measure the top configs)
@@ -15,10 +17,13 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NoCompilerError } from '../tune/measure/compiler.js';
-import { hostMachine } from '../tune/measure/machine.js';
+import { cacheSizes, hostMachine, machineProbe } from '../tune/measure/machine.js';
 import { Measurer } from '../tune/measure/measurer.js';
 import { RecordsDB, type ResultRow } from '../tune/records/db.js';
-import { createTuner, STRATEGIES, tune, type TuneProgress } from '../tune/search/loop.js';
+import { createTuner, MODEL_BASED, STRATEGIES, tune, type TuneProgress } from '../tune/search/loop.js';
+import { ModelBasedTuner, type TunerContext } from '../tune/search/model_based.js';
+import { costMachine } from '../tune/cost/features.js';
+import { priorSamples } from '../tune/cost/prior.js';
 import { canonicalSpec, parseSpec, SpecError } from '../tune/task/spec.js';
 import { createTask } from '../tune/task/task.js';
 import { MODEL_PRESETS } from '../tune/task/presets.js';
@@ -26,7 +31,6 @@ import { workloadFlops } from '../tune/task/spec.js';
 import { ANCHORS, compareWithAnchors, type AnchorName } from '../tune/anchors/compare.js';
 import { Builder } from '../tune/measure/builder.js';
 import { dataFile } from '../tune/measure/data.js';
-import { machineProbe } from '../tune/measure/machine.js';
 import { DEFAULT_RUN_SETTINGS, Runner } from '../tune/measure/runner.js';
 import { targetCFlags } from '../tune/space/target.js';
 import { exportKernel } from '../tune/export.js';
@@ -111,7 +115,7 @@ export async function cmdTune(argv: string[]): Promise<number> {
   if (what !== 'op') throw new CliUsageError(`unknown tune target ${JSON.stringify(what ?? '')}; expected "op" (rltune tune op <spec> --strategy <name> --trials N)`);
   const { values, positionals } = parseArgs({
     args: rest, allowPositionals: true,
-    options: { strategy: { type: 'string' }, trials: { type: 'string' }, db: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, 'time-budget': { type: 'string' }, 'early-stopping': { type: 'string' }, batch: { type: 'string' }, 'verify-top': { type: 'string' }, flush: { type: 'boolean' } },
+    options: { strategy: { type: 'string' }, trials: { type: 'string' }, db: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, 'time-budget': { type: 'string' }, 'early-stopping': { type: 'string' }, batch: { type: 'string' }, 'verify-top': { type: 'string' }, flush: { type: 'boolean' }, 'no-transfer': { type: 'boolean' } },
   });
   if (positionals.length !== 1) throw new CliUsageError(`tune op takes one workload spec, got ${positionals.length}`);
   const spec = specOf(positionals[0], 'tune op');
@@ -140,10 +144,18 @@ export async function cmdTune(argv: string[]): Promise<number> {
     const runnerCore = availableParallelism() - 1;
     leaveRunnerCore(runnerCore);
     const measurer = new Measurer(task, { workDir, db, machine, runnerCore, runId: `${Date.now().toString(36)}-${process.pid}`, run: { flush: values.flush === true } });
+    let ctx: TunerContext | undefined;
+    if (MODEL_BASED.has(strategy)) {
+      const probe = machineProbe(db, machine, workDir, runnerCore);
+      const prior = values['no-transfer'] ? [] : priorSamples(db, machine, task);
+      ctx = { machine: costMachine(task.space.target, probe, cacheSizes()), prior, log: (m) => process.stderr.write(`${m}\n`) };
+    }
     const bar = json ? null : new TuneProgressBar(process.stderr);
-    const r = await tune(task, createTuner(strategy, task, seed), measurer, { trials, timeBudgetS: budget ?? null, earlyStopping: early ?? null, batch, verifyTop, onProgress: (p) => bar?.update(p) });
+    const tuner = createTuner(strategy, task, seed, ctx);
+    const r = await tune(task, tuner, measurer, { trials, timeBudgetS: budget ?? null, earlyStopping: early ?? null, batch, verifyTop, onProgress: (p) => bar?.update(p) });
     bar?.end();
-    if (json) out(JSON.stringify(r));
+    const extra = tuner instanceof ModelBasedTuner ? { cost_model: { ...tuner.stats(), transfer_records: ctx?.prior?.length ?? 0 } } : {};
+    if (json) out(JSON.stringify({ ...r, ...extra }));
     else {
       out(`${r.op}: ${r.trials} trials (${r.measured} measured), best ${r.best_gflops === null ? 'none correct' : `${r.best_gflops.toFixed(1)} GFLOP/s, ${r.best_ms!.toFixed(4)} ms`}, ${r.wall_s} s (${r.stopped})`);
       if (r.best_config) out(`best config: ${JSON.stringify(r.best_config)}`);

@@ -1,6 +1,6 @@
 /**
  * This machine as the records see it: CPU model, ISA and flags, cache sizes, cores and compiler (the
- * fingerprint's parts), and the probe (FMA peak per core and memory bandwidth, native/probe.c), measured once
+ * fingerprint's parts), and the probe (FMA peak per core, memory and cache bandwidths, native/probe.c), measured once
  * per machine and cached in the database.
  */
 import { execFileSync } from 'node:child_process';
@@ -17,7 +17,14 @@ export interface Probe {
   lanes: number;
   accumulators: number;
   mem_bandwidth_gbs: number;
+  /** Read bandwidth of one core from L1, L2 and L3 (probe version 2 on; older cached probes lack them). */
+  l1_bandwidth_gbs?: number;
+  l2_bandwidth_gbs?: number;
+  l3_bandwidth_gbs?: number;
 }
+
+/** Bumped when native/probe.c reports more: a cached probe of an older version is measured again. */
+export const PROBE_VERSION = 2;
 
 /** Cache sizes in bytes by level and type, e.g. {L1d: 32768, L2: 1048576, L3: 33554432}. */
 export function cacheSizes(): Record<string, number> {
@@ -48,7 +55,7 @@ export function hostMachine(): MachineInfo {
 /** Compiles and runs the probe pinned to `core`. */
 export function runProbe(workDir: string, core: number): Probe {
   mkdirSync(workDir, { recursive: true });
-  const exe = join(workDir, 'probe');
+  const exe = join(workDir, `probe-v${PROBE_VERSION}`);
   if (!existsSync(exe)) {
     execFileSync(findCompiler().path, ['-O3', '-march=native', '-ffp-contract=fast', '-o', `${exe}.tmp`, packageFile('native', 'probe.c')], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
     renameSync(`${exe}.tmp`, exe);
@@ -59,7 +66,7 @@ export function runProbe(workDir: string, core: number): Probe {
 /** The probe of this machine: from the database when it has one, else measured now and stored. */
 export function machineProbe(db: RecordsDB, fingerprint: string, workDir: string, core: number): Probe {
   const known = db.machineProbe(fingerprint) as Probe | null;
-  if (known) return known;
+  if (known && known.l2_bandwidth_gbs !== undefined) return known;
   const p = runProbe(workDir, core);
   db.setMachineProbe(fingerprint, p);
   return p;

@@ -123,9 +123,10 @@ export class Measurer {
 
   /**
    * Measures already-recorded configs again, `times` times each (a fresh harness process each time), records
-   * every re-measurement, and returns per config the mean of all its recorded medians (what records.best ranks by).
+   * every re-measurement, and returns per config the mean of all its recorded medians (what records.best ranks by)
+   * and the medians of this call's measurements (`fresh`).
    */
-  async remeasure(indices: number[], times: number): Promise<{ config: number; meanMs: number | null; gflops: number | null; ok: boolean }[]> {
+  async remeasure(indices: number[], times: number): Promise<{ config: number; meanMs: number | null; gflops: number | null; ok: boolean; fresh: number[] }[]> {
     if (!this.builder || !this.runner) throw new Error('remeasure needs a builder and a runner (not a replay)');
     this.dataPath ??= dataFile(this.opts.workDir, this.task.workload, this.opts.dataSeed ?? 1);
     const out = [];
@@ -146,7 +147,7 @@ export class Measurer {
       const all = [...prior, ...ms];
       this.recordedMedians.set(c, all);
       const meanMs = ok && all.length ? all.reduce((x, y) => x + y, 0) / all.length : null;
-      out.push({ config: c, meanMs, gflops: meanMs === null ? null : this.task.flops / (meanMs * 1e6), ok });
+      out.push({ config: c, meanMs, gflops: meanMs === null ? null : this.task.flops / (meanMs * 1e6), ok, fresh: ms });
     }
     return out;
   }

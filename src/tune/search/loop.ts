@@ -11,18 +11,24 @@ import type { Measurer, MeasureResult } from '../measure/measurer.js';
 import { ERROR_KINDS, type ErrorKind } from '../measure/runner.js';
 import type { TuningTask } from '../task/task.js';
 import { GridTuner } from './grid.js';
+import { AnnealTuner, EvolveTuner, type TunerContext } from './model_based.js';
 import { RandomTuner } from './random.js';
 import type { Tuner, TunerFactory } from './tuner.js';
 
 export const STRATEGIES: Record<string, TunerFactory> = {
   random: (task, seed) => new RandomTuner(task, seed),
   grid: (task, seed) => new GridTuner(task, seed),
+  anneal: (task, seed, ctx) => new AnnealTuner(task, seed, ctx),
+  evolve: (task, seed, ctx) => new EvolveTuner(task, seed, ctx),
 };
 
-export function createTuner(name: string, task: TuningTask, seed: number): Tuner {
+/** Strategies that rank with the cost model (and use a transfer prior when given one). */
+export const MODEL_BASED = new Set(['anneal', 'evolve']);
+
+export function createTuner(name: string, task: TuningTask, seed: number, ctx?: TunerContext): Tuner {
   const f = STRATEGIES[name];
   if (!f) throw new RangeError(`unknown strategy ${JSON.stringify(name)}; expected one of ${Object.keys(STRATEGIES).join(', ')}`);
-  return f(task, seed);
+  return f(task, seed, ctx);
 }
 
 export interface TuneOptions {
@@ -39,6 +45,8 @@ export interface TuneOptions {
   verifyTop?: number;
   verifyTimes?: number;
   onProgress?: (p: TuneProgress) => void;
+  /** Each batch's results, in trial order (e.g. for per-trial curves). */
+  onResults?: (results: MeasureResult[]) => void;
 }
 
 export interface TuneProgress {
@@ -106,6 +114,7 @@ export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, o
         sinceBest++;
       }
     }
+    opts.onResults?.(results);
     tuner.update(results);
     progress();
     if (opts.earlyStopping != null && sinceBest >= opts.earlyStopping) {

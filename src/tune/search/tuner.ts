@@ -4,6 +4,7 @@
  */
 import type { MeasureResult } from '../measure/measurer.js';
 import type { TuningTask } from '../task/task.js';
+import type { TunerContext } from './model_based.js';
 
 export interface Tuner {
   readonly name: string;
@@ -13,4 +14,5 @@ export interface Tuner {
   update(results: MeasureResult[]): void;
 }
 
-export type TunerFactory = (task: TuningTask, seed: number) => Tuner;
+/** A strategy's constructor; `ctx` carries what model-based strategies use (machine, transfer prior, log). */
+export type TunerFactory = (task: TuningTask, seed: number, ctx?: TunerContext) => Tuner;

@@ -5,6 +5,9 @@
  *   llama7b-prefill    a Llama-style 7B layer (d 4096, 32 heads of 128, SwiGLU MLP 11008, RMSNorm), 1 x 64 tokens
  *   llama7b-decode     the same layer at decode time: 16 sequences, one new token each (M = 16), a 256-token cache
  *   gpt2-decode        GPT-2 small decoding 8 sequences (M = 8) against a 128-token cache
+ *   clip-text          CLIP's text encoder (d 512, 8 heads of 64, MLP 2048), 1 prompt of 77 tokens: shapes
+ *                      that the tiles do not divide (77 rows; its GELU is the tanh form here, CLIP's is
+ *                      x * sigmoid(1.702 x))
  */
 export interface ModelPreset {
   doc: string;
@@ -33,6 +36,19 @@ export const MODEL_PRESETS: Record<string, ModelPreset> = {
       { name: 'context', spec: 'bmm:B=96,M=1,N=64,K=128' },
       { name: 'mlp_up', spec: 'gemm:M=8,N=3072,K=768,epilogue=bias+gelu' },
       { name: 'mlp_down', spec: 'gemm:M=8,N=768,K=3072,epilogue=bias+residual' },
+    ],
+  },
+  'clip-text': {
+    doc: "CLIP's text encoder, 1 prompt x 77 tokens",
+    workloads: [
+      { name: 'ln', spec: 'layernorm:rows=77,cols=512' },
+      { name: 'qkv', spec: 'gemm:M=77,N=1536,K=512,epilogue=bias' },
+      { name: 'scores', spec: 'bmm:B=8,M=77,N=77,K=64,transB=1' },
+      { name: 'softmax', spec: 'softmax:rows=616,cols=77' },
+      { name: 'context', spec: 'bmm:B=8,M=77,N=64,K=77' },
+      { name: 'proj', spec: 'gemm:M=77,N=512,K=512,epilogue=bias+residual' },
+      { name: 'mlp_up', spec: 'gemm:M=77,N=2048,K=512,epilogue=bias+gelu' },
+      { name: 'mlp_down', spec: 'gemm:M=77,N=512,K=2048,epilogue=bias+residual' },
     ],
   },
   'llama7b-prefill': {

@@ -1,0 +1,291 @@
+/**
+ * bench/tuners/compare: the benchmark of search strategies (the method every strategy is judged by, the RL
+ * tuner's included). Prints one JSON object; --record also writes it to bench/results/tuners-<date>.json with a
+ * chart (tuners-<date>.svg) beside it.
+ *
+ *   node dist/bench/tuners/compare.js [--workloads bench/tuners/workloads-v1.json] [--strategies random,anneal,evolve]
+ *        [--seeds 1,2,3] [--trials 256] [--transfer off,on] [--db bench/.data/tuners.db] [--record] [--quick]
+ *
+ * Method:
+ * - The workload set is a file (bench/tuners/workloads-v1.json); each workload is tuned in the default space of
+ *   `rltune tune op` with the default measurement settings, every strategy with the same budget (256 trials,
+ *   batches of 8) and seeds 1, 2, 3.
+ * - Prior data is equal for all strategies: with transfer off nobody gets any; with transfer on every model-based
+ *   strategy gets the records that the transfer-off runs made of the OTHER workloads of the set (run ids
+ *   `bench-tuners:off:*`, a snapshot taken before any transfer-on run). Random search uses no prior data, so its
+ *   transfer-on runs are its transfer-off runs.
+ * - A config already measured on this machine (in the benchmark's database, kept between runs in bench/.data/)
+ *   is served from the database instead of measured again; the trial still counts. A run's cost model learns
+ *   only from its own trials plus the prior data.
+ * - Best-known per workload is frozen in bench/results/best-known.json before strategies are compared: the 5
+ *   best configs ever recorded for it are re-measured 20 times each (the machine otherwise idle) and the best
+ *   of their medians is best-known. An existing entry for this machine is never rewritten (--refreeze does).
+ * - Trials to 90/95/99% of best-known per run; a run that never gets there counts as budget + 1; medians over
+ *   workloads and seeds, never dropping a run.
+ * - Each space's size, the share that validity and pruning keep, and the share of its configs within 95% of
+ *   best-known (estimated from the random runs, which sample the valid space uniformly).
+ * - The cost model's ranking quality: on the workload with the most measurements, the learned level trained on
+ *   half of the random runs' configs and evaluated on the other half (recall of the true top 10 within the
+ *   model's top 10%, Spearman), against the analytic level on the same half.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { costMachine, featureFamily } from '../../src/tune/cost/features.js';
+import { LearnedCostModel } from '../../src/tune/cost/learned.js';
+import { analytic } from '../../src/tune/cost/analytic.js';
+import { recallAtK, spearman } from '../../src/tune/cost/metrics.js';
+import { priorSamples } from '../../src/tune/cost/prior.js';
+import { cacheSizes, hostMachine, machineProbe } from '../../src/tune/measure/machine.js';
+import { Measurer } from '../../src/tune/measure/measurer.js';
+import { RecordsDB } from '../../src/tune/records/db.js';
+import { createTuner, MODEL_BASED, tune } from '../../src/tune/search/loop.js';
+import { ModelBasedTuner } from '../../src/tune/search/model_based.js';
+import { cacheInfo, Pruner } from '../../src/tune/space/prune.js';
+import { createTask, type TuningTask } from '../../src/tune/task/task.js';
+import { Rng } from '../../src/rl/core/rng.js';
+import { machineInfo } from '../machine.js';
+import { renderChart } from './chart.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..', '..'); // dist/bench/tuners -> repo
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i >= 0 && i + 1 < process.argv.length) return process.argv[i + 1];
+  const eq = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return eq ? eq.slice(name.length + 3) : dflt;
+};
+const quick = process.argv.includes('--quick');
+const record = process.argv.includes('--record');
+const refreeze = process.argv.includes('--refreeze');
+const workloadsFile = resolve(arg('workloads', join(repo, 'bench', 'tuners', quick ? 'workloads-smoke.json' : 'workloads-v1.json')));
+const strategies = arg('strategies', 'random,anneal,evolve').split(',');
+const seeds = arg('seeds', quick ? '1' : '1,2,3').split(',').map(Number);
+const budget = Number(arg('trials', quick ? '16' : '256'));
+const transferModes = arg('transfer', quick ? 'off' : 'off,on').split(',') as ('off' | 'on')[];
+const dbPath = resolve(arg('db', quick ? join(tmpdir(), `rltune-tuners-smoke-${process.pid}.db`) : join(repo, 'bench', '.data', 'tuners.db')));
+const bestKnownPath = resolve(arg('best-known', quick ? join(tmpdir(), `rltune-best-known-smoke-${process.pid}.json`) : join(repo, 'bench', 'results', 'best-known.json')));
+const BATCH = 8;
+const LEVELS = [0.9, 0.95, 0.99] as const;
+
+for (const s of strategies) if (!['random', 'grid', ...MODEL_BASED].includes(s)) throw new RangeError(`--strategies: unknown strategy ${JSON.stringify(s)}`);
+for (const t of transferModes) if (t !== 'off' && t !== 'on') throw new RangeError(`--transfer takes off, on or off,on; got ${JSON.stringify(t)}`);
+if (!(Number.isSafeInteger(budget) && budget >= 1)) throw new RangeError(`--trials must be a positive integer, got ${budget}`);
+
+interface WorkloadEntry { name: string; spec: string; why?: string }
+const set = JSON.parse(readFileSync(workloadsFile, 'utf8')) as { name: string; workloads: WorkloadEntry[] };
+mkdirSync(dirname(dbPath), { recursive: true });
+const db = new RecordsDB(dbPath);
+const machine = db.addMachine(hostMachine());
+const work = join(dirname(dbPath), 'build');
+const runnerCore = availableParallelism() - 1;
+const probe = machineProbe(db, machine, work, runnerCore);
+const caches = cacheSizes();
+const log = (m: string) => process.stderr.write(`[bench:tuners] ${m}\n`);
+const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+interface RunRecord {
+  workload: string;
+  spec: string;
+  strategy: string;
+  transfer: 'off' | 'on';
+  seed: number;
+  trials: number;
+  measured_now: number;
+  best_gflops: number | null;
+  wall_s: number;
+  curve: [number, number][];
+  /** GFLOP/s per trial (null: a failed config), for the chart and the metrics. */
+  per_trial: (number | null)[];
+  cost_model?: unknown;
+  prior_records?: number;
+}
+
+const tasks = new Map<string, TuningTask>(set.workloads.map((w) => [w.spec, createTask(w.spec)]));
+for (const t of [...tasks.values()]) tasks.set(t.spec, t); // by the canonical spec too (what the runs carry)
+const runs: RunRecord[] = [];
+
+async function runOne(w: WorkloadEntry, strategy: string, transfer: 'off' | 'on', seed: number): Promise<RunRecord> {
+  const task = tasks.get(w.spec)!;
+  const runId = `bench-tuners:${transfer}:${strategy}:${seed}`;
+  const measurer = new Measurer(task, { workDir: work, db, machine, runnerCore, runId });
+  let prior: ReturnType<typeof priorSamples> = [];
+  if (transfer === 'on' && MODEL_BASED.has(strategy)) prior = priorSamples(db, machine, task, { only: set.workloads.map((x) => x.spec), runIdPrefix: 'bench-tuners:off:' });
+  const ctx = MODEL_BASED.has(strategy) ? { machine: costMachine(task.space.target, probe, caches), prior, log: (m: string) => log(`${w.name} ${strategy} seed ${seed} transfer ${transfer}: ${m}`) } : undefined;
+  const tuner = createTuner(strategy, task, seed, ctx);
+  const perTrial: (number | null)[] = [];
+  const r = await tune(task, tuner, measurer, { trials: budget, batch: BATCH, verifyTop: 0, onResults: (rs) => rs.forEach((x) => perTrial.push(x.ok ? x.gflops : null)) });
+  const rec: RunRecord = {
+    workload: w.name, spec: task.spec, strategy, transfer, seed, trials: r.trials, measured_now: r.measured, best_gflops: r.best_gflops, wall_s: r.wall_s, curve: r.curve, per_trial: perTrial,
+    ...(tuner instanceof ModelBasedTuner ? { cost_model: tuner.stats(), prior_records: prior.length } : {}),
+  };
+  if (tuner instanceof ModelBasedTuner) tuner.model.dispose();
+  log(`${w.name} ${strategy} transfer ${transfer} seed ${seed}: best ${r.best_gflops?.toFixed(1)} GFLOP/s, ${r.measured} measured now, ${r.wall_s} s`);
+  return rec;
+}
+
+// 1. The runs: every transfer-off run first (they make the equal prior of the transfer-on runs).
+const t0 = performance.now();
+for (const transfer of transferModes) {
+  for (const w of set.workloads) {
+    for (const strategy of strategies) {
+      if (transfer === 'on' && !MODEL_BASED.has(strategy)) continue;
+      for (const seed of seeds) runs.push(await runOne(w, strategy, transfer, seed));
+    }
+  }
+}
+
+// 2. Best-known, frozen per machine and workload.
+interface BestKnownFile { doc: string; entries: Record<string, { spec: string; machine: string; gflops: number; config_index: number; frozen: string; method: string }> }
+const bk: BestKnownFile = existsSync(bestKnownPath) ? JSON.parse(readFileSync(bestKnownPath, 'utf8')) : {
+  doc: 'Best-known GFLOP/s per workload and machine (bench/tuners/compare.ts): the 5 best configs ever recorded re-measured 20 times each, the best of their medians. Frozen: never rewritten without --refreeze.',
+  entries: {},
+};
+const bkKey = (spec: string) => `${machine}|${spec}`;
+for (const w of set.workloads) {
+  const key = bkKey(tasks.get(w.spec)!.spec);
+  if (bk.entries[key] && !refreeze) continue;
+  const task = tasks.get(w.spec)!;
+  const top = db.best(task.spec, machine, 5).map((r) => r.config_index);
+  if (top.length === 0) throw new Error(`${w.name}: no correct record to freeze a best-known from`);
+  const measurer = new Measurer(task, { workDir: work, db, machine, runnerCore, runId: 'bench-tuners:best-known' });
+  let best = { gflops: 0, config: -1 };
+  for (const c of top) {
+    const [{ fresh: res }] = await measurer.remeasure([c], quick ? 3 : 20);
+    if (res.length === 0) continue;
+    const g = task.flops / (median(res) * 1e6);
+    if (g > best.gflops) best = { gflops: g, config: c };
+  }
+  bk.entries[key] = { spec: task.spec, machine, gflops: round(best.gflops, 3), config_index: best.config, frozen: new Date().toISOString(), method: `top ${top.length} re-measured ${quick ? 3 : 20} times, best median` };
+  log(`best-known ${w.name}: ${best.gflops.toFixed(1)} GFLOP/s (config ${best.config})`);
+}
+mkdirSync(dirname(bestKnownPath), { recursive: true });
+writeFileSync(bestKnownPath, JSON.stringify(bk, null, 1) + '\n');
+
+// 3. Metrics against the frozen best-known.
+function trialsTo(run: RunRecord, frac: number, bestKnown: number): number {
+  let best = -Infinity;
+  for (let t = 0; t < run.per_trial.length; t++) {
+    const g = run.per_trial[t];
+    if (g !== null && g > best) best = g;
+    if (best >= frac * bestKnown) return t + 1;
+  }
+  return budget + 1;
+}
+const bestKnownOf = (spec: string) => bk.entries[bkKey(tasks.get(spec)!.spec)].gflops;
+const variant = (r: RunRecord) => (r.strategy === 'random' || r.transfer === 'off' ? `${r.strategy}` : `${r.strategy}+transfer`);
+const variantsAll = [...new Set(runs.map(variant))];
+const table: Record<string, Record<string, number>> = {};
+const perWorkload: Record<string, Record<string, Record<string, number>>> = {};
+for (const v of variantsAll) {
+  const rs = runs.filter((r) => variant(r) === v && (r.transfer === 'off' || r.strategy !== 'random'));
+  const row: Record<string, number> = {};
+  for (const f of LEVELS) row[`trials_to_${Math.round(f * 100)}`] = median(rs.map((r) => trialsTo(r, f, bestKnownOf(r.spec))));
+  row.final_fraction_of_best_known = round(median(rs.map((r) => (r.best_gflops ?? 0) / bestKnownOf(r.spec))));
+  row.runs = rs.length;
+  row.reached_95_share = round(rs.filter((r) => trialsTo(r, 0.95, bestKnownOf(r.spec)) <= budget).length / rs.length);
+  row.median_wall_s = round(median(rs.map((r) => r.wall_s)), 1);
+  table[v] = row;
+  for (const w of set.workloads) {
+    const ws = rs.filter((r) => r.workload === w.name);
+    if (ws.length === 0) continue;
+    perWorkload[w.name] ??= {};
+    perWorkload[w.name][v] = {
+      ...Object.fromEntries(LEVELS.map((f) => [`trials_to_${Math.round(f * 100)}`, median(ws.map((r) => trialsTo(r, f, bestKnownOf(r.spec))))])),
+      final_gflops: round(median(ws.map((r) => r.best_gflops ?? 0)), 2),
+    };
+  }
+}
+
+// 4. Spaces: size, valid and kept shares, the share within 95% of best-known (from the random runs).
+const spaces: Record<string, unknown> = {};
+for (const w of set.workloads) {
+  const task = tasks.get(w.spec)!;
+  const st = new Pruner(task, cacheInfo(caches)).stats(task.space.size > 2e6 ? { sample: 200_000, seed: 1 } : undefined);
+  const samples = runs.filter((r) => r.workload === w.name && r.strategy === 'random' && r.transfer === 'off').flatMap((r) => r.per_trial);
+  const bkG = bestKnownOf(w.spec);
+  spaces[w.name] = {
+    spec: task.spec, space: task.spaceId, size: task.space.size, valid: st.valid, kept_after_pruning: st.kept, pruned_fraction: round(st.prunedFraction, 4),
+    best_known_gflops: bkG, random_samples: samples.length,
+    within_95_of_best_known: samples.length ? round(samples.filter((g) => g !== null && g >= 0.95 * bkG).length / samples.length, 4) : null,
+  };
+}
+
+// 5. Ranking quality of the cost model's levels on held-out configs.
+function rankingQuality() {
+  const cands = set.workloads.map((w) => ({ w, n: db.recordedConfigs(tasks.get(w.spec)!.spec, machine, tasks.get(w.spec)!.spaceId).size })).sort((a, b) => b.n - a.n);
+  const out: Record<string, unknown>[] = [];
+  for (const { w } of cands.filter((c) => featureFamily(tasks.get(c.w.spec)!) === 'gemm').slice(0, quick ? 1 : 3)) {
+    const task = tasks.get(w.spec)!;
+    // The random runs' configs: a uniform sample of the valid space, as measured.
+    const rows = [...db.recordedConfigs(task.spec, machine, task.spaceId).values()].filter((r) => (r.run_id ?? '').startsWith('bench-tuners:off:random'));
+    if (rows.length < (quick ? 8 : 200)) continue;
+    const rng = new Rng(7);
+    const order = rows.map((r) => ({ r, u: rng.random() })).sort((a, b) => a.u - b.u).map((x) => x.r);
+    const train = order.slice(0, Math.floor(order.length / 2)), test = order.slice(Math.floor(order.length / 2));
+    const cm = costMachine(task.space.target, probe, caches);
+    const model = new LearnedCostModel('gemm', cm, { seed: 1 });
+    model.add(train.map((r) => ({ task, index: r.config_index, gflops: r.ok ? r.gflops : null })));
+    // Online training refits after every batch of 8; the equivalent here: one fit per 8 records.
+    for (let i = 0; i < Math.ceil(train.length / BATCH); i++) model.fit();
+    if (!model.ready) {
+      out.push({ workload: w.name, measured: rows.length, skipped: `too few working records to train (${train.length})` });
+      model.dispose();
+      continue;
+    }
+    const truth = test.map((r) => (r.ok && r.gflops ? r.gflops : -Infinity));
+    const learned = model.predict(task, test.map((r) => r.config_index));
+    const level0 = test.map((r) => Math.log(analytic(task, r.config_index, cm).gflops));
+    const k10 = Math.max(1, Math.round(test.length * 0.1));
+    const ok = truth.map((t, i) => ({ t, i })).filter((x) => x.t > -Infinity).map((x) => x.i);
+    out.push({
+      workload: w.name, measured: rows.length, train: train.length, held_out: test.length,
+      learned: { recall_top10_in_top10pct: round(recallAtK(learned, truth, 10, k10)), spearman: round(spearman(ok.map((i) => learned[i]), ok.map((i) => truth[i]))) },
+      analytic: { recall_top10_in_top10pct: round(recallAtK(level0, truth, 10, k10)), spearman: round(spearman(ok.map((i) => level0[i]), ok.map((i) => truth[i]))) },
+    });
+    model.dispose();
+  }
+  return out;
+}
+const ranking = rankingQuality();
+
+const modelBased = strategies.filter((s) => MODEL_BASED.has(s));
+const randomT95 = table.random?.trials_to_95;
+const bestMB = modelBased.map((s) => ({ s, t: table[s]?.trials_to_95 ?? Infinity })).sort((a, b) => a.t - b.t)[0];
+const transferCmp = modelBased.filter((s) => table[`${s}+transfer`]).map((s) => ({ strategy: s, without: table[s].trials_to_95, with: table[`${s}+transfer`].trials_to_95 }));
+const result = {
+  benchmark: 'tuners',
+  date: new Date().toISOString(),
+  quick,
+  workload_set: set.name,
+  machine: { ...machineInfo(), probe, fingerprint: machine },
+  settings: { trials: budget, batch: BATCH, seeds, strategies, transfer: transferModes, db: dbPath.startsWith(repo) ? dbPath.slice(repo.length + 1) : dbPath, best_known: bestKnownPath.startsWith(repo) ? bestKnownPath.slice(repo.length + 1) : bestKnownPath },
+  wall_s: round((performance.now() - t0) / 1000, 1),
+  table,
+  per_workload: perWorkload,
+  spaces,
+  ranking_quality: ranking,
+  acceptance: {
+    best_model_based: bestMB?.s ?? null,
+    model_based_trials_to_95: bestMB?.t ?? null,
+    random_trials_to_95: randomT95 ?? null,
+    model_based_at_most_third_of_random: bestMB && randomT95 !== undefined ? bestMB.t <= randomT95 / 3 : null,
+    learned_recall_better_than_analytic: ranking.some((r) => r.learned) ? ranking.filter((r) => r.learned).every((r) => (r.learned as { recall_top10_in_top10pct: number }).recall_top10_in_top10pct > (r.analytic as { recall_top10_in_top10pct: number }).recall_top10_in_top10pct) : null,
+    transfer: transferCmp.map((t) => ({ ...t, fewer_trials_with_transfer: t.with < t.without })),
+  },
+  runs: runs.map(({ per_trial, ...r }) => ({ ...r, per_trial: per_trial.map((g) => (g === null ? null : round(g, 2))) })),
+};
+if (record) {
+  const day = result.date.slice(0, 10);
+  const outDir = join(repo, 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, `tuners-${day}.json`), JSON.stringify(result, null, 1) + '\n');
+  writeFileSync(join(outDir, `tuners-${day}.svg`), renderChart(result.runs, set.workloads.map((w) => w.name), (name) => bestKnownOf(set.workloads.find((w) => w.name === name)!.spec), budget));
+}
+db.close();
+console.log(JSON.stringify({ ...result, runs: quick ? result.runs : `${result.runs.length} runs (in the recorded file)` }));
