@@ -32,7 +32,10 @@ export { initTfjs, tfjsBackend } from './nn/tfjs_mlp.js';
 export { nativeAvailable } from './nn/native_mlp.js';
 export { Adam, scheduleFactor, type ParamGroup, type AdamOptions, type Schedule } from './nn/adam.js';
 export { Categorical, DiagGaussian } from './nn/distributions.js';
-export { Algorithm, NonFiniteError, type LearnOptions, type TrainResult, type PredictOptions, type EvalResult } from './train/algorithm.js';
+export {
+  Algorithm, NonFiniteError, type LearnOptions, type TrainResult, type PredictOptions, type EvalResult, type EvaluateOptions,
+  type EpisodeStart, type StartSource, type EpisodeSummary,
+} from './train/algorithm.js';
 export { StopOnRewardThreshold, EveryNSteps, EvalCallback, CheckpointCallback, type Callback, type EpisodeInfo } from './train/callbacks.js';
 export type { TrainContext } from './train/context.js';
 export { Logger, type LogRecord } from './train/logger.js';

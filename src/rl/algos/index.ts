@@ -8,6 +8,7 @@ import { CheckpointError, readCheckpoint } from '../train/checkpoint.js';
 import { A2C } from './a2c.js';
 import { DDPG } from './ddpg.js';
 import { DQN } from './dqn.js';
+import { GRPO } from './grpo.js';
 import { PPO } from './ppo.js';
 import { Reinforce } from './reinforce.js';
 import { SAC } from './sac.js';
@@ -27,6 +28,7 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
   ppo: { supports: ON_POLICY_SUPPORT, create: (env, c) => new PPO(env, c as never) },
   a2c: { supports: ON_POLICY_SUPPORT, create: (env, c) => new A2C(env, c as never) },
   reinforce: { supports: ON_POLICY_SUPPORT, create: (env, c) => new Reinforce(env, c as never) },
+  grpo: { supports: 'Box observations and Discrete actions (with action masks)', create: (env, c) => new GRPO(env, c as never) },
   dqn: { supports: 'Box observations and Discrete actions', create: (env, c) => new DQN(env, c as never) },
   ddpg: { supports: OFF_POLICY_BOX_SUPPORT, create: (env, c) => new DDPG(env, c as never) },
   td3: { supports: OFF_POLICY_BOX_SUPPORT, create: (env, c) => new TD3(env, c as never) },
@@ -90,5 +92,6 @@ export { SAC, SAC_DEFAULTS, type SACConfig } from './sac.js';
 export { OffPolicyAlgorithm, OffPolicyActorCritic, OFF_POLICY_DEFAULTS, polyakUpdate, type OffPolicyConfig, type ReplayOptions } from './off_policy.js';
 export * from './replay/index.js';
 export { Reinforce, REINFORCE_DEFAULTS, type ReinforceConfig } from './reinforce.js';
+export { GRPO, GRPO_DEFAULTS, groupAdvantages, grpoLoss, k3, type GRPOConfig, type GRPOLossTerms } from './grpo.js';
 export { OnPolicyAlgorithm, ON_POLICY_DEFAULTS, type OnPolicyConfig } from './on_policy.js';
 export * from './tabular/index.js';

@@ -5,7 +5,7 @@
 import { register, registeredEnvs } from '../core/registry.js';
 import type { EnvSpecInput } from '../core/spec.js';
 import { AcrobotEnv, CartPoleEnv, ContinuousMountainCarEnv, MountainCarEnv, PendulumEnv } from './classic_control/index.js';
-import { CliffWalkingEnv, FrozenLakeEnv, TaxiEnv } from './toy_text/index.js';
+import { CliffWalkingEnv, FrozenLakeEnv, SequenceMatchEnv, TaxiEnv } from './toy_text/index.js';
 
 export const BUILTIN_ENVS: Record<string, EnvSpecInput> = {
   'CartPole-v1': { entryPoint: CartPoleEnv, maxEpisodeSteps: 500, rewardThreshold: 475 },
@@ -18,6 +18,8 @@ export const BUILTIN_ENVS: Record<string, EnvSpecInput> = {
   'CliffWalking-v1': { entryPoint: CliffWalkingEnv },
   'CliffWalkingSlippery-v1': { entryPoint: CliffWalkingEnv, kwargs: { isSlippery: true } },
   'Taxi-v4': { entryPoint: TaxiEnv, maxEpisodeSteps: 200, rewardThreshold: 8 },
+  // Not a Gymnasium env: RLTune's sequence-generation test task (an outcome-only reward, action masks).
+  'SequenceMatch-v0': { entryPoint: SequenceMatchEnv, rewardThreshold: 0.9 },
 };
 
 let done = false;

@@ -9,10 +9,17 @@
  * The loop (`learn`) repeats `iteration()` until the step budget is spent or a callback stops it. An
  * iteration is whatever the method does between two updates: an on-policy rollout and its epochs, one step
  * and one TD update, one sweep of dynamic programming (which takes no env step, and stops itself by setting
- * `ctx.stop` on convergence). Algorithms report env steps through `recordStep`, which keeps the step count,
- * the recent episode returns, the solved step and time, the episode log and the per-step callbacks.
+ * `ctx.stop` on convergence), or a set of whole episodes and their update (REINFORCE-style methods, GRPO).
+ * Algorithms report env steps through `recordStep`, which keeps the step count, the recent episode returns,
+ * the solved step and time, the episode log and the per-step callbacks.
+ *
+ * Where an episode starts is part of the contract: an `EpisodeStart` is the arguments of `env.reset` (a seed,
+ * and env options such as `{workload}`), and a `StartSource` gives the start of the i-th episode (or group of
+ * episodes). `runEpisode` runs one whole episode of a single env from a given start and records it like any
+ * training step; methods that learn from episodes that share a start (GRPO samples a group of episodes per
+ * start, its "prompt") and evaluation (`evaluate(n, {starts})`) both use it.
  */
-import type { Env } from '../core/env.js';
+import type { Env, Info, ResetOptions } from '../core/env.js';
 import { make, type MakeOptions } from '../core/registry.js';
 import { describe, Rng } from '../core/rng.js';
 import type { VectorEnv, VectorStepResult } from '../vector/vector_env.js';
@@ -46,6 +53,34 @@ export interface PredictOptions {
   deterministic?: boolean;
   /** For envs that put `action_mask` in their info. */
   actionMask?: ArrayLike<number>;
+}
+
+/** Where an episode starts: the arguments of `env.reset` (a seed, and env options, e.g. `{options: {workload}}`). */
+export type EpisodeStart = ResetOptions;
+
+/**
+ * The start of the `index`-th episode (or group of episodes), counted from 0: over the algorithm's training
+ * life (a resumed run goes on counting), or over the episodes of one `evaluate` call. `rng` is the algorithm's
+ * generator, for sources that draw seeds or options.
+ */
+export type StartSource = (index: number, rng: Rng) => EpisodeStart;
+
+/** What `runEpisode` reports about the episode it ran. */
+export interface EpisodeSummary {
+  return: number;
+  length: number;
+  /** The episode was cut (by the env's step limit or the runner's cap), not terminated. */
+  truncated: boolean;
+}
+
+export interface EvaluateOptions {
+  deterministic?: boolean;
+  /** Episode e is reset with seed `seed + e` (default seed 1,000,000). */
+  seed?: number;
+  /** Step cap for envs without a step limit (default 10,000). */
+  maxSteps?: number;
+  /** Where episode e starts (e.g. one workload per episode); a start without a seed gets `seed + e`. */
+  starts?: StartSource;
 }
 
 export interface EvalResult {
@@ -202,10 +237,41 @@ export abstract class Algorithm {
   }
 
   /**
-   * Runs `episodes` episodes with the policy on a fresh env (seeded `seed`, `seed + 1`, ...), capped at the
-   * env's step limit or `maxSteps` (10,000 where the env has none); a capped episode counts as truncated.
+   * Runs one episode of `env` from `start` to its end, the action of each step being `act(obs, info)` (info
+   * carries `action_mask` where the env has one). It ends when the env terminates or truncates it, or after
+   * `cap` steps (then it counts as truncated). With a training context `ctx`, every step is recorded as a
+   * training step (`recordSingleStep`: the step count, the reward check, onStep) and the episode as a finished
+   * one (`addEpisode`, as env `slot`); without one (evaluation) nothing is recorded.
    */
-  evaluate(episodes: number, opts: { deterministic?: boolean; seed?: number; maxSteps?: number } = {}): EvalResult {
+  protected runEpisode(
+    env: Env, start: EpisodeStart, act: (obs: unknown, info: Info) => unknown,
+    opts: { cap: number; ctx?: TrainContext; slot?: number },
+  ): EpisodeSummary {
+    let { obs, info } = env.reset(start);
+    let ret = 0, len = 0, truncated = false;
+    for (;;) {
+      const r = env.step(act(obs, info));
+      if (opts.ctx) this.recordSingleStep(opts.ctx, r.reward);
+      ret += r.reward;
+      len++;
+      obs = r.obs;
+      info = r.info;
+      if (r.terminated) break;
+      if (r.truncated || len >= opts.cap) {
+        truncated = true;
+        break;
+      }
+    }
+    if (opts.ctx) this.addEpisode(opts.ctx, ret, len, opts.slot ?? 0);
+    return { return: ret, length: len, truncated };
+  }
+
+  /**
+   * Runs `episodes` episodes with the policy on a fresh env (seeded `seed`, `seed + 1`, ..., or started where
+   * `starts` says), capped at the env's step limit or `maxSteps` (10,000 where the env has none); a capped
+   * episode counts as truncated.
+   */
+  evaluate(episodes: number, opts: EvaluateOptions = {}): EvalResult {
     // Evaluation must not change training: the generator (tie-breaking, exploration) is put back afterwards.
     const rngState = this.rng.getState();
     try {
@@ -215,32 +281,24 @@ export abstract class Algorithm {
     }
   }
 
-  private runEpisodes(episodes: number, opts: { deterministic?: boolean; seed?: number; maxSteps?: number }): EvalResult {
+  private runEpisodes(episodes: number, opts: EvaluateOptions): EvalResult {
     const env: Env = make(this.envId, { ...this.envKwargs });
     const cap = env.spec?.maxEpisodeSteps ?? opts.maxSteps ?? 10_000;
     const returns: number[] = [], lengths: number[] = [], truncated: number[] = [];
     const seed = opts.seed ?? 1_000_000;
-    for (let e = 0; e < episodes; e++) {
-      let { obs, info } = env.reset({ seed: seed + e });
-      let ret = 0, len = 0, cut = 0;
-      for (;;) {
-        const mask = info.action_mask as ArrayLike<number> | undefined;
-        const r = env.step(this.predict(obs, { deterministic: opts.deterministic ?? true, actionMask: mask }));
-        ret += r.reward;
-        len++;
-        obs = r.obs;
-        info = r.info;
-        if (r.terminated) break;
-        if (r.truncated || len >= cap) {
-          cut = 1;
-          break;
-        }
+    const deterministic = opts.deterministic ?? true;
+    const act = (obs: unknown, info: Info) => this.predict(obs, { deterministic, actionMask: info.action_mask as ArrayLike<number> | undefined });
+    try {
+      for (let e = 0; e < episodes; e++) {
+        const start = opts.starts ? opts.starts(e, this.rng) : {};
+        const ep = this.runEpisode(env, { ...start, seed: start.seed ?? seed + e }, act, { cap });
+        returns.push(ep.return);
+        lengths.push(ep.length);
+        truncated.push(ep.truncated ? 1 : 0);
       }
-      returns.push(ret);
-      lengths.push(len);
-      truncated.push(cut);
+    } finally {
+      env.close();
     }
-    env.close();
     const m = returns.reduce((a, b) => a + b, 0) / Math.max(1, returns.length);
     const sd = Math.sqrt(returns.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, returns.length));
     return { returns, lengths, truncated, mean_return: m, std_return: sd };
