@@ -41,7 +41,7 @@ import { cacheSizes, hostMachine, machineProbe } from '../../src/tune/measure/ma
 import { Measurer } from '../../src/tune/measure/measurer.js';
 import { RecordsDB } from '../../src/tune/records/db.js';
 import { createTuner, MODEL_BASED, tune } from '../../src/tune/search/loop.js';
-import { ModelBasedTuner } from '../../src/tune/search/model_based.js';
+import { CostModelTuner } from '../../src/tune/search/model_based.js';
 import { cacheInfo, Pruner } from '../../src/tune/space/prune.js';
 import { createTask, type TuningTask } from '../../src/tune/task/task.js';
 import { Rng } from '../../src/rl/core/rng.js';
@@ -122,9 +122,9 @@ async function runOne(w: WorkloadEntry, strategy: string, transfer: 'off' | 'on'
   const r = await tune(task, tuner, measurer, { trials: budget, batch: BATCH, verifyTop: 0, onResults: (rs) => rs.forEach((x) => perTrial.push(x.ok ? x.gflops : null)) });
   const rec: RunRecord = {
     workload: w.name, spec: task.spec, strategy, transfer, seed, trials: r.trials, measured_now: r.measured, best_gflops: r.best_gflops, wall_s: r.wall_s, curve: r.curve, per_trial: perTrial,
-    ...(tuner instanceof ModelBasedTuner ? { cost_model: tuner.stats(), prior_records: prior.length } : {}),
+    ...(tuner instanceof CostModelTuner ? { cost_model: tuner.stats(), prior_records: prior.length } : {}),
   };
-  if (tuner instanceof ModelBasedTuner) tuner.model.dispose();
+  if (tuner instanceof CostModelTuner) tuner.model.dispose();
   log(`${w.name} ${strategy} transfer ${transfer} seed ${seed}: best ${r.best_gflops?.toFixed(1)} GFLOP/s, ${r.measured} measured now, ${r.wall_s} s`);
   return rec;
 }

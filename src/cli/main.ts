@@ -32,14 +32,20 @@ Usage:
       "solved_step", "solved_s", "final_mean_return", "checkpoint"}.
   rltune eval --checkpoint DIR [--episodes N] [--json]
       Evaluate a checkpoint's deterministic policy: {"episodes", "mean_return", "std_return"}.
-  rltune tune op <spec> --strategy random|grid --trials N [--db F] [--seed S] [--time-budget S]
-                 [--early-stopping N] [--verify-top K] [--flush] [--json]
+  rltune tune op <spec> --strategy random|grid|anneal|evolve|grpo|ppo --trials N [--db F] [--seed S]
+                 [--time-budget S] [--early-stopping N] [--verify-top K] [--flush] [--no-transfer]
+                 [--policy DIR] [--policy-fallback] [--json]
       Tune one workload, e.g. gemm:M=512,N=512,K=512 or gemm:M=128,N=3072,K=768,epilogue=bias+gelu.
       Every measurement is recorded in F (default ./rltune.db); a rerun does not measure again what is
       recorded. The K best (default 5) are measured 3 more times at the end and the best mean wins
       (--verify-top 0: off); --flush evicts the caches before each timed repeat. With --json the last
       line of stdout is {"op", "strategy", "trials", "measured", "errors", "best_gflops", "best_ms",
-      "best_config", "wall_s", "curve", ...}.
+      "best_config", "wall_s", "curve", ...}. anneal, evolve, grpo and ppo rank candidates with the cost
+      model and start it from the records of other workloads (--no-transfer: cold); grpo and ppo train a
+      policy on it, starting from --policy DIR or the package's default policy.
+  rltune tune train-policy --workloads <set file> --out DIR [--db F] [--steps N] [--bc-top K] [--seed S] [--json]
+      Train the RL tuner's policy from the records of those workloads (behaviour cloning of the best,
+      advantage-weighted regression on all) and GRPO on the cost model; DIR is a policy directory.
   rltune records list [--db F] [--json]        workloads in the database with their best results
   rltune records show <spec> [--db F] [--top N] [--json]   top configs, timings and generated source
   rltune records verify <spec> [--db F] [--top N] [--json] re-measure the top configs now

@@ -1,9 +1,11 @@
 /**
  * The tuning commands:
  *   rltune tune op <spec> --strategy <name> --trials N [--db F] [--seed S] [--time-budget S] [--early-stopping N]
- *                 [--verify-top K] [--flush] [--no-transfer] [--json]
- *                 strategies: random, grid, anneal, evolve (the last two rank with the cost model and, unless
+ *                 [--verify-top K] [--flush] [--no-transfer] [--policy DIR] [--policy-fallback] [--json]
+ *                 strategies: random, grid, anneal, evolve, grpo, ppo (all but the first two rank with the cost model and, unless
  *                 --no-transfer, start it from the records of other workloads in the database)
+ *   rltune tune train-policy --workloads <set file> --out <dir> [--db F] [--steps N] [--bc-top K] [--seed S] [--json]
+ *                 (the RL tuner's policy from the records of those workloads, then GRPO on the cost model)
  *   rltune records list [--db F] [--json]
  *   rltune records show <spec> [--db F] [--top N] [--json]
  *   rltune records verify <spec> [--db F] [--top N] [--json]      (re-measure the top configs)
@@ -21,7 +23,10 @@ import { cacheSizes, hostMachine, machineProbe } from '../tune/measure/machine.j
 import { Measurer } from '../tune/measure/measurer.js';
 import { RecordsDB, type ResultRow } from '../tune/records/db.js';
 import { createTuner, MODEL_BASED, STRATEGIES, tune, type TuneProgress } from '../tune/search/loop.js';
-import { ModelBasedTuner, type TunerContext } from '../tune/search/model_based.js';
+import { CostModelTuner, type TunerContext } from '../tune/search/model_based.js';
+import { PolicyMismatchError } from '../tune/search/policy_io.js';
+import { PolicyTuner } from '../tune/search/policy_tuner.js';
+import { trainPolicy } from '../tune/search/policy_train.js';
 import { costMachine } from '../tune/cost/features.js';
 import { priorSamples } from '../tune/cost/prior.js';
 import { canonicalSpec, parseSpec, SpecError } from '../tune/task/spec.js';
@@ -112,10 +117,11 @@ class TuneProgressBar {
 
 export async function cmdTune(argv: string[]): Promise<number> {
   const [what, ...rest] = argv;
-  if (what !== 'op') throw new CliUsageError(`unknown tune target ${JSON.stringify(what ?? '')}; expected "op" (rltune tune op <spec> --strategy <name> --trials N)`);
+  if (what === 'train-policy') return cmdTrainPolicy(rest);
+  if (what !== 'op') throw new CliUsageError(`unknown tune target ${JSON.stringify(what ?? '')}; expected "op" (rltune tune op <spec> --strategy <name> --trials N) or "train-policy" (rltune tune train-policy --workloads <set file> --out <dir>)`);
   const { values, positionals } = parseArgs({
     args: rest, allowPositionals: true,
-    options: { strategy: { type: 'string' }, trials: { type: 'string' }, db: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, 'time-budget': { type: 'string' }, 'early-stopping': { type: 'string' }, batch: { type: 'string' }, 'verify-top': { type: 'string' }, flush: { type: 'boolean' }, 'no-transfer': { type: 'boolean' } },
+    options: { strategy: { type: 'string' }, trials: { type: 'string' }, db: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, 'time-budget': { type: 'string' }, 'early-stopping': { type: 'string' }, batch: { type: 'string' }, 'verify-top': { type: 'string' }, flush: { type: 'boolean' }, 'no-transfer': { type: 'boolean' }, policy: { type: 'string' }, 'policy-fallback': { type: 'boolean' } },
   });
   if (positionals.length !== 1) throw new CliUsageError(`tune op takes one workload spec, got ${positionals.length}`);
   const spec = specOf(positionals[0], 'tune op');
@@ -148,13 +154,22 @@ export async function cmdTune(argv: string[]): Promise<number> {
     if (MODEL_BASED.has(strategy)) {
       const probe = machineProbe(db, machine, workDir, runnerCore);
       const prior = values['no-transfer'] ? [] : priorSamples(db, machine, task);
-      ctx = { machine: costMachine(task.space.target, probe, cacheSizes()), prior, log: (m) => process.stderr.write(`${m}\n`) };
+      ctx = { machine: costMachine(task.space.target, probe, cacheSizes()), prior, log: (m) => process.stderr.write(`${m}\n`), policy: { policyDir: values.policy, policyFallback: values['policy-fallback'] === true } };
+    } else if (values.policy !== undefined) {
+      throw new CliUsageError(`--policy is for the RL strategies (grpo, ppo); --strategy is ${strategy}`);
     }
     const bar = json ? null : new TuneProgressBar(process.stderr);
-    const tuner = createTuner(strategy, task, seed, ctx);
+    let tuner;
+    try {
+      tuner = createTuner(strategy, task, seed, ctx);
+    } catch (err) {
+      if (err instanceof PolicyMismatchError) throw new CliUsageError(err.message);
+      throw err;
+    }
     const r = await tune(task, tuner, measurer, { trials, timeBudgetS: budget ?? null, earlyStopping: early ?? null, batch, verifyTop, onProgress: (p) => bar?.update(p) });
     bar?.end();
-    const extra = tuner instanceof ModelBasedTuner ? { cost_model: { ...tuner.stats(), transfer_records: ctx?.prior?.length ?? 0 } } : {};
+    if (tuner instanceof PolicyTuner) tuner.dispose();
+    const extra = tuner instanceof CostModelTuner ? { cost_model: { ...tuner.stats(), transfer_records: ctx?.prior?.length ?? 0 } } : {};
     if (json) out(JSON.stringify({ ...r, ...extra }));
     else {
       out(`${r.op}: ${r.trials} trials (${r.measured} measured), best ${r.best_gflops === null ? 'none correct' : `${r.best_gflops.toFixed(1)} GFLOP/s, ${r.best_ms!.toFixed(4)} ms`}, ${r.wall_s} s (${r.stopped})`);
@@ -373,4 +388,58 @@ export async function cmdWorkloads(argv: string[]): Promise<number> {
     for (const w of p.workloads) out(`  ${w.name.padEnd(10)} ${w.spec}  (${w.gflop.toFixed(3)} GFLOP)`);
   }
   return 0;
+}
+
+/** The workload specs of a set file: the benchmark's JSON ({workloads: [{spec}]}) or one spec per line (# comments). */
+export function readWorkloadSet(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliUsageError(`--workloads: cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (text.trimStart().startsWith('{')) {
+    let j: { workloads?: { spec?: unknown }[] };
+    try {
+      j = JSON.parse(text);
+    } catch (err) {
+      throw new CliUsageError(`--workloads: ${file} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (!Array.isArray(j.workloads)) throw new CliUsageError(`--workloads: ${file} has no "workloads" array of {spec}`);
+    return j.workloads.map((w, i) => {
+      if (typeof w?.spec !== 'string') throw new CliUsageError(`--workloads: ${file}: workloads[${i}] has no spec string`);
+      return w.spec;
+    });
+  }
+  return text.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter((l) => l.length > 0);
+}
+
+async function cmdTrainPolicy(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { workloads: { type: 'string' }, out: { type: 'string' }, db: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' }, 'bc-top': { type: 'string' }, json: { type: 'boolean' } } });
+  if (positionals.length > 0) throw new CliUsageError(`tune train-policy takes no positional arguments, got ${positionals.join(' ')}`);
+  if (!values.workloads) throw new CliUsageError('tune train-policy needs --workloads <set file> (JSON {workloads: [{spec}]} or one spec per line)');
+  if (!values.out) throw new CliUsageError('tune train-policy needs --out <dir>');
+  const steps = intFlag('steps', values.steps, 0) ?? 20_000;
+  const seed = intFlag('seed', values.seed, 0) ?? 1;
+  const bcTop = intFlag('bc-top', values['bc-top'], 1) ?? 16;
+  const tasks = readWorkloadSet(values.workloads).map((s) => {
+    try {
+      return createTask(s);
+    } catch (err) {
+      throw new CliUsageError(`--workloads: ${(err as Error).message}`);
+    }
+  });
+  const { db, machine, workDir } = openDb(values.db);
+  try {
+    const probe = machineProbe(db, machine, workDir, availableParallelism() - 1);
+    const r = await trainPolicy({ tasks, db, machineId: machine, machine: costMachine(tasks[0].space.target, probe, cacheSizes()), out: resolve(values.out), steps, bcTop, seed, log: (m) => process.stderr.write(`${m}\n`) });
+    if (values.json) out(JSON.stringify(r));
+    else out(`policy written to ${r.out}: ${r.workloads.length} workloads, ${r.records} records (${r.bc_samples} cloned best configs), ${r.steps} GRPO steps on the ${r.cost_model} cost model, ${r.wall_s} s`);
+    return 0;
+  } catch (err) {
+    if (err instanceof RangeError) throw new CliUsageError(err.message);
+    throw err;
+  } finally {
+    db.close();
+  }
 }

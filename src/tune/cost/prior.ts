@@ -15,12 +15,14 @@ export interface PriorOptions {
   only?: Iterable<string>;
   /** Only records whose run_id starts with this (e.g. a benchmark's equal-prior snapshot). */
   runIdPrefix?: string;
+  /** Keep the task's own records too (policy training reads every training workload, the first included). */
+  includeSelf?: boolean;
   /** At most this many samples per workload (the newest are dropped first). Default 2000. */
   perWorkload?: number;
 }
 
 export function priorSamples(db: RecordsDB, machine: string, task: TuningTask, opts: PriorOptions = {}): CostSample[] {
-  const exclude = new Set([task.spec, ...(opts.exclude ?? [])]);
+  const exclude = new Set([...(opts.includeSelf ? [] : [task.spec]), ...(opts.exclude ?? [])]);
   const only = opts.only ? new Set(opts.only) : null;
   const family = featureFamily(task);
   const bySpec = new Map<string, Map<number, ResultRow[]>>();

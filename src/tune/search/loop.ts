@@ -12,6 +12,7 @@ import { ERROR_KINDS, type ErrorKind } from '../measure/runner.js';
 import type { TuningTask } from '../task/task.js';
 import { GridTuner } from './grid.js';
 import { AnnealTuner, EvolveTuner, type TunerContext } from './model_based.js';
+import { GrpoTuner, PpoTuner } from './policy_tuner.js';
 import { RandomTuner } from './random.js';
 import type { Tuner, TunerFactory } from './tuner.js';
 
@@ -20,10 +21,12 @@ export const STRATEGIES: Record<string, TunerFactory> = {
   grid: (task, seed) => new GridTuner(task, seed),
   anneal: (task, seed, ctx) => new AnnealTuner(task, seed, ctx),
   evolve: (task, seed, ctx) => new EvolveTuner(task, seed, ctx),
+  grpo: (task, seed, ctx) => new GrpoTuner(task, seed, ctx, { ...ctx?.policy }),
+  ppo: (task, seed, ctx) => new PpoTuner(task, seed, ctx, { ...ctx?.policy }),
 };
 
 /** Strategies that rank with the cost model (and use a transfer prior when given one). */
-export const MODEL_BASED = new Set(['anneal', 'evolve']);
+export const MODEL_BASED = new Set(['anneal', 'evolve', 'grpo', 'ppo']);
 
 export function createTuner(name: string, task: TuningTask, seed: number, ctx?: TunerContext): Tuner {
   const f = STRATEGIES[name];
@@ -95,7 +98,7 @@ export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, o
       stopped = 'time-budget';
       break;
     }
-    const configs = tuner.propose(Math.min(batch, opts.trials - trials));
+    const configs = await tuner.propose(Math.min(batch, opts.trials - trials));
     if (configs.length === 0) {
       stopped = 'space-exhausted';
       break;

@@ -38,6 +38,8 @@ export interface TunerContext {
   epsilon?: number;
   /** Draw configs from the pruned space (default true). */
   prune?: boolean;
+  /** The RL strategies' starting policy (policy_tuner.ts): a directory, whether to fall back to a cold start, whether to use the package's default. */
+  policy?: { policyDir?: string; policyFallback?: boolean; defaultPolicy?: boolean };
 }
 
 export interface ModelBasedStats {
@@ -47,7 +49,8 @@ export interface ModelBasedStats {
   search_ms: number;
 }
 
-export abstract class ModelBasedTuner implements Tuner {
+/** What every cost-model strategy shares (the model, pruning, batch picking); subclasses say how they propose. */
+export abstract class CostModelTuner implements Tuner {
   abstract readonly name: string;
   protected readonly rng: Rng;
   readonly model: MultiLevelCostModel;
@@ -134,7 +137,10 @@ export abstract class ModelBasedTuner implements Tuner {
   /** Unproposed candidates for the next batch, best first (at least `k` when the search finds them). */
   protected abstract candidates(k: number): number[];
 
-  propose(n: number): number[] {
+  abstract propose(n: number): number[] | Promise<number[]>;
+
+  /** The batch: an epsilon share at random, the rest from `candidates` in score order through the diversity filter. */
+  protected pick(n: number): number[] {
     const t0 = performance.now();
     let nRandom = 0;
     for (let s = 0; s < n; s++) if (this.rng.random() < this.epsilon) nRandom++;
@@ -172,6 +178,13 @@ export abstract class ModelBasedTuner implements Tuner {
 
   stats(): ModelBasedStats {
     return { level: this.model.level, fit_ms: Math.round(this.model.learned.fitMs), predict_ms: Math.round(this.model.learned.predictMs), search_ms: Math.round(this.searchMs) };
+  }
+}
+
+/** The search strategies over the cost model (anneal, evolve): they propose synchronously. */
+export abstract class ModelBasedTuner extends CostModelTuner {
+  propose(n: number): number[] {
+    return this.pick(n);
   }
 }
 

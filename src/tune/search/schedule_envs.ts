@@ -39,6 +39,20 @@ import { fromDigits, radices, toDigits } from './knobs.js';
 
 export const INVALID_PENALTY = -1;
 
+/** The version of the observation and action encoding of both envs: a policy trained on another is refused. */
+export const SCHEDULE_ENV_ENCODING = 1;
+
+const rewardProviders = new Map<string, RewardFn>();
+
+/**
+ * Names a reward function so that env kwargs can stay plain JSON (`{rewardKey}`), as checkpoints store them:
+ * a tuner registers its cost model's reward under a key and passes the key. `null` removes it.
+ */
+export function setRewardProvider(key: string, fn: RewardFn | null): void {
+  if (fn === null) rewardProviders.delete(key);
+  else rewardProviders.set(key, fn);
+}
+
 /** The estimated log speedup of config `index` over the reference config of `task`. */
 export type RewardFn = (task: TuningTask, index: number) => number;
 
@@ -82,6 +96,8 @@ export interface ScheduleEnvOptions {
   workloads?: (string | TuningTask)[];
   machine?: CostMachine;
   reward?: RewardFn;
+  /** A reward function registered with setRewardProvider (looked up at every reward, so it may be set later). */
+  rewardKey?: string;
 }
 
 abstract class ScheduleEnvBase extends Env<Float32Array, number> {
@@ -103,7 +119,12 @@ abstract class ScheduleEnvBase extends Env<Float32Array, number> {
     const other = this.pool.find((t) => featureFamily(t) !== this.family);
     if (other) throw new RangeError(`${who}: one env holds workloads of one family; ${this.pool[0].spec} is ${this.family}, ${other.spec} is ${featureFamily(other)}`);
     this.machine = opts.machine ?? costMachine(hostTarget(), null, {});
-    this.reward = opts.reward ?? analyticReward(this.machine);
+    if (opts.rewardKey !== undefined) {
+      const key = opts.rewardKey, fallback = analyticReward(this.machine);
+      this.reward = (t, i) => (rewardProviders.get(key) ?? fallback)(t, i);
+    } else {
+      this.reward = opts.reward ?? analyticReward(this.machine);
+    }
     this.radix = radices(this.pool[0].space);
     this.nFeat = workloadFeatures(this.pool[0], this.machine).length;
   }

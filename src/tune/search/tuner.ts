@@ -8,8 +8,11 @@ import type { TunerContext } from './model_based.js';
 
 export interface Tuner {
   readonly name: string;
-  /** Up to n distinct valid configs not proposed before in this run; fewer (or none) when the space is exhausted. */
-  propose(n: number): number[];
+  /**
+   * Up to n distinct valid configs not proposed before in this run; fewer (or none) when the space is exhausted.
+   * A strategy that trains something first (a policy) may answer with a promise; the loop awaits it.
+   */
+  propose(n: number): number[] | Promise<number[]>;
   /** The results of proposed configs, in any grouping. */
   update(results: MeasureResult[]): void;
 }

@@ -1,0 +1,215 @@
+/**
+ * RL strategies behind the Tuner interface: `grpo` and `ppo`. The schedule space is the ScheduleConstruct-v0
+ * environment (schedule_envs.ts: a config built knob by knob, masked to valid values, the reward at the end), and
+ * the policy is trained by GRPO or PPO from src/rl, unchanged.
+ *
+ * Measurements are the scarce resource, so the policy explores on the multi-level cost model (free): each
+ * round, before proposing,
+ *   1. the policy trains for `trainSteps` env steps on this workload with the cost model's score as reward
+ *      (the score of the config minus that of the reference config; GRPO normalizes rewards within each group,
+ *      so only their order within a group matters);
+ *   2. it samples `samples` configs (stochastic policy, masked);
+ *   3. adaptive sampling (Chameleon, ICLR 2020): the unmeasured samples are clustered by k-means on their knob
+ *      vectors into as many clusters as the batch has configs, and the best-scored sample of each cluster is
+ *      proposed (an epsilon share, as in the other model-based strategies, is uniformly random);
+ *   4. the measurements refit the cost model (update), which the next round's training uses as reward.
+ * The cost model (with its transfer prior) is the one of the model-based strategies (cost/model.ts).
+ */
+import { GRPO, type GRPOConfig } from '../../rl/algos/grpo.js';
+import { PPO, type PPOConfig } from '../../rl/algos/ppo.js';
+import type { Algorithm } from '../../rl/train/algorithm.js';
+import type { TuningTask } from '../task/task.js';
+import { toDigits } from './knobs.js';
+import { CostModelTuner, type TunerContext } from './model_based.js';
+import { defaultPolicyDir, loadPolicyInto, PolicyMismatchError, policyMismatch, readPolicyMeta } from './policy_io.js';
+import { referenceConfig, ScheduleConstructEnv, setRewardProvider, type RewardFn } from './schedule_envs.js';
+import './schedule_envs.js';
+
+export interface PolicyTunerOptions {
+  /** Env steps of policy training on the cost model per round (default 1152: 16 groups of 8 GEMM episodes). */
+  trainSteps?: number;
+  /** Configs sampled from the policy per round (default 96). */
+  samples?: number;
+  grpo?: Partial<GRPOConfig>;
+  ppo?: Partial<PPOConfig>;
+  /** Start from this policy directory (policy_io.ts); refused when incompatible unless policyFallback. */
+  policyDir?: string;
+  /** An incompatible policy: start cold (and say so) instead of refusing. */
+  policyFallback?: boolean;
+  /** Without policyDir, start from the package's default policy when it is compatible (default true). */
+  defaultPolicy?: boolean;
+}
+
+let rewardKeys = 0;
+
+export interface PolicyStats {
+  level: string;
+  fit_ms: number;
+  predict_ms: number;
+  search_ms: number;
+  policy_train_ms: number;
+  policy_steps: number;
+  policy_from: string | null;
+}
+
+export abstract class PolicyTuner extends CostModelTuner {
+  protected readonly algo: Algorithm;
+  private readonly sampler: ScheduleConstructEnv;
+  private readonly trainSteps: number;
+  private readonly nSamples: number;
+  private pool: number[] = [];
+  private trainMs = 0;
+
+  constructor(task: TuningTask, seed: number, ctx: TunerContext = {}, opts: PolicyTunerOptions = {}, kind: 'grpo' | 'ppo') {
+    super(task, seed, ctx);
+    this.trainSteps = opts.trainSteps ?? 1152;
+    this.nSamples = opts.samples ?? 96;
+    if (!Number.isSafeInteger(this.trainSteps) || this.trainSteps < 0) throw new RangeError(`trainSteps must be a non-negative integer, got ${opts.trainSteps}`);
+    if (!Number.isSafeInteger(this.nSamples) || this.nSamples < 1) throw new RangeError(`samples must be a positive integer, got ${opts.samples}`);
+    const ref = referenceConfig(task);
+    // The reward of the env: the cost model's score relative to the reference config's.
+    const reward: RewardFn = (t, i) => {
+      const s = this.model.score([i, ref]);
+      return s[0] - s[1];
+    };
+    this.rewardKey = `tuner-${process.pid}-${rewardKeys++}`;
+    setRewardProvider(this.rewardKey, reward);
+    const envKwargs = { workloads: [task.spec], machine: { ...this.model.machine, bw: { ...this.model.machine.bw } }, rewardKey: this.rewardKey };
+    if (kind === 'grpo') {
+      this.algo = new GRPO('ScheduleConstruct-v0', { groupSize: 8, promptsPerIteration: 4, updateEpochs: 4, minibatchSize: 8, lr: 3e-3, klCoef: 0.04, seed, ...opts.grpo, envKwargs, prompts: () => ({ options: { workload: task.spec } }) });
+    } else {
+      const steps = task.space.knobs.length;
+      this.algo = new PPO('ScheduleConstruct-v0', { nEnvs: 4, nSteps: 8 * steps, nMinibatches: 4, nEpochs: 4, lr: 3e-3, lrSchedule: 'constant', gamma: 1, gaeLambda: 1, entCoef: 0.01, seed, ...opts.ppo, envKwargs });
+    }
+    this.sampler = new ScheduleConstructEnv({ workloads: [task], machine: this.model.machine, reward });
+    const log = ctx.log ?? (() => {});
+    const target = task.space.target;
+    let dir = opts.policyDir ?? null;
+    const fromDefault = dir === null && (opts.defaultPolicy ?? true);
+    if (fromDefault) dir = defaultPolicyDir(task, target);
+    if (dir === null) {
+      if (opts.defaultPolicy ?? true) log(`${kind}: no default policy for the ${task.spaceId} space in this package: starting cold`);
+      return;
+    }
+    const meta = readPolicyMeta(dir);
+    const why = policyMismatch(meta, task, target);
+    if (why !== null) {
+      const msg = `the policy in ${dir} cannot tune ${task.spec}: ${why}`;
+      if (!fromDefault && !opts.policyFallback) {
+        this.dispose();
+        throw new PolicyMismatchError(`${msg} (--policy-fallback starts cold instead)`);
+      }
+      log(`${kind}: ${msg}: starting cold`);
+      return;
+    }
+    loadPolicyInto(dir, this.algo as Algorithm & { actor: { params: Float32Array } });
+    this.algo.rng.reseed(seed); // the run's seed, not the checkpoint's generator, drives its sampling
+    this.policyFrom = dir;
+    log(`${kind}: starting from the ${fromDefault ? 'default ' : ''}policy in ${dir} (${meta.algo}, trained on ${meta.trained_on.length} workloads)`);
+  }
+
+  /** The policy directory this run started from, or null for a cold start. */
+  policyFrom: string | null = null;
+  private readonly rewardKey: string;
+
+  /** The policy algorithm (for saving, or for pretraining from records). */
+  get policy(): Algorithm {
+    return this.algo;
+  }
+
+  async propose(n: number): Promise<number[]> {
+    const t0 = performance.now();
+    if (this.trainSteps > 0) await this.algo.learn({ totalSteps: this.algo.numTimesteps + this.trainSteps });
+    this.trainMs += performance.now() - t0;
+    // Sample configs from the policy.
+    const found = new Set<number>();
+    for (let s = 0; s < this.nSamples; s++) {
+      let { obs, info } = this.sampler.reset({ seed: this.rng.spawnSeed(), options: { workload: this.task.spec } });
+      for (;;) {
+        const a = this.algo.predict(obs, { deterministic: false, actionMask: info.action_mask as Int8Array }) as number;
+        const r = this.sampler.step(a);
+        obs = r.obs;
+        info = r.info;
+        if (r.terminated || r.truncated) break;
+      }
+      const c = info.config as number | undefined;
+      if (c !== undefined && !this.seen.has(c) && this.keep(c)) found.add(c);
+    }
+    this.pool = this.clusterPick([...found], n);
+    return this.pick(n);
+  }
+
+  /** The best-scored config of each of k k-means clusters of the samples (then the rest by score). */
+  private clusterPick(samples: number[], k: number): number[] {
+    if (samples.length <= k) return this.sortByScore(samples);
+    const K = this.radix.length;
+    const pts = samples.map((c) => toDigits(this.radix, c).map((d, j) => d / Math.max(1, this.radix[j] - 1)));
+    const dist = (a: number[], b: number[]) => a.reduce((s, v, j) => s + (v - b[j]) ** 2, 0);
+    // k-means++ seeding, then 10 Lloyd iterations.
+    const centers: number[][] = [pts[this.rng.below(pts.length)].slice()];
+    while (centers.length < k) {
+      const d = pts.map((p) => Math.min(...centers.map((c) => dist(p, c))));
+      const total = d.reduce((a, b) => a + b, 0);
+      if (total === 0) break;
+      let r = this.rng.random() * total, i = 0;
+      while (r > d[i] && i < d.length - 1) r -= d[i++];
+      centers.push(pts[i].slice());
+    }
+    let assign = new Int32Array(pts.length);
+    for (let it = 0; it < 10; it++) {
+      assign = Int32Array.from(pts, (p) => {
+        let best = 0;
+        for (let c = 1; c < centers.length; c++) if (dist(p, centers[c]) < dist(p, centers[best])) best = c;
+        return best;
+      });
+      for (let c = 0; c < centers.length; c++) {
+        const members = pts.filter((_, i) => assign[i] === c);
+        if (members.length === 0) continue;
+        for (let j = 0; j < K; j++) centers[c][j] = members.reduce((s, m) => s + m[j], 0) / members.length;
+      }
+    }
+    const scores = this.model.score(samples);
+    const bestOf = new Map<number, number>();
+    samples.forEach((_, i) => {
+      const b = bestOf.get(assign[i]);
+      if (b === undefined || scores[i] > scores[b]) bestOf.set(assign[i], i);
+    });
+    const picked = [...bestOf.values()].sort((a, b) => scores[b] - scores[a] || samples[a] - samples[b]).map((i) => samples[i]);
+    const rest = samples.map((c, i) => ({ c, s: scores[i] })).filter((x) => !picked.includes(x.c)).sort((a, b) => b.s - a.s || a.c - b.c).map((x) => x.c);
+    return [...picked, ...rest];
+  }
+
+  private sortByScore(c: number[]): number[] {
+    const s = this.model.score(c);
+    return c.map((x, i) => ({ x, s: s[i] })).sort((a, b) => b.s - a.s || a.x - b.x).map((v) => v.x);
+  }
+
+  protected candidates(): number[] {
+    return this.pool;
+  }
+
+  override stats(): PolicyStats {
+    return { ...super.stats(), policy_train_ms: Math.round(this.trainMs), policy_steps: this.algo.numTimesteps, policy_from: this.policyFrom };
+  }
+
+  dispose(): void {
+    setRewardProvider(this.rewardKey, null);
+    this.algo.close();
+    this.sampler.close();
+    this.model.dispose();
+  }
+}
+
+export class GrpoTuner extends PolicyTuner {
+  readonly name = 'grpo';
+  constructor(task: TuningTask, seed: number, ctx: TunerContext = {}, opts: PolicyTunerOptions = {}) {
+    super(task, seed, ctx, opts, 'grpo');
+  }
+}
+
+export class PpoTuner extends PolicyTuner {
+  readonly name = 'ppo';
+  constructor(task: TuningTask, seed: number, ctx: TunerContext = {}, opts: PolicyTunerOptions = {}) {
+    super(task, seed, ctx, opts, 'ppo');
+  }
+}
