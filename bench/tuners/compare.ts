@@ -5,6 +5,7 @@
  *
  *   node dist/bench/tuners/compare.js [--workloads bench/tuners/workloads-v1.json] [--strategies random,anneal,evolve]
  *        [--seeds 1,2,3] [--trials 256] [--transfer off,on] [--db bench/.data/tuners.db] [--record] [--quick]
+ *        [--prior-workloads FILE] [--policy DIR] [--tag NAME]
  *
  * Method:
  * - The workload set is a file (bench/tuners/workloads-v1.json); each workload is tuned in the default space of
@@ -17,6 +18,11 @@
  * - A config already measured on this machine (in the benchmark's database, kept between runs in bench/.data/)
  *   is served from the database instead of measured again; the trial still counts. A run's cost model learns
  *   only from its own trials plus the prior data.
+ * - Held-out evaluation (the RL tuner's benchmark): --prior-workloads names the set whose records are the
+ *   prior data (every model-based strategy gets the records of those workloads, the ones a policy was trained
+ *   on, instead of the other workloads of the benchmarked set), and --policy the policy directory the RL
+ *   strategies start from (without it they start from the package's default policy, or cold). --tag names the
+ *   recorded files (tuners-<tag>-<date>.json).
  * - Best-known per workload is frozen in bench/results/best-known.json before strategies are compared: the 5
  *   best configs ever recorded for it are re-measured 20 times each (the machine otherwise idle) and the best
  *   of their medians is best-known. An existing entry for this machine is never rewritten (--refreeze does).
@@ -42,6 +48,7 @@ import { Measurer } from '../../src/tune/measure/measurer.js';
 import { RecordsDB } from '../../src/tune/records/db.js';
 import { createTuner, MODEL_BASED, tune } from '../../src/tune/search/loop.js';
 import { CostModelTuner } from '../../src/tune/search/model_based.js';
+import { PolicyTuner } from '../../src/tune/search/policy_tuner.js';
 import { cacheInfo, Pruner } from '../../src/tune/space/prune.js';
 import { createTask, type TuningTask } from '../../src/tune/task/task.js';
 import { Rng } from '../../src/rl/core/rng.js';
@@ -66,6 +73,9 @@ const budget = Number(arg('trials', quick ? '16' : '256'));
 const transferModes = arg('transfer', quick ? 'off' : 'off,on').split(',') as ('off' | 'on')[];
 const dbPath = resolve(arg('db', quick ? join(tmpdir(), `rltune-tuners-smoke-${process.pid}.db`) : join(repo, 'bench', '.data', 'tuners.db')));
 const bestKnownPath = resolve(arg('best-known', quick ? join(tmpdir(), `rltune-best-known-smoke-${process.pid}.json`) : join(repo, 'bench', 'results', 'best-known.json')));
+const priorWorkloadsFile = arg('prior-workloads', '');
+const policyDir = arg('policy', '');
+const tag = arg('tag', '');
 const BATCH = 8;
 const LEVELS = [0.9, 0.95, 0.99] as const;
 
@@ -75,6 +85,13 @@ if (!(Number.isSafeInteger(budget) && budget >= 1)) throw new RangeError(`--tria
 
 interface WorkloadEntry { name: string; spec: string; why?: string }
 const set = JSON.parse(readFileSync(workloadsFile, 'utf8')) as { name: string; workloads: WorkloadEntry[] };
+const priorWorkloads = priorWorkloadsFile
+  ? (JSON.parse(readFileSync(resolve(priorWorkloadsFile), 'utf8')) as { workloads: WorkloadEntry[] }).workloads.map((w) => createTask(w.spec).spec)
+  : null;
+if (priorWorkloads) {
+  const overlap = set.workloads.filter((w) => priorWorkloads.includes(createTask(w.spec).spec));
+  if (overlap.length) throw new RangeError(`--prior-workloads overlaps the benchmarked set: ${overlap.map((w) => w.name).join(', ')} (held-out workloads must appear in no training set)`);
+}
 mkdirSync(dirname(dbPath), { recursive: true });
 const db = new RecordsDB(dbPath);
 const machine = db.addMachine(hostMachine());
@@ -115,8 +132,13 @@ async function runOne(w: WorkloadEntry, strategy: string, transfer: 'off' | 'on'
   const runId = `bench-tuners:${transfer}:${strategy}:${seed}`;
   const measurer = new Measurer(task, { workDir: work, db, machine, runnerCore, runId });
   let prior: ReturnType<typeof priorSamples> = [];
-  if (transfer === 'on' && MODEL_BASED.has(strategy)) prior = priorSamples(db, machine, task, { only: set.workloads.map((x) => x.spec), runIdPrefix: 'bench-tuners:off:' });
-  const ctx = MODEL_BASED.has(strategy) ? { machine: costMachine(task.space.target, probe, caches), prior, log: (m: string) => log(`${w.name} ${strategy} seed ${seed} transfer ${transfer}: ${m}`) } : undefined;
+  if (transfer === 'on' && MODEL_BASED.has(strategy)) {
+    prior = priorWorkloads
+      ? priorSamples(db, machine, task, { only: priorWorkloads })
+      : priorSamples(db, machine, task, { only: set.workloads.map((x) => tasks.get(x.spec)!.spec), runIdPrefix: 'bench-tuners:off:' });
+  }
+  const policy = policyDir ? { policyDir: resolve(policyDir) } : { defaultPolicy: true };
+  const ctx = MODEL_BASED.has(strategy) ? { machine: costMachine(task.space.target, probe, caches), prior, policy, log: (m: string) => log(`${w.name} ${strategy} seed ${seed} transfer ${transfer}: ${m}`) } : undefined;
   const tuner = createTuner(strategy, task, seed, ctx);
   const perTrial: (number | null)[] = [];
   const r = await tune(task, tuner, measurer, { trials: budget, batch: BATCH, verifyTop: 0, onResults: (rs) => rs.forEach((x) => perTrial.push(x.ok ? x.gflops : null)) });
@@ -124,7 +146,8 @@ async function runOne(w: WorkloadEntry, strategy: string, transfer: 'off' | 'on'
     workload: w.name, spec: task.spec, strategy, transfer, seed, trials: r.trials, measured_now: r.measured, best_gflops: r.best_gflops, wall_s: r.wall_s, curve: r.curve, per_trial: perTrial,
     ...(tuner instanceof CostModelTuner ? { cost_model: tuner.stats(), prior_records: prior.length } : {}),
   };
-  if (tuner instanceof CostModelTuner) tuner.model.dispose();
+  if (tuner instanceof PolicyTuner) tuner.dispose();
+  else if (tuner instanceof CostModelTuner) tuner.model.dispose();
   log(`${w.name} ${strategy} transfer ${transfer} seed ${seed}: best ${r.best_gflops?.toFixed(1)} GFLOP/s, ${r.measured} measured now, ${r.wall_s} s`);
   return rec;
 }
@@ -257,6 +280,7 @@ const ranking = rankingQuality();
 const modelBased = strategies.filter((s) => MODEL_BASED.has(s));
 const randomT95 = table.random?.trials_to_95;
 const bestMB = modelBased.map((s) => ({ s, t: table[s]?.trials_to_95 ?? Infinity })).sort((a, b) => a.t - b.t)[0];
+const bestMBt = modelBased.map((s) => ({ s: `${s}+transfer`, t: table[`${s}+transfer`]?.trials_to_95 ?? Infinity })).filter((x) => Number.isFinite(x.t)).sort((a, b) => a.t - b.t)[0];
 const transferCmp = modelBased.filter((s) => table[`${s}+transfer`]).map((s) => ({ strategy: s, without: table[s].trials_to_95, with: table[`${s}+transfer`].trials_to_95 }));
 const result = {
   benchmark: 'tuners',
@@ -264,7 +288,7 @@ const result = {
   quick,
   workload_set: set.name,
   machine: { ...machineInfo(), probe, fingerprint: machine },
-  settings: { trials: budget, batch: BATCH, seeds, strategies, transfer: transferModes, db: dbPath.startsWith(repo) ? dbPath.slice(repo.length + 1) : dbPath, best_known: bestKnownPath.startsWith(repo) ? bestKnownPath.slice(repo.length + 1) : bestKnownPath },
+  settings: { trials: budget, batch: BATCH, seeds, strategies, transfer: transferModes, prior_workloads: priorWorkloadsFile || null, policy: policyDir || null, db: dbPath.startsWith(repo) ? dbPath.slice(repo.length + 1) : dbPath, best_known: bestKnownPath.startsWith(repo) ? bestKnownPath.slice(repo.length + 1) : bestKnownPath },
   wall_s: round((performance.now() - t0) / 1000, 1),
   table,
   per_workload: perWorkload,
@@ -275,7 +299,13 @@ const result = {
     model_based_trials_to_95: bestMB?.t ?? null,
     random_trials_to_95: randomT95 ?? null,
     model_based_at_most_third_of_random: bestMB && randomT95 !== undefined ? bestMB.t <= randomT95 / 3 : null,
+    // With transfer on for every strategy (random uses no prior data, so its runs are the same).
+    best_model_based_with_transfer: bestMBt?.s ?? null,
+    model_based_with_transfer_trials_to_95: bestMBt?.t ?? null,
+    model_based_with_transfer_at_most_third_of_random: bestMBt && randomT95 !== undefined ? bestMBt.t <= randomT95 / 3 : null,
     learned_recall_better_than_analytic: ranking.some((r) => r.learned) ? ranking.filter((r) => r.learned).every((r) => (r.learned as { recall_top10_in_top10pct: number }).recall_top10_in_top10pct > (r.analytic as { recall_top10_in_top10pct: number }).recall_top10_in_top10pct) : null,
+    learned_recall_better_than_analytic_on: ranking.filter((r) => r.learned && (r.learned as { recall_top10_in_top10pct: number }).recall_top10_in_top10pct > (r.analytic as { recall_top10_in_top10pct: number }).recall_top10_in_top10pct).map((r) => r.workload),
+    learned_spearman_better_than_analytic_on: ranking.filter((r) => r.learned && (r.learned as { spearman: number }).spearman > (r.analytic as { spearman: number }).spearman).map((r) => r.workload),
     transfer: transferCmp.map((t) => ({ ...t, fewer_trials_with_transfer: t.with < t.without })),
   },
   runs: runs.map(({ per_trial, ...r }) => ({ ...r, per_trial: per_trial.map((g) => (g === null ? null : round(g, 2))) })),
@@ -284,8 +314,9 @@ if (record) {
   const day = result.date.slice(0, 10);
   const outDir = join(repo, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, `tuners-${day}.json`), JSON.stringify(result, null, 1) + '\n');
-  writeFileSync(join(outDir, `tuners-${day}.svg`), renderChart(result.runs, set.workloads.map((w) => w.name), (name) => bestKnownOf(set.workloads.find((w) => w.name === name)!.spec), budget));
+  const stem = tag ? `tuners-${tag}-${day}` : `tuners-${day}`;
+  writeFileSync(join(outDir, `${stem}.json`), JSON.stringify(result, null, 1) + '\n');
+  writeFileSync(join(outDir, `${stem}.svg`), renderChart(result.runs, set.workloads.map((w) => w.name), (name) => bestKnownOf(set.workloads.find((w) => w.name === name)!.spec), budget));
 }
 db.close();
 console.log(JSON.stringify({ ...result, runs: quick ? result.runs : `${result.runs.length} runs (in the recorded file)` }));

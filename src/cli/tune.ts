@@ -4,7 +4,7 @@
  *                 [--verify-top K] [--flush] [--no-transfer] [--policy DIR] [--policy-fallback] [--json]
  *                 strategies: random, grid, anneal, evolve, grpo, ppo (all but the first two rank with the cost model and, unless
  *                 --no-transfer, start it from the records of other workloads in the database)
- *   rltune tune train-policy --workloads <set file> --out <dir> [--db F] [--steps N] [--bc-top K] [--seed S] [--json]
+ *   rltune tune train-policy --workloads <set file> --out <dir> [--db F] [--steps N] [--bc-top K] [--family gemm|row] [--seed S] [--json]
  *                 (the RL tuner's policy from the records of those workloads, then GRPO on the cost model)
  *   rltune records list [--db F] [--json]
  *   rltune records show <spec> [--db F] [--top N] [--json]
@@ -27,7 +27,7 @@ import { CostModelTuner, type TunerContext } from '../tune/search/model_based.js
 import { PolicyMismatchError } from '../tune/search/policy_io.js';
 import { PolicyTuner } from '../tune/search/policy_tuner.js';
 import { trainPolicy } from '../tune/search/policy_train.js';
-import { costMachine } from '../tune/cost/features.js';
+import { costMachine, featureFamily } from '../tune/cost/features.js';
 import { priorSamples } from '../tune/cost/prior.js';
 import { canonicalSpec, parseSpec, SpecError } from '../tune/task/spec.js';
 import { createTask } from '../tune/task/task.js';
@@ -415,20 +415,27 @@ export function readWorkloadSet(file: string): string[] {
 }
 
 async function cmdTrainPolicy(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { workloads: { type: 'string' }, out: { type: 'string' }, db: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' }, 'bc-top': { type: 'string' }, json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { workloads: { type: 'string' }, out: { type: 'string' }, db: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' }, 'bc-top': { type: 'string' }, family: { type: 'string' }, json: { type: 'boolean' } } });
   if (positionals.length > 0) throw new CliUsageError(`tune train-policy takes no positional arguments, got ${positionals.join(' ')}`);
   if (!values.workloads) throw new CliUsageError('tune train-policy needs --workloads <set file> (JSON {workloads: [{spec}]} or one spec per line)');
   if (!values.out) throw new CliUsageError('tune train-policy needs --out <dir>');
   const steps = intFlag('steps', values.steps, 0) ?? 20_000;
   const seed = intFlag('seed', values.seed, 0) ?? 1;
   const bcTop = intFlag('bc-top', values['bc-top'], 1) ?? 16;
-  const tasks = readWorkloadSet(values.workloads).map((s) => {
+  const all = readWorkloadSet(values.workloads).map((s) => {
     try {
       return createTask(s);
     } catch (err) {
       throw new CliUsageError(`--workloads: ${(err as Error).message}`);
     }
   });
+  // One policy per space family: --family picks it (default: gemm when the set has GEMM or bmm workloads).
+  const family = values.family ?? (all.some((t) => featureFamily(t) === 'gemm') ? 'gemm' : 'row');
+  if (family !== 'gemm' && family !== 'row') throw new CliUsageError(`--family must be gemm or row, got ${JSON.stringify(values.family)}`);
+  const tasks = all.filter((t) => featureFamily(t) === family);
+  const skipped = all.filter((t) => featureFamily(t) !== family);
+  if (skipped.length) process.stderr.write(`train-policy: the ${family} policy leaves out ${skipped.length} workloads of the other family (${skipped.map((t) => t.spec).join(', ')}); train them with --family ${family === 'gemm' ? 'row' : 'gemm'}\n`);
+  if (tasks.length === 0) throw new CliUsageError(`--workloads: ${values.workloads} has no ${family} workloads`);
   const { db, machine, workDir } = openDb(values.db);
   try {
     const probe = machineProbe(db, machine, workDir, availableParallelism() - 1);

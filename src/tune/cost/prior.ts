@@ -4,6 +4,7 @@
  * counts as failed). Verification re-measurements are folded into their config like any record.
  */
 import type { RecordsDB, ResultRow } from '../records/db.js';
+import { canonicalSpec, parseSpec } from '../task/spec.js';
 import { createTask, type TuningTask } from '../task/task.js';
 import { featureFamily } from './features.js';
 import type { CostSample } from './learned.js';
@@ -22,8 +23,16 @@ export interface PriorOptions {
 }
 
 export function priorSamples(db: RecordsDB, machine: string, task: TuningTask, opts: PriorOptions = {}): CostSample[] {
-  const exclude = new Set([...(opts.includeSelf ? [] : [task.spec]), ...(opts.exclude ?? [])]);
-  const only = opts.only ? new Set(opts.only) : null;
+  // Specs as given by users or set files are canonicalized (defaults filled in), as the records store them.
+  const canon = (s: string) => {
+    try {
+      return canonicalSpec(parseSpec(s));
+    } catch {
+      return s;
+    }
+  };
+  const exclude = new Set([...(opts.includeSelf ? [] : [task.spec]), ...[...(opts.exclude ?? [])].map(canon)]);
+  const only = opts.only ? new Set([...opts.only].map(canon)) : null;
   const family = featureFamily(task);
   const bySpec = new Map<string, Map<number, ResultRow[]>>();
   for (const r of db.allResults()) {
