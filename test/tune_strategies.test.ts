@@ -17,6 +17,7 @@ import { createTuner, tune } from '../src/tune/search/loop.js';
 import { AnnealTuner, EvolveTuner } from '../src/tune/search/model_based.js';
 import { GrpoTuner, PpoTuner } from '../src/tune/search/policy_tuner.js';
 import { referenceConfig } from '../src/tune/search/schedule_envs.js';
+import { defaultPolicyDir } from '../src/tune/search/policy_io.js';
 import { Rng } from '../src/rl/core/rng.js';
 import { Pruner } from '../src/tune/space/prune.js';
 import { createTask } from '../src/tune/task/task.js';
@@ -51,7 +52,8 @@ test('grpo and ppo train a policy on the cost model and propose distinct, unprun
   const task = createTask('gemm:M=128,N=768,K=768,epilogue=bias+residual');
   const pruner = new Pruner(task);
   for (const T of [GrpoTuner, PpoTuner]) {
-    const tuner = new T(task, 2, {}, { trainSteps: 576, samples: 48 });
+    // Cold (the package's default policy was trained on measured records, not on the analytic level used here).
+    const tuner = new T(task, 2, {}, { trainSteps: 576, samples: 48, defaultPolicy: false });
     const seen = new Set<number>();
     for (let round = 0; round < 3; round++) {
       const batch = await tuner.propose(8);
@@ -80,6 +82,25 @@ test('grpo and ppo train a policy on the cost model and propose distinct, unprun
     assert.ok(proposed > mean(a(rand)) + 0.1, `${tuner.name}: proposals ${proposed.toFixed(3)} vs random ${mean(a(rand)).toFixed(3)}`);
     tuner.dispose();
   }
+});
+
+test('without --policy, grpo and ppo start from the default policy shipped for the space and ISA, else cold, and say which', () => {
+  const task = createTask('gemm:M=8,N=3072,K=768,epilogue=bias+gelu');
+  const lines: string[] = [];
+  const t = new GrpoTuner(task, 1, { log: (m) => lines.push(m) }, { trainSteps: 0 });
+  const dir = defaultPolicyDir(task, task.space.target);
+  if (dir !== null) {
+    assert.equal(t.policyFrom, dir);
+    assert.match(lines.join('\n'), /starting from the default policy in/);
+  } else {
+    assert.equal(t.policyFrom, null);
+    assert.match(lines.join('\n'), /no default policy for the .* space in this package: starting cold/);
+  }
+  t.dispose();
+  const row = new PpoTuner(createTask('softmax:rows=16,cols=64'), 1, { log: (m) => lines.push(m) }, { trainSteps: 0 });
+  assert.equal(row.policyFrom, null);
+  assert.match(lines.at(-1)!, /ppo: no default policy for the row-v1\/.* space in this package: starting cold/);
+  row.dispose();
 });
 
 test('a small space: the strategies end when its kept configs are used up', () => {
