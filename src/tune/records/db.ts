@@ -48,6 +48,9 @@ export interface ResultRow {
 
 export type NewResult = Omit<ResultRow, 'id' | 'created' | 'machine' | 'spec'>;
 
+/** Result fields an imported line may leave out (e.g. an export stripped of its sources). */
+const OPTIONAL_RESULT_FIELDS = { median_ms: null, min_ms: null, max_ms: null, runs: null, gflops: null, error_kind: null, error_message: null, source_hash: null, settings: null, run_id: null };
+
 export function fingerprintOf(m: MachineInfo): string {
   const key = JSON.stringify([m.cpu_model, m.isa, [...m.flags].sort(), m.caches, m.cores, m.compiler]);
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
@@ -180,7 +183,7 @@ export class RecordsDB {
           }
           this.db.prepare(`INSERT INTO results (spec, machine, space, config_index, config, ok, median_ms, min_ms, max_ms, runs, gflops, error_kind, error_message,
             source_hash, settings, run_id, created) VALUES (@spec, @machine, @space, @config_index, @config, @ok, @median_ms, @min_ms, @max_ms, @runs, @gflops,
-            @error_kind, @error_message, @source_hash, @settings, @run_id, @created)`).run({ ...r });
+            @error_kind, @error_message, @source_hash, @settings, @run_id, @created)`).run({ ...OPTIONAL_RESULT_FIELDS, ...r });
           results++;
         } else throw new TypeError(`records import: a line of kind ${JSON.stringify(it.kind)}; expected machine, workload, source or result`);
       }
