@@ -140,8 +140,9 @@ export class RecordsDB {
   /**
    * The fastest configs of a workload on a machine, one row per config: a config measured more than once (a
    * tuning trial and its re-measurements) is ranked by the mean of its medians, and its row carries that mean
-   * (median_ms, gflops), so one lucky timing does not make a config the best. A config with any failed record is
-   * left out.
+   * (median_ms, gflops), so one lucky timing does not make a config the best. Configs measured more than once
+   * (the ones a tuning run verified) rank before configs measured once, so an unverified lucky trial cannot
+   * overtake the verified best that `tune op` reported. A config with any failed record is left out.
    */
   best(spec: string, machine: string, limit = 10): ResultRow[] {
     return this.db.prepare(`SELECT r.*, g.avg_ms AS median_ms, COALESCE(w.flops / (g.avg_ms * 1e6), g.avg_gflops) AS gflops, g.n AS measurements
@@ -149,7 +150,7 @@ export class RecordsDB {
         SELECT space, config_index, AVG(median_ms) AS avg_ms, MAX(id) AS last_id, COUNT(*) AS n, SUM(1 - ok) AS failed, AVG(gflops) AS avg_gflops
         FROM results WHERE spec = ? AND machine = ? GROUP BY space, config_index) g ON r.id = g.last_id
       LEFT JOIN workloads w ON w.spec = r.spec
-      WHERE g.failed = 0 ORDER BY g.avg_ms ASC, r.id ASC LIMIT ?`).all(spec, machine, limit) as ResultRow[];
+      WHERE g.failed = 0 ORDER BY (g.n > 1) DESC, g.avg_ms ASC, r.id ASC LIMIT ?`).all(spec, machine, limit) as ResultRow[];
   }
 
   count(spec?: string): number {
