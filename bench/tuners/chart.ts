@@ -26,7 +26,7 @@ export function renderChart(runs: ChartRun[], workloads: string[], bestKnown: (w
     for (const t of [0, budget / 4, budget / 2, (3 * budget) / 4, budget]) out.push(`<text x="${X(t) - 8}" y="${y0 + ph + 14}">${Math.round(t)}</text>`);
     const bk = bestKnown(w);
     variants.forEach((v, i) => {
-      const rs = runs.filter((r) => r.workload === w && variant(r) === v && (r.transfer === 'off' || r.strategy !== 'random'));
+      const rs = runs.filter((r) => r.workload === w && variant(r) === v);
       if (rs.length === 0) return;
       const curves = rs.map((r) => {
         let best = 0;

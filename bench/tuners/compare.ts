@@ -157,7 +157,8 @@ const t0 = performance.now();
 for (const transfer of transferModes) {
   for (const w of set.workloads) {
     for (const strategy of strategies) {
-      if (transfer === 'on' && !MODEL_BASED.has(strategy)) continue;
+      // Random and grid use no prior data: their transfer-on runs are their transfer-off runs (run once).
+      if (transfer === 'on' && !MODEL_BASED.has(strategy) && transferModes.includes('off')) continue;
       for (const seed of seeds) runs.push(await runOne(w, strategy, transfer, seed));
     }
   }
@@ -206,7 +207,7 @@ const variantsAll = [...new Set(runs.map(variant))];
 const table: Record<string, Record<string, number>> = {};
 const perWorkload: Record<string, Record<string, Record<string, number>>> = {};
 for (const v of variantsAll) {
-  const rs = runs.filter((r) => variant(r) === v && (r.transfer === 'off' || r.strategy !== 'random'));
+  const rs = runs.filter((r) => variant(r) === v && (r.transfer === 'off' || MODEL_BASED.has(r.strategy) || !transferModes.includes('off')));
   const row: Record<string, number> = {};
   for (const f of LEVELS) row[`trials_to_${Math.round(f * 100)}`] = median(rs.map((r) => trialsTo(r, f, bestKnownOf(r.spec))));
   row.final_fraction_of_best_known = round(median(rs.map((r) => (r.best_gflops ?? 0) / bestKnownOf(r.spec))));
@@ -230,7 +231,7 @@ const spaces: Record<string, unknown> = {};
 for (const w of set.workloads) {
   const task = tasks.get(w.spec)!;
   const st = new Pruner(task, cacheInfo(caches)).stats(task.space.size > 2e6 ? { sample: 200_000, seed: 1 } : undefined);
-  const samples = runs.filter((r) => r.workload === w.name && r.strategy === 'random' && r.transfer === 'off').flatMap((r) => r.per_trial);
+  const samples = runs.filter((r) => r.workload === w.name && r.strategy === 'random').flatMap((r) => r.per_trial);
   const bkG = bestKnownOf(w.spec);
   spaces[w.name] = {
     spec: task.spec, space: task.spaceId, size: task.space.size, valid: st.valid, kept_after_pruning: st.kept, pruned_fraction: round(st.prunedFraction, 4),
@@ -246,7 +247,7 @@ function rankingQuality() {
   for (const { w } of cands.filter((c) => featureFamily(tasks.get(c.w.spec)!) === 'gemm').slice(0, quick ? 1 : 3)) {
     const task = tasks.get(w.spec)!;
     // The random runs' configs: a uniform sample of the valid space, as measured.
-    const rows = [...db.recordedConfigs(task.spec, machine, task.spaceId).values()].filter((r) => (r.run_id ?? '').startsWith('bench-tuners:off:random'));
+    const rows = [...db.recordedConfigs(task.spec, machine, task.spaceId).values()].filter((r) => /^bench-tuners:(off|on):random:/.test(r.run_id ?? ''));
     if (rows.length < (quick ? 8 : 200)) continue;
     const rng = new Rng(7);
     const order = rows.map((r) => ({ r, u: rng.random() })).sort((a, b) => a.u - b.u).map((x) => x.r);
