@@ -182,6 +182,11 @@ export abstract class CostModelTuner implements Tuner {
 }
 
 /** The search strategies over the cost model (anneal, evolve): they propose synchronously. */
+/** The k best-scored configs of a config -> score map, best first (ties by index). */
+function topScored(found: Map<number, number>, k: number): number[] {
+  return [...found].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k).map(([i]) => i);
+}
+
 export abstract class ModelBasedTuner extends CostModelTuner {
   propose(n: number): number[] {
     return this.pick(n);
@@ -238,7 +243,7 @@ export class AnnealTuner extends ModelBasedTuner {
       }
     }
     this.chains = pts;
-    return [...found].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k).map(([i]) => i);
+    return topScored(found, k);
   }
 }
 
@@ -303,6 +308,6 @@ export class EvolveTuner extends ModelBasedTuner {
       for (const i of members) pop.add(i);
     }
     this.population = members;
-    return [...found].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k).map(([i]) => i);
+    return topScored(found, k);
   }
 }

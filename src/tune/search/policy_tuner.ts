@@ -23,7 +23,6 @@ import { toDigits } from './knobs.js';
 import { CostModelTuner, type TunerContext } from './model_based.js';
 import { defaultPolicyDir, loadPolicyInto, PolicyMismatchError, policyMismatch, readPolicyMeta } from './policy_io.js';
 import { referenceConfig, ScheduleConstructEnv, setRewardProvider, type RewardFn } from './schedule_envs.js';
-import './schedule_envs.js';
 
 export interface PolicyTunerOptions {
   /** Env steps of policy training on the cost model per round (default 1152: 16 groups of 8 GEMM episodes). */
