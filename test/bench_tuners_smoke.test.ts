@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -23,4 +26,32 @@ test('bench/tuners/compare --quick runs every strategy, freezes a best-known and
     assert.ok(j.spaces[w].pruned_fraction >= 0 && j.spaces[w].pruned_fraction < 1, w);
   }
   assert.ok('model_based_at_most_third_of_random' in j.acceptance);
+});
+
+// The RL tuner's held-out evaluation, small: the smoke set's records are the prior (and the replay baseline), the
+// held-out file's workload is tuned by random, anneal and grpo with transfer on, and the zero-shot fields exist.
+test('bench/tuners/compare --quick --prior-workloads: held-out runs, zero-shot first batch and the replay of the training top 8', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rltune-heldout-smoke-'));
+  const db = join(dir, 'tuners.db');
+  const prior = spawnSync(process.execPath, ['dist/bench/tuners/compare.js', '--quick', '--strategies', 'random', '--db', db, '--best-known', join(dir, 'bk1.json')], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  assert.equal(prior.status, 0, prior.stderr);
+  const r = spawnSync(process.execPath, ['dist/bench/tuners/compare.js', '--quick', '--workloads', 'bench/tuners/heldout-smoke.json', '--prior-workloads', 'bench/tuners/workloads-smoke.json',
+    '--strategies', 'random,anneal,grpo', '--transfer', 'on', '--db', db, '--best-known', join(dir, 'bk2.json')], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout.trim());
+  assert.deepEqual(Object.keys(j.table).sort(), ['anneal+transfer', 'grpo+transfer', 'random']);
+  // The model-based runs got the smoke set's GEMM records as their prior; the held-out spec's own are not in it.
+  for (const run of j.runs.filter((x: { strategy: string }) => x.strategy !== 'random')) assert.ok(run.prior_records > 0, `${run.strategy}: prior ${run.prior_records}`);
+  const rep = j.zero_shot.replay_top8['small-gemm-gelu'];
+  assert.ok(rep.configs.length >= 1 && rep.configs.length <= 8, JSON.stringify(rep));
+  assert.ok(rep.best_gflops > 0 && rep.fraction_of_best_known > 0);
+  for (const v of ['random', 'anneal+transfer', 'grpo+transfer']) {
+    const f = j.table[v].first8_fraction_of_best_known;
+    assert.ok(f > 0 && f < 2, `${v}: ${f}`);
+    assert.ok(j.table[v].median_wall_s_with_pretraining >= j.table[v].median_wall_s);
+  }
+  for (const k of ['rl_trials_to_95', 'traditional_trials_to_95', 'rl_at_most_half_of_best_traditional', 'zero_shot_first8_fraction', 'zero_shot_at_least_80pct', 'replay_top8_fraction', 'zero_shot_beats_replay']) assert.ok(k in j.acceptance, k);
+  assert.equal(j.acceptance.best_rl, 'grpo+transfer');
+  assert.equal(j.acceptance.best_traditional, 'anneal+transfer');
+  rmSync(dir, { recursive: true, force: true });
 });

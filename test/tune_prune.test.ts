@@ -5,6 +5,7 @@ import { cacheInfo, DEFAULT_CACHES, Pruner, RULES, type CacheInfo } from '../src
 import type { GemmConfig, GemmSpace } from '../src/tune/space/gemm_space.js';
 import type { Target } from '../src/tune/space/target.js';
 import { createTask } from '../src/tune/task/task.js';
+import { cacheSizes, cacheSizesFromGetconf } from '../src/tune/measure/machine.js';
 
 const AVX512: Target = { isa: 'avx512', lanes: 16, registers: 32, flags: [] };
 const AVX2: Target = { isa: 'avx2', lanes: 8, registers: 16, flags: [] };
@@ -231,4 +232,13 @@ test('cacheInfo: from cacheSizes() keys, with defaults for what is missing', () 
   assert.deepEqual(cacheInfo({ L1d: 49152, L1i: 32768, L2: 2097152, L3: 0 }), { l1d: 49152, l2: 2097152, l3: DEFAULT_CACHES.l3 });
   const here = cacheInfo();
   assert.ok(here.l1d > 0 && here.l2 > 0 && here.l3 > 0);
+});
+
+test('cacheSizesFromGetconf: the C library view for VMs without a sysfs cache folder', () => {
+  const text = 'LEVEL1_ICACHE_SIZE                 32768\nLEVEL1_ICACHE_ASSOC                \nLEVEL1_DCACHE_SIZE                 49152\nLEVEL2_CACHE_SIZE                  1048576\nLEVEL3_CACHE_SIZE                  0\nLEVEL4_CACHE_SIZE                  \n';
+  assert.deepEqual(cacheSizesFromGetconf(text), { L1i: 32768, L1d: 49152, L2: 1048576 });
+  assert.deepEqual(cacheSizesFromGetconf(''), {});
+  // What this machine reports, by either source, is usable by the rules.
+  const here = cacheSizes();
+  for (const v of Object.values(here)) assert.ok(Number.isSafeInteger(v) && v > 0, JSON.stringify(here));
 });

@@ -226,6 +226,69 @@ for (const v of variantsAll) {
   }
 }
 
+// 3b. The RL tuner's held-out checks (with --prior-workloads and an RL strategy).
+// Zero-shot: the best of a run's first batch (its first 8 proposals, before any measurement of this workload has
+// refitted anything) as a fraction of best-known. Its baseline replays the training workloads' best configs on the
+// held-out shape: the 8 configs whose GFLOP/s is the largest fraction of their own workload's best (this machine's
+// records of the prior workloads in the same space), skipping those not valid on the held-out shape, measured
+// once (served from the records when measured before).
+const RL = ['grpo', 'ppo'].filter((s) => strategies.includes(s));
+const firstBatchBest = (r: RunRecord) => Math.max(0, ...r.per_trial.slice(0, BATCH).map((g) => g ?? 0));
+const replay: Record<string, { configs: number[]; best_gflops: number; fraction_of_best_known: number }> = {};
+if (priorWorkloads && RL.length > 0) {
+  const priorSet = new Set(priorWorkloads);
+  for (const w of set.workloads) {
+    const task = tasks.get(w.spec)!;
+    const byWorkload = new Map<string, { index: number; g: number }[]>();
+    for (const r of db.allResults()) {
+      if (r.machine !== machine || !priorSet.has(r.spec) || r.space !== task.spaceId || r.ok !== 1 || !r.gflops) continue;
+      let g = byWorkload.get(r.spec);
+      if (!g) byWorkload.set(r.spec, (g = []));
+      g.push({ index: r.config_index, g: r.gflops });
+    }
+    const ranked: { index: number; frac: number }[] = [];
+    for (const rows of byWorkload.values()) {
+      const top = Math.max(...rows.map((x) => x.g));
+      for (const x of rows) ranked.push({ index: x.index, frac: x.g / top });
+    }
+    ranked.sort((a, b) => b.frac - a.frac || a.index - b.index);
+    const picked: number[] = [];
+    for (const { index } of ranked) {
+      if (picked.length === BATCH) break;
+      if (!picked.includes(index) && index < task.space.size && task.space.isValid(task.space.config(index))) picked.push(index);
+    }
+    if (picked.length === 0) continue;
+    const measurer = new Measurer(task, { workDir: work, db, machine, runnerCore, runId: 'bench-tuners:replay-top8' });
+    const res = await measurer.measure(picked);
+    const best = Math.max(0, ...res.map((x) => (x.ok ? x.gflops ?? 0 : 0)));
+    replay[w.name] = { configs: picked, best_gflops: round(best, 2), fraction_of_best_known: round(best / bestKnownOf(w.spec)) };
+    log(`replay of the training workloads' top 8 on ${w.name}: ${best.toFixed(1)} GFLOP/s`);
+  }
+}
+const policyMetaFile = policyDir ? join(resolve(policyDir), 'policy.json') : '';
+const policyTrainS = policyMetaFile && existsSync(policyMetaFile) ? (JSON.parse(readFileSync(policyMetaFile, 'utf8')).train_s as number | undefined) ?? null : null;
+const zeroShot: Record<string, unknown> = {};
+for (const v of variantsAll) {
+  const rs = runs.filter((r) => variant(r) === v);
+  const fr = rs.map((r) => firstBatchBest(r) / bestKnownOf(r.spec));
+  const perW: Record<string, number> = {};
+  for (const w of set.workloads) {
+    const ws = rs.filter((r) => r.workload === w.name);
+    if (ws.length) perW[w.name] = round(median(ws.map((r) => firstBatchBest(r) / bestKnownOf(r.spec))));
+  }
+  zeroShot[v] = { first8_fraction_of_best_known: round(median(fr)), per_workload: perW };
+}
+const replayMedian = Object.keys(replay).length ? round(median(Object.values(replay).map((x) => x.fraction_of_best_known))) : null;
+for (const v of variantsAll) {
+  const row = table[v];
+  const z = zeroShot[v] as { first8_fraction_of_best_known: number };
+  row.first8_fraction_of_best_known = z.first8_fraction_of_best_known;
+  // Wall time of a run plus, for the RL strategies started from a pretrained policy, that policy's training time.
+  const rl = RL.some((s) => v.startsWith(s));
+  if (rl && policyTrainS !== null) row.policy_pretrain_s = policyTrainS;
+  row.median_wall_s_with_pretraining = round(row.median_wall_s + (rl && policyTrainS !== null ? policyTrainS : 0), 1);
+}
+
 // 4. Spaces: size, valid and kept shares, the share within 95% of best-known (from the random runs).
 const spaces: Record<string, unknown> = {};
 for (const w of set.workloads) {
@@ -283,13 +346,34 @@ const randomT95 = table.random?.trials_to_95;
 const bestMB = modelBased.map((s) => ({ s, t: table[s]?.trials_to_95 ?? Infinity })).sort((a, b) => a.t - b.t)[0];
 const bestMBt = modelBased.map((s) => ({ s: `${s}+transfer`, t: table[`${s}+transfer`]?.trials_to_95 ?? Infinity })).filter((x) => Number.isFinite(x.t)).sort((a, b) => a.t - b.t)[0];
 const transferCmp = modelBased.filter((s) => table[`${s}+transfer`]).map((s) => ({ strategy: s, without: table[s].trials_to_95, with: table[`${s}+transfer`].trials_to_95 }));
+/** The RL tuner's acceptance: trials to 95% against the best traditional strategy, and the zero-shot checks. */
+function rlAcceptance() {
+  const pick = (names: string[]) => names.map((s) => ({ s, t: table[s]?.trials_to_95 ?? Infinity })).filter((x) => Number.isFinite(x.t)).sort((a, b) => a.t - b.t)[0] ?? null;
+  // The same prior for all: the transfer-on variant of each model-based strategy when it ran, else the plain one.
+  const withPrior = (s: string) => (table[`${s}+transfer`] ? `${s}+transfer` : s);
+  const rl = pick(RL.map(withPrior));
+  const trad = pick(['anneal', 'evolve'].filter((s) => strategies.includes(s)).map(withPrior));
+  const bestZero = RL.map(withPrior).filter((v) => table[v]).map((v) => ({ v, f: table[v].first8_fraction_of_best_known })).sort((a, b) => b.f - a.f)[0] ?? null;
+  return {
+    best_rl: rl?.s ?? null,
+    rl_trials_to_95: rl?.t ?? null,
+    best_traditional: trad?.s ?? null,
+    traditional_trials_to_95: trad?.t ?? null,
+    rl_at_most_half_of_best_traditional: rl && trad ? rl.t <= trad.t / 2 : null,
+    zero_shot_best_rl: bestZero?.v ?? null,
+    zero_shot_first8_fraction: bestZero?.f ?? null,
+    zero_shot_at_least_80pct: bestZero ? bestZero.f >= 0.8 : null,
+    replay_top8_fraction: replayMedian,
+    zero_shot_beats_replay: bestZero && replayMedian !== null ? bestZero.f > replayMedian : null,
+  };
+}
 const result = {
   benchmark: 'tuners',
   date: new Date().toISOString(),
   quick,
   workload_set: set.name,
   machine: { ...machineInfo(), probe, fingerprint: machine },
-  settings: { trials: budget, batch: BATCH, seeds, strategies, transfer: transferModes, prior_workloads: priorWorkloadsFile || null, policy: policyDir || null, db: dbPath.startsWith(repo) ? dbPath.slice(repo.length + 1) : dbPath, best_known: bestKnownPath.startsWith(repo) ? bestKnownPath.slice(repo.length + 1) : bestKnownPath },
+  settings: { trials: budget, batch: BATCH, seeds, strategies, transfer: transferModes, prior_workloads: priorWorkloadsFile || null, policy: policyDir || null, policy_train_s: policyTrainS, db: dbPath.startsWith(repo) ? dbPath.slice(repo.length + 1) : dbPath, best_known: bestKnownPath.startsWith(repo) ? bestKnownPath.slice(repo.length + 1) : bestKnownPath },
   wall_s: round((performance.now() - t0) / 1000, 1),
   table,
   per_workload: perWorkload,
@@ -308,7 +392,9 @@ const result = {
     learned_recall_better_than_analytic_on: ranking.filter((r) => r.learned && (r.learned as { recall_top10_in_top10pct: number }).recall_top10_in_top10pct > (r.analytic as { recall_top10_in_top10pct: number }).recall_top10_in_top10pct).map((r) => r.workload),
     learned_spearman_better_than_analytic_on: ranking.filter((r) => r.learned && (r.learned as { spearman: number }).spearman > (r.analytic as { spearman: number }).spearman).map((r) => r.workload),
     transfer: transferCmp.map((t) => ({ ...t, fewer_trials_with_transfer: t.with < t.without })),
+    ...(RL.length > 0 ? rlAcceptance() : {}),
   },
+  zero_shot: RL.length > 0 ? { first_batch: zeroShot, replay_top8: replay, replay_median_fraction_of_best_known: replayMedian } : undefined,
   runs: runs.map(({ per_trial, ...r }) => ({ ...r, per_trial: per_trial.map((g) => (g === null ? null : round(g, 2))) })),
 };
 if (record) {

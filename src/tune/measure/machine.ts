@@ -42,7 +42,26 @@ export function cacheSizes(): Record<string, number> {
       out[key] = bytes;
     }
   } catch {
-    // no sysfs (not Linux): the fingerprint goes without cache sizes
+    // no cache folder in sysfs (not Linux, or a VM that hides it): asked of the C library below
+  }
+  if (Object.keys(out).length === 0) Object.assign(out, cacheSizesFromGetconf());
+  return out;
+}
+
+/** The C library's view of the caches (`getconf -a`, from cpuid), for VMs whose sysfs has no cache folder; {} when unavailable. */
+export function cacheSizesFromGetconf(text?: string): Record<string, number> {
+  if (text === undefined) {
+    try {
+      text = execFileSync('getconf', ['-a'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    } catch {
+      return {};
+    }
+  }
+  const names: [string, string][] = [['LEVEL1_DCACHE_SIZE', 'L1d'], ['LEVEL1_ICACHE_SIZE', 'L1i'], ['LEVEL2_CACHE_SIZE', 'L2'], ['LEVEL3_CACHE_SIZE', 'L3']];
+  const out: Record<string, number> = {};
+  for (const [name, key] of names) {
+    const m = new RegExp(`^${name}\\s+(\\d+)\\s*$`, 'm').exec(text);
+    if (m && Number(m[1]) > 0) out[key] = Number(m[1]);
   }
   return out;
 }

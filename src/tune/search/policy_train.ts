@@ -188,7 +188,7 @@ export async function trainPolicy(o: TrainPolicyOptions): Promise<TrainPolicyRes
   log(`train-policy: cloned ${bc.length} best configs and ${awr.length} weighted records of ${specs.length} workloads${bcNll !== null ? ` (NLL ${bcNll.toFixed(3)})` : ''}`);
   const steps = o.steps ?? 20_000;
   const r = steps > 0 ? await algo.learn({ totalSteps: steps }) : null;
-  writePolicy(o.out, algo as Algorithm, policyMeta('grpo', o.tasks[0], o.tasks[0].space.target, specs, records.length, { bc_samples: bc.length, awr_samples: awr.length, steps }));
+  writePolicy(o.out, algo as Algorithm, policyMeta('grpo', o.tasks[0], o.tasks[0].space.target, specs, records.length, { bc_samples: bc.length, awr_samples: awr.length, steps, train_s: Math.round((performance.now() - t0) / 10) / 100 }));
   setRewardProvider(key, null);
   algo.close();
   model.dispose();
