@@ -345,7 +345,7 @@ const modelBased = strategies.filter((s) => MODEL_BASED.has(s));
 const randomT95 = table.random?.trials_to_95;
 const bestMB = modelBased.map((s) => ({ s, t: table[s]?.trials_to_95 ?? Infinity })).sort((a, b) => a.t - b.t)[0];
 const bestMBt = modelBased.map((s) => ({ s: `${s}+transfer`, t: table[`${s}+transfer`]?.trials_to_95 ?? Infinity })).filter((x) => Number.isFinite(x.t)).sort((a, b) => a.t - b.t)[0];
-const transferCmp = modelBased.filter((s) => table[`${s}+transfer`]).map((s) => ({ strategy: s, without: table[s].trials_to_95, with: table[`${s}+transfer`].trials_to_95 }));
+const transferCmp = modelBased.filter((s) => table[s] && table[`${s}+transfer`]).map((s) => ({ strategy: s, without: table[s].trials_to_95, with: table[`${s}+transfer`].trials_to_95 }));
 /** The RL tuner's acceptance: trials to 95% against the best traditional strategy, and the zero-shot checks. */
 function rlAcceptance() {
   const pick = (names: string[]) => names.map((s) => ({ s, t: table[s]?.trials_to_95 ?? Infinity })).filter((x) => Number.isFinite(x.t)).sort((a, b) => a.t - b.t)[0] ?? null;
