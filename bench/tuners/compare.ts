@@ -237,17 +237,20 @@ const firstBatchBest = (r: RunRecord) => Math.max(0, ...r.per_trial.slice(0, BAT
 const replay: Record<string, { configs: number[]; best_gflops: number; fraction_of_best_known: number }> = {};
 if (priorWorkloads && RL.length > 0) {
   const priorSet = new Set(priorWorkloads);
+  // This machine's working records of the prior workloads, by spec (read once for all held-out workloads).
+  const priorRows = new Map<string, { space: string; index: number; g: number }[]>();
+  for (const r of db.allResults()) {
+    if (r.machine !== machine || !priorSet.has(r.spec) || r.ok !== 1 || !r.gflops) continue;
+    let g = priorRows.get(r.spec);
+    if (!g) priorRows.set(r.spec, (g = []));
+    g.push({ space: r.space, index: r.config_index, g: r.gflops });
+  }
   for (const w of set.workloads) {
     const task = tasks.get(w.spec)!;
-    const byWorkload = new Map<string, { index: number; g: number }[]>();
-    for (const r of db.allResults()) {
-      if (r.machine !== machine || !priorSet.has(r.spec) || r.space !== task.spaceId || r.ok !== 1 || !r.gflops) continue;
-      let g = byWorkload.get(r.spec);
-      if (!g) byWorkload.set(r.spec, (g = []));
-      g.push({ index: r.config_index, g: r.gflops });
-    }
     const ranked: { index: number; frac: number }[] = [];
-    for (const rows of byWorkload.values()) {
+    for (const all of priorRows.values()) {
+      const rows = all.filter((x) => x.space === task.spaceId);
+      if (rows.length === 0) continue;
       const top = Math.max(...rows.map((x) => x.g));
       for (const x of rows) ranked.push({ index: x.index, frac: x.g / top });
     }

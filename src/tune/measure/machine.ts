@@ -48,14 +48,18 @@ export function cacheSizes(): Record<string, number> {
   return out;
 }
 
+let getconfText: string | undefined;
+
 /** The C library's view of the caches (`getconf -a`, from cpuid), for VMs whose sysfs has no cache folder; {} when unavailable. */
 export function cacheSizesFromGetconf(text?: string): Record<string, number> {
   if (text === undefined) {
+    // One process per run, not one per call: the caches do not change while it runs.
     try {
-      text = execFileSync('getconf', ['-a'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+      getconfText ??= execFileSync('getconf', ['-a'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
     } catch {
-      return {};
+      getconfText = '';
     }
+    text = getconfText;
   }
   const names: [string, string][] = [['LEVEL1_DCACHE_SIZE', 'L1d'], ['LEVEL1_ICACHE_SIZE', 'L1i'], ['LEVEL2_CACHE_SIZE', 'L2'], ['LEVEL3_CACHE_SIZE', 'L3']];
   const out: Record<string, number> = {};
