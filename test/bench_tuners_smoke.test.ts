@@ -51,6 +51,12 @@ test('bench/tuners/compare --quick --prior-workloads: held-out runs, zero-shot f
     assert.ok(j.table[v].median_wall_s_with_pretraining >= j.table[v].median_wall_s);
   }
   for (const k of ['rl_trials_to_95', 'traditional_trials_to_95', 'rl_at_most_half_of_best_traditional', 'zero_shot_first8_fraction', 'zero_shot_at_least_80pct', 'replay_top8_fraction', 'zero_shot_beats_replay']) assert.ok(k in j.acceptance, k);
+  // The ablation: grpo's first batch from a cold policy, the same prior and walks.
+  const cold = j.zero_shot.cold_policy_first_batch.grpo;
+  assert.ok(cold.first8_fraction_of_best_known > 0 && cold.first8_fraction_of_best_known < 2, JSON.stringify(cold));
+  assert.ok(cold.per_workload['small-gemm-gelu'] > 0);
+  assert.equal(j.acceptance.zero_shot_cold_first8_fraction, cold.first8_fraction_of_best_known);
+  assert.equal(typeof j.acceptance.zero_shot_pretrained_beats_cold, 'boolean');
   assert.equal(j.acceptance.best_rl, 'grpo+transfer');
   assert.equal(j.acceptance.best_traditional, 'anneal+transfer');
   rmSync(dir, { recursive: true, force: true });

@@ -56,13 +56,22 @@ test('train-policy: clones the best records of the training workloads only, trai
   assert.equal(policyMismatch(meta, HELD, hostTarget()), null, 'another shape is what transfer is for');
   assert.match(policyMismatch(meta, createTask('softmax:rows=4,cols=64'), hostTarget())!, /trained on the gemm-v1 space family; .* is in row-v1/);
   assert.match(policyMismatch(meta, TRAIN, { isa: 'neon', lanes: 4, registers: 32, flags: [] })!, /trained for avx512 .* target is neon/);
-  // The tuner starts from it; its first proposals lean to the cloned best configs.
+  // The tuner starts from it; its samples (without the walks on the cost model) lean to the cloned best configs.
   const top = new Set([...fixture.measured].filter((x) => x.gflops !== null).sort((a, b) => b.gflops! - a.gflops!).slice(0, 34).map((x) => x.index));
-  const warm = new GrpoTuner(TRAIN, 1, { machine, log: (m) => lines.push(m) }, { policyDir: out, trainSteps: 0, samples: 64 });
+  const warm = new GrpoTuner(TRAIN, 1, { machine, log: (m) => lines.push(m) }, { policyDir: out, trainSteps: 0, samples: 64, walkSteps: 0 });
   assert.equal(warm.policyFrom, out);
   const picks = await warm.propose(8);
+  // The pretrained policy is peaked: its 64 samples hold few distinct configs. The walks from them fill the
+  // adaptive-sampling pool (4 x batch) with the cost model's picks near them, instead of leaving it short.
+  const pool = (t: GrpoTuner) => (t as unknown as { candidates(): number[] }).candidates().length;
+  const short = pool(warm);
   warm.dispose();
-  const cold = new GrpoTuner(TRAIN, 1, { machine }, { defaultPolicy: false, trainSteps: 0, samples: 64 });
+  const walked = new GrpoTuner(TRAIN, 1, { machine }, { policyDir: out, trainSteps: 0, samples: 64 });
+  const walkedPicks = await walked.propose(8);
+  assert.equal(new Set(walkedPicks).size, 8);
+  assert.ok(short < 32 && pool(walked) === 32, `pool without walks ${short}, with walks ${pool(walked)} (4 x batch expected)`);
+  walked.dispose();
+  const cold = new GrpoTuner(TRAIN, 1, { machine }, { defaultPolicy: false, trainSteps: 0, samples: 64, walkSteps: 0 });
   const coldPicks = await cold.propose(8);
   cold.dispose();
   const hits = (xs: number[]) => xs.filter((i) => top.has(i)).length;

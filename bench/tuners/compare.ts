@@ -22,7 +22,9 @@
  *   prior data (every model-based strategy gets the records of those workloads, the ones a policy was trained
  *   on, instead of the other workloads of the benchmarked set), and --policy the policy directory the RL
  *   strategies start from (without it they start from the package's default policy, or cold). --tag names the
- *   recorded files (tuners-<tag>-<date>.json).
+ *   recorded files (tuners-<tag>-<date>.json). The held-out report adds the zero-shot checks: each run's first
+ *   batch, the replay of the training workloads' top 8 configs, and the RL strategies' first batch from a cold
+ *   policy (the same prior and cost-model walks, no pretraining: what pretraining itself adds).
  * - Best-known per workload is frozen in bench/results/best-known.json before strategies are compared: the 5
  *   best configs ever recorded for it are re-measured 20 times each (the machine otherwise idle) and the best
  *   of their medians is best-known. An existing entry for this machine is never rewritten (--refreeze does).
@@ -268,6 +270,32 @@ if (priorWorkloads && RL.length > 0) {
     log(`replay of the training workloads' top 8 on ${w.name}: ${best.toFixed(1)} GFLOP/s`);
   }
 }
+// The same first batch from a cold policy (no pretraining, the same transfer prior of the cost model and the
+// same walks on it): what the pretrained policy itself adds to the zero-shot result.
+const coldFirst: Record<string, { first8_fraction_of_best_known: number; per_workload: Record<string, number> }> = {};
+if (priorWorkloads) {
+  for (const strategy of RL) {
+    const fr: number[] = [];
+    const perW: Record<string, number> = {};
+    for (const w of set.workloads) {
+      const task = tasks.get(w.spec)!;
+      const prior = priorSamples(db, machine, task, { only: priorWorkloads });
+      const ws: number[] = [];
+      for (const seed of seeds) {
+        const measurer = new Measurer(task, { workDir: work, db, machine, runnerCore, runId: `bench-tuners:cold-first8:${strategy}:${seed}` });
+        const tuner = createTuner(strategy, task, seed, { machine: costMachine(task.space.target, probe, caches), prior, policy: { defaultPolicy: false }, log: () => {} }) as PolicyTuner;
+        const per: number[] = [];
+        await tune(task, tuner, measurer, { trials: Math.min(BATCH, budget), batch: BATCH, verifyTop: 0, onResults: (rs) => rs.forEach((x) => per.push(x.ok ? x.gflops ?? 0 : 0)) });
+        tuner.dispose();
+        ws.push(Math.max(0, ...per) / bestKnownOf(w.spec));
+      }
+      fr.push(...ws);
+      perW[w.name] = round(median(ws));
+    }
+    coldFirst[strategy] = { first8_fraction_of_best_known: round(median(fr)), per_workload: perW };
+    log(`${strategy} from a cold policy, first batch: ${coldFirst[strategy].first8_fraction_of_best_known} of best-known`);
+  }
+}
 const policyMetaFile = policyDir ? join(resolve(policyDir), 'policy.json') : '';
 const policyTrainS = policyMetaFile && existsSync(policyMetaFile) ? (JSON.parse(readFileSync(policyMetaFile, 'utf8')).train_s as number | undefined) ?? null : null;
 const zeroShot: Record<string, unknown> = {};
@@ -368,6 +396,9 @@ function rlAcceptance() {
     zero_shot_at_least_80pct: bestZero ? bestZero.f >= 0.8 : null,
     replay_top8_fraction: replayMedian,
     zero_shot_beats_replay: bestZero && replayMedian !== null ? bestZero.f > replayMedian : null,
+    // The ablation: the same strategy's first batch from a cold policy (no pretraining).
+    zero_shot_cold_first8_fraction: bestZero && coldFirst[bestZero.v.replace('+transfer', '')] ? coldFirst[bestZero.v.replace('+transfer', '')].first8_fraction_of_best_known : null,
+    zero_shot_pretrained_beats_cold: bestZero && coldFirst[bestZero.v.replace('+transfer', '')] ? bestZero.f > coldFirst[bestZero.v.replace('+transfer', '')].first8_fraction_of_best_known : null,
   };
 }
 const result = {
@@ -397,7 +428,7 @@ const result = {
     transfer: transferCmp.map((t) => ({ ...t, fewer_trials_with_transfer: t.with < t.without })),
     ...(RL.length > 0 ? rlAcceptance() : {}),
   },
-  zero_shot: RL.length > 0 ? { first_batch: zeroShot, replay_top8: replay, replay_median_fraction_of_best_known: replayMedian } : undefined,
+  zero_shot: RL.length > 0 ? { first_batch: zeroShot, replay_top8: replay, replay_median_fraction_of_best_known: replayMedian, cold_policy_first_batch: coldFirst } : undefined,
   runs: runs.map(({ per_trial, ...r }) => ({ ...r, per_trial: per_trial.map((g) => (g === null ? null : round(g, 2))) })),
 };
 if (record) {

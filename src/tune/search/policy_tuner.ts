@@ -9,10 +9,14 @@
  *      (the score of the config minus that of the reference config; GRPO normalizes rewards within each group,
  *      so only their order within a group matters);
  *   2. it samples `samples` configs (stochastic policy, masked);
- *   3. adaptive sampling (Chameleon, ICLR 2020): the unmeasured samples are clustered by k-means on their knob
- *      vectors into as many clusters as the batch has configs, and the best-scored sample of each cluster is
- *      proposed (an epsilon share, as in the other model-based strategies, is uniformly random);
- *   4. the measurements refit the cost model (update), which the next round's training uses as reward.
+ *   3. each sample starts a short walk on the cost model (`walkSteps` one-knob moves, ScheduleWalk-v0's action,
+ *      kept when the cost model does not score them worse): a pretrained policy is peaked, so its samples alone
+ *      often hold fewer distinct unmeasured configs than a batch, and the batch would be filled at random;
+ *   4. adaptive sampling (Chameleon, ICLR 2020): the best-scored unmeasured configs that the samples and walks
+ *      reached (4 x batch) are clustered by k-means on their knob vectors into as many clusters as the batch has
+ *      configs, and the best-scored config of each cluster is proposed (an epsilon share, as in the other
+ *      model-based strategies, is uniformly random);
+ *   5. the measurements refit the cost model (update), which the next round's training uses as reward.
  * The cost model (with its transfer prior) is the one of the model-based strategies (cost/model.ts).
  */
 import { GRPO, type GRPOConfig } from '../../rl/algos/grpo.js';
@@ -29,6 +33,11 @@ export interface PolicyTunerOptions {
   trainSteps?: number;
   /** Configs sampled from the policy per round (default 96). */
   samples?: number;
+  /**
+   * Steps of the cost-model walk from each sample (default 16; 0: the samples alone). A walker takes the
+   * better-scored of its config and a one-knob change of it (ScheduleWalk-v0's move, greedy on the cost model).
+   */
+  walkSteps?: number;
   grpo?: Partial<GRPOConfig>;
   ppo?: Partial<PPOConfig>;
   /** Start from this policy directory (policy_io.ts); refused when incompatible unless policyFallback. */
@@ -47,6 +56,8 @@ export interface PolicyStats {
   predict_ms: number;
   search_ms: number;
   policy_train_ms: number;
+  /** Time of the walks on the cost model and the adaptive sampling. */
+  walk_ms: number;
   policy_steps: number;
   policy_from: string | null;
 }
@@ -56,13 +67,17 @@ export abstract class PolicyTuner extends CostModelTuner {
   private readonly sampler: ScheduleConstructEnv;
   private readonly trainSteps: number;
   private readonly nSamples: number;
+  private readonly walkSteps: number;
   private pool: number[] = [];
   private trainMs = 0;
+  private walkMs = 0;
 
   constructor(task: TuningTask, seed: number, ctx: TunerContext = {}, opts: PolicyTunerOptions = {}, kind: 'grpo' | 'ppo') {
     super(task, seed, ctx);
     this.trainSteps = opts.trainSteps ?? 1152;
     this.nSamples = opts.samples ?? 96;
+    this.walkSteps = opts.walkSteps ?? 16;
+    if (!Number.isSafeInteger(this.walkSteps) || this.walkSteps < 0) throw new RangeError(`walkSteps must be a non-negative integer, got ${opts.walkSteps}`);
     if (!Number.isSafeInteger(this.trainSteps) || this.trainSteps < 0) throw new RangeError(`trainSteps must be a non-negative integer, got ${opts.trainSteps}`);
     if (!Number.isSafeInteger(this.nSamples) || this.nSamples < 1) throw new RangeError(`samples must be a positive integer, got ${opts.samples}`);
     const ref = referenceConfig(task);
@@ -121,7 +136,7 @@ export abstract class PolicyTuner extends CostModelTuner {
     if (this.trainSteps > 0) await this.algo.learn({ totalSteps: this.algo.numTimesteps + this.trainSteps });
     this.trainMs += performance.now() - t0;
     // Sample configs from the policy.
-    const found = new Set<number>();
+    const sampled: number[] = [];
     for (let s = 0; s < this.nSamples; s++) {
       let { obs, info } = this.sampler.reset({ seed: this.rng.spawnSeed(), options: { workload: this.task.spec } });
       for (;;) {
@@ -132,10 +147,41 @@ export abstract class PolicyTuner extends CostModelTuner {
         if (r.terminated || r.truncated) break;
       }
       const c = info.config as number | undefined;
-      if (c !== undefined && !this.seen.has(c) && this.keep(c)) found.add(c);
+      if (c !== undefined) sampled.push(c);
     }
-    this.pool = this.clusterPick([...found], n);
+    const t1 = performance.now();
+    const found = this.walk(sampled);
+    // Adaptive sampling over the best of what the policy and its walks found.
+    const top = [...found].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, Math.max(4 * n, 32)).map(([c]) => c);
+    this.pool = this.clusterPick(top, n);
+    this.walkMs += performance.now() - t1;
     return this.pick(n);
+  }
+
+  /**
+   * A pretrained policy is peaked: its samples repeat a few configs, often fewer distinct unmeasured ones than a
+   * batch. So every sample starts a walker on the cost model (ScheduleWalk-v0's move: one knob changed; kept when
+   * the cost model scores it at least as well), and every unmeasured config that a sample or a walker reached
+   * is a candidate, with its score. The walkers of a repeated sample diverge, as their moves are random.
+   */
+  private walk(sampled: number[]): Map<number, number> {
+    const found = new Map<number, number>();
+    const note = (list: number[], sc: Float64Array) => list.forEach((c, j) => !this.seen.has(c) && this.keep(c) && found.set(c, sc[j]));
+    const pts = sampled.slice();
+    const sc = this.model.score(pts);
+    note(pts, sc);
+    for (let step = 0; step < this.walkSteps && pts.length > 0; step++) {
+      const next = pts.map((p) => this.mutate(p));
+      const ns = this.model.score(next);
+      note(next, ns);
+      for (let j = 0; j < pts.length; j++) {
+        if (ns[j] >= sc[j]) {
+          pts[j] = next[j];
+          sc[j] = ns[j];
+        }
+      }
+    }
+    return found;
   }
 
   /** The best-scored config of each of k k-means clusters of the samples (then the rest by score). */
@@ -188,7 +234,7 @@ export abstract class PolicyTuner extends CostModelTuner {
   }
 
   override stats(): PolicyStats {
-    return { ...super.stats(), policy_train_ms: Math.round(this.trainMs), policy_steps: this.algo.numTimesteps, policy_from: this.policyFrom };
+    return { ...super.stats(), policy_train_ms: Math.round(this.trainMs), walk_ms: Math.round(this.walkMs), policy_steps: this.algo.numTimesteps, policy_from: this.policyFrom };
   }
 
   dispose(): void {
