@@ -329,7 +329,12 @@ for (const w of set.workloads) {
   const bkG = bestKnownOf(w.spec);
   spaces[w.name] = {
     spec: task.spec, space: task.spaceId, size: task.space.size, valid: st.valid, kept_after_pruning: st.kept, pruned_fraction: round(st.prunedFraction, 4),
-    best_known_gflops: bkG, random_samples: samples.length,
+    best_known_gflops: bkG,
+    // A check on the freeze: best-known against the best single-trial timing of any run. Far below 1 means the
+    // re-measurements ran slower than the trials did (a slow period of the machine), not a winner's curse alone.
+    best_trial_gflops: round(Math.max(0, ...runs.filter((r) => r.workload === w.name).flatMap((r) => r.per_trial.map((g) => g ?? 0))), 2),
+    best_known_over_best_trial: round(bkG / Math.max(1e-9, ...runs.filter((r) => r.workload === w.name).flatMap((r) => r.per_trial.map((g) => g ?? 0)))),
+    random_samples: samples.length,
     within_95_of_best_known: samples.length ? round(samples.filter((g) => g !== null && g >= 0.95 * bkG).length / samples.length, 4) : null,
   };
 }

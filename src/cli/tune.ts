@@ -1,9 +1,10 @@
 /**
  * The tuning commands:
  *   rltune tune op <spec> --strategy <name> --trials N [--db F] [--seed S] [--time-budget S] [--early-stopping N]
- *                 [--verify-top K] [--flush] [--no-transfer] [--policy DIR] [--policy-fallback] [--json]
+ *                 [--verify-top K] [--flush] [--no-transfer] [--policy DIR] [--policy-fallback] [--measured-iterations N] [--json]
  *                 strategies: random, grid, anneal, evolve, grpo, ppo (all but the first two rank with the cost model and, unless
- *                 --no-transfer, start it from the records of other workloads in the database)
+ *                 --no-transfer, start it from the records of other workloads in the database; --measured-iterations:
+ *                 grpo and ppo also train each round for that many iterations on measured rewards, each one a trial)
  *   rltune tune train-policy --workloads <set file> --out <dir> [--db F] [--steps N] [--bc-top K] [--family gemm|row] [--seed S] [--json]
  *                 (the RL tuner's policy from the records of those workloads, then GRPO on the cost model)
  *   rltune records list [--db F] [--json]
@@ -121,7 +122,7 @@ export async function cmdTune(argv: string[]): Promise<number> {
   if (what !== 'op') throw new CliUsageError(`unknown tune target ${JSON.stringify(what ?? '')}; expected "op" (rltune tune op <spec> --strategy <name> --trials N) or "train-policy" (rltune tune train-policy --workloads <set file> --out <dir>)`);
   const { values, positionals } = parseArgs({
     args: rest, allowPositionals: true,
-    options: { strategy: { type: 'string' }, trials: { type: 'string' }, db: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, 'time-budget': { type: 'string' }, 'early-stopping': { type: 'string' }, batch: { type: 'string' }, 'verify-top': { type: 'string' }, flush: { type: 'boolean' }, 'no-transfer': { type: 'boolean' }, policy: { type: 'string' }, 'policy-fallback': { type: 'boolean' } },
+    options: { strategy: { type: 'string' }, trials: { type: 'string' }, db: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, 'time-budget': { type: 'string' }, 'early-stopping': { type: 'string' }, batch: { type: 'string' }, 'verify-top': { type: 'string' }, flush: { type: 'boolean' }, 'no-transfer': { type: 'boolean' }, policy: { type: 'string' }, 'policy-fallback': { type: 'boolean' }, 'measured-iterations': { type: 'string' } },
   });
   if (positionals.length !== 1) throw new CliUsageError(`tune op takes one workload spec, got ${positionals.length}`);
   const spec = specOf(positionals[0], 'tune op');
@@ -133,6 +134,8 @@ export async function cmdTune(argv: string[]): Promise<number> {
   const early = intFlag('early-stopping', values['early-stopping'], 1);
   const batch = intFlag('batch', values.batch, 1);
   const verifyTop = intFlag('verify-top', values['verify-top'], 0) ?? 5;
+  const measuredIterations = intFlag('measured-iterations', values['measured-iterations'], 0);
+  if (measuredIterations !== undefined && strategy !== 'grpo' && strategy !== 'ppo') throw new CliUsageError(`--measured-iterations is for the RL strategies (grpo, ppo); --strategy is ${strategy}`);
   let budget: number | undefined;
   if (values['time-budget'] !== undefined) {
     budget = Number(values['time-budget']);
@@ -154,7 +157,7 @@ export async function cmdTune(argv: string[]): Promise<number> {
     if (MODEL_BASED.has(strategy)) {
       const probe = machineProbe(db, machine, workDir, runnerCore);
       const prior = values['no-transfer'] ? [] : priorSamples(db, machine, task);
-      ctx = { machine: costMachine(task.space.target, probe, cacheSizes()), prior, log: (m) => process.stderr.write(`${m}\n`), policy: { policyDir: values.policy, policyFallback: values['policy-fallback'] === true } };
+      ctx = { machine: costMachine(task.space.target, probe, cacheSizes()), prior, log: (m) => process.stderr.write(`${m}\n`), policy: { policyDir: values.policy, policyFallback: values['policy-fallback'] === true, ...(measuredIterations !== undefined ? { measuredIterations } : {}) } };
     } else if (values.policy !== undefined) {
       throw new CliUsageError(`--policy is for the RL strategies (grpo, ppo); --strategy is ${strategy}`);
     }

@@ -4,9 +4,9 @@
  * builder cores so that the runner's core stays quiet. Errors are results, never exceptions:
  * compile-error (the compiler's message) and compile-timeout.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findCompiler } from './compiler.js';
 import { Semaphore } from './semaphore.js';
@@ -50,29 +50,65 @@ export class Builder {
 
   /** Compiles `source` (OpenMP when `openmp`); the file name is the source's hash, so a rebuild is skipped. */
   async build(source: string, openmp: boolean): Promise<BuildResult> {
-    const hash = createHash('sha256').update(source).update(this.opts.flags.join(' ')).update(this.compiler.version).digest('hex').slice(0, 20);
-    const sourcePath = join(this.opts.workDir, `k_${hash}.c`), libPath = join(this.opts.workDir, `k_${hash}.so`);
-    if (existsSync(libPath)) return { ok: true, libPath, sourcePath, buildMs: 0 };
-    writeFileSync(sourcePath, source);
-    const args = [...BASE_CFLAGS, ...this.opts.flags, ...(openmp ? ['-fopenmp'] : []), '-o', `${libPath}.tmp`, sourcePath, '-lm'];
+    const job = this.prepare(source, openmp);
+    if ('done' in job) return job.done;
     return this.sem.run(async () => {
       const t0 = performance.now();
-      const pinned = this.opts.cores.length > 0 && tasksetAvailable();
-      const cmd = pinned ? 'taskset' : this.compiler.path;
-      const argv = pinned ? ['-c', this.opts.cores.join(','), this.compiler.path, ...args] : args;
-      const r = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; timedOut: boolean }>((resolve) => {
-        const child = execFile(cmd, argv, { timeout: this.opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 << 20 }, (err, _stdout, stderr) => {
+      const r = await new Promise<Exit>((resolve) => {
+        const child = execFile(job.cmd, job.argv, { timeout: this.opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 << 20 }, (err, _stdout, stderr) => {
           const e = err as (NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals }) | null;
           resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, signal: e?.signal ?? null, stderr: String(stderr), timedOut: !!e?.killed && e.signal === 'SIGKILL' });
         });
         child.stdin?.end();
       });
-      const buildMs = performance.now() - t0;
-      if (r.timedOut) return { ok: false, sourcePath, buildMs, error: { kind: 'compile-timeout' as const, message: `${this.compiler.path} took longer than ${this.opts.timeoutMs} ms` } };
-      if (r.code !== 0) return { ok: false, sourcePath, buildMs, error: { kind: 'compile-error' as const, message: r.stderr.trim().slice(0, 4000) || `${this.compiler.path} exited with ${r.code ?? r.signal}` } };
-      const { renameSync } = await import('node:fs');
-      renameSync(`${libPath}.tmp`, libPath);
-      return { ok: true, libPath, sourcePath, buildMs };
+      return this.finish(job, r, performance.now() - t0);
     });
   }
+
+  /**
+   * The same build, blocking (for a synchronous caller such as an environment's reward): one compiler at a
+   * time, outside the parallel builds' semaphore.
+   */
+  buildSync(source: string, openmp: boolean): BuildResult {
+    const job = this.prepare(source, openmp);
+    if ('done' in job) return job.done;
+    const t0 = performance.now();
+    const p = spawnSync(job.cmd, job.argv, { timeout: this.opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 << 20, stdio: ['ignore', 'ignore', 'pipe'] });
+    const timedOut = (p.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+    return this.finish(job, { code: p.status ?? (p.error ? 1 : null), signal: p.signal, stderr: String(p.stderr ?? ''), timedOut }, performance.now() - t0);
+  }
+
+  private prepare(source: string, openmp: boolean): { done: BuildResult } | Job {
+    const hash = createHash('sha256').update(source).update(this.opts.flags.join(' ')).update(this.compiler.version).digest('hex').slice(0, 20);
+    const sourcePath = join(this.opts.workDir, `k_${hash}.c`), libPath = join(this.opts.workDir, `k_${hash}.so`);
+    if (existsSync(libPath)) return { done: { ok: true, libPath, sourcePath, buildMs: 0 } };
+    writeFileSync(sourcePath, source);
+    const args = [...BASE_CFLAGS, ...this.opts.flags, ...(openmp ? ['-fopenmp'] : []), '-o', `${libPath}.tmp`, sourcePath, '-lm'];
+    const pinned = this.opts.cores.length > 0 && tasksetAvailable();
+    const cmd = pinned ? 'taskset' : this.compiler.path;
+    const argv = pinned ? ['-c', this.opts.cores.join(','), this.compiler.path, ...args] : args;
+    return { cmd, argv, sourcePath, libPath };
+  }
+
+  private finish(job: Job, r: Exit, buildMs: number): BuildResult {
+    const { sourcePath, libPath } = job;
+    if (r.timedOut) return { ok: false, sourcePath, buildMs, error: { kind: 'compile-timeout', message: `${this.compiler.path} took longer than ${this.opts.timeoutMs} ms` } };
+    if (r.code !== 0) return { ok: false, sourcePath, buildMs, error: { kind: 'compile-error', message: r.stderr.trim().slice(0, 4000) || `${this.compiler.path} exited with ${r.code ?? r.signal}` } };
+    renameSync(`${libPath}.tmp`, libPath);
+    return { ok: true, libPath, sourcePath, buildMs };
+  }
+}
+
+interface Job {
+  cmd: string;
+  argv: string[];
+  sourcePath: string;
+  libPath: string;
+}
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  timedOut: boolean;
 }

@@ -13,9 +13,9 @@ import { availableParallelism } from 'node:os';
 import type { RecordsDB, ResultRow } from '../records/db.js';
 import type { TuningTask } from '../task/task.js';
 import { targetCFlags } from '../space/target.js';
-import { Builder } from './builder.js';
+import { Builder, type BuildResult } from './builder.js';
 import { dataFile } from './data.js';
-import { DEFAULT_RUN_SETTINGS, Runner, type ErrorKind, type RunSettings } from './runner.js';
+import { DEFAULT_RUN_SETTINGS, Runner, type ErrorKind, type RunResult, type RunSettings } from './runner.js';
 
 export interface MeasureResult {
   config: number;
@@ -83,11 +83,7 @@ export class Measurer {
 
   /** Results for `indices`, in that order. */
   async measure(indices: number[]): Promise<MeasureResult[]> {
-    const out: (MeasureResult | null)[] = indices.map((i) => {
-      const r = this.recorded.get(i);
-      if (r && r.ok && r.median_ms !== null && !this.recordedMedians.has(i)) this.recordedMedians.set(i, [r.median_ms]);
-      return r ? rowToResult(r) : null;
-    });
+    const out = indices.map((i) => this.fromRecords(i));
     const todo = indices.map((c, k) => ({ c, k })).filter(({ k }) => out[k] === null);
     if (todo.length === 0) return out as MeasureResult[];
     if (!this.builder || !this.runner) throw new Error(`replay: config ${todo[0].c} of ${this.task.spec} is not in the records`);
@@ -100,25 +96,54 @@ export class Measurer {
     if (multi) await Promise.all(builds.map((b) => b.build));
     await Promise.all(todo.map(async ({ c, k }, j) => {
       const b = await builds[j].build;
-      const sourceHash = createHash('sha256').update(builds[j].source).digest('hex').slice(0, 20);
-      let result: MeasureResult;
-      if (!b.ok) {
-        result = { config: c, configJSON: this.task.configJSON(c), ok: false, ms: null, gflops: null, error: b.error, cached: false, recordId: null };
-      } else {
+      let r: RunResult | null = null;
+      if (b.ok) {
         // One run at a time on the runner core, in the order builds finish.
         const run = this.runQueue.then(() => this.runner!.run(b.libPath!, this.dataPath!, this.task.workload.threads));
         this.runQueue = run.catch(() => undefined);
-        const r = await run;
-        result = {
-          config: c, configJSON: this.task.configJSON(c), ok: r.ok, ms: r.ms ?? null, gflops: r.ok ? this.task.flops / (r.ms!.median * 1e6) : null,
-          ...(r.error ? { error: r.error } : {}), cached: false, recordId: null,
-        };
+        r = await run;
       }
-      this.measuredCount++;
-      result.recordId = this.record(result, builds[j].source, sourceHash);
-      out[k] = result;
+      out[k] = this.finish(c, builds[j].source, b, r);
     }));
     return out as MeasureResult[];
+  }
+
+  /**
+   * The same, blocking: for a synchronous caller (an environment whose reward is a measurement). It builds and
+   * runs one config at a time; it must not overlap an asynchronous measure() of the same measurer.
+   */
+  measureSync(indices: number[]): MeasureResult[] {
+    return indices.map((c) => {
+      const cached = this.fromRecords(c);
+      if (cached) return cached;
+      if (!this.builder || !this.runner) throw new Error(`replay: config ${c} of ${this.task.spec} is not in the records`);
+      this.dataPath ??= dataFile(this.opts.workDir, this.task.workload, this.opts.dataSeed ?? 1);
+      const source = this.task.source(c);
+      const b = this.builder.buildSync(source, this.task.workload.threads > 1);
+      const r = b.ok ? this.runner.runSync(b.libPath!, this.dataPath, this.task.workload.threads) : null;
+      return this.finish(c, source, b, r);
+    });
+  }
+
+  /** The recorded result of config `i` (a working one also seeds the medians of remeasure), or null. */
+  private fromRecords(i: number): MeasureResult | null {
+    const r = this.recorded.get(i);
+    if (r && r.ok && r.median_ms !== null && !this.recordedMedians.has(i)) this.recordedMedians.set(i, [r.median_ms]);
+    return r ? rowToResult(r) : null;
+  }
+
+  /** A build (and its run, when it built) as a result, recorded. */
+  private finish(c: number, source: string, b: BuildResult, r: RunResult | null): MeasureResult {
+    const sourceHash = createHash('sha256').update(source).digest('hex').slice(0, 20);
+    const result: MeasureResult = !b.ok || r === null
+      ? { config: c, configJSON: this.task.configJSON(c), ok: false, ms: null, gflops: null, error: b.error, cached: false, recordId: null }
+      : {
+        config: c, configJSON: this.task.configJSON(c), ok: r.ok, ms: r.ms ?? null, gflops: r.ok ? this.task.flops / (r.ms!.median * 1e6) : null,
+        ...(r.error ? { error: r.error } : {}), cached: false, recordId: null,
+      };
+    this.measuredCount++;
+    result.recordId = this.record(result, source, sourceHash);
+    return result;
   }
 
   /**

@@ -7,7 +7,7 @@
  *
  * The harness is compiled once per compiler and source into the work directory.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,25 +60,45 @@ export class Runner {
 
   run(libPath: string, dataPath: string, threads: number): Promise<RunResult> {
     const s = this.settings;
-    const args = [libPath, dataPath, String(this.firstCore), String(threads), String(s.number), String(s.repeat), String(s.minRepeatMs), s.flush ? '1' : '0'];
     const t0 = performance.now();
     return new Promise((resolve) => {
-      execFile(this.harness, args, { timeout: s.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20, env: { ...process.env, OMP_NUM_THREADS: String(threads), OMP_PROC_BIND: 'true' } }, (err, stdout, stderr) => {
-        const runMs = performance.now() - t0;
+      execFile(this.harness, this.args(libPath, dataPath, threads), { timeout: s.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20, env: harnessEnv(threads) }, (err, stdout, stderr) => {
         const e = err as (NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals | null; code?: number | string }) | null;
-        if (e && e.killed && e.signal === 'SIGKILL') return resolve({ ok: false, runMs, error: { kind: 'run-timeout', message: `no result within ${s.timeoutMs} ms` } });
-        if (e && e.signal) return resolve({ ok: false, runMs, error: { kind: 'crash', message: `killed by ${e.signal}${stderr ? `: ${String(stderr).trim().slice(0, 500)}` : ''}` } });
-        const line = String(stdout).trim().split('\n').at(-1) ?? '';
-        let j: { ok?: boolean; kind?: ErrorKind; message?: string; median_ms?: number; min_ms?: number; max_ms?: number; runs?: number; number?: number } | null = null;
-        try {
-          j = JSON.parse(line);
-        } catch {
-          j = null;
-        }
-        if (!j) return resolve({ ok: false, runMs, error: { kind: 'crash', message: `the harness exited with ${e?.code ?? 0} and no result${stderr ? `: ${String(stderr).trim().slice(0, 500)}` : ''}` } });
-        if (!j.ok) return resolve({ ok: false, runMs, error: { kind: j.kind ?? 'crash', message: j.message ?? 'failed' } });
-        resolve({ ok: true, runMs, number: j.number, ms: { median: j.median_ms!, min: j.min_ms!, max: j.max_ms!, runs: j.runs! } });
+        resolve(this.interpret({ timedOut: !!(e && e.killed && e.signal === 'SIGKILL'), signal: e?.signal ?? null, code: e?.code ?? 0, stdout: String(stdout), stderr: String(stderr) }, performance.now() - t0));
       });
     });
   }
+
+  /** The same run, blocking (for a synchronous caller such as an environment's reward). */
+  runSync(libPath: string, dataPath: string, threads: number): RunResult {
+    const s = this.settings;
+    const t0 = performance.now();
+    const p = spawnSync(this.harness, this.args(libPath, dataPath, threads), { timeout: s.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20, env: harnessEnv(threads), stdio: ['ignore', 'pipe', 'pipe'] });
+    const timedOut = (p.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+    return this.interpret({ timedOut, signal: timedOut ? 'SIGKILL' : p.signal, code: p.status ?? (p.error as NodeJS.ErrnoException | undefined)?.code ?? 0, stdout: String(p.stdout ?? ''), stderr: String(p.stderr ?? '') }, performance.now() - t0);
+  }
+
+  private args(libPath: string, dataPath: string, threads: number): string[] {
+    const s = this.settings;
+    return [libPath, dataPath, String(this.firstCore), String(threads), String(s.number), String(s.repeat), String(s.minRepeatMs), s.flush ? '1' : '0'];
+  }
+
+  /** What the harness process did, as a measurement or an error kind. */
+  private interpret(p: { timedOut: boolean; signal: NodeJS.Signals | null; code: number | string; stdout: string; stderr: string }, runMs: number): RunResult {
+    const s = this.settings;
+    if (p.timedOut) return { ok: false, runMs, error: { kind: 'run-timeout', message: `no result within ${s.timeoutMs} ms` } };
+    if (p.signal) return { ok: false, runMs, error: { kind: 'crash', message: `killed by ${p.signal}${p.stderr ? `: ${p.stderr.trim().slice(0, 500)}` : ''}` } };
+    const line = p.stdout.trim().split('\n').at(-1) ?? '';
+    let j: { ok?: boolean; kind?: ErrorKind; message?: string; median_ms?: number; min_ms?: number; max_ms?: number; runs?: number; number?: number } | null = null;
+    try {
+      j = JSON.parse(line);
+    } catch {
+      j = null;
+    }
+    if (!j) return { ok: false, runMs, error: { kind: 'crash', message: `the harness exited with ${p.code} and no result${p.stderr ? `: ${p.stderr.trim().slice(0, 500)}` : ''}` } };
+    if (!j.ok) return { ok: false, runMs, error: { kind: j.kind ?? 'crash', message: j.message ?? 'failed' } };
+    return { ok: true, runMs, number: j.number, ms: { median: j.median_ms!, min: j.min_ms!, max: j.max_ms!, runs: j.runs! } };
+  }
 }
+
+const harnessEnv = (threads: number) => ({ ...process.env, OMP_NUM_THREADS: String(threads), OMP_PROC_BIND: 'true' });

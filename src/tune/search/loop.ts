@@ -4,7 +4,9 @@
  *
  * A trial is one distinct config handed to the measurer: errors count, configs served from the records count
  * (they are how a killed run resumes: the same seed proposes the same configs, which are not measured again),
- * and a config is never handed over twice in a run. Budgets: `trials`, `timeBudgetS` (checked between
+ * and a config is never handed over twice in a run. A strategy may also measure while it proposes, through the
+ * loop's TrialMeasurer (an environment whose reward is a measurement): those are trials too, counted before the
+ * batch that follows, and their results reach the strategy's update with it. Budgets: `trials`, `timeBudgetS` (checked between
  * batches) and `earlyStopping` (stop after that many trials without a new best).
  */
 import type { Measurer, MeasureResult } from '../measure/measurer.js';
@@ -14,7 +16,7 @@ import { GridTuner } from './grid.js';
 import { AnnealTuner, EvolveTuner, type TunerContext } from './model_based.js';
 import { GrpoTuner, PpoTuner } from './policy_tuner.js';
 import { RandomTuner } from './random.js';
-import type { Tuner, TunerFactory } from './tuner.js';
+import type { TrialMeasurer, Tuner, TunerFactory } from './tuner.js';
 
 export const STRATEGIES: Record<string, TunerFactory> = {
   random: (task, seed) => new RandomTuner(task, seed),
@@ -92,18 +94,46 @@ export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, o
   const batch = opts.batch ?? 8;
   const elapsed = () => (performance.now() - t0) / 1000;
   const progress = () => opts.onProgress?.({ trials, budget: opts.trials, measured, errors, bestGflops: best?.gflops ?? null, elapsedS: elapsed() });
+  // Every config handed to the measurer in this run (a trial), with its result.
+  const tried = new Map<number, MeasureResult>();
+  // Trials a strategy's environment asked for while proposing: counted with the batch that follows.
+  let requested: MeasureResult[] = [];
+  let pending = 0;
+  const trialMeasurer: TrialMeasurer = {
+    measure(index: number): MeasureResult | null {
+      const had = tried.get(index);
+      if (had) return had;
+      if (trials + pending >= opts.trials || (opts.timeBudgetS != null && elapsed() >= opts.timeBudgetS)) return null;
+      const [r] = measurer.measureSync([index]);
+      tried.set(index, r);
+      requested.push(r);
+      pending++;
+      return r;
+    },
+    get remaining() {
+      return Math.max(0, opts.trials - trials - pending);
+    },
+  };
+  tuner.attach?.(trialMeasurer);
   progress();
   while (trials < opts.trials) {
     if (opts.timeBudgetS != null && elapsed() >= opts.timeBudgetS) {
       stopped = 'time-budget';
       break;
     }
-    const configs = await tuner.propose(Math.min(batch, opts.trials - trials));
-    if (configs.length === 0) {
+    let configs = await tuner.propose(Math.min(batch, opts.trials - trials));
+    const asked = requested;
+    requested = [];
+    pending = 0;
+    // The batch after the trials the strategy measured itself: within the budget, never a config twice.
+    configs = configs.filter((c) => !tried.has(c)).slice(0, Math.max(0, opts.trials - trials - asked.length));
+    if (configs.length === 0 && asked.length === 0) {
       stopped = 'space-exhausted';
       break;
     }
-    const results = await measurer.measure(configs);
+    const measuredNow = await measurer.measure(configs);
+    for (const r of measuredNow) tried.set(r.config, r);
+    const results = [...asked, ...measuredNow];
     for (const r of results) {
       trials++;
       if (!r.cached) measured++;
@@ -125,6 +155,7 @@ export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, o
       break;
     }
   }
+  tuner.attach?.(null);
   let bestGflops = best?.gflops ?? null, bestMs = best?.ms?.median ?? null;
   let verified: TuneResult['verified'] = [];
   if ((opts.verifyTop ?? 0) > 0 && okResults.length > 0) {

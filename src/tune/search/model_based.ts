@@ -38,8 +38,8 @@ export interface TunerContext {
   epsilon?: number;
   /** Draw configs from the pruned space (default true). */
   prune?: boolean;
-  /** The RL strategies' starting policy (policy_tuner.ts): a directory, whether to fall back to a cold start, whether to use the package's default. */
-  policy?: { policyDir?: string; policyFallback?: boolean; defaultPolicy?: boolean };
+  /** The RL strategies' options (policy_tuner.ts): the starting policy (a directory, whether to fall back to a cold start, whether to use the package's default), the walks on the cost model, the training iterations on measured rewards. */
+  policy?: { policyDir?: string; policyFallback?: boolean; defaultPolicy?: boolean; walkSteps?: number; measuredIterations?: number };
 }
 
 export interface ModelBasedStats {

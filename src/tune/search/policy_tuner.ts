@@ -25,6 +25,8 @@ import type { Algorithm } from '../../rl/train/algorithm.js';
 import type { TuningTask } from '../task/task.js';
 import { toDigits } from './knobs.js';
 import { CostModelTuner, type TunerContext } from './model_based.js';
+import type { MeasureResult } from '../measure/measurer.js';
+import type { TrialMeasurer } from './tuner.js';
 import { defaultPolicyDir, loadPolicyInto, PolicyMismatchError, policyMismatch, readPolicyMeta } from './policy_io.js';
 import { referenceConfig, ScheduleConstructEnv, setRewardProvider, type RewardFn } from './schedule_envs.js';
 
@@ -38,6 +40,15 @@ export interface PolicyTunerOptions {
    * better-scored of its config and a one-knob change of it (ScheduleWalk-v0's move, greedy on the cost model).
    */
   walkSteps?: number;
+  /**
+   * Training iterations of the policy per round whose rewards are measured, not estimated (default 0; GRPO: an
+   * iteration is promptsPerIteration x groupSize episodes, PPO: nEnvs x nSteps env steps). The env asks the tuning
+   * loop's measurer (Tuner.attach): each new config is recorded and counts as a trial; the reward is the log
+   * speedup over the measured reference config (a trial too); a failed measurement is INVALID_PENALTY. An iteration
+   * runs only while the budget left covers every episode it can finish, so measured and estimated rewards never
+   * mix in one update; a reference that fails to measure ends measured training for the run.
+   */
+  measuredIterations?: number;
   grpo?: Partial<GRPOConfig>;
   ppo?: Partial<PPOConfig>;
   /** Start from this policy directory (policy_io.ts); refused when incompatible unless policyFallback. */
@@ -58,6 +69,8 @@ export interface PolicyStats {
   policy_train_ms: number;
   /** Time of the walks on the cost model and the adaptive sampling. */
   walk_ms: number;
+  /** Time of the training iterations on measured rewards, their measurements included. */
+  measured_train_ms: number;
   policy_steps: number;
   policy_from: string | null;
 }
@@ -68,6 +81,15 @@ export abstract class PolicyTuner extends CostModelTuner {
   private readonly trainSteps: number;
   private readonly nSamples: number;
   private readonly walkSteps: number;
+  private readonly measuredIterations: number;
+  /** The most episodes one training iteration can finish (each a measurement when rewards are measured). */
+  private readonly episodesPerIteration: number;
+  private measureError: Error | null = null;
+  private measuredMs = 0;
+  private readonly costReward: RewardFn;
+  private readonly measuredReward: RewardFn;
+  private trials: TrialMeasurer | null = null;
+  private refGflops: number | null | undefined = undefined;
   private pool: number[] = [];
   private trainMs = 0;
   private walkMs = 0;
@@ -77,6 +99,8 @@ export abstract class PolicyTuner extends CostModelTuner {
     this.trainSteps = opts.trainSteps ?? 1152;
     this.nSamples = opts.samples ?? 96;
     this.walkSteps = opts.walkSteps ?? 16;
+    this.measuredIterations = opts.measuredIterations ?? 0;
+    if (!Number.isSafeInteger(this.measuredIterations) || this.measuredIterations < 0) throw new RangeError(`measuredIterations must be a non-negative integer, got ${opts.measuredIterations}`);
     if (!Number.isSafeInteger(this.walkSteps) || this.walkSteps < 0) throw new RangeError(`walkSteps must be a non-negative integer, got ${opts.walkSteps}`);
     if (!Number.isSafeInteger(this.trainSteps) || this.trainSteps < 0) throw new RangeError(`trainSteps must be a non-negative integer, got ${opts.trainSteps}`);
     if (!Number.isSafeInteger(this.nSamples) || this.nSamples < 1) throw new RangeError(`samples must be a positive integer, got ${opts.samples}`);
@@ -86,14 +110,36 @@ export abstract class PolicyTuner extends CostModelTuner {
       const s = this.model.score([i, ref]);
       return s[0] - s[1];
     };
+    this.costReward = reward;
+    // The measured reward (measuredIterations), through the loop's trial measurer; propose measures the reference
+    // first. An exception of the measurer (not a kernel's failure: a replay without the record, a database error)
+    // is kept and rethrown by propose, so the env does not turn it into a penalty.
+    this.measuredReward = (t, i) => {
+      let r: MeasureResult | null;
+      try {
+        r = this.trials!.measure(i);
+      } catch (err) {
+        this.measureError ??= err as Error;
+        throw err;
+      }
+      if (r === null) return reward(t, i); // the budget or the time is spent
+      this.seen.add(i);
+      if (!r.ok || !r.gflops) return NaN; // the env turns a failure into INVALID_PENALTY
+      return Math.log(r.gflops / this.refGflops!);
+    };
     this.rewardKey = `tuner-${process.pid}-${rewardKeys++}`;
     setRewardProvider(this.rewardKey, reward);
     const envKwargs = { workloads: [task.spec], machine: { ...this.model.machine, bw: { ...this.model.machine.bw } }, rewardKey: this.rewardKey };
     if (kind === 'grpo') {
-      this.algo = new GRPO('ScheduleConstruct-v0', { groupSize: 8, promptsPerIteration: 4, updateEpochs: 4, minibatchSize: 8, lr: 3e-3, klCoef: 0.04, seed, ...opts.grpo, envKwargs, prompts: () => ({ options: { workload: task.spec } }) });
+      const cfg = { groupSize: 8, promptsPerIteration: 4, updateEpochs: 4, minibatchSize: 8, lr: 3e-3, klCoef: 0.04, seed, ...opts.grpo, envKwargs, prompts: () => ({ options: { workload: task.spec } }) };
+      this.algo = new GRPO('ScheduleConstruct-v0', cfg);
+      this.episodesPerIteration = cfg.groupSize * cfg.promptsPerIteration;
     } else {
       const steps = task.space.knobs.length;
-      this.algo = new PPO('ScheduleConstruct-v0', { nEnvs: 4, nSteps: 8 * steps, nMinibatches: 4, nEpochs: 4, lr: 3e-3, lrSchedule: 'constant', gamma: 1, gaeLambda: 1, entCoef: 0.01, seed, ...opts.ppo, envKwargs });
+      const cfg = { nEnvs: 4, nSteps: 8 * steps, nMinibatches: 4, nEpochs: 4, lr: 3e-3, lrSchedule: 'constant' as const, gamma: 1, gaeLambda: 1, entCoef: 0.01, seed, ...opts.ppo, envKwargs };
+      this.algo = new PPO('ScheduleConstruct-v0', cfg);
+      // An episode has one step per knob; each env may also finish the episode it began in the last iteration.
+      this.episodesPerIteration = cfg.nEnvs * (Math.ceil(cfg.nSteps / steps) + 1);
     }
     this.sampler = new ScheduleConstructEnv({ workloads: [task], machine: this.model.machine, reward });
     const log = ctx.log ?? (() => {});
@@ -135,6 +181,7 @@ export abstract class PolicyTuner extends CostModelTuner {
     const t0 = performance.now();
     if (this.trainSteps > 0) await this.algo.learn({ totalSteps: this.algo.numTimesteps + this.trainSteps });
     this.trainMs += performance.now() - t0;
+    if (this.measuredIterations > 0 && this.trials !== null) await this.trainOnMeasurements(this.trials);
     // Sample configs from the policy.
     const sampled: number[] = [];
     for (let s = 0; s < this.nSamples; s++) {
@@ -156,6 +203,29 @@ export abstract class PolicyTuner extends CostModelTuner {
     this.pool = this.clusterPick(top, n);
     this.walkMs += performance.now() - t1;
     return this.pick(n);
+  }
+
+  /** measuredIterations: training iterations whose rewards the env measures through the loop. */
+  private async trainOnMeasurements(m: TrialMeasurer): Promise<void> {
+    const t0 = performance.now();
+    if (this.refGflops === undefined && m.remaining > this.episodesPerIteration) {
+      const ref = referenceConfig(this.task);
+      const r = m.measure(ref);
+      if (r !== null) {
+        this.seen.add(ref);
+        this.refGflops = r.ok && r.gflops ? r.gflops : null;
+      }
+    }
+    for (let it = 0; it < this.measuredIterations && this.refGflops && m.remaining >= this.episodesPerIteration; it++) {
+      setRewardProvider(this.rewardKey, this.measuredReward);
+      try {
+        await this.algo.learn({ totalSteps: this.algo.numTimesteps + 1 }); // one iteration
+      } finally {
+        setRewardProvider(this.rewardKey, this.costReward);
+      }
+      if (this.measureError) throw this.measureError;
+    }
+    this.measuredMs += performance.now() - t0;
   }
 
   /**
@@ -229,12 +299,16 @@ export abstract class PolicyTuner extends CostModelTuner {
     return c.map((x, i) => ({ x, s: s[i] })).sort((a, b) => b.s - a.s || a.x - b.x).map((v) => v.x);
   }
 
+  attach(measurer: TrialMeasurer | null): void {
+    this.trials = measurer;
+  }
+
   protected candidates(): number[] {
     return this.pool;
   }
 
   override stats(): PolicyStats {
-    return { ...super.stats(), policy_train_ms: Math.round(this.trainMs), walk_ms: Math.round(this.walkMs), policy_steps: this.algo.numTimesteps, policy_from: this.policyFrom };
+    return { ...super.stats(), policy_train_ms: Math.round(this.trainMs), walk_ms: Math.round(this.walkMs), measured_train_ms: Math.round(this.measuredMs), policy_steps: this.algo.numTimesteps, policy_from: this.policyFrom };
   }
 
   dispose(): void {

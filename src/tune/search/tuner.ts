@@ -15,6 +15,24 @@ export interface Tuner {
   propose(n: number): number[] | Promise<number[]>;
   /** The results of proposed configs, in any grouping. */
   update(results: MeasureResult[]): void;
+  /**
+   * Optional: the loop hands over its trial measurer before the first proposal. A strategy whose environment
+   * asks for a measurement while it proposes (a measured reward) measures through it: the measurement is recorded
+   * and counts as a trial of the run like any other, and its result reaches `update` as well. The loop detaches
+   * it (null) when the run ends.
+   */
+  attach?(measurer: TrialMeasurer | null): void;
+}
+
+/** Measurements a strategy requests itself while proposing, on the loop's budget (loop.ts). */
+export interface TrialMeasurer {
+  /**
+   * The result of config `index`: this run's when it was a trial already (no new trial), else measured now,
+   * synchronously, and counted as a trial; null when the run's trial budget or time budget is spent.
+   */
+  measure(index: number): MeasureResult | null;
+  /** Trials this run may still take. */
+  readonly remaining: number;
 }
 
 /** A strategy's constructor; `ctx` carries what model-based strategies use (machine, transfer prior, log). */
