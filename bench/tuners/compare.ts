@@ -25,6 +25,8 @@
  *   recorded files (tuners-<tag>-<date>.json). The held-out report adds the zero-shot checks: each run's first
  *   batch, the replay of the training workloads' top 8 configs, and the RL strategies' first batch from a cold
  *   policy (the same prior and cost-model walks, no pretraining: what pretraining itself adds).
+ * - This process keeps its threads off the runner's core (taskset), as `rltune tune op` does; the held-out
+ *   results of 2026-12-02 were recorded before it did.
  * - Best-known per workload is frozen in bench/results/best-known.json before strategies are compared: the 5
  *   best configs ever recorded for it are re-measured 20 times each (the machine otherwise idle) and the best
  *   of their medians is best-known. An existing entry for this machine is never rewritten (--refreeze does).
@@ -47,6 +49,7 @@ import { recallAtK, spearman } from '../../src/tune/cost/metrics.js';
 import { priorSamples } from '../../src/tune/cost/prior.js';
 import { cacheSizes, hostMachine, machineProbe } from '../../src/tune/measure/machine.js';
 import { Measurer } from '../../src/tune/measure/measurer.js';
+import { leaveRunnerCore } from '../../src/tune/measure/runner.js';
 import { RecordsDB } from '../../src/tune/records/db.js';
 import { createTuner, MODEL_BASED, tune } from '../../src/tune/search/loop.js';
 import { CostModelTuner } from '../../src/tune/search/model_based.js';
@@ -99,6 +102,7 @@ const db = new RecordsDB(dbPath);
 const machine = db.addMachine(hostMachine());
 const work = join(dirname(dbPath), 'build');
 const runnerCore = availableParallelism() - 1;
+leaveRunnerCore(runnerCore); // this process's threads (search, cost models, SQLite) stay off the kernels' core
 const probe = machineProbe(db, machine, work, runnerCore);
 const caches = cacheSizes();
 const log = (m: string) => process.stderr.write(`[bench:tuners] ${m}\n`);

@@ -14,8 +14,7 @@
  *   rltune best <spec> [--db F] [--json]
  * The database defaults to ./rltune.db; generated sources, libraries and workload data go to .rltune/ beside it.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,7 +36,7 @@ import { workloadFlops } from '../tune/task/spec.js';
 import { ANCHORS, compareWithAnchors, type AnchorName } from '../tune/anchors/compare.js';
 import { Builder } from '../tune/measure/builder.js';
 import { dataFile } from '../tune/measure/data.js';
-import { DEFAULT_RUN_SETTINGS, Runner } from '../tune/measure/runner.js';
+import { DEFAULT_RUN_SETTINGS, leaveRunnerCore, Runner } from '../tune/measure/runner.js';
 import { targetCFlags } from '../tune/space/target.js';
 import { exportKernel } from '../tune/export.js';
 import { CliUsageError } from './train.js';
@@ -78,18 +77,6 @@ function openDb(path: string | undefined): { db: RecordsDB; machine: string; wor
   const others = db.machines().filter((m) => m.fingerprint !== machine).length;
   if (others > 0) process.stderr.write(`rltune: note: ${file} also holds records of ${others} other machine(s); only this machine's (${machine}) are used\n`);
   return { db, machine, workDir: join(dirname(file), '.rltune', 'build') };
-}
-
-/** Keeps this process (and its threads) off the runner's core, so that only the kernel runs there. */
-function leaveRunnerCore(runnerCore: number): void {
-  const n = availableParallelism();
-  if (n < 2 || !existsSync('/usr/bin/taskset')) return;
-  const cores = Array.from({ length: n }, (_, i) => i).filter((c) => c !== runnerCore);
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', cores.join(','), String(process.pid)], { stdio: 'ignore' });
-  } catch {
-    // not allowed here: measurements stay valid, only noisier
-  }
 }
 
 class TuneProgressBar {
