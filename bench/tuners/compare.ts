@@ -331,13 +331,14 @@ for (const w of set.workloads) {
   const st = new Pruner(task, cacheInfo(caches)).stats(task.space.size > 2e6 ? { sample: 200_000, seed: 1 } : undefined);
   const samples = runs.filter((r) => r.workload === w.name && r.strategy === 'random').flatMap((r) => r.per_trial);
   const bkG = bestKnownOf(w.spec);
+  const bestTrial = Math.max(0, ...runs.filter((r) => r.workload === w.name).flatMap((r) => r.per_trial.map((g) => g ?? 0)));
   spaces[w.name] = {
     spec: task.spec, space: task.spaceId, size: task.space.size, valid: st.valid, kept_after_pruning: st.kept, pruned_fraction: round(st.prunedFraction, 4),
     best_known_gflops: bkG,
     // A check on the freeze: best-known against the best single-trial timing of any run. Far below 1 means the
     // re-measurements ran slower than the trials did (a slow period of the machine), not a winner's curse alone.
-    best_trial_gflops: round(Math.max(0, ...runs.filter((r) => r.workload === w.name).flatMap((r) => r.per_trial.map((g) => g ?? 0))), 2),
-    best_known_over_best_trial: round(bkG / Math.max(1e-9, ...runs.filter((r) => r.workload === w.name).flatMap((r) => r.per_trial.map((g) => g ?? 0)))),
+    best_trial_gflops: round(bestTrial, 2),
+    best_known_over_best_trial: round(bkG / Math.max(1e-9, bestTrial)),
     random_samples: samples.length,
     within_95_of_best_known: samples.length ? round(samples.filter((g) => g !== null && g >= 0.95 * bkG).length / samples.length, 4) : null,
   };
@@ -394,6 +395,7 @@ function rlAcceptance() {
   const rl = pick(RL.map(withPrior));
   const trad = pick(['anneal', 'evolve'].filter((s) => strategies.includes(s)).map(withPrior));
   const bestZero = RL.map(withPrior).filter((v) => table[v]).map((v) => ({ v, f: table[v].first8_fraction_of_best_known })).sort((a, b) => b.f - a.f)[0] ?? null;
+  const cold = bestZero ? coldFirst[bestZero.v.replace('+transfer', '')] ?? null : null;
   return {
     best_rl: rl?.s ?? null,
     rl_trials_to_95: rl?.t ?? null,
@@ -406,8 +408,8 @@ function rlAcceptance() {
     replay_top8_fraction: replayMedian,
     zero_shot_beats_replay: bestZero && replayMedian !== null ? bestZero.f > replayMedian : null,
     // The ablation: the same strategy's first batch from a cold policy (no pretraining).
-    zero_shot_cold_first8_fraction: bestZero && coldFirst[bestZero.v.replace('+transfer', '')] ? coldFirst[bestZero.v.replace('+transfer', '')].first8_fraction_of_best_known : null,
-    zero_shot_pretrained_beats_cold: bestZero && coldFirst[bestZero.v.replace('+transfer', '')] ? bestZero.f > coldFirst[bestZero.v.replace('+transfer', '')].first8_fraction_of_best_known : null,
+    zero_shot_cold_first8_fraction: cold?.first8_fraction_of_best_known ?? null,
+    zero_shot_pretrained_beats_cold: bestZero && cold ? bestZero.f > cold.first8_fraction_of_best_known : null,
   };
 }
 const result = {

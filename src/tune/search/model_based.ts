@@ -181,12 +181,12 @@ export abstract class CostModelTuner implements Tuner {
   }
 }
 
-/** The search strategies over the cost model (anneal, evolve): they propose synchronously. */
 /** The k best-scored configs of a config -> score map, best first (ties by index). */
-function topScored(found: Map<number, number>, k: number): number[] {
+export function topScored(found: Map<number, number>, k: number): number[] {
   return [...found].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k).map(([i]) => i);
 }
 
+/** The search strategies over the cost model (anneal, evolve): they propose synchronously. */
 export abstract class ModelBasedTuner extends CostModelTuner {
   propose(n: number): number[] {
     return this.pick(n);

@@ -24,7 +24,7 @@ import { PPO, type PPOConfig } from '../../rl/algos/ppo.js';
 import type { Algorithm } from '../../rl/train/algorithm.js';
 import type { TuningTask } from '../task/task.js';
 import { toDigits } from './knobs.js';
-import { CostModelTuner, type TunerContext } from './model_based.js';
+import { CostModelTuner, topScored, type TunerContext } from './model_based.js';
 import type { MeasureResult } from '../measure/measurer.js';
 import type { TrialMeasurer } from './tuner.js';
 import { defaultPolicyDir, loadPolicyInto, PolicyMismatchError, policyMismatch, readPolicyMeta } from './policy_io.js';
@@ -199,8 +199,8 @@ export abstract class PolicyTuner extends CostModelTuner {
     const t1 = performance.now();
     const found = this.walk(sampled);
     // Adaptive sampling over the best of what the policy and its walks found.
-    const top = [...found].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, Math.max(4 * n, 32)).map(([c]) => c);
-    this.pool = this.clusterPick(top, n);
+    const top = topScored(found, Math.max(4 * n, 32));
+    this.pool = this.clusterPick(top, top.map((c) => found.get(c)!), n);
     this.walkMs += performance.now() - t1;
     return this.pick(n);
   }
@@ -254,9 +254,12 @@ export abstract class PolicyTuner extends CostModelTuner {
     return found;
   }
 
-  /** The best-scored config of each of k k-means clusters of the samples (then the rest by score). */
-  private clusterPick(samples: number[], k: number): number[] {
-    if (samples.length <= k) return this.sortByScore(samples);
+  /**
+   * The best-scored config of each of k k-means clusters of the samples (then the rest by score); `samples` come
+   * best first (ties by index), with their `scores`.
+   */
+  private clusterPick(samples: number[], scores: number[], k: number): number[] {
+    if (samples.length <= k) return samples;
     const K = this.radix.length;
     const pts = samples.map((c) => toDigits(this.radix, c).map((d, j) => d / Math.max(1, this.radix[j] - 1)));
     const dist = (a: number[], b: number[]) => a.reduce((s, v, j) => s + (v - b[j]) ** 2, 0);
@@ -283,20 +286,15 @@ export abstract class PolicyTuner extends CostModelTuner {
         for (let j = 0; j < K; j++) centers[c][j] = members.reduce((s, m) => s + m[j], 0) / members.length;
       }
     }
-    const scores = this.model.score(samples);
     const bestOf = new Map<number, number>();
     samples.forEach((_, i) => {
       const b = bestOf.get(assign[i]);
       if (b === undefined || scores[i] > scores[b]) bestOf.set(assign[i], i);
     });
-    const picked = [...bestOf.values()].sort((a, b) => scores[b] - scores[a] || samples[a] - samples[b]).map((i) => samples[i]);
-    const rest = samples.map((c, i) => ({ c, s: scores[i] })).filter((x) => !picked.includes(x.c)).sort((a, b) => b.s - a.s || a.c - b.c).map((x) => x.c);
-    return [...picked, ...rest];
-  }
-
-  private sortByScore(c: number[]): number[] {
-    const s = this.model.score(c);
-    return c.map((x, i) => ({ x, s: s[i] })).sort((a, b) => b.s - a.s || a.x - b.x).map((v) => v.x);
+    // The samples' order is the score order, so the picks sorted by position and the rest kept in place.
+    const picked = [...bestOf.values()].sort((a, b) => a - b).map((i) => samples[i]);
+    const chosen = new Set(picked);
+    return [...picked, ...samples.filter((c) => !chosen.has(c))];
   }
 
   attach(measurer: TrialMeasurer | null): void {
