@@ -58,7 +58,7 @@ test('train-policy: clones the best records of the training workloads only, trai
   assert.match(policyMismatch(meta, TRAIN, { isa: 'neon', lanes: 4, registers: 32, flags: [] })!, /trained for avx512 .* target is neon/);
   // The tuner starts from it; its samples (without the walks on the cost model) lean to the cloned best configs.
   const top = new Set([...fixture.measured].filter((x) => x.gflops !== null).sort((a, b) => b.gflops! - a.gflops!).slice(0, 34).map((x) => x.index));
-  const warm = new GrpoTuner(TRAIN, 1, { machine, log: (m) => lines.push(m) }, { policyDir: out, trainSteps: 0, samples: 64, walkSteps: 0 });
+  const warm = new GrpoTuner(TRAIN, 1, { machine, log: (m) => lines.push(m) }, { policyDir: out, trainSteps: 0, samples: 64, walkSteps: 0, coldShare: 0 });
   assert.equal(warm.policyFrom, out);
   const picks = await warm.propose(8);
   // The pretrained policy is peaked: its 64 samples hold few distinct configs. The walks from them fill the
@@ -66,17 +66,30 @@ test('train-policy: clones the best records of the training workloads only, trai
   const pool = (t: GrpoTuner) => (t as unknown as { candidates(): number[] }).candidates().length;
   const short = pool(warm);
   warm.dispose();
-  const walked = new GrpoTuner(TRAIN, 1, { machine }, { policyDir: out, trainSteps: 0, samples: 64 });
+  const walked = new GrpoTuner(TRAIN, 1, { machine }, { policyDir: out, trainSteps: 0, samples: 64, coldShare: 0 });
   const walkedPicks = await walked.propose(8);
   assert.equal(new Set(walkedPicks).size, 8);
   assert.ok(short < 32 && pool(walked) === 32, `pool without walks ${short}, with walks ${pool(walked)} (4 x batch expected)`);
   walked.dispose();
   const cold = new GrpoTuner(TRAIN, 1, { machine }, { defaultPolicy: false, trainSteps: 0, samples: 64, walkSteps: 0 });
   const coldPicks = await cold.propose(8);
+  assert.equal(cold.stats().cold_share, 0, 'a cold start has no companion');
   cold.dispose();
   const hits = (xs: number[]) => xs.filter((i) => top.has(i)).length;
   assert.ok(hits(picks) > hits(coldPicks), `pretrained picks ${hits(picks)} of the top 10% vs cold ${hits(coldPicks)}`);
   assert.match(lines.join('\n'), /starting from the policy in/);
+  // The cold companion (default: half the samples) draws its samples from an untrained policy; with all samples
+  // from it, the picks lean to the cloned configs no more than a cold tuner's do.
+  const mixLog: string[] = [];
+  const mixed = new GrpoTuner(TRAIN, 1, { machine, log: (m) => mixLog.push(m) }, { policyDir: out, trainSteps: 0, samples: 64, walkSteps: 0 });
+  assert.match(mixLog.join('\n'), /50% of samples from a cold companion/);
+  assert.equal(mixed.stats().cold_share, 0.5);
+  mixed.dispose();
+  const allCold = new GrpoTuner(TRAIN, 1, { machine }, { policyDir: out, trainSteps: 0, samples: 64, walkSteps: 0, coldShare: 1 });
+  const allColdPicks = await allCold.propose(8);
+  allCold.dispose();
+  assert.ok(hits(picks) > hits(allColdPicks), `pretrained picks ${hits(picks)} of the top 10% vs all from the companion ${hits(allColdPicks)}`);
+  assert.throws(() => new GrpoTuner(TRAIN, 1, { machine }, { policyDir: out, coldShare: 1.5 }), /coldShare must be a number in \[0, 1\], got 1.5/);
   // ppo takes the GRPO policy's actor weights (same widths).
   const ppo = new PpoTuner(TRAIN, 1, { machine }, { policyDir: out, trainSteps: 0 });
   assert.equal(ppo.policyFrom, out);

@@ -8,7 +8,9 @@
  *   1. the policy trains for `trainSteps` env steps on this workload with the cost model's score as reward
  *      (the score of the config minus that of the reference config; GRPO normalizes rewards within each group,
  *      so only their order within a group matters);
- *   2. it samples `samples` configs (stochastic policy, masked);
+ *   2. it samples `samples` configs (stochastic policy, masked); a pretrained policy gets a cold companion
+ *      (`coldShare` of the samples, default half) that trains on the same reward from scratch, as a guard against
+ *      negative transfer (a pretrained policy pulls an unseen layout toward the training layouts);
  *   3. each sample starts a short walk on the cost model (`walkSteps` one-knob moves, ScheduleWalk-v0's action,
  *      kept when the cost model does not score them worse): a pretrained policy is peaked, so its samples alone
  *      often hold fewer distinct unmeasured configs than a batch, and the batch would be filled at random;
@@ -49,6 +51,14 @@ export interface PolicyTunerOptions {
    * mix in one update; a reference that fails to measure ends measured training for the run.
    */
   measuredIterations?: number;
+  /**
+   * With a pretrained policy, the share of each round's samples drawn from a cold companion policy instead
+   * (default 0.5; 0: the pretrained policy alone). The companion starts untrained, trains on the same cost-model
+   * reward each round, and its samples start walks like the pretrained ones; the adaptive sampling then ranks all
+   * of them together. A pretrained policy can pull a workload whose layout training lacked toward the training
+   * layouts (negative transfer); the companion keeps the search of this workload's own cost model going.
+   */
+  coldShare?: number;
   grpo?: Partial<GRPOConfig>;
   ppo?: Partial<PPOConfig>;
   /** Start from this policy directory (policy_io.ts); refused when incompatible unless policyFallback. */
@@ -73,10 +83,15 @@ export interface PolicyStats {
   measured_train_ms: number;
   policy_steps: number;
   policy_from: string | null;
+  /** The share of samples from the cold companion of a pretrained policy (0 without one). */
+  cold_share: number;
 }
 
 export abstract class PolicyTuner extends CostModelTuner {
   protected readonly algo: Algorithm;
+  /** The cold companion of a pretrained policy (coldShare), or null. */
+  private readonly companion: Algorithm | null = null;
+  private readonly coldShare: number;
   private readonly sampler: ScheduleConstructEnv;
   private readonly trainSteps: number;
   private readonly nSamples: number;
@@ -100,6 +115,8 @@ export abstract class PolicyTuner extends CostModelTuner {
     this.nSamples = opts.samples ?? 96;
     this.walkSteps = opts.walkSteps ?? 16;
     this.measuredIterations = opts.measuredIterations ?? 0;
+    this.coldShare = opts.coldShare ?? 0.5;
+    if (!(this.coldShare >= 0 && this.coldShare <= 1)) throw new RangeError(`coldShare must be a number in [0, 1], got ${opts.coldShare}`);
     if (!Number.isSafeInteger(this.measuredIterations) || this.measuredIterations < 0) throw new RangeError(`measuredIterations must be a non-negative integer, got ${opts.measuredIterations}`);
     if (!Number.isSafeInteger(this.walkSteps) || this.walkSteps < 0) throw new RangeError(`walkSteps must be a non-negative integer, got ${opts.walkSteps}`);
     if (!Number.isSafeInteger(this.trainSteps) || this.trainSteps < 0) throw new RangeError(`trainSteps must be a non-negative integer, got ${opts.trainSteps}`);
@@ -130,14 +147,16 @@ export abstract class PolicyTuner extends CostModelTuner {
     this.rewardKey = `tuner-${process.pid}-${rewardKeys++}`;
     setRewardProvider(this.rewardKey, reward);
     const envKwargs = { workloads: [task.spec], machine: { ...this.model.machine, bw: { ...this.model.machine.bw } }, rewardKey: this.rewardKey };
+    const steps = task.space.knobs.length;
+    const grpoCfg = (s: number) => ({ groupSize: 8, promptsPerIteration: 4, updateEpochs: 4, minibatchSize: 8, lr: 3e-3, klCoef: 0.04, seed: s, ...opts.grpo, envKwargs, prompts: () => ({ options: { workload: task.spec } }) });
+    const ppoCfg = (s: number) => ({ nEnvs: 4, nSteps: 8 * steps, nMinibatches: 4, nEpochs: 4, lr: 3e-3, lrSchedule: 'constant' as const, gamma: 1, gaeLambda: 1, entCoef: 0.01, seed: s, ...opts.ppo, envKwargs });
+    const make = (s: number): Algorithm => (kind === 'grpo' ? new GRPO('ScheduleConstruct-v0', grpoCfg(s)) : new PPO('ScheduleConstruct-v0', ppoCfg(s)));
+    this.algo = make(seed);
     if (kind === 'grpo') {
-      const cfg = { groupSize: 8, promptsPerIteration: 4, updateEpochs: 4, minibatchSize: 8, lr: 3e-3, klCoef: 0.04, seed, ...opts.grpo, envKwargs, prompts: () => ({ options: { workload: task.spec } }) };
-      this.algo = new GRPO('ScheduleConstruct-v0', cfg);
+      const cfg = grpoCfg(seed);
       this.episodesPerIteration = cfg.groupSize * cfg.promptsPerIteration;
     } else {
-      const steps = task.space.knobs.length;
-      const cfg = { nEnvs: 4, nSteps: 8 * steps, nMinibatches: 4, nEpochs: 4, lr: 3e-3, lrSchedule: 'constant' as const, gamma: 1, gaeLambda: 1, entCoef: 0.01, seed, ...opts.ppo, envKwargs };
-      this.algo = new PPO('ScheduleConstruct-v0', cfg);
+      const cfg = ppoCfg(seed);
       // An episode has one step per knob; each env may also finish the episode it began in the last iteration.
       this.episodesPerIteration = cfg.nEnvs * (Math.ceil(cfg.nSteps / steps) + 1);
     }
@@ -165,7 +184,8 @@ export abstract class PolicyTuner extends CostModelTuner {
     loadPolicyInto(dir, this.algo as Algorithm & { actor: { params: Float32Array } });
     this.algo.rng.reseed(seed); // the run's seed, not the checkpoint's generator, drives its sampling
     this.policyFrom = dir;
-    log(`${kind}: starting from the ${fromDefault ? 'default ' : ''}policy in ${dir} (${meta.algo}, trained on ${meta.trained_on.length} workloads)`);
+    if (this.coldShare > 0) this.companion = make(seed + 1_000_003); // its own stream, fixed by the run's seed
+    log(`${kind}: starting from the ${fromDefault ? 'default ' : ''}policy in ${dir} (${meta.algo}, trained on ${meta.trained_on.length} workloads)${this.companion ? `, ${Math.round(this.coldShare * 100)}% of samples from a cold companion` : ''}`);
   }
 
   /** The policy directory this run started from, or null for a cold start. */
@@ -179,15 +199,20 @@ export abstract class PolicyTuner extends CostModelTuner {
 
   async propose(n: number): Promise<number[]> {
     const t0 = performance.now();
-    if (this.trainSteps > 0) await this.algo.learn({ totalSteps: this.algo.numTimesteps + this.trainSteps });
+    if (this.trainSteps > 0) {
+      await this.algo.learn({ totalSteps: this.algo.numTimesteps + this.trainSteps });
+      if (this.companion) await this.companion.learn({ totalSteps: this.companion.numTimesteps + this.trainSteps });
+    }
     this.trainMs += performance.now() - t0;
     if (this.measuredIterations > 0 && this.trials !== null) await this.trainOnMeasurements(this.trials);
-    // Sample configs from the policy.
+    // Sample configs from the policy (and its cold companion).
+    const nCold = this.companion ? Math.round(this.coldShare * this.nSamples) : 0;
     const sampled: number[] = [];
     for (let s = 0; s < this.nSamples; s++) {
+      const algo = s < this.nSamples - nCold ? this.algo : this.companion!;
       let { obs, info } = this.sampler.reset({ seed: this.rng.spawnSeed(), options: { workload: this.task.spec } });
       for (;;) {
-        const a = this.algo.predict(obs, { deterministic: false, actionMask: info.action_mask as Int8Array }) as number;
+        const a = algo.predict(obs, { deterministic: false, actionMask: info.action_mask as Int8Array }) as number;
         const r = this.sampler.step(a);
         obs = r.obs;
         info = r.info;
@@ -306,12 +331,13 @@ export abstract class PolicyTuner extends CostModelTuner {
   }
 
   override stats(): PolicyStats {
-    return { ...super.stats(), policy_train_ms: Math.round(this.trainMs), walk_ms: Math.round(this.walkMs), measured_train_ms: Math.round(this.measuredMs), policy_steps: this.algo.numTimesteps, policy_from: this.policyFrom };
+    return { ...super.stats(), policy_train_ms: Math.round(this.trainMs), walk_ms: Math.round(this.walkMs), measured_train_ms: Math.round(this.measuredMs), policy_steps: this.algo.numTimesteps, policy_from: this.policyFrom, cold_share: this.companion ? this.coldShare : 0 };
   }
 
   dispose(): void {
     setRewardProvider(this.rewardKey, null);
     this.algo.close();
+    this.companion?.close();
     this.sampler.close();
     this.model.dispose();
   }
