@@ -29,7 +29,9 @@
  *   results of 2026-12-02 were recorded before it did.
  * - Best-known per workload is frozen in bench/results/best-known.json before strategies are compared: the 5
  *   best configs ever recorded for it are re-measured 20 times each (the machine otherwise idle) and the best
- *   of their medians is best-known. An existing entry for this machine is never rewritten (--refreeze does).
+ *   of their medians is best-known. An existing entry for this machine is never rewritten; --refreeze freezes
+ *   again and keeps the largest of all freezes (listed in the entry's `freezes`): a slow period of the machine
+ *   only lowers a freeze.
  * - Trials to 90/95/99% of best-known per run; a run that never gets there counts as budget + 1; medians over
  *   workloads and seeds, never dropping a run.
  * - Each space's size, the share that validity and pruning keep, and the share of its configs within 95% of
@@ -171,9 +173,10 @@ for (const transfer of transferModes) {
 }
 
 // 2. Best-known, frozen per machine and workload.
-interface BestKnownFile { doc: string; entries: Record<string, { spec: string; machine: string; gflops: number; config_index: number; frozen: string; method: string }> }
+interface Freeze { gflops: number; config_index: number; frozen: string }
+interface BestKnownFile { doc: string; entries: Record<string, { spec: string; machine: string; gflops: number; config_index: number; frozen: string; method: string; freezes?: Freeze[] }> }
 const bk: BestKnownFile = existsSync(bestKnownPath) ? JSON.parse(readFileSync(bestKnownPath, 'utf8')) : {
-  doc: 'Best-known GFLOP/s per workload and machine (bench/tuners/compare.ts): the 5 best configs ever recorded re-measured 20 times each, the best of their medians. Frozen: never rewritten without --refreeze.',
+  doc: 'Best-known GFLOP/s per workload and machine (bench/tuners/compare.ts): the 5 best configs ever recorded re-measured 20 times each, the best of their medians. Frozen: never rewritten without --refreeze, which freezes again and keeps the largest of all freezes.',
   entries: {},
 };
 const bkKey = (spec: string) => `${machine}|${spec}`;
@@ -191,8 +194,16 @@ for (const w of set.workloads) {
     const g = task.flops / (median(res) * 1e6);
     if (g > best.gflops) best = { gflops: g, config: c };
   }
-  bk.entries[key] = { spec: task.spec, machine, gflops: round(best.gflops, 3), config_index: best.config, frozen: new Date().toISOString(), method: `top ${top.length} re-measured ${quick ? 3 : 20} times, best median` };
-  log(`best-known ${w.name}: ${best.gflops.toFixed(1)} GFLOP/s (config ${best.config})`);
+  // A refreeze keeps the largest of all freezes: a slow period of the machine can only lower a freeze (on the VM of
+  // 2026-12-02 the same config's 20-run median moved by up to 15% between freezes minutes apart), and best-known
+  // is the best that is known to be reachable.
+  const old = bk.entries[key];
+  const now: Freeze = { gflops: round(best.gflops, 3), config_index: best.config, frozen: new Date().toISOString() };
+  const freezes = old ? [...(old.freezes ?? [{ gflops: old.gflops, config_index: old.config_index, frozen: old.frozen }]), now] : [now];
+  const top1 = freezes.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+  const method = `top ${top.length} re-measured ${quick ? 3 : 20} times, best median` + (freezes.length > 1 ? `; the largest of ${freezes.length} freezes (--refreeze)` : '');
+  bk.entries[key] = { spec: task.spec, machine, gflops: top1.gflops, config_index: top1.config_index, frozen: top1.frozen, method, freezes };
+  log(`best-known ${w.name}: ${best.gflops.toFixed(1)} GFLOP/s (config ${best.config})${freezes.length > 1 ? `, the largest of ${freezes.length} freezes ${top1.gflops.toFixed(1)}` : ''}`);
 }
 mkdirSync(dirname(bestKnownPath), { recursive: true });
 writeFileSync(bestKnownPath, JSON.stringify(bk, null, 1) + '\n');
@@ -396,12 +407,24 @@ function rlAcceptance() {
   const trad = pick(['anneal', 'evolve'].filter((s) => strategies.includes(s)).map(withPrior));
   const bestZero = RL.map(withPrior).filter((v) => table[v]).map((v) => ({ v, f: table[v].first8_fraction_of_best_known })).sort((a, b) => b.f - a.f)[0] ?? null;
   const cold = bestZero ? coldFirst[bestZero.v.replace('+transfer', '')] ?? null : null;
+  // Per workload (medians over seeds): the fastest RL variant against the fastest traditional one. A workload where
+  // the traditional strategy needs 1 trial cannot have the RL one at half of it.
+  const perW: Record<string, { rl: string; rl_trials_to_95: number; traditional: string; traditional_trials_to_95: number; ratio: number }> = {};
+  for (const [w, row] of Object.entries(perWorkload)) {
+    const best = (names: string[]) => names.filter((v) => row[v]).map((v) => ({ v, t: row[v].trials_to_95 })).sort((a, b) => a.t - b.t)[0];
+    const r = best(RL.map(withPrior)), t = best(['anneal', 'evolve'].filter((s) => strategies.includes(s)).map(withPrior));
+    if (r && t) perW[w] = { rl: r.v, rl_trials_to_95: r.t, traditional: t.v, traditional_trials_to_95: t.t, ratio: round(r.t / t.t) };
+  }
   return {
     best_rl: rl?.s ?? null,
     rl_trials_to_95: rl?.t ?? null,
     best_traditional: trad?.s ?? null,
     traditional_trials_to_95: trad?.t ?? null,
     rl_at_most_half_of_best_traditional: rl && trad ? rl.t <= trad.t / 2 : null,
+    per_workload_rl_vs_traditional_95: perW,
+    rl_at_most_half_on: Object.keys(perW).filter((w) => perW[w].ratio <= 0.5),
+    rl_not_slower_on: Object.keys(perW).filter((w) => perW[w].ratio <= 1),
+    half_unattainable_on: Object.keys(perW).filter((w) => perW[w].traditional_trials_to_95 < 2),
     zero_shot_best_rl: bestZero?.v ?? null,
     zero_shot_first8_fraction: bestZero?.f ?? null,
     zero_shot_at_least_80pct: bestZero ? bestZero.f >= 0.8 : null,
