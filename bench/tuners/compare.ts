@@ -400,20 +400,22 @@ const bestMBt = modelBased.map((s) => ({ s: `${s}+transfer`, t: table[`${s}+tran
 const transferCmp = modelBased.filter((s) => table[s] && table[`${s}+transfer`]).map((s) => ({ strategy: s, without: table[s].trials_to_95, with: table[`${s}+transfer`].trials_to_95 }));
 /** The RL tuner's acceptance: trials to 95% against the best traditional strategy, and the zero-shot checks. */
 function rlAcceptance() {
-  const pick = (names: string[]) => names.map((s) => ({ s, t: table[s]?.trials_to_95 ?? Infinity })).filter((x) => Number.isFinite(x.t)).sort((a, b) => a.t - b.t)[0] ?? null;
+  // The fastest to 95% of `names` in a row of medians (the table, or one workload's row).
+  const pick = (names: string[], row: Record<string, Record<string, number>> = table) =>
+    names.map((s) => ({ s, t: row[s]?.trials_to_95 ?? Infinity })).filter((x) => Number.isFinite(x.t)).sort((a, b) => a.t - b.t)[0] ?? null;
   // The same prior for all: the transfer-on variant of each model-based strategy when it ran, else the plain one.
   const withPrior = (s: string) => (table[`${s}+transfer`] ? `${s}+transfer` : s);
-  const rl = pick(RL.map(withPrior));
-  const trad = pick(['anneal', 'evolve'].filter((s) => strategies.includes(s)).map(withPrior));
-  const bestZero = RL.map(withPrior).filter((v) => table[v]).map((v) => ({ v, f: table[v].first8_fraction_of_best_known })).sort((a, b) => b.f - a.f)[0] ?? null;
+  const rlNames = RL.map(withPrior), tradNames = ['anneal', 'evolve'].filter((s) => strategies.includes(s)).map(withPrior);
+  const rl = pick(rlNames);
+  const trad = pick(tradNames);
+  const bestZero = rlNames.filter((v) => table[v]).map((v) => ({ v, f: table[v].first8_fraction_of_best_known })).sort((a, b) => b.f - a.f)[0] ?? null;
   const cold = bestZero ? coldFirst[bestZero.v.replace('+transfer', '')] ?? null : null;
   // Per workload (medians over seeds): the fastest RL variant against the fastest traditional one. A workload where
   // the traditional strategy needs 1 trial cannot have the RL one at half of it.
   const perW: Record<string, { rl: string; rl_trials_to_95: number; traditional: string; traditional_trials_to_95: number; ratio: number }> = {};
   for (const [w, row] of Object.entries(perWorkload)) {
-    const best = (names: string[]) => names.filter((v) => row[v]).map((v) => ({ v, t: row[v].trials_to_95 })).sort((a, b) => a.t - b.t)[0];
-    const r = best(RL.map(withPrior)), t = best(['anneal', 'evolve'].filter((s) => strategies.includes(s)).map(withPrior));
-    if (r && t) perW[w] = { rl: r.v, rl_trials_to_95: r.t, traditional: t.v, traditional_trials_to_95: t.t, ratio: round(r.t / t.t) };
+    const r = pick(rlNames, row), t = pick(tradNames, row);
+    if (r && t) perW[w] = { rl: r.s, rl_trials_to_95: r.t, traditional: t.s, traditional_trials_to_95: t.t, ratio: round(r.t / t.t) };
   }
   return {
     best_rl: rl?.s ?? null,

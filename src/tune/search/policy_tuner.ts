@@ -152,14 +152,9 @@ export abstract class PolicyTuner extends CostModelTuner {
     const ppoCfg = (s: number) => ({ nEnvs: 4, nSteps: 8 * steps, nMinibatches: 4, nEpochs: 4, lr: 3e-3, lrSchedule: 'constant' as const, gamma: 1, gaeLambda: 1, entCoef: 0.01, seed: s, ...opts.ppo, envKwargs });
     const make = (s: number): Algorithm => (kind === 'grpo' ? new GRPO('ScheduleConstruct-v0', grpoCfg(s)) : new PPO('ScheduleConstruct-v0', ppoCfg(s)));
     this.algo = make(seed);
-    if (kind === 'grpo') {
-      const cfg = grpoCfg(seed);
-      this.episodesPerIteration = cfg.groupSize * cfg.promptsPerIteration;
-    } else {
-      const cfg = ppoCfg(seed);
-      // An episode has one step per knob; each env may also finish the episode it began in the last iteration.
-      this.episodesPerIteration = cfg.nEnvs * (Math.ceil(cfg.nSteps / steps) + 1);
-    }
+    const g = grpoCfg(seed), p = ppoCfg(seed);
+    // PPO: an episode has one step per knob; each env may also finish the episode it began in the last iteration.
+    this.episodesPerIteration = kind === 'grpo' ? g.groupSize * g.promptsPerIteration : p.nEnvs * (Math.ceil(p.nSteps / steps) + 1);
     this.sampler = new ScheduleConstructEnv({ workloads: [task], machine: this.model.machine, reward });
     const log = ctx.log ?? (() => {});
     const target = task.space.target;
