@@ -5,6 +5,7 @@ import {
   makeVec, make, SyncVectorEnv, WorkerVectorEnv, InvalidActionError, ResetNeededError, UnknownEnvError,
   type VectorEnv, type AutoresetMode,
 } from '../src/rl/index.js';
+import { REQ } from '../src/rl/vector/worker_protocol.js';
 import './fixtures/line_walk.js';
 
 type Trace = unknown[];
@@ -41,6 +42,31 @@ for (const mode of ['next-step', 'same-step'] as AutoresetMode[]) {
     }
   });
 }
+
+// Atomics.wait may return "ok" with nothing new to do (seen in Node 20 under load: a worker stepped its envs a
+// second time and the trajectories above parted). A wake-up without a new request must not serve the last again.
+test('a worker woken without a new request does not step its envs again', () => {
+  const worker = makeVec('CartPole-v1', 2, { mode: 'worker', numWorkers: 1 });
+  const sync = makeVec('CartPole-v1', 2, { mode: 'sync' });
+  try {
+    const acts = Int32Array.from([1, 0]);
+    for (const v of [worker, sync]) {
+      v.reset({ seed: 5 });
+      v.step(acts);
+    }
+    const { ctrl } = (worker as unknown as { workers: { ctrl: Int32Array }[] }).workers[0];
+    const sleep = new Int32Array(new SharedArrayBuffer(4));
+    for (let k = 0; k < 5; k++) {
+      Atomics.notify(ctrl, REQ); // a wake-up with the request counter unchanged
+      Atomics.wait(sleep, 0, 0, 20);
+    }
+    const a = Array.from(worker.step(acts).obs as Float32Array);
+    assert.deepEqual(a, Array.from(sync.step(acts).obs as Float32Array));
+  } finally {
+    worker.close();
+    sync.close();
+  }
+});
 
 test('next-step autoreset: the step after an episode ends resets that env (reward 0, flags false)', () => {
   const n = 3;

@@ -65,7 +65,9 @@ async function main(): Promise<void> {
   for (;;) {
     // Spin briefly before sleeping: a futex wake-up costs ~10-20 us, more than a fast env's whole step.
     for (let k = 0; k < SPIN_ITERATIONS && Atomics.load(ctrl, REQ) === seq; k++);
-    Atomics.wait(ctrl, REQ, seq);
+    // Atomics.wait can return "ok" with REQ unchanged (seen under load in Node 20: a wake-up meant for no one);
+    // serving the old request again would step the envs twice, so sleep until REQ really moves.
+    while (Atomics.load(ctrl, REQ) === seq) Atomics.wait(ctrl, REQ, seq);
     seq = Atomics.load(ctrl, REQ);
     const cmd = Atomics.load(ctrl, CMD);
     try {
