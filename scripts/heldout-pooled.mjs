@@ -1,41 +1,41 @@
 #!/usr/bin/env node
 /**
- * The RL tuner's held-out results pooled over sets, and how much they move with best-known: trials to 95% per
- * strategy, the median over every run of the given recorded results (bench/results/tuners-rl*.json), against
- * bench/results/best-known.json scaled by 0.98, 1 and 1.02. Prints one JSON object.
+ * The RL tuner's held-out results pooled over sets, and how much they move with best-known: per strategy, the
+ * median over every run of the given recorded results (default: every bench/results/tuners-rl*.json) of
+ *   - the trials to 95% of bench/results/best-known.json scaled by 0.98, 1 and 1.02;
+ *   - the mean best-so-far fraction of best-known over the first 16, 64 and 256 trials (the area under the
+ *     normalised curve, which a plateau just under the 95% line does not flip).
+ * The metrics are bench/tuners/metrics.ts's (the built copy: run `npm run build` first). Prints one JSON object.
  *
  *   node scripts/heldout-pooled.mjs [results.json ...]
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { meanBestSoFar, median, trialsTo } from '../dist/bench/tuners/metrics.js';
 
 const results = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench', 'results');
 const files = process.argv.slice(2).length > 0 ? process.argv.slice(2)
-  : ['tuners-rl-2026-12-02.json', 'tuners-rl-decode-2026-12-02.json', 'tuners-rl-v3-2026-12-02.json'].map((f) => join(results, f));
+  : readdirSync(results).filter((f) => /^tuners-rl.*\.json$/.test(f)).sort().map((f) => join(results, f)); // every recorded held-out set
 const bk = JSON.parse(readFileSync(join(results, 'best-known.json'), 'utf8')).entries;
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b), m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const out = { files: files.map((f) => f.replace(/.*\//, '')), runs: 0, trials_to_95: {} };
+const out = { files: files.map((f) => f.replace(/.*\//, '')), runs: 0, trials_to_95: {}, mean_best_so_far: {} };
 const runs = [];
 for (const f of files) {
   const d = JSON.parse(readFileSync(f, 'utf8'));
-  for (const r of d.runs) runs.push({ ...r, machine: d.machine.fingerprint });
+  for (const r of d.runs) {
+    const e = bk[`${d.machine.fingerprint}|${r.spec}`];
+    if (!e) throw new Error(`no best-known for ${r.spec} on machine ${d.machine.fingerprint}`);
+    runs.push({ ...r, best_known: e.gflops });
+  }
 }
 out.runs = runs.length;
+const strategies = [...new Set(runs.map((r) => r.strategy))];
 for (const scale of [0.98, 1, 1.02]) {
-  const row = {};
-  for (const s of [...new Set(runs.map((r) => r.strategy))]) {
-    row[s] = median(runs.filter((r) => r.strategy === s).map((r) => {
-      const e = bk[`${r.machine}|${r.spec}`];
-      if (!e) throw new Error(`no best-known for ${r.spec} on machine ${r.machine}`);
-      let best = -Infinity;
-      for (let t = 0; t < r.per_trial.length; t++) {
-        if (r.per_trial[t] !== null && r.per_trial[t] > best) best = r.per_trial[t];
-        if (best >= 0.95 * scale * e.gflops) return t + 1;
-      }
-      return r.trials + 1;
-    }));
-  }
-  out.trials_to_95[`best_known_x${scale}`] = row;
+  out.trials_to_95[`best_known_x${scale}`] = Object.fromEntries(strategies.map((s) => [s,
+    median(runs.filter((r) => r.strategy === s).map((r) => trialsTo(r.per_trial, 0.95 * scale * r.best_known, r.trials)))]));
+}
+for (const k of [16, 64, 256]) {
+  out.mean_best_so_far[`first_${k}`] = Object.fromEntries(strategies.map((s) => [s,
+    Math.round(1000 * median(runs.filter((r) => r.strategy === s).map((r) => meanBestSoFar(r.per_trial, r.best_known, k)))) / 1000]));
 }
 console.log(JSON.stringify(out, null, 1));

@@ -61,6 +61,7 @@ import { createTask, type TuningTask } from '../../src/tune/task/task.js';
 import { Rng } from '../../src/rl/core/rng.js';
 import { machineInfo } from '../machine.js';
 import { renderChart } from './chart.js';
+import { meanBestSoFar, median, trialsTo as trialsToTarget } from './metrics.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..', '..'); // dist/bench/tuners -> repo
@@ -109,10 +110,6 @@ const probe = machineProbe(db, machine, work, runnerCore);
 const caches = cacheSizes();
 const log = (m: string) => process.stderr.write(`[bench:tuners] ${m}\n`);
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 interface RunRecord {
   workload: string;
@@ -209,15 +206,7 @@ mkdirSync(dirname(bestKnownPath), { recursive: true });
 writeFileSync(bestKnownPath, JSON.stringify(bk, null, 1) + '\n');
 
 // 3. Metrics against the frozen best-known.
-function trialsTo(run: RunRecord, frac: number, bestKnown: number): number {
-  let best = -Infinity;
-  for (let t = 0; t < run.per_trial.length; t++) {
-    const g = run.per_trial[t];
-    if (g !== null && g > best) best = g;
-    if (best >= frac * bestKnown) return t + 1;
-  }
-  return budget + 1;
-}
+const trialsTo = (run: RunRecord, frac: number, bestKnown: number) => trialsToTarget(run.per_trial, frac * bestKnown, budget);
 const bestKnownOf = (spec: string) => bk.entries[bkKey(tasks.get(spec)!.spec)].gflops;
 const variant = (r: RunRecord) => (r.strategy === 'random' || r.transfer === 'off' ? `${r.strategy}` : `${r.strategy}+transfer`);
 const variantsAll = [...new Set(runs.map(variant))];
@@ -230,6 +219,8 @@ for (const v of variantsAll) {
   row.final_fraction_of_best_known = round(median(rs.map((r) => (r.best_gflops ?? 0) / bestKnownOf(r.spec))));
   row.runs = rs.length;
   row.reached_95_share = round(rs.filter((r) => trialsTo(r, 0.95, bestKnownOf(r.spec)) <= budget).length / rs.length);
+  // The area under the normalised best-so-far curve (metrics.ts), which a plateau just under 95% does not flip.
+  for (const k of [...new Set([Math.min(64, budget), budget])]) row[`mean_best_so_far_${k}`] = round(median(rs.map((r) => meanBestSoFar(r.per_trial, bestKnownOf(r.spec), k))));
   row.median_wall_s = round(median(rs.map((r) => r.wall_s)), 1);
   table[v] = row;
   for (const w of set.workloads) {
