@@ -14,6 +14,7 @@ import { hostMachine } from '../src/tune/measure/machine.js';
 import { RecordsDB } from '../src/tune/records/db.js';
 import { policyMismatch, PolicyMismatchError, readPolicyMeta } from '../src/tune/search/policy_io.js';
 import { cloneSamplesFromRecords, trainPolicy } from '../src/tune/search/policy_train.js';
+import { hamming } from '../src/tune/search/knobs.js';
 import { GrpoTuner, PpoTuner } from '../src/tune/search/policy_tuner.js';
 import { hostTarget } from '../src/tune/space/target.js';
 import { createTask } from '../src/tune/task/task.js';
@@ -119,4 +120,27 @@ test('an incompatible policy is refused with a clear message, or skipped with po
   assert.equal(bc.length + awr.length, 0, 'failed records are not cloned');
   db.close();
   empty.close();
+});
+
+// Incumbent walkers: from the second round on, the best measured configs of the run start walks on the cost model
+// too. With one policy sample per round, nearly all of a batch then comes from the incumbents' neighbourhoods;
+// without them (incumbents: 0) the batch comes from the one sample's walk and random configs.
+test('the RL strategies walk from the measured incumbents as well as from the policy samples', async () => {
+  const radix = TRAIN.space.knobs.map((k) => k.values.length);
+  const best = [...fixture.measured].filter((x) => x.gflops !== null).sort((a, b) => b.gflops! - a.gflops!).slice(0, 8);
+  // The fixture's recorded measurements, as the loop would hand them back.
+  const results = best.map((x) => ({ config: x.index, configJSON: x.config as Record<string, number>, ok: true, ms: { median: 1, min: 1, max: 1, runs: 5 }, gflops: x.gflops, cached: true, recordId: null }));
+  const near = async (incumbents: number) => {
+    const t = new GrpoTuner(TRAIN, 4, { machine, epsilon: 0 }, { defaultPolicy: false, trainSteps: 0, samples: 1, walkSteps: 2, incumbents });
+    await t.propose(8);
+    t.update(results);
+    const batch = await t.propose(8);
+    t.dispose();
+    assert.ok(batch.every((c) => !best.some((b) => b.index === c)), 'a measured incumbent is never proposed again');
+    return batch.filter((c) => best.some((b) => hamming(radix, c, b.index) <= 2)).length;
+  };
+  const withIncumbents = await near(24), without = await near(0);
+  assert.ok(withIncumbents >= 7, `incumbents: ${withIncumbents} of 8 proposals within 2 knobs of a measured incumbent`);
+  assert.ok(without < withIncumbents, `without incumbents: ${without} of 8, with: ${withIncumbents}`);
+  assert.throws(() => new GrpoTuner(TRAIN, 1, { machine }, { defaultPolicy: false, incumbents: -1 }), /incumbents must be a non-negative integer, got -1/);
 });

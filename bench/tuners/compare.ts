@@ -5,7 +5,7 @@
  *
  *   node dist/bench/tuners/compare.js [--workloads bench/tuners/workloads-v1.json] [--strategies random,anneal,evolve]
  *        [--seeds 1,2,3] [--trials 256] [--transfer off,on] [--db bench/.data/tuners.db] [--record] [--quick]
- *        [--prior-workloads FILE] [--policy DIR] [--tag NAME]
+ *        [--prior-workloads FILE] [--policy DIR] [--tag NAME] [--rl-options JSON]
  *
  * Method:
  * - The workload set is a file (bench/tuners/workloads-v1.json); each workload is tuned in the default space of
@@ -84,6 +84,22 @@ const bestKnownPath = resolve(arg('best-known', quick ? join(tmpdir(), `rltune-b
 const priorWorkloadsFile = arg('prior-workloads', '');
 const policyDir = arg('policy', '');
 const tag = arg('tag', '');
+// Options of the RL strategies (PolicyTunerOptions: walkSteps, incumbents, coldShare, measuredIterations), for
+// ablations; recorded in the settings. The defaults are the strategies' own.
+const rlOptionsText = arg('rl-options', '');
+const rlOptions = (() => {
+  if (!rlOptionsText) return {};
+  let o: unknown;
+  try {
+    o = JSON.parse(rlOptionsText);
+  } catch {
+    throw new RangeError(`--rl-options must be a JSON object such as '{"incumbents":0}', got ${JSON.stringify(rlOptionsText)}`);
+  }
+  const known = ['walkSteps', 'incumbents', 'coldShare', 'measuredIterations'];
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new RangeError(`--rl-options must be a JSON object, got ${JSON.stringify(rlOptionsText)}`);
+  for (const [k, v] of Object.entries(o)) if (!known.includes(k) || typeof v !== 'number') throw new RangeError(`--rl-options: ${JSON.stringify(k)}: ${JSON.stringify(v)} is not one of ${known.join(', ')} with a number`);
+  return o as Record<string, number>;
+})();
 const BATCH = 8;
 const LEVELS = [0.9, 0.95, 0.99] as const;
 
@@ -142,7 +158,7 @@ async function runOne(w: WorkloadEntry, strategy: string, transfer: 'off' | 'on'
       ? priorSamples(db, machine, task, { only: priorWorkloads })
       : priorSamples(db, machine, task, { only: set.workloads.map((x) => tasks.get(x.spec)!.spec), runIdPrefix: 'bench-tuners:off:' });
   }
-  const policy = policyDir ? { policyDir: resolve(policyDir) } : { defaultPolicy: true };
+  const policy = { ...(policyDir ? { policyDir: resolve(policyDir) } : { defaultPolicy: true }), ...rlOptions };
   const ctx = MODEL_BASED.has(strategy) ? { machine: costMachine(task.space.target, probe, caches), prior, policy, log: (m: string) => log(`${w.name} ${strategy} seed ${seed} transfer ${transfer}: ${m}`) } : undefined;
   const tuner = createTuner(strategy, task, seed, ctx);
   const perTrial: (number | null)[] = [];
@@ -289,7 +305,7 @@ if (priorWorkloads) {
       const ws: number[] = [];
       for (const seed of seeds) {
         const measurer = new Measurer(task, { workDir: work, db, machine, runnerCore, runId: `bench-tuners:cold-first8:${strategy}:${seed}` });
-        const tuner = createTuner(strategy, task, seed, { machine: costMachine(task.space.target, probe, caches), prior, policy: { defaultPolicy: false }, log: () => {} }) as PolicyTuner;
+        const tuner = createTuner(strategy, task, seed, { machine: costMachine(task.space.target, probe, caches), prior, policy: { defaultPolicy: false, ...rlOptions }, log: () => {} }) as PolicyTuner;
         const per: number[] = [];
         await tune(task, tuner, measurer, { trials: Math.min(BATCH, budget), batch: BATCH, verifyTop: 0, onResults: (rs) => rs.forEach((x) => per.push(x.ok ? x.gflops ?? 0 : 0)) });
         tuner.dispose();
@@ -434,7 +450,7 @@ const result = {
   quick,
   workload_set: set.name,
   machine: { ...machineInfo(), probe, fingerprint: machine },
-  settings: { trials: budget, batch: BATCH, seeds, strategies, transfer: transferModes, prior_workloads: priorWorkloadsFile || null, policy: policyDir || null, policy_train_s: policyTrainS, db: dbPath.startsWith(repo) ? dbPath.slice(repo.length + 1) : dbPath, best_known: bestKnownPath.startsWith(repo) ? bestKnownPath.slice(repo.length + 1) : bestKnownPath },
+  settings: { trials: budget, batch: BATCH, seeds, strategies, transfer: transferModes, prior_workloads: priorWorkloadsFile || null, policy: policyDir || null, rl_options: rlOptions, policy_train_s: policyTrainS, db: dbPath.startsWith(repo) ? dbPath.slice(repo.length + 1) : dbPath, best_known: bestKnownPath.startsWith(repo) ? bestKnownPath.slice(repo.length + 1) : bestKnownPath },
   wall_s: round((performance.now() - t0) / 1000, 1),
   table,
   per_workload: perWorkload,

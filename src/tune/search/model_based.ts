@@ -39,7 +39,7 @@ export interface TunerContext {
   /** Draw configs from the pruned space (default true). */
   prune?: boolean;
   /** The RL strategies' options (policy_tuner.ts): the starting policy (a directory, whether to fall back to a cold start, whether to use the package's default), the walks on the cost model, the training iterations on measured rewards. */
-  policy?: { policyDir?: string; policyFallback?: boolean; defaultPolicy?: boolean; walkSteps?: number; measuredIterations?: number; coldShare?: number };
+  policy?: { policyDir?: string; policyFallback?: boolean; defaultPolicy?: boolean; walkSteps?: number; incumbents?: number; measuredIterations?: number; coldShare?: number };
 }
 
 export interface ModelBasedStats {
@@ -167,7 +167,10 @@ export abstract class CostModelTuner implements Tuner {
   }
 
   update(results: MeasureResult[]): void {
-    for (const r of results) this.measured.set(r.config, r.ok ? r.gflops : null);
+    for (const r of results) {
+      this.measured.set(r.config, r.ok ? r.gflops : null);
+      this.seen.add(r.config); // measured: never proposed again (the loop hands back only proposals, so this holds already)
+    }
     this.model.update(results);
   }
 

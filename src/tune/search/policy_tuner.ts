@@ -13,7 +13,10 @@
  *      negative transfer (a pretrained policy pulls an unseen layout toward the training layouts);
  *   3. each sample starts a short walk on the cost model (`walkSteps` one-knob moves, ScheduleWalk-v0's action,
  *      kept when the cost model does not score them worse): a pretrained policy is peaked, so its samples alone
- *      often hold fewer distinct unmeasured configs than a batch, and the batch would be filled at random;
+ *      often hold fewer distinct unmeasured configs than a batch, and the batch would be filled at random; the
+ *      best measured configs of the run start walks too (`incumbents`, as anneal restarts chains and evolve
+ *      seeds its population from them): the policy brings diversity, the incumbents' walks refine what
+ *      measurement has confirmed;
  *   4. adaptive sampling (Chameleon, ICLR 2020): the best-scored unmeasured configs that the samples and walks
  *      reached (4 x batch) are clustered by k-means on their knob vectors into as many clusters as the batch has
  *      configs, and the best-scored config of each cluster is proposed (an epsilon share, as in the other
@@ -42,6 +45,12 @@ export interface PolicyTunerOptions {
    * better-scored of its config and a one-knob change of it (ScheduleWalk-v0's move, greedy on the cost model).
    */
   walkSteps?: number;
+  /**
+   * Walkers started each round from this run's best measured configs, one per config (default 24, a quarter of
+   * the default samples; 0: the policy's samples alone). Their walks are those of the samples (walkSteps); the
+   * measured configs themselves are never proposed again.
+   */
+  incumbents?: number;
   /**
    * Training iterations of the policy per round whose rewards are measured, not estimated (default 0; GRPO: an
    * iteration is promptsPerIteration x groupSize episodes, PPO: nEnvs x nSteps env steps). The env asks the tuning
@@ -96,6 +105,7 @@ export abstract class PolicyTuner extends CostModelTuner {
   private readonly trainSteps: number;
   private readonly nSamples: number;
   private readonly walkSteps: number;
+  private readonly incumbents: number;
   private readonly measuredIterations: number;
   /** The most episodes one training iteration can finish (each a measurement when rewards are measured). */
   private readonly episodesPerIteration: number;
@@ -115,6 +125,8 @@ export abstract class PolicyTuner extends CostModelTuner {
     this.nSamples = opts.samples ?? 96;
     this.walkSteps = opts.walkSteps ?? 16;
     this.measuredIterations = opts.measuredIterations ?? 0;
+    this.incumbents = opts.incumbents ?? 24;
+    if (!Number.isSafeInteger(this.incumbents) || this.incumbents < 0) throw new RangeError(`incumbents must be a non-negative integer, got ${opts.incumbents}`);
     this.coldShare = opts.coldShare ?? 0.5;
     if (!(this.coldShare >= 0 && this.coldShare <= 1)) throw new RangeError(`coldShare must be a number in [0, 1], got ${opts.coldShare}`);
     if (!Number.isSafeInteger(this.measuredIterations) || this.measuredIterations < 0) throw new RangeError(`measuredIterations must be a non-negative integer, got ${opts.measuredIterations}`);
@@ -217,7 +229,7 @@ export abstract class PolicyTuner extends CostModelTuner {
       if (c !== undefined) sampled.push(c);
     }
     const t1 = performance.now();
-    const found = this.walk(sampled);
+    const found = this.walk(sampled.concat(this.incumbents > 0 ? this.bestMeasured(this.incumbents) : []));
     // Adaptive sampling over the best of what the policy and its walks found.
     const top = topScored(found, Math.max(4 * n, 32));
     this.pool = this.clusterPick(top, top.map((c) => found.get(c)!), n);
@@ -252,7 +264,8 @@ export abstract class PolicyTuner extends CostModelTuner {
    * A pretrained policy is peaked: its samples repeat a few configs, often fewer distinct unmeasured ones than a
    * batch. So every sample starts a walker on the cost model (ScheduleWalk-v0's move: one knob changed; kept when
    * the cost model scores it at least as well), and every unmeasured config that a sample or a walker reached
-   * is a candidate, with its score. The walkers of a repeated sample diverge, as their moves are random.
+   * is a candidate, with its score. The walkers of a repeated sample diverge, as their moves are random. The
+   * starts include the incumbents (measured, so only their walks add candidates).
    */
   private walk(sampled: number[]): Map<number, number> {
     const found = new Map<number, number>();
