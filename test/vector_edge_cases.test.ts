@@ -223,3 +223,16 @@ test('an env error inside a worker keeps its class, names the env, and the env i
     v.close();
   }
 });
+
+// The main thread waits for its workers in Atomics.wait, where it cannot hear a worker's exit event: a worker that
+// ends (env code calling process.exit ends its thread) says so in shared memory, and the vector env fails at once
+// with the exit code, not after its timeout (60 s by default) with "did not answer".
+test('a worker thread that exits fails the vector env at once, naming the worker, its exit code and the command', async () => {
+  await import('./fixtures/exits_in_worker.js');
+  assert.throws(() => makeVec('test/ExitsOnMake-v0', 2, { mode: 'worker', numWorkers: 1 }), /WorkerVectorEnv: worker 0 exited with code 9 during starting/);
+  const v = makeVec('test/ExitsOnStep-v0', 4, { mode: 'worker', numWorkers: 2 });
+  v.reset({ seed: 1 });
+  v.step([0, 0, 0, 0]);
+  assert.throws(() => v.step([0, 0, 0, 1]), /WorkerVectorEnv: worker 1 exited with code 7 during step.*the vector env was closed/);
+  assert.throws(() => v.step([0, 0, 0, 0]), /closed/, 'a closed vector env refuses further steps');
+});

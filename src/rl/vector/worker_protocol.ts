@@ -14,7 +14,10 @@ export const REQ = 0;
 export const DONE = 1;
 export const STATUS = 2;
 export const CMD = 3;
-export const CTRL_SIZE = 4;
+/** Set to 1 by a worker thread as it exits (process.exit in env code, say), with its exit code in EXIT_CODE. */
+export const EXITED = 4;
+export const EXIT_CODE = 5;
+export const CTRL_SIZE = 6;
 
 export const CMD_RESET = 1;
 export const CMD_STEP = 2;

@@ -18,7 +18,7 @@ import { createBatch, writeBatch, type Batch } from './batch.js';
 import type { SliceResult } from './env_slice.js';
 import { VectorEnv, type VectorEnvOptions } from './vector_env.js';
 import {
-  CMD, CMD_CLOSE, CMD_RESET, CMD_STEP, CTRL_SIZE, DONE, REQ, STATUS, STATUS_REPLY,
+  CMD, CMD_CLOSE, CMD_RESET, CMD_STEP, CTRL_SIZE, DONE, EXIT_CODE, EXITED, REQ, STATUS, STATUS_REPLY,
   type ErrorPayload, type ResetMessage, type WorkerInit, type WorkerReply,
 } from './worker_protocol.js';
 
@@ -176,6 +176,11 @@ export class WorkerVectorEnv extends VectorEnv {
       for (;;) {
         const done = Atomics.load(h.ctrl, DONE);
         if (done === seq) break;
+        if (Atomics.load(h.ctrl, EXITED) === 1) {
+          this.terminate();
+          this.closed = true;
+          throw new Error(`${this.name}: worker ${w} exited with code ${Atomics.load(h.ctrl, EXIT_CODE)} during ${what} (env code called process.exit, or the thread died); the vector env was closed`);
+        }
         if (performance.now() > deadline) {
           this.terminate();
           this.closed = true;
