@@ -59,5 +59,15 @@ test('bench/tuners/compare --quick --prior-workloads: held-out runs, zero-shot f
   assert.equal(typeof j.acceptance.zero_shot_pretrained_beats_cold, 'boolean');
   assert.equal(j.acceptance.best_rl, 'grpo+transfer');
   assert.equal(j.acceptance.best_traditional, 'anneal+transfer');
+  assert.deepEqual(j.settings.rl_options, {}, 'the RL strategies ran with their defaults');
   rmSync(dir, { recursive: true, force: true });
+});
+
+// --rl-options (ablations of the RL strategies) is checked before anything is measured or written.
+test('bench/tuners/compare --rl-options: a bad value is refused with what was expected', () => {
+  for (const [bad, why] of [['{incumbents:0}', /--rl-options must be a JSON object such as/], ['[1]', /--rl-options must be a JSON object, got/], ['{"walk":3}', /"walk": 3 is not one of walkSteps, incumbents, coldShare, measuredIterations with a number/]] as const) {
+    const r = spawnSync(process.execPath, ['dist/bench/tuners/compare.js', '--quick', '--rl-options', bad], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    assert.notEqual(r.status, 0, bad);
+    assert.match(r.stderr, why, bad);
+  }
 });
