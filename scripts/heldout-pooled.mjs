@@ -23,16 +23,17 @@ const results = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench', 're
 const files = process.argv.slice(2).length > 0 ? process.argv.slice(2)
   : readdirSync(results).filter((f) => /^tuners-rl.*\.json$/.test(f)).sort().map((f) => join(results, f)); // every recorded held-out set
 const bk = JSON.parse(readFileSync(join(results, 'best-known.json'), 'utf8')).entries;
-const out = { files: files.map((f) => f.replace(/.*\//, '')), runs: 0, trials_to_95: {}, mean_best_so_far: {}, trials_to_95_of_best_trial: {} };
+const names = files.map((f) => f.replace(/.*\//, ''));
+const out = { files: names, runs: 0, trials_to_95: {}, mean_best_so_far: {}, trials_to_95_of_best_trial: {} };
 const runs = [];
-for (const f of files) {
+for (const [i, f] of files.entries()) {
   const d = JSON.parse(readFileSync(f, 'utf8'));
   const bestTrial = new Map();
   for (const r of d.runs) for (const g of r.per_trial) if (g !== null && g > (bestTrial.get(r.spec) ?? 0)) bestTrial.set(r.spec, g);
   for (const r of d.runs) {
     const e = bk[`${d.machine.fingerprint}|${r.spec}`];
     if (!e) throw new Error(`no best-known for ${r.spec} on machine ${d.machine.fingerprint}`);
-    runs.push({ ...r, best_known: e.gflops, best_trial: bestTrial.get(r.spec), file: f.replace(/.*\//, '') });
+    runs.push({ ...r, best_known: e.gflops, best_trial: bestTrial.get(r.spec), file: names[i] });
   }
 }
 out.runs = runs.length;

@@ -166,6 +166,13 @@ export class WorkerVectorEnv extends VectorEnv {
     return this.waitAll(seq, what);
   }
 
+  /** A worker is lost: stop them all, close the vector env and say why. */
+  private fail(why: string): never {
+    this.terminate();
+    this.closed = true;
+    throw new Error(`${this.name}: ${why}; the vector env was closed`);
+  }
+
   /** Waits until every worker has answered request `seq`; collects infos and the first error. */
   private waitAll(seq: number, what: string): SliceResult {
     const infos: SliceResult['infos'] = new Array(this.numEnvs).fill(null);
@@ -176,16 +183,8 @@ export class WorkerVectorEnv extends VectorEnv {
       for (;;) {
         const done = Atomics.load(h.ctrl, DONE);
         if (done === seq) break;
-        if (Atomics.load(h.ctrl, EXITED) === 1) {
-          this.terminate();
-          this.closed = true;
-          throw new Error(`${this.name}: worker ${w} exited with code ${Atomics.load(h.ctrl, EXIT_CODE)} during ${what} (env code called process.exit, or the thread died); the vector env was closed`);
-        }
-        if (performance.now() > deadline) {
-          this.terminate();
-          this.closed = true;
-          throw new Error(`${this.name}: worker ${w} did not answer ${what} within ${this.timeoutMs} ms; the vector env was closed`);
-        }
+        if (Atomics.load(h.ctrl, EXITED) === 1) this.fail(`worker ${w} exited with code ${Atomics.load(h.ctrl, EXIT_CODE)} during ${what} (env code called process.exit, or the thread died)`);
+        if (performance.now() > deadline) this.fail(`worker ${w} did not answer ${what} within ${this.timeoutMs} ms`);
         Atomics.wait(h.ctrl, DONE, done, 100);
       }
       if (Atomics.load(h.ctrl, STATUS) !== STATUS_REPLY) continue;

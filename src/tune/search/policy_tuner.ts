@@ -229,7 +229,7 @@ export abstract class PolicyTuner extends CostModelTuner {
       if (c !== undefined) sampled.push(c);
     }
     const t1 = performance.now();
-    const found = this.walk(sampled.concat(this.incumbents > 0 ? this.bestMeasured(this.incumbents) : []));
+    const found = this.walk(sampled.concat(this.bestMeasured(this.incumbents)));
     // Adaptive sampling over the best of what the policy and its walks found.
     const top = topScored(found, Math.max(4 * n, 32));
     this.pool = this.clusterPick(top, top.map((c) => found.get(c)!), n);
