@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,14 +29,15 @@ test('bench/tuners/compare --quick runs every strategy, freezes a best-known and
 });
 
 // The RL tuner's held-out evaluation, small: the smoke set's records are the prior (and the replay baseline), the
-// held-out file's workload is tuned by random, anneal and grpo with transfer on, and the zero-shot fields exist.
+// held-out file's workload is tuned by random, anneal and grpo with transfer on, and the zero-shot fields exist. The
+// held-out runs use paired timing, the prior's records are plain (as in heldout-v6's benchmark).
 test('bench/tuners/compare --quick --prior-workloads: held-out runs, zero-shot first batch and the replay of the training top 8', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rltune-heldout-smoke-'));
   const db = join(dir, 'tuners.db');
   const prior = spawnSync(process.execPath, ['dist/bench/tuners/compare.js', '--quick', '--strategies', 'random', '--db', db, '--best-known', join(dir, 'bk1.json')], { cwd: root, encoding: 'utf8', timeout: 300_000 });
   assert.equal(prior.status, 0, prior.stderr);
   const r = spawnSync(process.execPath, ['dist/bench/tuners/compare.js', '--quick', '--workloads', 'bench/tuners/heldout-smoke.json', '--prior-workloads', 'bench/tuners/workloads-smoke.json',
-    '--strategies', 'random,anneal,grpo', '--transfer', 'on', '--db', db, '--best-known', join(dir, 'bk2.json')], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+    '--strategies', 'random,anneal,grpo', '--transfer', 'on', '--db', db, '--best-known', join(dir, 'bk2.json'), '--paired'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout.trim());
   assert.deepEqual(Object.keys(j.table).sort(), ['anneal+transfer', 'grpo+transfer', 'random']);
@@ -60,6 +61,14 @@ test('bench/tuners/compare --quick --prior-workloads: held-out runs, zero-shot f
   assert.equal(j.acceptance.best_rl, 'grpo+transfer');
   assert.equal(j.acceptance.best_traditional, 'anneal+transfer');
   assert.deepEqual(j.settings.rl_options, {}, 'the RL strategies ran with their defaults');
+  // Paired timing: recorded in the settings and in the freeze, and a plain run against that freeze is refused.
+  assert.equal(j.settings.paired, true);
+  const bk = JSON.parse(readFileSync(join(dir, 'bk2.json'), 'utf8'));
+  assert.ok(Object.values(bk.entries).every((e) => (e as { paired?: boolean }).paired === true), JSON.stringify(bk.entries));
+  const plain = spawnSync(process.execPath, ['dist/bench/tuners/compare.js', '--quick', '--workloads', 'bench/tuners/heldout-smoke.json', '--strategies', 'random', '--db', db, '--best-known', join(dir, 'bk2.json')], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  assert.notEqual(plain.status, 0);
+  assert.match(plain.stderr, /frozen with paired timing, and this benchmark runs plain: run it with --paired/);
+  assert.doesNotMatch(plain.stderr, /random transfer/, 'refused before measuring');
   rmSync(dir, { recursive: true, force: true });
 });
 

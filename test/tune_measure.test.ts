@@ -12,7 +12,7 @@ import { RecordsDB } from '../src/tune/records/db.js';
 import { GridTuner } from '../src/tune/search/grid.js';
 import { tune } from '../src/tune/search/loop.js';
 import { targetCFlags } from '../src/tune/space/target.js';
-import { createTask, type TuningTask } from '../src/tune/task/task.js';
+import { createTask, referenceConfig, type TuningTask } from '../src/tune/task/task.js';
 
 const FAST = { repeat: 3, minRepeatMs: 2, timeoutMs: 10_000 };
 const work = mkdtempSync(join(tmpdir(), 'rltune-measure-'));
@@ -119,5 +119,67 @@ test('softmax, LayerNorm and RMSNorm kernels are correct in every config of thei
     assert.equal(r.trials, spec.startsWith('rmsnorm') ? 4 : 8, spec);
     assert.deepEqual(Object.values(r.errors), [0, 0, 0, 0, 0], `${spec}: ${JSON.stringify(r.errors)}`);
   }
+  db.close();
+});
+
+test('paired timing: the harness times a kernel against the reference in one process, checks both, and says which one failed', async () => {
+  const task = createTask('gemm:M=37,N=45,K=29,epilogue=bias');
+  const b = new Builder({ workDir: work, cores: [], parallel: 2, timeoutMs: 60_000, flags: targetCFlags(task.space.target) });
+  const good = await b.build(task.source(configOf(task, { mr: 6, nv: 2, kc: 32 })), false);
+  const ref = await b.build(task.source(referenceConfig(task)), false);
+  const wrong = await b.build(PLANTED[0].mutate(task.source(configOf(task, { mr: 6, nv: 2, kc: 32 }))), false);
+  assert.ok(good.ok && ref.ok && wrong.ok);
+  const runner = new Runner(work, -1, { number: 0, flush: false, ...FAST });
+  const data = dataFile(work, task.workload, 1);
+  const r = await runner.run(good.libPath!, data, 1, ref.libPath!);
+  assert.equal(r.ok, true, r.error?.message);
+  assert.ok(r.rel && r.rel.median > 0 && r.rel.min <= r.rel.median && r.rel.median <= r.rel.max, JSON.stringify(r));
+  assert.ok(r.refMs! > 0 && r.ms!.median > 0);
+  // The ratio is of the same process's times: within the spread of its repeats of kernel time over reference time.
+  assert.ok(Math.abs(Math.log(r.rel.median / (r.ms!.median / r.refMs!))) < Math.log(r.rel.max / r.rel.min) + 0.5);
+  assert.equal((await runner.run(good.libPath!, data, 1)).rel, undefined, 'plain timing has no ratio');
+  // A wrong kernel is wrong against a good reference; a wrong reference is named as the reference.
+  const w = await runner.run(wrong.libPath!, data, 1, ref.libPath!);
+  assert.equal(w.ok, false);
+  assert.equal(w.error!.kind, 'wrong-result');
+  assert.doesNotMatch(w.error!.message, /reference/);
+  const wr = await runner.run(good.libPath!, data, 1, wrong.libPath!);
+  assert.equal(wr.ok, false);
+  assert.match(wr.error!.message, /^reference kernel, first call/);
+});
+
+test('paired timing in the measurer: calibrated on the reference once, the scale kept in the records, paired and plain records apart', async () => {
+  const task = createTask('gemm:M=37,N=45,K=29,epilogue=bias');
+  const db = new RecordsDB(join(mkdtempSync(join(tmpdir(), 'rltune-paired-')), 'r.db'));
+  const machine = db.addMachine(hostMachine());
+  const a = configOf(task, { mr: 6, nv: 2, kc: 32 }), b = configOf(task, { mr: 4, nv: 1, kc: 64 }), c = configOf(task, { mr: 8, nv: 1, kc: 32 });
+  const opts = { workDir: work, db, machine, runnerCore: -1, run: { ...FAST, paired: true } };
+  const m1 = new Measurer(task, opts);
+  const [ra, rb] = await m1.measure([a, b]);
+  assert.ok(ra.ok && rb.ok && ra.gflops! > 0 && rb.gflops! > 0);
+  const settingsOf = (id: number | null) => JSON.parse(db.allResults().find((r) => r.id === id)!.settings!);
+  const sa = settingsOf(ra.recordId), sb = settingsOf(rb.recordId);
+  assert.equal(sa.paired, true);
+  assert.equal(sa.reference.config, referenceConfig(task));
+  assert.ok(sa.reference.ms > 0 && sa.reference.raw_median_ms > 0 && sa.reference.ref_median_ms > 0);
+  assert.equal(sb.reference.ms, sa.reference.ms, 'one calibration per workload');
+  // The recorded time is the ratio to the reference times the calibrated reference time.
+  assert.ok(Math.abs(ra.ms!.median - sa.reference.rel_median * sa.reference.ms) < 1e-9 * ra.ms!.median);
+  // A later paired run serves what is recorded and keeps the scale for new configs.
+  const m2 = new Measurer(task, opts);
+  const [again, rc] = await m2.measure([a, c]);
+  assert.equal(again.cached, true);
+  assert.equal(again.ms!.median, ra.ms!.median);
+  assert.equal(rc.cached, false);
+  assert.equal(settingsOf(rc.recordId).reference.ms, sa.reference.ms);
+  // Re-measurements (verify) are paired too.
+  const [v] = await m2.remeasure([a], 2);
+  assert.equal(v.fresh.length, 2);
+  // A plain run does not serve paired records, and its records carry no reference.
+  const plain = new Measurer(task, { ...opts, run: FAST });
+  const [pa] = await plain.measure([a]);
+  assert.equal(pa.cached, false);
+  assert.equal(settingsOf(pa.recordId).reference, undefined);
+  assert.equal((await new Measurer(task, opts).measure([a]))[0].recordId, ra.recordId, 'the paired record, not the later plain one');
   db.close();
 });

@@ -5,7 +5,7 @@
  *
  *   node dist/bench/tuners/compare.js [--workloads bench/tuners/workloads-v1.json] [--strategies random,anneal,evolve]
  *        [--seeds 1,2,3] [--trials 256] [--transfer off,on] [--db bench/.data/tuners.db] [--record] [--quick]
- *        [--prior-workloads FILE] [--policy DIR] [--tag NAME] [--rl-options JSON]
+ *        [--prior-workloads FILE] [--policy DIR] [--tag NAME] [--rl-options JSON] [--paired]
  *
  * Method:
  * - The workload set is a file (bench/tuners/workloads-v1.json); each workload is tuned in the default space of
@@ -50,7 +50,7 @@ import { analytic } from '../../src/tune/cost/analytic.js';
 import { recallAtK, spearman } from '../../src/tune/cost/metrics.js';
 import { priorSamples } from '../../src/tune/cost/prior.js';
 import { cacheSizes, hostMachine, machineProbe } from '../../src/tune/measure/machine.js';
-import { Measurer } from '../../src/tune/measure/measurer.js';
+import { isPairedRow, Measurer } from '../../src/tune/measure/measurer.js';
 import { leaveRunnerCore } from '../../src/tune/measure/runner.js';
 import { RecordsDB } from '../../src/tune/records/db.js';
 import { createTuner, MODEL_BASED, tune } from '../../src/tune/search/loop.js';
@@ -74,6 +74,9 @@ const arg = (name: string, dflt: string) => {
 const quick = process.argv.includes('--quick');
 const record = process.argv.includes('--record');
 const refreeze = process.argv.includes('--refreeze');
+// Paired timing (RunSettings.paired) for every measurement of the benchmark, the freeze of best-known included.
+const paired = process.argv.includes('--paired');
+const RUN = { paired };
 const workloadsFile = resolve(arg('workloads', join(repo, 'bench', 'tuners', quick ? 'workloads-smoke.json' : 'workloads-v1.json')));
 const strategies = arg('strategies', 'random,anneal,evolve').split(',');
 const seeds = arg('seeds', quick ? '1' : '1,2,3').split(',').map(Number);
@@ -148,10 +151,22 @@ const tasks = new Map<string, TuningTask>(set.workloads.map((w) => [w.spec, crea
 for (const t of [...tasks.values()]) tasks.set(t.spec, t); // by the canonical spec too (what the runs carry)
 const runs: RunRecord[] = [];
 
+// Paired and plain timings are two scales: a best-known frozen in one is never used with runs in the other (checked
+// before anything is measured).
+if (existsSync(bestKnownPath)) {
+  const entries = (JSON.parse(readFileSync(bestKnownPath, 'utf8')) as { entries: Record<string, { paired?: boolean }> }).entries;
+  for (const w of set.workloads) {
+    const e = entries[`${machine}|${tasks.get(w.spec)!.spec}`];
+    if (e && (e.paired ?? false) !== paired) {
+      throw new Error(`${w.name}: its best-known on this machine (${bestKnownPath}) was frozen with ${paired ? 'plain' : 'paired'} timing, and this benchmark runs ${paired ? 'paired (--paired)' : 'plain'}: run it ${paired ? 'without' : 'with'} --paired, or on a workload set not frozen yet`);
+    }
+  }
+}
+
 async function runOne(w: WorkloadEntry, strategy: string, transfer: 'off' | 'on', seed: number): Promise<RunRecord> {
   const task = tasks.get(w.spec)!;
   const runId = `bench-tuners:${transfer}:${strategy}:${seed}`;
-  const measurer = new Measurer(task, { workDir: work, db, machine, runnerCore, runId });
+  const measurer = new Measurer(task, { workDir: work, db, machine, runnerCore, runId, run: RUN });
   let prior: ReturnType<typeof priorSamples> = [];
   if (transfer === 'on' && MODEL_BASED.has(strategy)) {
     prior = priorWorkloads
@@ -187,7 +202,7 @@ for (const transfer of transferModes) {
 
 // 2. Best-known, frozen per machine and workload.
 interface Freeze { gflops: number; config_index: number; frozen: string }
-interface BestKnownFile { doc: string; entries: Record<string, { spec: string; machine: string; gflops: number; config_index: number; frozen: string; method: string; freezes?: Freeze[] }> }
+interface BestKnownFile { doc: string; entries: Record<string, { spec: string; machine: string; gflops: number; config_index: number; frozen: string; method: string; freezes?: Freeze[]; paired?: boolean }> }
 const bk: BestKnownFile = existsSync(bestKnownPath) ? JSON.parse(readFileSync(bestKnownPath, 'utf8')) : {
   doc: 'Best-known GFLOP/s per workload and machine (bench/tuners/compare.ts): the 5 best configs ever recorded re-measured 20 times each, the best of their medians. Frozen: never rewritten without --refreeze, which freezes again and keeps the largest of all freezes.',
   entries: {},
@@ -197,9 +212,9 @@ for (const w of set.workloads) {
   const key = bkKey(tasks.get(w.spec)!.spec);
   if (bk.entries[key] && !refreeze) continue;
   const task = tasks.get(w.spec)!;
-  const top = db.best(task.spec, machine, 5).map((r) => r.config_index);
+  const top = db.best(task.spec, machine, 50).filter((r) => isPairedRow(r) === paired).slice(0, 5).map((r) => r.config_index);
   if (top.length === 0) throw new Error(`${w.name}: no correct record to freeze a best-known from`);
-  const measurer = new Measurer(task, { workDir: work, db, machine, runnerCore, runId: 'bench-tuners:best-known' });
+  const measurer = new Measurer(task, { workDir: work, db, machine, runnerCore, runId: 'bench-tuners:best-known', run: RUN });
   let best = { gflops: 0, config: -1 };
   for (const c of top) {
     const [{ fresh: res }] = await measurer.remeasure([c], quick ? 3 : 20);
@@ -214,8 +229,8 @@ for (const w of set.workloads) {
   const now: Freeze = { gflops: round(best.gflops, 3), config_index: best.config, frozen: new Date().toISOString() };
   const freezes = old ? [...(old.freezes ?? [{ gflops: old.gflops, config_index: old.config_index, frozen: old.frozen }]), now] : [now];
   const top1 = freezes.reduce((a, b) => (b.gflops > a.gflops ? b : a));
-  const method = `top ${top.length} re-measured ${quick ? 3 : 20} times, best median` + (freezes.length > 1 ? `; the largest of ${freezes.length} freezes (--refreeze)` : '');
-  bk.entries[key] = { spec: task.spec, machine, gflops: top1.gflops, config_index: top1.config_index, frozen: top1.frozen, method, freezes };
+  const method = `top ${top.length} re-measured ${quick ? 3 : 20} times${paired ? ' (paired timing)' : ''}, best median` + (freezes.length > 1 ? `; the largest of ${freezes.length} freezes (--refreeze)` : '');
+  bk.entries[key] = { spec: task.spec, machine, gflops: top1.gflops, config_index: top1.config_index, frozen: top1.frozen, method, freezes, ...(paired ? { paired } : {}) };
   log(`best-known ${w.name}: ${best.gflops.toFixed(1)} GFLOP/s (config ${best.config})${freezes.length > 1 ? `, the largest of ${freezes.length} freezes ${top1.gflops.toFixed(1)}` : ''}`);
 }
 mkdirSync(dirname(bestKnownPath), { recursive: true });
@@ -285,7 +300,7 @@ if (priorWorkloads && RL.length > 0) {
       if (!picked.includes(index) && index < task.space.size && task.space.isValid(task.space.config(index))) picked.push(index);
     }
     if (picked.length === 0) continue;
-    const measurer = new Measurer(task, { workDir: work, db, machine, runnerCore, runId: 'bench-tuners:replay-top8' });
+    const measurer = new Measurer(task, { workDir: work, db, machine, runnerCore, runId: 'bench-tuners:replay-top8', run: RUN });
     const res = await measurer.measure(picked);
     const best = Math.max(0, ...res.map((x) => (x.ok ? x.gflops ?? 0 : 0)));
     replay[w.name] = { configs: picked, best_gflops: round(best, 2), fraction_of_best_known: round(best / bestKnownOf(w.spec)) };
@@ -304,7 +319,7 @@ if (priorWorkloads) {
       const prior = priorSamples(db, machine, task, { only: priorWorkloads });
       const ws: number[] = [];
       for (const seed of seeds) {
-        const measurer = new Measurer(task, { workDir: work, db, machine, runnerCore, runId: `bench-tuners:cold-first8:${strategy}:${seed}` });
+        const measurer = new Measurer(task, { workDir: work, db, machine, runnerCore, runId: `bench-tuners:cold-first8:${strategy}:${seed}`, run: RUN });
         const tuner = createTuner(strategy, task, seed, { machine: costMachine(task.space.target, probe, caches), prior, policy: { defaultPolicy: false, ...rlOptions }, log: () => {} }) as PolicyTuner;
         const per: number[] = [];
         await tune(task, tuner, measurer, { trials: Math.min(BATCH, budget), batch: BATCH, verifyTop: 0, onResults: (rs) => rs.forEach((x) => per.push(x.ok ? x.gflops ?? 0 : 0)) });
@@ -450,7 +465,7 @@ const result = {
   quick,
   workload_set: set.name,
   machine: { ...machineInfo(), probe, fingerprint: machine },
-  settings: { trials: budget, batch: BATCH, seeds, strategies, transfer: transferModes, prior_workloads: priorWorkloadsFile || null, policy: policyDir || null, rl_options: rlOptions, policy_train_s: policyTrainS, db: dbPath.startsWith(repo) ? dbPath.slice(repo.length + 1) : dbPath, best_known: bestKnownPath.startsWith(repo) ? bestKnownPath.slice(repo.length + 1) : bestKnownPath },
+  settings: { trials: budget, batch: BATCH, seeds, strategies, transfer: transferModes, prior_workloads: priorWorkloadsFile || null, policy: policyDir || null, rl_options: rlOptions, paired, policy_train_s: policyTrainS, db: dbPath.startsWith(repo) ? dbPath.slice(repo.length + 1) : dbPath, best_known: bestKnownPath.startsWith(repo) ? bestKnownPath.slice(repo.length + 1) : bestKnownPath },
   wall_s: round((performance.now() - t0) / 1000, 1),
   table,
   per_workload: perWorkload,

@@ -33,12 +33,14 @@ Usage:
   rltune eval --checkpoint DIR [--episodes N] [--json]
       Evaluate a checkpoint's deterministic policy: {"episodes", "mean_return", "std_return"}.
   rltune tune op <spec> --strategy random|grid|anneal|evolve|grpo|ppo --trials N [--db F] [--seed S]
-                 [--time-budget S] [--early-stopping N] [--verify-top K] [--flush] [--no-transfer]
+                 [--time-budget S] [--early-stopping N] [--verify-top K] [--flush] [--paired] [--no-transfer]
                  [--policy DIR] [--policy-fallback] [--json]
       Tune one workload, e.g. gemm:M=512,N=512,K=512 or gemm:M=128,N=3072,K=768,epilogue=bias+gelu.
       Every measurement is recorded in F (default ./rltune.db); a rerun does not measure again what is
       recorded. The K best (default 5) are measured 3 more times at the end and the best mean wins
-      (--verify-top 0: off); --flush evicts the caches before each timed repeat. With --json the last
+      (--verify-top 0: off); --flush evicts the caches before each timed repeat; --paired times each
+      kernel against the workload's reference config in the same process (a slow period of a shared machine
+      cancels out; paired and plain records are kept apart). With --json the last
       line of stdout is {"op", "strategy", "trials", "measured", "errors", "best_gflops", "best_ms",
       "best_config", "wall_s", "curve", ...}. anneal, evolve, grpo and ppo rank candidates with the cost
       model and start it from the records of other workloads (--no-transfer: cold); grpo and ppo train a

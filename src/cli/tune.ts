@@ -1,7 +1,7 @@
 /**
  * The tuning commands:
  *   rltune tune op <spec> --strategy <name> --trials N [--db F] [--seed S] [--time-budget S] [--early-stopping N]
- *                 [--verify-top K] [--flush] [--no-transfer] [--policy DIR] [--policy-fallback] [--measured-iterations N] [--json]
+ *                 [--verify-top K] [--flush] [--paired] [--no-transfer] [--policy DIR] [--policy-fallback] [--measured-iterations N] [--json]
  *                 strategies: random, grid, anneal, evolve, grpo, ppo (all but the first two rank with the cost model and, unless
  *                 --no-transfer, start it from the records of other workloads in the database; --measured-iterations:
  *                 grpo and ppo also train each round for that many iterations on measured rewards, each one a trial)
@@ -109,7 +109,7 @@ export async function cmdTune(argv: string[]): Promise<number> {
   if (what !== 'op') throw new CliUsageError(`unknown tune target ${JSON.stringify(what ?? '')}; expected "op" (rltune tune op <spec> --strategy <name> --trials N) or "train-policy" (rltune tune train-policy --workloads <set file> --out <dir>)`);
   const { values, positionals } = parseArgs({
     args: rest, allowPositionals: true,
-    options: { strategy: { type: 'string' }, trials: { type: 'string' }, db: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, 'time-budget': { type: 'string' }, 'early-stopping': { type: 'string' }, batch: { type: 'string' }, 'verify-top': { type: 'string' }, flush: { type: 'boolean' }, 'no-transfer': { type: 'boolean' }, policy: { type: 'string' }, 'policy-fallback': { type: 'boolean' }, 'measured-iterations': { type: 'string' } },
+    options: { strategy: { type: 'string' }, trials: { type: 'string' }, db: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, 'time-budget': { type: 'string' }, 'early-stopping': { type: 'string' }, batch: { type: 'string' }, 'verify-top': { type: 'string' }, flush: { type: 'boolean' }, paired: { type: 'boolean' }, 'no-transfer': { type: 'boolean' }, policy: { type: 'string' }, 'policy-fallback': { type: 'boolean' }, 'measured-iterations': { type: 'string' } },
   });
   if (positionals.length !== 1) throw new CliUsageError(`tune op takes one workload spec, got ${positionals.length}`);
   const spec = specOf(positionals[0], 'tune op');
@@ -139,7 +139,7 @@ export async function cmdTune(argv: string[]): Promise<number> {
   try {
     const runnerCore = availableParallelism() - 1;
     leaveRunnerCore(runnerCore);
-    const measurer = new Measurer(task, { workDir, db, machine, runnerCore, runId: `${Date.now().toString(36)}-${process.pid}`, run: { flush: values.flush === true } });
+    const measurer = new Measurer(task, { workDir, db, machine, runnerCore, runId: `${Date.now().toString(36)}-${process.pid}`, run: { flush: values.flush === true, paired: values.paired === true } });
     let ctx: TunerContext | undefined;
     if (MODEL_BASED.has(strategy)) {
       const probe = machineProbe(db, machine, workDir, runnerCore);

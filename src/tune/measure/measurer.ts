@@ -7,11 +7,19 @@
  *
  * Result: {config, ok, ms: {median, min, max, runs}, gflops, error?: {kind, message}} (ARCHITECTURE.md), plus
  * the config's JSON, whether it came from the records, and the record's id.
+ *
+ * Paired timing (settings.paired): every run times the task's reference config and the kernel back to back in
+ * each repeat (native/harness.c), and the kernel's time is its ratio to the reference's times the reference's
+ * calibrated time: the median of 5 plain runs of the reference the first time this workload is measured paired on
+ * this machine, kept in every paired record's settings (`reference.ms`) so that later runs, and databases that
+ * import the records, use the same scale. So a slow period of a shared machine, which slows both kernels alike,
+ * leaves the result as it was (bench/results/measure-noise-*.json: what it removes here). Paired and plain
+ * records of a workload are kept apart: a run serves from the records only those of its own mode.
  */
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { RecordsDB, ResultRow } from '../records/db.js';
-import type { TuningTask } from '../task/task.js';
+import { referenceConfig, type TuningTask } from '../task/task.js';
 import { targetCFlags } from '../space/target.js';
 import { Builder, type BuildResult } from './builder.js';
 import { dataFile } from './data.js';
@@ -64,10 +72,13 @@ export class Measurer {
   /** Medians recorded per config in this run or found in the records (for the mean of remeasure). */
   private readonly recordedMedians = new Map<number, number[]>();
   measuredCount = 0;
+  /** Paired timing: the reference config, its library and its calibrated time (ms), once known. */
+  private reference: { config: number; lib: string; ms: number } | null = null;
 
   constructor(readonly task: TuningTask, readonly opts: MeasurerOptions) {
     this.settings = { ...DEFAULT_RUN_SETTINGS, ...opts.run };
-    this.recorded = opts.db ? opts.db.recordedConfigs(task.spec, opts.machine, task.spaceId) : new Map();
+    const paired = !!this.settings.paired; // paired and plain records are kept apart
+    this.recorded = opts.db ? opts.db.recordedConfigs(task.spec, opts.machine, task.spaceId, (r) => isPairedRow(r) === paired) : new Map();
     opts.db?.addWorkload(task.spec, task.workload.op, task.flops, task.bytes);
     if (opts.replayOnly) {
       this.builder = null;
@@ -88,6 +99,7 @@ export class Measurer {
     if (todo.length === 0) return out as MeasureResult[];
     if (!this.builder || !this.runner) throw new Error(`replay: config ${todo[0].c} of ${this.task.spec} is not in the records`);
     this.dataPath ??= dataFile(this.opts.workDir, this.task.workload, this.opts.dataSeed ?? 1);
+    if (this.settings.paired) await this.ensureReference();
     const multi = this.task.workload.threads > 1;
     const builds = todo.map(({ c }) => {
       const source = this.task.source(c);
@@ -99,7 +111,7 @@ export class Measurer {
       let r: RunResult | null = null;
       if (b.ok) {
         // One run at a time on the runner core, in the order builds finish.
-        const run = this.runQueue.then(() => this.runner!.run(b.libPath!, this.dataPath!, this.task.workload.threads));
+        const run = this.runQueue.then(() => this.runner!.run(b.libPath!, this.dataPath!, this.task.workload.threads, this.reference?.lib));
         this.runQueue = run.catch(() => undefined);
         r = await run;
       }
@@ -118,9 +130,10 @@ export class Measurer {
       if (cached) return cached;
       if (!this.builder || !this.runner) throw new Error(`replay: config ${c} of ${this.task.spec} is not in the records`);
       this.dataPath ??= dataFile(this.opts.workDir, this.task.workload, this.opts.dataSeed ?? 1);
+      if (this.settings.paired) this.ensureReferenceSync();
       const source = this.task.source(c);
       const b = this.builder.buildSync(source, this.task.workload.threads > 1);
-      const r = b.ok ? this.runner.runSync(b.libPath!, this.dataPath, this.task.workload.threads) : null;
+      const r = b.ok ? this.runner.runSync(b.libPath!, this.dataPath, this.task.workload.threads, this.reference?.lib) : null;
       return this.finish(c, source, b, r);
     });
   }
@@ -133,7 +146,8 @@ export class Measurer {
   }
 
   /** A build (and its run, when it built) as a result, recorded. */
-  private finish(c: number, source: string, b: BuildResult, r: RunResult | null): MeasureResult {
+  private finish(c: number, source: string, b: BuildResult, raw: RunResult | null): MeasureResult {
+    const r = raw && this.calibrated(raw);
     const sourceHash = createHash('sha256').update(source).digest('hex').slice(0, 20);
     const result: MeasureResult = !b.ok || r === null
       ? { config: c, configJSON: this.task.configJSON(c), ok: false, ms: null, gflops: null, error: b.error, cached: false, recordId: null }
@@ -142,8 +156,57 @@ export class Measurer {
         ...(r.error ? { error: r.error } : {}), cached: false, recordId: null,
       };
     this.measuredCount++;
-    result.recordId = this.record(result, source, sourceHash);
+    result.recordId = this.record(result, source, sourceHash, 'trial', raw);
     return result;
+  }
+
+  /** Paired timing: the run's result on the calibrated scale (the kernel's ratio to the reference x its calibrated time). */
+  private calibrated(r: RunResult): RunResult {
+    if (!this.settings.paired || !r.ok) return r;
+    if (!r.rel || !this.reference) throw new Error(`paired timing of ${this.task.spec}: the harness gave no ratio to the reference`);
+    const t = this.reference.ms;
+    return { ...r, ms: { median: r.rel.median * t, min: r.rel.min * t, max: r.rel.max * t, runs: r.ms!.runs } };
+  }
+
+  /**
+   * Paired timing: builds the reference config and finds its calibrated time: the one in this workload's paired
+   * records, else the median of 5 plain runs of it now. A reference that does not build or run is an error of
+   * the set-up, not a kernel's data: it throws.
+   */
+  private async ensureReference(): Promise<void> {
+    if (this.reference) return;
+    const config = referenceConfig(this.task);
+    const b = await this.builder!.build(this.task.source(config), this.task.workload.threads > 1);
+    const runs: RunResult[] = [];
+    if (b.ok && this.calibrationInRecords() === null) for (let k = 0; k < 5; k++) runs.push(await this.runner!.run(b.libPath!, this.dataPath!, this.task.workload.threads));
+    this.reference = this.calibration(config, b, runs);
+  }
+
+  private ensureReferenceSync(): void {
+    if (this.reference) return;
+    const config = referenceConfig(this.task);
+    const b = this.builder!.buildSync(this.task.source(config), this.task.workload.threads > 1);
+    const runs: RunResult[] = [];
+    if (b.ok && this.calibrationInRecords() === null) for (let k = 0; k < 5; k++) runs.push(this.runner!.runSync(b.libPath!, this.dataPath!, this.task.workload.threads));
+    this.reference = this.calibration(config, b, runs);
+  }
+
+  /** The reference's calibrated time kept in this workload's paired records on this machine, or null. */
+  private calibrationInRecords(): number | null {
+    for (const r of this.recorded.values()) {
+      const ms = (JSON.parse(r.settings ?? '{}') as { reference?: { ms?: number } }).reference?.ms;
+      if (typeof ms === 'number' && ms > 0) return ms;
+    }
+    return null;
+  }
+
+  private calibration(config: number, b: BuildResult, runs: RunResult[]): { config: number; lib: string; ms: number } {
+    const what = `paired timing of ${this.task.spec} needs its reference config (${JSON.stringify(this.task.configJSON(config))})`;
+    if (!b.ok) throw new Error(`${what} to build: ${b.error?.kind}: ${b.error?.message}`);
+    const failed = runs.find((r) => !r.ok);
+    if (failed) throw new Error(`${what} to run: ${failed.error?.kind}: ${failed.error?.message}`);
+    const ms = this.calibrationInRecords() ?? runs.map((r) => r.ms!.median).sort((x, y) => x - y)[Math.floor(runs.length / 2)];
+    return { config, lib: b.libPath!, ms };
   }
 
   /**
@@ -154,6 +217,7 @@ export class Measurer {
   async remeasure(indices: number[], times: number): Promise<{ config: number; meanMs: number | null; gflops: number | null; ok: boolean; fresh: number[] }[]> {
     if (!this.builder || !this.runner) throw new Error('remeasure needs a builder and a runner (not a replay)');
     this.dataPath ??= dataFile(this.opts.workDir, this.task.workload, this.opts.dataSeed ?? 1);
+    if (this.settings.paired) await this.ensureReference();
     const out = [];
     for (const c of indices) {
       const source = this.task.source(c);
@@ -162,9 +226,10 @@ export class Measurer {
       const ms: number[] = [];
       let ok = b.ok;
       for (let t = 0; t < times && ok; t++) {
-        const r = await this.runner.run(b.libPath!, this.dataPath, this.task.workload.threads);
+        const raw = await this.runner.run(b.libPath!, this.dataPath, this.task.workload.threads, this.reference?.lib);
+        const r = this.calibrated(raw);
         const res: MeasureResult = { config: c, configJSON: this.task.configJSON(c), ok: r.ok, ms: r.ms ?? null, gflops: r.ok ? this.task.flops / (r.ms!.median * 1e6) : null, ...(r.error ? { error: r.error } : {}), cached: false, recordId: null };
-        this.record(res, source, sourceHash, 'verify');
+        this.record(res, source, sourceHash, 'verify', raw);
         if (!r.ok) ok = false;
         else ms.push(r.ms!.median);
       }
@@ -177,19 +242,39 @@ export class Measurer {
     return out;
   }
 
-  private record(r: MeasureResult, source: string, sourceHash: string, purpose: 'trial' | 'verify' = 'trial'): number | null {
+  private recordSettings(raw: RunResult | null): RecordSettings {
+    if (!this.settings.paired || !this.reference) return this.settings;
+    const ref = { config: this.reference.config, ms: this.reference.ms };
+    return { ...this.settings, reference: raw?.ok && raw.rel ? { ...ref, raw_median_ms: raw.ms!.median, ref_median_ms: raw.refMs, rel_median: raw.rel.median } : ref };
+  }
+
+  private record(r: MeasureResult, source: string, sourceHash: string, purpose: 'trial' | 'verify' = 'trial', raw: RunResult | null = null): number | null {
     if (purpose === 'trial' && r.ok && r.ms) this.recordedMedians.set(r.config, [r.ms.median]);
     const db = this.opts.db;
     if (!db) return null;
     const row = {
       space: this.task.spaceId, config_index: r.config, config: JSON.stringify(r.configJSON), ok: r.ok ? 1 : 0,
       median_ms: r.ms?.median ?? null, min_ms: r.ms?.min ?? null, max_ms: r.ms?.max ?? null, runs: r.ms?.runs ?? null, gflops: r.gflops,
-      error_kind: r.error?.kind ?? null, error_message: r.error?.message ?? null, source_hash: sourceHash, settings: JSON.stringify(this.settings), run_id: purpose === 'verify' ? `${this.opts.runId ?? 'run'}:verify` : this.opts.runId ?? null,
+      error_kind: r.error?.kind ?? null, error_message: r.error?.message ?? null, source_hash: sourceHash, settings: JSON.stringify(this.recordSettings(raw)), run_id: purpose === 'verify' ? `${this.opts.runId ?? 'run'}:verify` : this.opts.runId ?? null,
     };
     db.addSource(sourceHash, source);
     const id = db.insert(this.task.spec, this.opts.machine, row);
     if (purpose === 'trial') this.recorded.set(r.config, { ...row, id, spec: this.task.spec, machine: this.opts.machine, created: new Date().toISOString() });
     return id;
+  }
+}
+
+/** A record's settings: the run settings, and for paired timing the reference's calibration and this run's raw times. */
+export interface RecordSettings extends RunSettings {
+  reference?: { config: number; ms: number; raw_median_ms?: number; ref_median_ms?: number; rel_median?: number };
+}
+
+/** Whether a record was timed paired (its settings say so). */
+export function isPairedRow(r: ResultRow): boolean {
+  try {
+    return (JSON.parse(r.settings ?? '{}') as RecordSettings).paired === true;
+  } catch {
+    return false;
   }
 }
 

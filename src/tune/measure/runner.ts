@@ -26,6 +26,12 @@ export interface RunSettings {
   /** Evict the caches before each repeat. */
   flush: boolean;
   timeoutMs: number;
+  /**
+   * Paired timing: each repeat times the task's reference config and then the kernel, in the same process, and
+   * the result is the kernel's time relative to the reference's (see Measurer). A slow period of a shared
+   * machine slows both alike; bench/results/measure-noise-*.json has what it removes on this machine.
+   */
+  paired?: boolean;
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = { number: 0, repeat: 5, minRepeatMs: 20, flush: false, timeoutMs: 20_000 };
@@ -34,6 +40,9 @@ export interface RunResult {
   ok: boolean;
   ms?: { median: number; min: number; max: number; runs: number };
   number?: number;
+  /** Paired timing (a reference library given): the kernel's time over the reference's, per repeat, and the reference's median. */
+  rel?: { median: number; min: number; max: number };
+  refMs?: number;
   error?: { kind: ErrorKind; message: string };
   runMs: number;
 }
@@ -59,11 +68,12 @@ export class Runner {
     this.harness = ensureHarness(workDir);
   }
 
-  run(libPath: string, dataPath: string, threads: number): Promise<RunResult> {
+  /** Runs the kernel in `libPath`; with `refLib` (paired timing), against the reference kernel in it. */
+  run(libPath: string, dataPath: string, threads: number, refLib?: string): Promise<RunResult> {
     const s = this.settings;
     const t0 = performance.now();
     return new Promise((resolve) => {
-      execFile(this.harness, this.args(libPath, dataPath, threads), { timeout: s.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20, env: harnessEnv(threads) }, (err, stdout, stderr) => {
+      execFile(this.harness, this.args(libPath, dataPath, threads, refLib), { timeout: s.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20, env: harnessEnv(threads) }, (err, stdout, stderr) => {
         const e = err as (NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals | null; code?: number | string }) | null;
         resolve(this.interpret({ timedOut: !!(e && e.killed && e.signal === 'SIGKILL'), signal: e?.signal ?? null, code: e?.code ?? 0, stdout: String(stdout), stderr: String(stderr) }, performance.now() - t0));
       });
@@ -71,17 +81,17 @@ export class Runner {
   }
 
   /** The same run, blocking (for a synchronous caller such as an environment's reward). */
-  runSync(libPath: string, dataPath: string, threads: number): RunResult {
+  runSync(libPath: string, dataPath: string, threads: number, refLib?: string): RunResult {
     const s = this.settings;
     const t0 = performance.now();
-    const p = spawnSync(this.harness, this.args(libPath, dataPath, threads), { timeout: s.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20, env: harnessEnv(threads), stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawnSync(this.harness, this.args(libPath, dataPath, threads, refLib), { timeout: s.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20, env: harnessEnv(threads), stdio: ['ignore', 'pipe', 'pipe'] });
     const timedOut = (p.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
     return this.interpret({ timedOut, signal: timedOut ? 'SIGKILL' : p.signal, code: p.status ?? (p.error as NodeJS.ErrnoException | undefined)?.code ?? 0, stdout: String(p.stdout ?? ''), stderr: String(p.stderr ?? '') }, performance.now() - t0);
   }
 
-  private args(libPath: string, dataPath: string, threads: number): string[] {
+  private args(libPath: string, dataPath: string, threads: number, refLib?: string): string[] {
     const s = this.settings;
-    return [libPath, dataPath, String(this.firstCore), String(threads), String(s.number), String(s.repeat), String(s.minRepeatMs), s.flush ? '1' : '0'];
+    return [libPath, dataPath, String(this.firstCore), String(threads), String(s.number), String(s.repeat), String(s.minRepeatMs), s.flush ? '1' : '0', ...(refLib ? [refLib] : [])];
   }
 
   /** What the harness process did, as a measurement or an error kind. */
@@ -90,7 +100,7 @@ export class Runner {
     if (p.timedOut) return { ok: false, runMs, error: { kind: 'run-timeout', message: `no result within ${s.timeoutMs} ms` } };
     if (p.signal) return { ok: false, runMs, error: { kind: 'crash', message: `killed by ${p.signal}${p.stderr ? `: ${p.stderr.trim().slice(0, 500)}` : ''}` } };
     const line = p.stdout.trim().split('\n').at(-1) ?? '';
-    let j: { ok?: boolean; kind?: ErrorKind; message?: string; median_ms?: number; min_ms?: number; max_ms?: number; runs?: number; number?: number } | null = null;
+    let j: { ok?: boolean; kind?: ErrorKind; message?: string; median_ms?: number; min_ms?: number; max_ms?: number; runs?: number; number?: number; ref_median_ms?: number; rel_median?: number; rel_min?: number; rel_max?: number } | null = null;
     try {
       j = JSON.parse(line);
     } catch {
@@ -98,7 +108,8 @@ export class Runner {
     }
     if (!j) return { ok: false, runMs, error: { kind: 'crash', message: `the harness exited with ${p.code} and no result${p.stderr ? `: ${p.stderr.trim().slice(0, 500)}` : ''}` } };
     if (!j.ok) return { ok: false, runMs, error: { kind: j.kind ?? 'crash', message: j.message ?? 'failed' } };
-    return { ok: true, runMs, number: j.number, ms: { median: j.median_ms!, min: j.min_ms!, max: j.max_ms!, runs: j.runs! } };
+    const paired = j.rel_median !== undefined ? { rel: { median: j.rel_median, min: j.rel_min!, max: j.rel_max! }, refMs: j.ref_median_ms! } : {};
+    return { ok: true, runMs, number: j.number, ms: { median: j.median_ms!, min: j.min_ms!, max: j.max_ms!, runs: j.runs! }, ...paired };
   }
 }
 

@@ -129,11 +129,11 @@ export class RecordsDB {
     return r?.text ?? null;
   }
 
-  /** The first record of each config of (spec, machine, space): what a resumed run reuses instead of measuring. */
-  recordedConfigs(spec: string, machine: string, space: string): Map<number, ResultRow> {
+  /** The first record of each config of (spec, machine, space) that `keep` accepts: what a resumed run reuses instead of measuring. */
+  recordedConfigs(spec: string, machine: string, space: string, keep: (r: ResultRow) => boolean = () => true): Map<number, ResultRow> {
     const rows = this.db.prepare('SELECT * FROM results WHERE spec = ? AND machine = ? AND space = ? ORDER BY id').all(spec, machine, space) as ResultRow[];
     const out = new Map<number, ResultRow>();
-    for (const r of rows) if (!out.has(r.config_index)) out.set(r.config_index, r);
+    for (const r of rows) if (!out.has(r.config_index) && keep(r)) out.set(r.config_index, r);
     return out;
   }
 

@@ -33,7 +33,7 @@ import { Box, Discrete } from '../../rl/core/spaces/index.js';
 import { analytic } from '../cost/analytic.js';
 import { costMachine, featureFamily, type CostMachine, type FeatureFamily } from '../cost/features.js';
 import type { GemmWorkload, BmmWorkload, RowWorkload } from '../task/spec.js';
-import { createTask, type TuningTask } from '../task/task.js';
+import { createTask, referenceConfig, type TuningTask } from '../task/task.js';
 import { hostTarget } from '../space/target.js';
 import { fromDigits, radices, toDigits } from './knobs.js';
 
@@ -72,14 +72,8 @@ export function workloadFeatures(task: TuningTask, m: CostMachine): number[] {
   return [r.op === 'softmax' ? 1 : 0, r.op === 'layernorm' ? 1 : 0, r.op === 'rmsnorm' ? 1 : 0, lg(r.rows), lg(r.cols), lg(r.threads), r.cols % m.lanes === 0 ? 0 : 1, lg(task.flops), ...machine];
 }
 
-/** The reference config of a task (what rewards are speedups over): a middle-of-the-road BLIS blocking, or one accumulator. */
-export function referenceConfig(task: TuningTask): number {
-  const s = task.space;
-  if (featureFamily(task) === 'gemm') {
-    return s.index(s.fromJSON({ mr: 4, nv: 1, kc: 128, mcPanels: 8, ncPanels: 16, unroll: 1, prefetch: 0, loopOrder: 0, innerOrder: 0 }));
-  }
-  return s.index(s.fromJSON({ accs: 1, algo: 0 }));
-}
+/** The reference config of a task (what rewards are speedups over): task.ts holds it, as paired timing uses it too. */
+export { referenceConfig };
 
 /** The default reward: the analytic cost model's log speedup over the reference config. */
 export function analyticReward(machine: CostMachine): RewardFn {

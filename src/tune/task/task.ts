@@ -39,3 +39,15 @@ export function createTask(specOrWorkload: string | Workload, target: Target = h
   const space = new RowSpace(target, w.op);
   return { ...common, space, spaceId: `row-v${ROW_SPACE_VERSION}/${target.isa}`, source: (i) => rowSource(w, space.config(i), space), configJSON: (i) => ({ ...space.config(i) }) };
 }
+
+/**
+ * The reference config of a task: a middle-of-the-road BLIS blocking, or one accumulator. The RL envs' rewards
+ * are speedups over it, and paired timing (RunSettings.paired) times every kernel against it.
+ */
+export function referenceConfig(task: TuningTask): number {
+  const s = task.space;
+  if (task.workload.op === 'gemm' || task.workload.op === 'bmm') {
+    return s.index(s.fromJSON({ mr: 4, nv: 1, kc: 128, mcPanels: 8, ncPanels: 16, unroll: 1, prefetch: 0, loopOrder: 0, innerOrder: 0 }));
+  }
+  return s.index(s.fromJSON({ accs: 1, algo: 0 }));
+}
