@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,7 @@ import { join } from 'node:path';
 import { Builder } from '../src/tune/measure/builder.js';
 import { dataFile } from '../src/tune/measure/data.js';
 import { hostMachine } from '../src/tune/measure/machine.js';
-import { Measurer } from '../src/tune/measure/measurer.js';
+import { Measurer, RETRY_PAUSES_MS } from '../src/tune/measure/measurer.js';
 import { Runner } from '../src/tune/measure/runner.js';
 import { RecordsDB } from '../src/tune/records/db.js';
 import { GridTuner } from '../src/tune/search/grid.js';
@@ -150,7 +151,8 @@ test('paired timing: the harness times a kernel against the reference in one pro
 
 test('paired timing in the measurer: calibrated on the reference once, the scale kept in the records, paired and plain records apart', async () => {
   const task = createTask('gemm:M=37,N=45,K=29,epilogue=bias');
-  const db = new RecordsDB(join(mkdtempSync(join(tmpdir(), 'rltune-paired-')), 'r.db'));
+  const dbPath = join(mkdtempSync(join(tmpdir(), 'rltune-paired-')), 'r.db');
+  const db = new RecordsDB(dbPath);
   const machine = db.addMachine(hostMachine());
   const a = configOf(task, { mr: 6, nv: 2, kc: 32 }), b = configOf(task, { mr: 4, nv: 1, kc: 64 }), c = configOf(task, { mr: 8, nv: 1, kc: 32 });
   const opts = { workDir: work, db, machine, runnerCore: -1, run: { ...FAST, paired: true } };
@@ -181,5 +183,38 @@ test('paired timing in the measurer: calibrated on the reference once, the scale
   assert.equal(pa.cached, false);
   assert.equal(settingsOf(pa.recordId).reference, undefined);
   assert.equal((await new Measurer(task, opts).measure([a]))[0].recordId, ra.recordId, 'the paired record, not the later plain one');
+  db.close();
+  // A paired record against another reference config is another scale: not served, not a calibration.
+  const raw = new Database(dbPath);
+  const moved = { ...sa, reference: { ...sa.reference, config: configOf(task, { mr: 8, nv: 1, kc: 32 }), ms: 123 } };
+  raw.prepare('UPDATE results SET settings = ? WHERE settings LIKE ?').run(JSON.stringify(moved), '%"paired":true%');
+  raw.close();
+  const db2 = new RecordsDB(dbPath);
+  const [fresh] = await new Measurer(task, { ...opts, db: db2 }).measure([a]);
+  assert.equal(fresh.cached, false);
+  const sf = JSON.parse(db2.allResults().find((r) => r.id === fresh.recordId)!.settings!).reference;
+  assert.notEqual(sf.ms, 123, 'calibrated anew');
+  db2.close();
+});
+
+test('paired timing: a run whose reference is off its recent runs is repeated after pauses (a bounded number of times), and the record says so', async () => {
+  const task = createTask('gemm:M=37,N=45,K=29,epilogue=bias');
+  const db = new RecordsDB(join(mkdtempSync(join(tmpdir(), 'rltune-paired-retry-')), 'r.db'));
+  const machine = db.addMachine(hostMachine());
+  const m = new Measurer(task, { workDir: work, db, machine, runnerCore: -1, run: { ...FAST, paired: true } });
+  const [a] = await m.measure([configOf(task, { mr: 6, nv: 2, kc: 32 })]);
+  const settingsOf = (id: number | null) => JSON.parse(db.allResults().find((r) => r.id === id)!.settings!);
+  assert.equal(settingsOf(a.recordId).reference.first_ref_median_ms, undefined, 'a reference as fast as its calibration runs is not run again');
+  // As if the reference had run 3 times slower in its recent runs: the next run's reference is off them, so it runs twice.
+  const recent = (m as unknown as { recentRefMs: number[] }).recentRefMs;
+  const slow = recent.map((x) => 3 * x);
+  recent.splice(0, recent.length, ...slow);
+  const [b] = await m.measure([configOf(task, { mr: 4, nv: 1, kc: 64 })]);
+  assert.ok(b.ok);
+  const sb = settingsOf(b.recordId).reference;
+  assert.ok(sb.first_ref_median_ms > 0 && sb.ref_median_ms > 0, JSON.stringify(sb));
+  // The recent runs stay 3 times slower than any run now, so it is repeated as often as there are pauses, and then counts.
+  assert.equal(sb.ref_retries, RETRY_PAUSES_MS.length);
+  assert.equal(m.measuredCount, 2, 'the repeated run is not another trial');
   db.close();
 });

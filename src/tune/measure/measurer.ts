@@ -14,7 +14,8 @@
  * this machine, kept in every paired record's settings (`reference.ms`) so that later runs, and databases that
  * import the records, use the same scale. So a slow period of a shared machine, which slows both kernels alike,
  * leaves the result as it was (bench/results/measure-noise-*.json: what it removes here). Paired and plain
- * records of a workload are kept apart: a run serves from the records only those of its own mode.
+ * records of a workload are kept apart: a run serves from the records only those of its own mode (and, paired,
+ * of its reference config).
  */
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -74,11 +75,15 @@ export class Measurer {
   measuredCount = 0;
   /** Paired timing: the reference config, its library and its calibrated time (ms), once known. */
   private reference: { config: number; lib: string; ms: number } | null = null;
+  /** Paired timing: the reference's medians in the last (up to 16) runs, its speed now. */
+  private readonly recentRefMs: number[] = [];
 
   constructor(readonly task: TuningTask, readonly opts: MeasurerOptions) {
     this.settings = { ...DEFAULT_RUN_SETTINGS, ...opts.run };
-    const paired = !!this.settings.paired; // paired and plain records are kept apart
-    this.recorded = opts.db ? opts.db.recordedConfigs(task.spec, opts.machine, task.spaceId, (r) => isPairedRow(r) === paired) : new Map();
+    // Paired and plain records are kept apart, and paired ones against another reference config are another scale.
+    const refConfig = referenceConfig(task);
+    const keep = this.settings.paired ? (r: ResultRow) => pairedReferenceOf(r) === refConfig : (r: ResultRow) => !isPairedRow(r);
+    this.recorded = opts.db ? opts.db.recordedConfigs(task.spec, opts.machine, task.spaceId, keep) : new Map();
     opts.db?.addWorkload(task.spec, task.workload.op, task.flops, task.bytes);
     if (opts.replayOnly) {
       this.builder = null;
@@ -111,7 +116,7 @@ export class Measurer {
       let r: RunResult | null = null;
       if (b.ok) {
         // One run at a time on the runner core, in the order builds finish.
-        const run = this.runQueue.then(() => this.runner!.run(b.libPath!, this.dataPath!, this.task.workload.threads, this.reference?.lib));
+        const run = this.runQueue.then(() => this.timed(b.libPath!));
         this.runQueue = run.catch(() => undefined);
         r = await run;
       }
@@ -133,7 +138,7 @@ export class Measurer {
       if (this.settings.paired) this.ensureReferenceSync();
       const source = this.task.source(c);
       const b = this.builder.buildSync(source, this.task.workload.threads > 1);
-      const r = b.ok ? this.runner.runSync(b.libPath!, this.dataPath, this.task.workload.threads, this.reference?.lib) : null;
+      const r = b.ok ? this.timedSync(b.libPath!) : null;
       return this.finish(c, source, b, r);
     });
   }
@@ -146,7 +151,7 @@ export class Measurer {
   }
 
   /** A build (and its run, when it built) as a result, recorded. */
-  private finish(c: number, source: string, b: BuildResult, raw: RunResult | null): MeasureResult {
+  private finish(c: number, source: string, b: BuildResult, raw: PairedRun | null): MeasureResult {
     const r = raw && this.calibrated(raw);
     const sourceHash = createHash('sha256').update(source).digest('hex').slice(0, 20);
     const result: MeasureResult = !b.ok || r === null
@@ -182,6 +187,54 @@ export class Measurer {
     this.reference = this.calibration(config, b, runs);
   }
 
+  /**
+   * One run of a built kernel (paired when the settings say so). A paired run whose reference took more than
+   * REF_TOLERANCE longer or shorter than the median of the reference's recent runs is run again after a pause
+   * (RETRY_PAUSES_MS, a fresh process each time) until its reference is back, and the last run counts: the ratio
+   * assumes that both kernels ran alike, and in the heavier slow periods of this VM (seconds long, from outside the
+   * VM) the reference was slowed up to 4 times while the kernels beside it were slowed 1.3-1.8 times (the aborted
+   * paired pass of 2026-12-05, README). A run whose reference stays off counts too, so a lasting change of the
+   * machine's speed moves the recent median along.
+   */
+  private async timed(lib: string): Promise<PairedRun> {
+    const run = () => this.runner!.run(lib, this.dataPath!, this.task.workload.threads, this.reference?.lib);
+    let r = await run();
+    let first: RunResult | null = null, retries = 0;
+    for (; retries < RETRY_PAUSES_MS.length && this.offReference(r); retries++) {
+      first ??= r;
+      await new Promise((done) => setTimeout(done, RETRY_PAUSES_MS[retries]));
+      r = await run();
+    }
+    return this.accept(r, first, retries);
+  }
+
+  private timedSync(lib: string): PairedRun {
+    const run = () => this.runner!.runSync(lib, this.dataPath!, this.task.workload.threads, this.reference?.lib);
+    let r = run();
+    let first: RunResult | null = null, retries = 0;
+    for (; retries < RETRY_PAUSES_MS.length && this.offReference(r); retries++) {
+      first ??= r;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, RETRY_PAUSES_MS[retries]);
+      r = run();
+    }
+    return this.accept(r, first, retries);
+  }
+
+  /** Whether a paired run's reference is off its recent runs (needs 3 of them). */
+  private offReference(r: RunResult): boolean {
+    if (!r.ok || r.refMs === undefined || this.recentRefMs.length < 3) return false;
+    const m = [...this.recentRefMs].sort((x, y) => x - y)[Math.floor(this.recentRefMs.length / 2)];
+    return Math.abs(Math.log(r.refMs / m)) > Math.log(REF_TOLERANCE);
+  }
+
+  private accept(r: RunResult, first: RunResult | null, retries: number): PairedRun {
+    if (r.ok && r.refMs !== undefined) {
+      this.recentRefMs.push(r.refMs);
+      if (this.recentRefMs.length > 16) this.recentRefMs.shift();
+    }
+    return first ? { ...r, firstRefMs: first.refMs, refRetries: retries } : r;
+  }
+
   private ensureReferenceSync(): void {
     if (this.reference) return;
     const config = referenceConfig(this.task);
@@ -206,6 +259,7 @@ export class Measurer {
     const failed = runs.find((r) => !r.ok);
     if (failed) throw new Error(`${what} to run: ${failed.error?.kind}: ${failed.error?.message}`);
     const ms = this.calibrationInRecords() ?? runs.map((r) => r.ms!.median).sort((x, y) => x - y)[Math.floor(runs.length / 2)];
+    for (const r of runs) this.recentRefMs.push(r.ms!.median); // the reference's speed now
     return { config, lib: b.libPath!, ms };
   }
 
@@ -226,7 +280,7 @@ export class Measurer {
       const ms: number[] = [];
       let ok = b.ok;
       for (let t = 0; t < times && ok; t++) {
-        const raw = await this.runner.run(b.libPath!, this.dataPath, this.task.workload.threads, this.reference?.lib);
+        const raw = await this.timed(b.libPath!);
         const r = this.calibrated(raw);
         const res: MeasureResult = { config: c, configJSON: this.task.configJSON(c), ok: r.ok, ms: r.ms ?? null, gflops: r.ok ? this.task.flops / (r.ms!.median * 1e6) : null, ...(r.error ? { error: r.error } : {}), cached: false, recordId: null };
         this.record(res, source, sourceHash, 'verify', raw);
@@ -242,13 +296,13 @@ export class Measurer {
     return out;
   }
 
-  private recordSettings(raw: RunResult | null): RecordSettings {
+  private recordSettings(raw: PairedRun | null): RecordSettings {
     if (!this.settings.paired || !this.reference) return this.settings;
-    const ref = { config: this.reference.config, ms: this.reference.ms };
+    const ref = { config: this.reference.config, ms: this.reference.ms, ...(raw?.refRetries ? { first_ref_median_ms: raw.firstRefMs, ref_retries: raw.refRetries } : {}) };
     return { ...this.settings, reference: raw?.ok && raw.rel ? { ...ref, raw_median_ms: raw.ms!.median, ref_median_ms: raw.refMs, rel_median: raw.rel.median } : ref };
   }
 
-  private record(r: MeasureResult, source: string, sourceHash: string, purpose: 'trial' | 'verify' = 'trial', raw: RunResult | null = null): number | null {
+  private record(r: MeasureResult, source: string, sourceHash: string, purpose: 'trial' | 'verify' = 'trial', raw: PairedRun | null = null): number | null {
     if (purpose === 'trial' && r.ok && r.ms) this.recordedMedians.set(r.config, [r.ms.median]);
     const db = this.opts.db;
     if (!db) return null;
@@ -264,17 +318,39 @@ export class Measurer {
   }
 }
 
-/** A record's settings: the run settings, and for paired timing the reference's calibration and this run's raw times. */
+/**
+ * A record's settings: the run settings, and for paired timing the reference's calibration and this run's raw
+ * times (`first_ref_median_ms`, `ref_retries`: the reference's time in a first run that was off its recent runs, and
+ * how many times the run was repeated).
+ */
 export interface RecordSettings extends RunSettings {
-  reference?: { config: number; ms: number; raw_median_ms?: number; ref_median_ms?: number; rel_median?: number };
+  reference?: { config: number; ms: number; raw_median_ms?: number; ref_median_ms?: number; rel_median?: number; first_ref_median_ms?: number; ref_retries?: number };
 }
+
+/** Paired timing: how far (a factor) the reference's time in a run may be from its recent median before the run is repeated. */
+export const REF_TOLERANCE = 1.15;
+/** Paired timing: the pauses before the repeats of a run whose reference was off (7.5 s in all at most). */
+export const RETRY_PAUSES_MS = [500, 1000, 2000, 4000];
+
+/** A run as the measurer took it: with the reference's time in the first run and the repeats, when it was repeated. */
+type PairedRun = RunResult & { firstRefMs?: number; refRetries?: number };
 
 /** Whether a record was timed paired (its settings say so). */
 export function isPairedRow(r: ResultRow): boolean {
+  return settingsOf(r)?.paired === true;
+}
+
+/** The reference config a paired record was timed against (null: a plain record). */
+export function pairedReferenceOf(r: ResultRow): number | null {
+  const s = settingsOf(r);
+  return s?.paired === true ? s.reference?.config ?? null : null;
+}
+
+function settingsOf(r: ResultRow): RecordSettings | null {
   try {
-    return (JSON.parse(r.settings ?? '{}') as RecordSettings).paired === true;
+    return JSON.parse(r.settings ?? '{}') as RecordSettings;
   } catch {
-    return false;
+    return null;
   }
 }
 

@@ -42,7 +42,8 @@ export function createTask(specOrWorkload: string | Workload, target: Target = h
 
 /**
  * The reference config of a task: a middle-of-the-road BLIS blocking, or one accumulator. The RL envs' rewards
- * are speedups over it, and paired timing (RunSettings.paired) times every kernel against it.
+ * are speedups over it, and paired timing (RunSettings.paired) times every kernel against it (bench/measure/noise
+ * compared it with a register-blocked reference: it was the steadier of the two).
  */
 export function referenceConfig(task: TuningTask): number {
   const s = task.space;
