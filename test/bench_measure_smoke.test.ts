@@ -16,10 +16,11 @@ test('bench/measure/noise --quick measures plain and paired trials and prints on
   assert.ok(j.rounds >= 1);
   assert.equal(j.per_config.length, 3);
   for (const p of j.per_config) {
-    assert.ok(p.raw_gflops.mean > 0 && p.paired_ratio.mean > 0, JSON.stringify(p));
-    assert.ok(p.raw_gflops.max_over_min >= 1 && p.paired_ratio.max_over_min >= 1);
+    assert.ok(p.raw_gflops.mean > 0 && p.raw_gflops.max_over_min >= 1, JSON.stringify(p));
+    for (const ref of ['reference', 'strong']) assert.ok(p.paired[ref].mean > 0 && p.paired[ref].max_over_min >= 1, `${ref}: ${JSON.stringify(p)}`);
   }
-  for (const k of ['median_raw_cv', 'median_paired_cv', 'rank_agreement_raw', 'rank_agreement_paired']) assert.ok(Number.isFinite(j.summary[k]), k);
+  for (const k of ['median_raw_cv', 'median_paired_reference_cv', 'median_paired_strong_cv', 'rank_agreement_raw', 'rank_agreement_paired_reference', 'rank_agreement_paired_strong']) assert.ok(Number.isFinite(j.summary[k]), k);
+  assert.ok(j.settings.references[j.per_config[0].spec].strong, 'the references are recorded');
   assert.equal(j.rank_agreement.length, 3);
 });
 

@@ -25,6 +25,10 @@
  *   recorded files (tuners-<tag>-<date>.json). The held-out report adds the zero-shot checks: each run's first
  *   batch, the replay of the training workloads' top 8 configs, and the RL strategies' first batch from a cold
  *   policy (the same prior and cost-model walks, no pretraining: what pretraining itself adds).
+ * - --paired: every measurement of the benchmark (trials, the freeze of best-known, the zero-shot checks) uses paired
+ *   timing (RunSettings.paired: each kernel timed against the workload's reference config in the same process,
+ *   guarded against runs whose reference is off); its best-known entries are marked `paired`, and a benchmark in the
+ *   other mode refuses them before measuring. The prior's records stay as they were measured.
  * - This process keeps its threads off the runner's core (taskset), as `rltune tune op` does; the held-out
  *   results of 2026-12-02 were recorded before it did.
  * - Best-known per workload is frozen in bench/results/best-known.json before strategies are compared: the 5
