@@ -22,7 +22,7 @@
  * - rank agreement: for each pair of configs of a workload, the share of rounds in which the plain trials
  *   order them as their means over all rounds do, against the same share for the paired ratios.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +31,7 @@ import { cacheSizes, hostMachine, machineProbe } from '../../src/tune/measure/ma
 import { costMachine } from '../../src/tune/cost/features.js';
 import { Builder } from '../../src/tune/measure/builder.js';
 import { dataFile } from '../../src/tune/measure/data.js';
-import { DEFAULT_RUN_SETTINGS, ensureHarness, leaveRunnerCore } from '../../src/tune/measure/runner.js';
+import { DEFAULT_RUN_SETTINGS, leaveRunnerCore, Runner, type RunResult } from '../../src/tune/measure/runner.js';
 import { RecordsDB } from '../../src/tune/records/db.js';
 import { createTuner } from '../../src/tune/search/loop.js';
 import { targetCFlags } from '../../src/tune/space/target.js';
@@ -58,7 +58,6 @@ const db = new RecordsDB(join(dir, 'noise.db'));
 const machine = db.addMachine(hostMachine());
 const probe = machineProbe(db, machine, work, runnerCore);
 const caches = cacheSizes();
-const harness = ensureHarness(work);
 const s = DEFAULT_RUN_SETTINGS;
 
 /** The `strong` reference: the register blocking of fast GEMM configs (8 x 3 vectors, kc 256); else the RL envs' reference. */
@@ -93,12 +92,11 @@ for (const spec of specs) {
   workloads.push({ task, data: dataFile(work, task.workload, 1), refs: { reference: await lib(referenceConfig(task)), strong: await lib(strongConfig(task)) }, items });
 }
 
-const core = (t: TuningTask) => String(t.workload.threads > 1 ? 0 : runnerCore);
-function run(w: Workload, lib: string, ref: string | null): Record<string, number> | null {
-  const args = [lib, w.data, core(w.task), String(w.task.workload.threads), String(s.number), String(s.repeat), String(s.minRepeatMs), s.flush ? '1' : '0', ...(ref ? [ref] : [])];
-  const out = execFileSync(harness, args, { encoding: 'utf8', timeout: s.timeoutMs, env: { ...process.env, OMP_NUM_THREADS: String(w.task.workload.threads) } });
-  const j = JSON.parse(out.trim().split('\n').at(-1)!);
-  return j.ok ? j : null;
+/** One harness process (the measurer's Runner, default settings): the plain run, or the run paired with `ref`. */
+const runners = new Map(workloads.map((w) => [w, new Runner(work, w.task.workload.threads > 1 ? 0 : runnerCore, s)]));
+function run(w: Workload, lib: string, ref: string | null): RunResult | null {
+  const r = runners.get(w)!.runSync(lib, w.data, w.task.workload.threads, ref ?? undefined);
+  return r.ok ? r : null;
 }
 
 // The noisy neighbour of --contend: streams through 256 MiB on the cores other than the runner's.
@@ -128,11 +126,11 @@ while ((performance.now() - t0) / 1000 < durationS) {
         for (const r of REFS) {
           const paired = run(w, it.lib, w.refs[r]);
           if (!paired) throw new Error(`${w.task.spec} ${it.name}: a measurement against ${r} failed`);
-          ser.rel[r].push(1 / paired.rel_median); // the config's speed relative to the reference's
+          ser.rel[r].push(1 / paired.rel!.median); // the config's speed relative to the reference's
         }
         ser.t.push(Math.round(performance.now() - t0) / 1000);
         ser.contended.push(contended);
-        ser.raw.push(w.task.flops / (plain.median_ms * 1e6));
+        ser.raw.push(w.task.flops / (plain.ms!.median * 1e6));
       }
     }
   } finally {

@@ -182,9 +182,10 @@ export class Measurer {
     if (this.reference) return;
     const config = referenceConfig(this.task);
     const b = await this.builder!.build(this.task.source(config), this.task.workload.threads > 1);
+    const kept = this.calibrationInRecords();
     const runs: RunResult[] = [];
-    if (b.ok && this.calibrationInRecords() === null) for (let k = 0; k < 5; k++) runs.push(await this.runner!.run(b.libPath!, this.dataPath!, this.task.workload.threads));
-    this.reference = this.calibration(config, b, runs);
+    if (b.ok && kept === null) for (let k = 0; k < 5; k++) runs.push(await this.runner!.run(b.libPath!, this.dataPath!, this.task.workload.threads));
+    this.reference = this.calibration(config, b, runs, kept);
   }
 
   /**
@@ -239,26 +240,28 @@ export class Measurer {
     if (this.reference) return;
     const config = referenceConfig(this.task);
     const b = this.builder!.buildSync(this.task.source(config), this.task.workload.threads > 1);
+    const kept = this.calibrationInRecords();
     const runs: RunResult[] = [];
-    if (b.ok && this.calibrationInRecords() === null) for (let k = 0; k < 5; k++) runs.push(this.runner!.runSync(b.libPath!, this.dataPath!, this.task.workload.threads));
-    this.reference = this.calibration(config, b, runs);
+    if (b.ok && kept === null) for (let k = 0; k < 5; k++) runs.push(this.runner!.runSync(b.libPath!, this.dataPath!, this.task.workload.threads));
+    this.reference = this.calibration(config, b, runs, kept);
   }
 
   /** The reference's calibrated time kept in this workload's paired records on this machine, or null. */
   private calibrationInRecords(): number | null {
     for (const r of this.recorded.values()) {
-      const ms = (JSON.parse(r.settings ?? '{}') as { reference?: { ms?: number } }).reference?.ms;
+      const ms = settingsOf(r)?.reference?.ms;
       if (typeof ms === 'number' && ms > 0) return ms;
     }
     return null;
   }
 
-  private calibration(config: number, b: BuildResult, runs: RunResult[]): { config: number; lib: string; ms: number } {
+  /** The reference's build and calibrated time: `kept` (from the records), else the median of its plain `runs`. */
+  private calibration(config: number, b: BuildResult, runs: RunResult[], kept: number | null): { config: number; lib: string; ms: number } {
     const what = `paired timing of ${this.task.spec} needs its reference config (${JSON.stringify(this.task.configJSON(config))})`;
     if (!b.ok) throw new Error(`${what} to build: ${b.error?.kind}: ${b.error?.message}`);
     const failed = runs.find((r) => !r.ok);
     if (failed) throw new Error(`${what} to run: ${failed.error?.kind}: ${failed.error?.message}`);
-    const ms = this.calibrationInRecords() ?? runs.map((r) => r.ms!.median).sort((x, y) => x - y)[Math.floor(runs.length / 2)];
+    const ms = kept ?? runs.map((r) => r.ms!.median).sort((x, y) => x - y)[Math.floor(runs.length / 2)];
     for (const r of runs) this.recentRefMs.push(r.ms!.median); // the reference's speed now
     return { config, lib: b.libPath!, ms };
   }
