@@ -15,6 +15,12 @@ export interface MachineInfo {
   v8: string;
 }
 
+/**
+ * Taken when this module loads, before a benchmark leaves the runner's core (leaveRunnerCore narrows this process's
+ * affinity, after which availableParallelism() counts one core less).
+ */
+const PARALLELISM_AT_START = availableParallelism();
+
 export function machineInfo(): MachineInfo {
   let flags: string[] = [];
   let model = cpus()[0]?.model ?? 'unknown';
@@ -33,7 +39,7 @@ export function machineInfo(): MachineInfo {
   return {
     cpu_model: model,
     logical_cpus: cpus().length,
-    available_parallelism: availableParallelism(),
+    available_parallelism: PARALLELISM_AT_START,
     simd_flags: flags,
     memory_gib: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     os: `${platform()} ${release()} ${arch()}`,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -26,6 +26,7 @@ test('bench/tuners/compare --quick runs every strategy, freezes a best-known and
     assert.ok(j.spaces[w].pruned_fraction >= 0 && j.spaces[w].pruned_fraction < 1, w);
   }
   assert.ok('model_based_at_most_third_of_random' in j.acceptance);
+  assert.equal(j.machine.available_parallelism, availableParallelism(), 'the cores the benchmark had, counted before it left the runner\'s core');
 });
 
 // The RL tuner's held-out evaluation, small: the smoke set's records are the prior (and the replay baseline), the

@@ -128,3 +128,36 @@ test('records export | import moves every record between databases; verify re-me
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /cannot read .*nope\.jsonl/);
 });
+
+test('best, records show and records verify rank paired and plain records apart with --timing; each row says its timing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rltune-timing-'));
+  const db = join(dir, 't.db');
+  assert.equal(run('tune', 'op', SPEC, '--strategy', 'random', '--trials', '3', '--seed', '1', '--db', db, '--verify-top', '0', '--json').code, 0);
+  const p = run('tune', 'op', SPEC, '--strategy', 'random', '--trials', '3', '--seed', '2', '--db', db, '--verify-top', '0', '--paired', '--json');
+  assert.equal(p.code, 0, p.stderr);
+  const both = run('records', 'show', SPEC, '--db', db, '--top', '10', '--json');
+  assert.equal(both.code, 0, both.stderr);
+  const all = lastJson(both.stdout).top as { id: number; timing: string; reference_config: number | null }[];
+  assert.ok(all.some((r) => r.timing === 'paired') && all.some((r) => r.timing === 'plain'), JSON.stringify(all.map((r) => r.timing)));
+  for (const timing of ['paired', 'plain']) {
+    const s = run('records', 'show', SPEC, '--db', db, '--top', '10', '--timing', timing, '--json');
+    assert.equal(s.code, 0, s.stderr);
+    const top = lastJson(s.stdout).top as { id: number; timing: string; reference_config: number | null }[];
+    assert.ok(top.length > 0);
+    assert.deepEqual([...new Set(top.map((r) => r.timing))], [timing]);
+    for (const r of top) assert.equal(r.reference_config === null, timing === 'plain', `record ${r.id}: reference ${r.reference_config}`);
+    for (const r of top as unknown as { id: number; ms: { min: number; median: number; max: number } }[]) {
+      assert.ok(r.ms.min <= r.ms.median && r.ms.median <= r.ms.max, `record ${r.id}: ms ${JSON.stringify(r.ms)} (the median is the mean over the config's records, min and max span them)`);
+    }
+    const b = run('best', SPEC, '--db', db, '--timing', timing, '--json');
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(lastJson(b.stdout).timing, timing);
+    assert.equal(lastJson(b.stdout).best.id, top[0].id, 'best is the first of records show');
+  }
+  const v = run('records', 'verify', SPEC, '--db', db, '--top', '1', '--timing', 'paired', '--json');
+  assert.equal(v.code, 0, v.stderr);
+  assert.equal(lastJson(v.stdout).verified[0].id, lastJson(run('best', SPEC, '--db', db, '--timing', 'paired', '--json').stdout).best.id);
+  const bad = run('best', SPEC, '--db', db, '--timing', 'pairs', '--json');
+  assert.equal(bad.code, 2);
+  assert.match(lastJson(bad.stdout).error, /--timing expects one of all, paired, plain, got "pairs"/);
+});

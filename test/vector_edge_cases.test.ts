@@ -236,3 +236,25 @@ test('a worker thread that exits fails the vector env at once, naming the worker
   assert.throws(() => v.step([0, 0, 0, 1]), /WorkerVectorEnv: worker 1 exited with code 7 during step.*the vector env was closed/);
   assert.throws(() => v.step([0, 0, 0, 0]), /closed/, 'a closed vector env refuses further steps');
 });
+
+// A worker thread starts from worker_boot.js, which imports nothing that can fail; when the rest of the worker's
+// module graph cannot load (here: a copy of the built package with a module that only the worker thread imports
+// removed), the vector env fails at once with the import's error instead of waiting out its timeout.
+test('a worker whose modules cannot be loaded fails the vector env at once, with the reason', async () => {
+  const { cpSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { dirname, join } = await import('node:path');
+  const { fileURLToPath, pathToFileURL } = await import('node:url');
+  const built = dirname(dirname(fileURLToPath(import.meta.url))); // dist/, where node_modules is found above
+  const copy = mkdtempSync(join(built, 'broken-worker-'));
+  try {
+    cpSync(join(built, 'src'), join(copy, 'src'), { recursive: true });
+    rmSync(join(copy, 'src', 'rl', 'vector', 'import_module.js')); // imported by worker_main.js, not by the main thread's graph
+    const rl = await import(pathToFileURL(join(copy, 'src', 'rl', 'index.js')).href) as typeof import('../src/rl/index.js');
+    const t0 = performance.now();
+    assert.throws(() => new rl.WorkerVectorEnv('CartPole-v1', 2, { numWorkers: 1, timeoutMs: 30_000 }),
+      /starting failed in worker 0: the worker thread could not load its modules: .*import_module\.js/);
+    assert.ok(performance.now() - t0 < 15_000, `failed after ${Math.round(performance.now() - t0)} ms, not at once`);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+});

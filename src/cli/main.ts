@@ -49,10 +49,11 @@ Usage:
       Train the RL tuner's policy from the records of those workloads (behaviour cloning of the best,
       advantage-weighted regression on all) and GRPO on the cost model; DIR is a policy directory.
   rltune records list [--db F] [--json]        workloads in the database with their best results
-  rltune records show <spec> [--db F] [--top N] [--json]   top configs, timings and generated source
-  rltune records verify <spec> [--db F] [--top N] [--json] re-measure the top configs now
+  rltune records show <spec> [--db F] [--top N] [--timing T] [--json]   top configs, timings and generated source
+  rltune records verify <spec> [--db F] [--top N] [--timing T] [--json] re-measure the top configs now
   rltune records export [--db F] [--out FILE]   every record as JSON lines; records import FILE [--db F]
-  rltune best <spec> [--db F] [--json]         the best correct record of <spec> on this machine
+  rltune best <spec> [--db F] [--timing T] [--json]   the best correct record of <spec> on this machine
+      (--timing all|paired|plain: rank both kinds of records (default), or only those timed --paired, or only plain ones)
   rltune workloads [preset] [--json]           the operator specs of real models (gpt2-small, llama7b-decode, ...)
   rltune export <spec> --out DIR [--db F] [--name NAME] [--json]
       Write the best kernel as NAME.c, NAME.h (its C ABI), libNAME.so and a Node binding (index.js).

@@ -8,10 +8,11 @@
  *   rltune tune train-policy --workloads <set file> --out <dir> [--db F] [--steps N] [--bc-top K] [--family gemm|row] [--seed S] [--json]
  *                 (the RL tuner's policy from the records of those workloads, then GRPO on the cost model)
  *   rltune records list [--db F] [--json]
- *   rltune records show <spec> [--db F] [--top N] [--json]
- *   rltune records verify <spec> [--db F] [--top N] [--json]      (re-measure the top configs)
+ *   rltune records show <spec> [--db F] [--top N] [--timing all|paired|plain] [--json]
+ *   rltune records verify <spec> [--db F] [--top N] [--timing all|paired|plain] [--json]      (re-measure the top configs)
  *   rltune records export [--db F] [--out FILE] | records import FILE [--db F]   (JSON lines between machines)
- *   rltune best <spec> [--db F] [--json]
+ *   rltune best <spec> [--db F] [--timing all|paired|plain] [--json]
+ *                 (--timing: rank only paired records (tune op --paired) or only plain ones; default both)
  * The database defaults to ./rltune.db; generated sources, libraries and workload data go to .rltune/ beside it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -20,8 +21,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NoCompilerError } from '../tune/measure/compiler.js';
 import { cacheSizes, hostMachine, machineProbe } from '../tune/measure/machine.js';
-import { Measurer } from '../tune/measure/measurer.js';
-import { RecordsDB, type ResultRow } from '../tune/records/db.js';
+import { isPairedRow, Measurer, pairedReferenceOf } from '../tune/measure/measurer.js';
+import { RecordsDB, TIMINGS, type ResultRow, type Timing } from '../tune/records/db.js';
 import { createTuner, MODEL_BASED, STRATEGIES, tune, type TuneProgress } from '../tune/search/loop.js';
 import { CostModelTuner, type TunerContext } from '../tune/search/model_based.js';
 import { PolicyMismatchError } from '../tune/search/policy_io.js';
@@ -171,14 +172,24 @@ export async function cmdTune(argv: string[]): Promise<number> {
   }
 }
 
+/** --timing: which records best, records show and records verify rank (default all). */
+function timingFlag(v: string | undefined): Timing {
+  if (v === undefined) return 'all';
+  if (!(TIMINGS as readonly string[]).includes(v)) throw new CliUsageError(`--timing expects one of ${TIMINGS.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as Timing;
+}
+
 function rowJSON(r: ResultRow) {
-  return { id: r.id, config_index: r.config_index, config: JSON.parse(r.config), ok: r.ok === 1, gflops: r.gflops, ms: r.ok ? { median: r.median_ms, min: r.min_ms, max: r.max_ms, runs: r.runs } : null, error: r.ok ? null : { kind: r.error_kind, message: r.error_message }, source_hash: r.source_hash, created: r.created };
+  const paired = isPairedRow(r);
+  return { id: r.id, config_index: r.config_index, config: JSON.parse(r.config), ok: r.ok === 1, gflops: r.gflops,
+    timing: paired ? 'paired' : 'plain', reference_config: paired ? pairedReferenceOf(r) : null, ms: r.ok ? { median: r.median_ms, min: r.min_ms, max: r.max_ms, runs: r.runs } : null, error: r.ok ? null : { kind: r.error_kind, message: r.error_message }, source_hash: r.source_hash, created: r.created };
 }
 
 export async function cmdRecords(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' }, top: { type: 'string' }, out: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' }, top: { type: 'string' }, out: { type: 'string' }, timing: { type: 'string' } } });
   const json = values.json === true;
+  const timing = timingFlag(values.timing);
   if (sub === 'list') {
     const { db } = openDb(values.db);
     try {
@@ -195,13 +206,13 @@ export async function cmdRecords(argv: string[]): Promise<number> {
     const top = intFlag('top', values.top, 1) ?? 5;
     const { db, machine } = openDb(values.db);
     try {
-      const best = db.best(spec, machine, top);
+      const best = db.best(spec, machine, top, timing);
       const task = createTask(spec);
       const items = best.map((r) => ({ ...rowJSON(r), source: (r.source_hash ? db.source(r.source_hash) : null) ?? task.source(r.config_index) }));
-      if (json) out(JSON.stringify({ spec, machine, records: db.count(spec), top: items }));
+      if (json) out(JSON.stringify({ spec, machine, timing, records: db.count(spec), top: items }));
       else {
-        out(`${spec}: ${db.count(spec)} records; top ${items.length} on this machine (${machine})`);
-        for (const it of items) out(`\n#${it.id}  ${it.gflops?.toFixed(1)} GFLOP/s  ${it.ms?.median?.toFixed(4)} ms  ${JSON.stringify(it.config)}\n${it.source}`);
+        out(`${spec}: ${db.count(spec)} records; top ${items.length} on this machine (${machine})${timing === 'all' ? '' : `, ${timing} records only`}`);
+        for (const it of items) out(`\n#${it.id}  ${it.gflops?.toFixed(1)} GFLOP/s  ${it.ms?.median?.toFixed(4)} ms  ${it.timing}  ${JSON.stringify(it.config)}\n${it.source}`);
       }
       return 0;
     } finally {
@@ -252,7 +263,7 @@ export async function cmdRecords(argv: string[]): Promise<number> {
     const task = createTask(spec);
     const { db, machine, workDir } = openDb(values.db);
     try {
-      const rows = db.best(task.spec, machine, top);
+      const rows = db.best(task.spec, machine, top, timing);
       if (rows.length === 0) throw new CliUsageError(`${task.spec} has no correct record on this machine`);
       const runnerCore = availableParallelism() - 1;
       leaveRunnerCore(runnerCore);
@@ -277,13 +288,15 @@ export async function cmdRecords(argv: string[]): Promise<number> {
 }
 
 export async function cmdBest(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' }, timing: { type: 'string' } } });
   const spec = specOf(positionals[0], 'best');
+  const timing = timingFlag(values.timing);
   const { db, machine } = openDb(values.db);
   try {
-    const [b] = db.best(spec, machine, 1);
-    if (values.json) out(JSON.stringify({ spec, machine, best: b ? rowJSON(b) : null }));
-    else out(b ? `${spec}: ${b.gflops?.toFixed(1)} GFLOP/s, ${b.median_ms?.toFixed(4)} ms, config ${b.config}` : `${spec}: no correct record on this machine`);
+    const [b] = db.best(spec, machine, 1, timing);
+    if (values.json) out(JSON.stringify({ spec, machine, timing, best: b ? rowJSON(b) : null }));
+    else out(b ? `${spec}: ${b.gflops?.toFixed(1)} GFLOP/s, ${b.median_ms?.toFixed(4)} ms (${isPairedRow(b) ? 'paired' : 'plain'} timing), config ${b.config}`
+      : `${spec}: no correct${timing === 'all' ? '' : ` ${timing}`} record on this machine`);
     return b ? 0 : 1;
   } finally {
     db.close();

@@ -1,5 +1,6 @@
 /**
- * Worker-thread side of WorkerVectorEnv: makes its slice of envs, then serves reset/step commands until close.
+ * Worker-thread side of WorkerVectorEnv (loaded by worker_boot.ts): makes its slice of envs, then serves reset/step
+ * commands until close.
  * Everything here is synchronous; the thread sleeps in Atomics.wait between commands.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
@@ -10,19 +11,13 @@ import { readBatch } from './batch.js';
 import { EnvSlice, type SliceResult } from './env_slice.js';
 import { importModule } from './import_module.js';
 import {
-  CMD, CMD_CLOSE, CMD_RESET, CMD_STEP, DONE, EXIT_CODE, EXITED, REQ, STATUS, STATUS_QUIET, STATUS_REPLY,
+  CMD, CMD_CLOSE, CMD_RESET, CMD_STEP, DONE, REQ, STATUS, STATUS_QUIET, STATUS_REPLY,
   type ErrorPayload, type ResetMessage, type WorkerInit, type WorkerReply,
 } from './worker_protocol.js';
 
 const init = workerData as WorkerInit;
 const { ctrl, port } = init;
-// The thread may end in the middle of a command (env code calling process.exit ends this thread only): say so in
-// shared memory, so the main thread, asleep in Atomics.wait and deaf to the worker's events, fails at once.
-process.on('exit', (code) => {
-  Atomics.store(ctrl, EXIT_CODE, code);
-  Atomics.store(ctrl, EXITED, 1);
-  Atomics.notify(ctrl, DONE);
-});
+// The exit hook (a thread that ends in the middle of a command) is registered by worker_boot.ts, which loads this module.
 /** Polls before sleeping, when the vector env decided that spinning threads have cores of their own. */
 const SPIN_ITERATIONS = init.spin ? 20000 : 0;
 

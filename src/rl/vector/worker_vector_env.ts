@@ -88,7 +88,7 @@ export class WorkerVectorEnv extends VectorEnv {
     this.truncatedBuf = sharedArray(Uint8Array, numEnvs);
     this.statusBuf = sharedArray(Uint8Array, numEnvs);
     const modules = [...new Set([...getSpec(envId).modules, ...(opts.modules ?? [])])];
-    const url = new URL('./worker_main.js', import.meta.url);
+    const url = new URL('./worker_boot.js', import.meta.url);
     let offset = 0;
     try {
       for (let w = 0; w < this.numWorkers; w++) {

@@ -46,6 +46,10 @@ export interface ResultRow {
   created: string;
 }
 
+/** Which records a ranking reads: all, only the paired ones (timed beside a reference) or only the plain ones. */
+export const TIMINGS = ['all', 'paired', 'plain'] as const;
+export type Timing = (typeof TIMINGS)[number];
+
 export type NewResult = Omit<ResultRow, 'id' | 'created' | 'machine' | 'spec'>;
 
 /** Result fields an imported line may leave out (e.g. an export stripped of its sources). */
@@ -140,15 +144,22 @@ export class RecordsDB {
   /**
    * The fastest configs of a workload on a machine, one row per config: a config measured more than once (a
    * tuning trial and its re-measurements) is ranked by the mean of its medians, and its row carries that mean
-   * (median_ms, gflops), so one lucky timing does not make a config the best. Configs measured more than once
+   * (median_ms, gflops) and the least min_ms and greatest max_ms of its records, so one lucky timing does not make a
+   * config the best. Configs measured more than once
    * (the ones a tuning run verified) rank before configs measured once, so an unverified lucky trial cannot
    * overtake the verified best that `tune op` reported. A config with any failed record is left out.
+   * `timing` keeps only paired records (timed beside a reference, `tune op --paired`) or only plain ones; the default
+   * ranks both together (both are in ms; a paired record's ms is its ratio to the reference times the reference's
+   * calibrated time).
    */
-  best(spec: string, machine: string, limit = 10): ResultRow[] {
-    return this.db.prepare(`SELECT r.*, g.avg_ms AS median_ms, COALESCE(w.flops / (g.avg_ms * 1e6), g.avg_gflops) AS gflops, g.n AS measurements
+  best(spec: string, machine: string, limit = 10, timing: Timing = 'all'): ResultRow[] {
+    if (!(TIMINGS as readonly string[]).includes(timing)) throw new TypeError(`timing must be one of ${TIMINGS.join(', ')}, got ${JSON.stringify(timing)}`);
+    const paired = "json_extract(CASE WHEN json_valid(settings) THEN settings END, '$.paired')";
+    const only = timing === 'paired' ? `AND ${paired} = 1` : timing === 'plain' ? `AND COALESCE(${paired}, 0) != 1` : '';
+    return this.db.prepare(`SELECT r.*, g.avg_ms AS median_ms, g.min_ms AS min_ms, g.max_ms AS max_ms, COALESCE(w.flops / (g.avg_ms * 1e6), g.avg_gflops) AS gflops, g.n AS measurements
       FROM results r JOIN (
-        SELECT space, config_index, AVG(median_ms) AS avg_ms, MAX(id) AS last_id, COUNT(*) AS n, SUM(1 - ok) AS failed, AVG(gflops) AS avg_gflops
-        FROM results WHERE spec = ? AND machine = ? GROUP BY space, config_index) g ON r.id = g.last_id
+        SELECT space, config_index, AVG(median_ms) AS avg_ms, MIN(min_ms) AS min_ms, MAX(max_ms) AS max_ms, MAX(id) AS last_id, COUNT(*) AS n, SUM(1 - ok) AS failed, AVG(gflops) AS avg_gflops
+        FROM results WHERE spec = ? AND machine = ? ${only} GROUP BY space, config_index) g ON r.id = g.last_id
       LEFT JOIN workloads w ON w.spec = r.spec
       WHERE g.failed = 0 ORDER BY (g.n > 1) DESC, g.avg_ms ASC, r.id ASC LIMIT ?`).all(spec, machine, limit) as ResultRow[];
   }
