@@ -37,6 +37,7 @@ import { createTuner } from '../../src/tune/search/loop.js';
 import { targetCFlags } from '../../src/tune/space/target.js';
 import { createTask, referenceConfig, type TuningTask } from '../../src/tune/task/task.js';
 import { machineInfo } from '../machine.js';
+import { median } from '../tuners/metrics.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -52,7 +53,6 @@ const dir = mkdtempSync(join(tmpdir(), 'rltune-bench-noise-'));
 const work = join(dir, 'build');
 mkdirSync(work, { recursive: true });
 const runnerCore = availableParallelism() - 1;
-const info = machineInfo(); // before this process leaves the runner's core (it would count one core)
 leaveRunnerCore(runnerCore);
 const db = new RecordsDB(join(dir, 'noise.db'));
 const machine = db.addMachine(hostMachine());
@@ -146,10 +146,6 @@ const cv = (xs: number[]) => {
 };
 const shortCv = (xs: number[]) => xs.length < 2 ? 0 : Math.sqrt(xs.slice(1).reduce((a, x, i) => a + (x - xs[i]) ** 2, 0) / (2 * (xs.length - 1))) / mean(xs);
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
-const median = (xs: number[]) => {
-  const a = [...xs].sort((x, y) => x - y);
-  return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
-};
 /** Stats of a series; with --contend, cv and max/min over the quiet rounds and the shift in the contended ones. */
 const stats = (xs: number[], busy: boolean[]) => {
   const quiet = contend ? xs.filter((_, i) => !busy[i]) : xs;
@@ -190,7 +186,7 @@ const result = {
   date: new Date().toISOString(),
   quick,
   contend,
-  machine: { ...info, fingerprint: machine, probe },
+  machine: { ...machineInfo(), fingerprint: machine, probe },
   settings: { duration_s: durationS, run: s, specs, references: Object.fromEntries(workloads.map((w) => [w.task.spec, { reference: w.task.configJSON(referenceConfig(w.task)), strong: w.task.configJSON(strongConfig(w.task)) }])) },
   rounds,
   wall_s: Math.round(performance.now() - t0) / 1000,

@@ -54,7 +54,7 @@ import { analytic } from '../../src/tune/cost/analytic.js';
 import { recallAtK, spearman } from '../../src/tune/cost/metrics.js';
 import { priorSamples } from '../../src/tune/cost/prior.js';
 import { cacheSizes, hostMachine, machineProbe } from '../../src/tune/measure/machine.js';
-import { isPairedRow, Measurer, pairedReferenceOf } from '../../src/tune/measure/measurer.js';
+import { Measurer, pairedReferenceOf } from '../../src/tune/measure/measurer.js';
 import { leaveRunnerCore } from '../../src/tune/measure/runner.js';
 import { RecordsDB } from '../../src/tune/records/db.js';
 import { createTuner, MODEL_BASED, tune } from '../../src/tune/search/loop.js';
@@ -216,7 +216,8 @@ for (const w of set.workloads) {
   const key = bkKey(tasks.get(w.spec)!.spec);
   if (bk.entries[key] && !refreeze) continue;
   const task = tasks.get(w.spec)!;
-  const top = db.best(task.spec, machine, 50).filter((r) => (paired ? pairedReferenceOf(r) === referenceConfig(task) : !isPairedRow(r))).slice(0, 5).map((r) => r.config_index);
+  // Ranked on this benchmark's timing only (records.best filters before it averages a config's records).
+  const top = db.best(task.spec, machine, 50, paired ? 'paired' : 'plain').filter((r) => !paired || pairedReferenceOf(r) === referenceConfig(task)).slice(0, 5).map((r) => r.config_index);
   if (top.length === 0) throw new Error(`${w.name}: no correct record to freeze a best-known from`);
   const measurer = new Measurer(task, { workDir: work, db, machine, runnerCore, runId: 'bench-tuners:best-known', run: RUN });
   let best = { gflops: 0, config: -1 };

@@ -294,8 +294,9 @@ export async function cmdBest(argv: string[]): Promise<number> {
   const { db, machine } = openDb(values.db);
   try {
     const [b] = db.best(spec, machine, 1, timing);
-    if (values.json) out(JSON.stringify({ spec, machine, timing, best: b ? rowJSON(b) : null }));
-    else out(b ? `${spec}: ${b.gflops?.toFixed(1)} GFLOP/s, ${b.median_ms?.toFixed(4)} ms (${isPairedRow(b) ? 'paired' : 'plain'} timing), config ${b.config}`
+    const row = b ? rowJSON(b) : null;
+    if (values.json) out(JSON.stringify({ spec, machine, timing, best: row }));
+    else out(b ? `${spec}: ${b.gflops?.toFixed(1)} GFLOP/s, ${b.median_ms?.toFixed(4)} ms (${row!.timing} timing), config ${b.config}`
       : `${spec}: no correct${timing === 'all' ? '' : ` ${timing}`} record on this machine`);
     return b ? 0 : 1;
   } finally {
