@@ -13,8 +13,8 @@ import { hostMachine } from '../src/tune/measure/machine.js';
 import { Measurer, type MeasureResult } from '../src/tune/measure/measurer.js';
 import { RecordsDB } from '../src/tune/records/db.js';
 import { tune } from '../src/tune/search/loop.js';
-import { GrpoTuner, PpoTuner } from '../src/tune/search/policy_tuner.js';
-import { referenceConfig } from '../src/tune/search/schedule_envs.js';
+import { GrpoTuner, PpoTuner } from '../src/tune/search/rl/policy_tuner.js';
+import { referenceConfig } from '../src/tune/search/rl/schedule_envs.js';
 import { createTask, type TuningTask } from '../src/tune/task/task.js';
 import { run } from './fixtures/run_cli.js';
 

@@ -9,7 +9,7 @@ import { checkEnv } from '../src/rl/core/check_env.js';
 import { make } from '../src/rl/core/registry.js';
 import { analytic } from '../src/tune/cost/analytic.js';
 import { costMachine } from '../src/tune/cost/features.js';
-import { INVALID_PENALTY, referenceConfig, ScheduleConstructEnv, ScheduleWalkEnv } from '../src/tune/search/schedule_envs.js';
+import { INVALID_PENALTY, referenceConfig, ScheduleConstructEnv, ScheduleWalkEnv } from '../src/tune/search/rl/schedule_envs.js';
 import { hostTarget } from '../src/tune/space/target.js';
 import { createTask } from '../src/tune/task/task.js';
 

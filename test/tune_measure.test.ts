@@ -10,7 +10,7 @@ import { hostMachine } from '../src/tune/measure/machine.js';
 import { Measurer, RETRY_PAUSES_MS } from '../src/tune/measure/measurer.js';
 import { Runner } from '../src/tune/measure/runner.js';
 import { RecordsDB } from '../src/tune/records/db.js';
-import { GridTuner } from '../src/tune/search/grid.js';
+import { GridTuner } from '../src/tune/search/strategies/grid.js';
 import { tune } from '../src/tune/search/loop.js';
 import { targetCFlags } from '../src/tune/space/target.js';
 import { createTask, referenceConfig, type TuningTask } from '../src/tune/task/task.js';

@@ -12,10 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { costMachine } from '../src/tune/cost/features.js';
 import { hostMachine } from '../src/tune/measure/machine.js';
 import { RecordsDB } from '../src/tune/records/db.js';
-import { policyMismatch, PolicyMismatchError, readPolicyMeta } from '../src/tune/search/policy_io.js';
-import { cloneSamplesFromRecords, trainPolicy } from '../src/tune/search/policy_train.js';
+import { policyMismatch, PolicyMismatchError, readPolicyMeta } from '../src/tune/search/rl/policy_io.js';
+import { cloneSamplesFromRecords, trainPolicy } from '../src/tune/search/rl/policy_train.js';
 import { hamming } from '../src/tune/search/knobs.js';
-import { GrpoTuner, PpoTuner } from '../src/tune/search/policy_tuner.js';
+import { GrpoTuner, PpoTuner } from '../src/tune/search/rl/policy_tuner.js';
 import { hostTarget } from '../src/tune/space/target.js';
 import { createTask } from '../src/tune/task/task.js';
 

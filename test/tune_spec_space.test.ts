@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { canonicalSpec, parseSpec, SpecError, workloadBytes, workloadFlops } from '../src/tune/task/spec.js';
 import { GemmSpace, GEMM_KNOBS } from '../src/tune/space/gemm_space.js';
 import { hostTarget, type Target } from '../src/tune/space/target.js';
-import { RandomTuner } from '../src/tune/search/random.js';
-import { GridTuner } from '../src/tune/search/grid.js';
+import { RandomTuner } from '../src/tune/search/strategies/random.js';
+import { GridTuner } from '../src/tune/search/strategies/grid.js';
 import { createTask } from '../src/tune/task/task.js';
 
 test('specs: every operator parses with its defaults; canonical form is stable', () => {

@@ -33,7 +33,7 @@ import { Builder } from '../../src/tune/measure/builder.js';
 import { dataFile } from '../../src/tune/measure/data.js';
 import { DEFAULT_RUN_SETTINGS, leaveRunnerCore, Runner, type RunResult } from '../../src/tune/measure/runner.js';
 import { RecordsDB } from '../../src/tune/records/db.js';
-import { createTuner } from '../../src/tune/search/loop.js';
+import { createTuner } from '../../src/tune/search/registry.js';
 import { targetCFlags } from '../../src/tune/space/target.js';
 import { createTask, referenceConfig, type TuningTask } from '../../src/tune/task/task.js';
 import { machineInfo } from '../machine.js';

@@ -57,9 +57,10 @@ import { cacheSizes, hostMachine, machineProbe } from '../../src/tune/measure/ma
 import { Measurer, pairedReferenceOf } from '../../src/tune/measure/measurer.js';
 import { leaveRunnerCore } from '../../src/tune/measure/runner.js';
 import { RecordsDB } from '../../src/tune/records/db.js';
-import { createTuner, MODEL_BASED, tune } from '../../src/tune/search/loop.js';
-import { CostModelTuner } from '../../src/tune/search/model_based.js';
-import { PolicyTuner } from '../../src/tune/search/policy_tuner.js';
+import { tune } from '../../src/tune/search/loop.js';
+import { createTuner, MODEL_BASED } from '../../src/tune/search/registry.js';
+import { CostModelTuner } from '../../src/tune/search/strategies/model_based.js';
+import { PolicyTuner } from '../../src/tune/search/rl/policy_tuner.js';
 import { cacheInfo, Pruner } from '../../src/tune/space/prune.js';
 import { createTask, referenceConfig, type TuningTask } from '../../src/tune/task/task.js';
 import { Rng } from '../../src/rl/core/rng.js';

@@ -12,29 +12,7 @@
 import type { Measurer, MeasureResult } from '../measure/measurer.js';
 import { ERROR_KINDS, type ErrorKind } from '../measure/runner.js';
 import type { TuningTask } from '../task/task.js';
-import { GridTuner } from './grid.js';
-import { AnnealTuner, EvolveTuner, type TunerContext } from './model_based.js';
-import { GrpoTuner, PpoTuner } from './policy_tuner.js';
-import { RandomTuner } from './random.js';
-import type { TrialMeasurer, Tuner, TunerFactory } from './tuner.js';
-
-export const STRATEGIES: Record<string, TunerFactory> = {
-  random: (task, seed) => new RandomTuner(task, seed),
-  grid: (task, seed) => new GridTuner(task, seed),
-  anneal: (task, seed, ctx) => new AnnealTuner(task, seed, ctx),
-  evolve: (task, seed, ctx) => new EvolveTuner(task, seed, ctx),
-  grpo: (task, seed, ctx) => new GrpoTuner(task, seed, ctx, { ...ctx?.policy }),
-  ppo: (task, seed, ctx) => new PpoTuner(task, seed, ctx, { ...ctx?.policy }),
-};
-
-/** Strategies that rank with the cost model (and use a transfer prior when given one). */
-export const MODEL_BASED = new Set(['anneal', 'evolve', 'grpo', 'ppo']);
-
-export function createTuner(name: string, task: TuningTask, seed: number, ctx?: TunerContext): Tuner {
-  const f = STRATEGIES[name];
-  if (!f) throw new RangeError(`unknown strategy ${JSON.stringify(name)}; expected one of ${Object.keys(STRATEGIES).join(', ')}`);
-  return f(task, seed, ctx);
-}
+import type { TrialMeasurer, Tuner } from './tuner.js';
 
 export interface TuneOptions {
   trials: number;

@@ -4,7 +4,8 @@
  */
 import type { MeasureResult } from '../measure/measurer.js';
 import type { TuningTask } from '../task/task.js';
-import type { TunerContext } from './model_based.js';
+import type { CostMachine } from '../cost/features.js';
+import type { CostSample, LearnedOptions } from '../cost/learned.js';
 
 export interface Tuner {
   readonly name: string;
@@ -37,3 +38,19 @@ export interface TrialMeasurer {
 
 /** A strategy's constructor; `ctx` carries what model-based strategies use (machine, transfer prior, log). */
 export type TunerFactory = (task: TuningTask, seed: number, ctx?: TunerContext) => Tuner;
+
+/** What a strategy may use besides the task and the seed (every field optional). */
+export interface TunerContext {
+  /** The machine as the cost models see it (default: this machine's caches, a probe-less peak estimate). */
+  machine?: CostMachine;
+  /** Records of other workloads for the learned cost model (transfer). */
+  prior?: CostSample[];
+  log?: (message: string) => void;
+  learned?: LearnedOptions;
+  /** Share of each batch drawn uniformly at random (default 0.05). */
+  epsilon?: number;
+  /** Draw configs from the pruned space (default true). */
+  prune?: boolean;
+  /** The RL strategies' options (policy_tuner.ts): the starting policy (a directory, whether to fall back to a cold start, whether to use the package's default), the walks on the cost model, the training iterations on measured rewards. */
+  policy?: { policyDir?: string; policyFallback?: boolean; defaultPolicy?: boolean; walkSteps?: number; incumbents?: number; measuredIterations?: number; coldShare?: number };
+}

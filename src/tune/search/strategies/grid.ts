@@ -1,7 +1,7 @@
 /** Exhaustive search in index order (for small spaces): every valid config once, then nothing. */
-import type { MeasureResult } from '../measure/measurer.js';
-import type { TuningTask } from '../task/task.js';
-import type { Tuner } from './tuner.js';
+import type { MeasureResult } from '../../measure/measurer.js';
+import type { TuningTask } from '../../task/task.js';
+import type { Tuner } from '../tuner.js';
 
 export class GridTuner implements Tuner {
   readonly name = 'grid';

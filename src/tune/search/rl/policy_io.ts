@@ -11,12 +11,12 @@
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCheckpoint } from '../../rl/train/checkpoint.js';
-import type { Algorithm } from '../../rl/train/algorithm.js';
-import { FEATURE_VERSION } from '../cost/features.js';
-import { packageFile } from '../measure/package_file.js';
-import type { Target } from '../space/target.js';
-import type { TuningTask } from '../task/task.js';
+import { readCheckpoint } from '../../../rl/train/checkpoint.js';
+import type { Algorithm } from '../../../rl/train/algorithm.js';
+import { FEATURE_VERSION } from '../../cost/features.js';
+import { packageFile } from '../../measure/package_file.js';
+import type { Target } from '../../space/target.js';
+import type { TuningTask } from '../../task/task.js';
 import { SCHEDULE_ENV_ENCODING } from './schedule_envs.js';
 
 export const POLICY_FORMAT = 'rltune-policy';

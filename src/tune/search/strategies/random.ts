@@ -4,10 +4,10 @@
  * proposed twice. After many rejections in a row (a mostly explored or mostly invalid space) it falls back to
  * a scan from a random offset, so that it still ends.
  */
-import { Rng } from '../../rl/core/rng.js';
-import type { MeasureResult } from '../measure/measurer.js';
-import type { TuningTask } from '../task/task.js';
-import type { Tuner } from './tuner.js';
+import { Rng } from '../../../rl/core/rng.js';
+import type { MeasureResult } from '../../measure/measurer.js';
+import type { TuningTask } from '../../task/task.js';
+import type { Tuner } from '../tuner.js';
 
 export class RandomTuner implements Tuner {
   readonly name = 'random';

@@ -13,20 +13,20 @@
  * Only the records of the given workloads are read: the held-out workloads of a benchmark are never seen.
  * The policy directory (policy_io.ts) records the space family, the encoding and the ISA.
  */
-import { GRPO } from '../../rl/algos/grpo.js';
-import { Categorical } from '../../rl/nn/distributions.js';
-import type { Adam } from '../../rl/nn/adam.js';
-import type { MLP } from '../../rl/nn/mlp.js';
-import type { Algorithm } from '../../rl/train/algorithm.js';
-import { Rng } from '../../rl/core/rng.js';
-import { featureFamily, type CostMachine } from '../cost/features.js';
-import { LearnedCostModel, type CostSample } from '../cost/learned.js';
-import { analytic } from '../cost/analytic.js';
-import type { RecordsDB } from '../records/db.js';
-import type { TuningTask } from '../task/task.js';
-import { toDigits, radices } from './knobs.js';
+import { GRPO } from '../../../rl/algos/grpo.js';
+import { Categorical } from '../../../rl/nn/distributions.js';
+import type { Adam } from '../../../rl/nn/adam.js';
+import type { MLP } from '../../../rl/nn/mlp.js';
+import type { Algorithm } from '../../../rl/train/algorithm.js';
+import { Rng } from '../../../rl/core/rng.js';
+import { featureFamily, type CostMachine } from '../../cost/features.js';
+import { LearnedCostModel, type CostSample } from '../../cost/learned.js';
+import { analytic } from '../../cost/analytic.js';
+import type { RecordsDB } from '../../records/db.js';
+import type { TuningTask } from '../../task/task.js';
+import { toDigits, radices } from '../knobs.js';
 import { policyMeta, writePolicy } from './policy_io.js';
-import { priorSamples } from '../cost/prior.js';
+import { priorSamples } from '../../cost/prior.js';
 import { referenceConfig, ScheduleConstructEnv, setRewardProvider } from './schedule_envs.js';
 
 export interface CloneSample {

@@ -24,14 +24,15 @@
  *   5. the measurements refit the cost model (update), which the next round's training uses as reward.
  * The cost model (with its transfer prior) is the one of the model-based strategies (cost/model.ts).
  */
-import { GRPO, type GRPOConfig } from '../../rl/algos/grpo.js';
-import { PPO, type PPOConfig } from '../../rl/algos/ppo.js';
-import type { Algorithm } from '../../rl/train/algorithm.js';
-import type { TuningTask } from '../task/task.js';
-import { toDigits } from './knobs.js';
-import { CostModelTuner, topScored, type TunerContext } from './model_based.js';
-import type { MeasureResult } from '../measure/measurer.js';
-import type { TrialMeasurer } from './tuner.js';
+import { GRPO, type GRPOConfig } from '../../../rl/algos/grpo.js';
+import { PPO, type PPOConfig } from '../../../rl/algos/ppo.js';
+import type { Algorithm } from '../../../rl/train/algorithm.js';
+import type { TuningTask } from '../../task/task.js';
+import { toDigits } from '../knobs.js';
+import { CostModelTuner, topScored } from '../strategies/model_based.js';
+import type { TunerContext } from '../tuner.js';
+import type { MeasureResult } from '../../measure/measurer.js';
+import type { TrialMeasurer } from '../tuner.js';
 import { defaultPolicyDir, loadPolicyInto, PolicyMismatchError, policyMismatch, readPolicyMeta } from './policy_io.js';
 import { referenceConfig, ScheduleConstructEnv, setRewardProvider, type RewardFn } from './schedule_envs.js';
 

@@ -15,32 +15,15 @@
  * cost model (cost/model.ts: analytic until there are records, then learned; records of other workloads,
  * when given, are its transfer prior). Configs are drawn from the pruned space (space/prune.ts).
  */
-import { Rng } from '../../rl/core/rng.js';
-import { costMachine, type CostMachine } from '../cost/features.js';
-import type { CostSample, LearnedOptions } from '../cost/learned.js';
-import { MultiLevelCostModel } from '../cost/model.js';
-import { cacheSizes } from '../measure/machine.js';
-import type { MeasureResult } from '../measure/measurer.js';
-import { cacheInfo, Pruner } from '../space/prune.js';
-import type { TuningTask } from '../task/task.js';
-import { fromDigits, hamming, radices, toDigits } from './knobs.js';
-import type { Tuner } from './tuner.js';
-
-/** What a strategy may use besides the task and the seed (every field optional). */
-export interface TunerContext {
-  /** The machine as the cost models see it (default: this machine's caches, a probe-less peak estimate). */
-  machine?: CostMachine;
-  /** Records of other workloads for the learned cost model (transfer). */
-  prior?: CostSample[];
-  log?: (message: string) => void;
-  learned?: LearnedOptions;
-  /** Share of each batch drawn uniformly at random (default 0.05). */
-  epsilon?: number;
-  /** Draw configs from the pruned space (default true). */
-  prune?: boolean;
-  /** The RL strategies' options (policy_tuner.ts): the starting policy (a directory, whether to fall back to a cold start, whether to use the package's default), the walks on the cost model, the training iterations on measured rewards. */
-  policy?: { policyDir?: string; policyFallback?: boolean; defaultPolicy?: boolean; walkSteps?: number; incumbents?: number; measuredIterations?: number; coldShare?: number };
-}
+import { Rng } from '../../../rl/core/rng.js';
+import { costMachine } from '../../cost/features.js';
+import { MultiLevelCostModel } from '../../cost/model.js';
+import { cacheSizes } from '../../measure/machine.js';
+import type { MeasureResult } from '../../measure/measurer.js';
+import { cacheInfo, Pruner } from '../../space/prune.js';
+import type { TuningTask } from '../../task/task.js';
+import { fromDigits, hamming, radices, toDigits } from '../knobs.js';
+import type { Tuner, TunerContext } from '../tuner.js';
 
 export interface ModelBasedStats {
   level: string;

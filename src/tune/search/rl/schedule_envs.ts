@@ -27,15 +27,15 @@
  *   Start        `options.start` (a config index), else the reference config.
  *   Episode end  truncated after `horizon` steps (default 32); a masked action terminates with INVALID_PENALTY.
  */
-import { Env, type ResetOptions, type ResetResult, type StepResult } from '../../rl/core/env.js';
-import { register, registeredEnvs } from '../../rl/core/registry.js';
-import { Box, Discrete } from '../../rl/core/spaces/index.js';
-import { analytic } from '../cost/analytic.js';
-import { costMachine, featureFamily, type CostMachine, type FeatureFamily } from '../cost/features.js';
-import type { GemmWorkload, BmmWorkload, RowWorkload } from '../task/spec.js';
-import { createTask, referenceConfig, type TuningTask } from '../task/task.js';
-import { hostTarget } from '../space/target.js';
-import { fromDigits, radices, toDigits } from './knobs.js';
+import { Env, type ResetOptions, type ResetResult, type StepResult } from '../../../rl/core/env.js';
+import { register, registeredEnvs } from '../../../rl/core/registry.js';
+import { Box, Discrete } from '../../../rl/core/spaces/index.js';
+import { analytic } from '../../cost/analytic.js';
+import { costMachine, featureFamily, type CostMachine, type FeatureFamily } from '../../cost/features.js';
+import type { GemmWorkload, BmmWorkload, RowWorkload } from '../../task/spec.js';
+import { createTask, referenceConfig, type TuningTask } from '../../task/task.js';
+import { hostTarget } from '../../space/target.js';
+import { fromDigits, radices, toDigits } from '../knobs.js';
 
 export const INVALID_PENALTY = -1;
 
