@@ -13,7 +13,9 @@ import { registerBuiltinEnvs } from '../rl/envs/builtin.js';
 import { importModule } from '../rl/vector/import_module.js';
 import { VERSION } from '../version.js';
 import { CliUsageError, cmdEval, cmdTrain } from './train.js';
-import { cmdBenchOp, cmdBest, cmdExport, cmdRecords, cmdTune, cmdWorkloads } from './tune.js';
+import { cmdBenchOp, cmdExport } from './kernel.js';
+import { cmdBest, cmdRecords } from './records.js';
+import { cmdTune, cmdWorkloads } from './tune.js';
 
 const HELP = `rltune ${VERSION}: reinforcement learning and RL-driven kernel tuning
 

@@ -1,0 +1,201 @@
+/**
+ * The one entry point for tuning: a session opens the records, files this machine's fingerprint in them,
+ * probes the machine (once per machine: the probe is cached in the records), claims the runner's core, builds
+ * the cost model's transfer prior, creates the strategy and runs the tuning loop. The `rltune tune op` command,
+ * the benchmarks and library users all tune through it, so the pipeline is wired in one place.
+ *
+ *   const session = TuningSession.open({ db: 'rltune.db' });
+ *   const r = await session.tune('gemm:M=512,N=512,K=512', { strategy: 'evolve', trials: 64 });
+ *   session.close();
+ *
+ * A session is not safe to share between concurrent tuning runs of the same process (they would share the
+ * runner's core); open one per run, or run them one after another.
+ */
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { costMachine, type CostMachine } from './cost/features.js';
+import type { CostSample } from './cost/learned.js';
+import { priorSamples, type PriorOptions } from './cost/prior.js';
+import { cacheSizes, hostMachine, machineProbe, type Probe } from './measure/machine.js';
+import { Measurer, type MeasureResult } from './measure/measurer.js';
+import { leaveRunnerCore, type RunSettings } from './measure/runner.js';
+import { RecordsDB } from './records/db.js';
+import { tune, type TuneProgress, type TuneResult } from './search/loop.js';
+import { createTuner, MODEL_BASED } from './search/registry.js';
+import { PolicyTuner } from './search/rl/policy_tuner.js';
+import { CostModelTuner, type ModelBasedStats } from './search/strategies/model_based.js';
+import type { Tuner, TunerContext } from './search/tuner.js';
+import { createTask, type TuningTask } from './task/task.js';
+
+export interface SessionOptions {
+  /** The records: a path (default ./rltune.db) or a database already open (the session then does not close it). */
+  db?: string | RecordsDB;
+  /** Where generated sources, libraries and workload data go (default: .rltune/build beside the database). */
+  workDir?: string;
+  /** The core the kernels are timed on (default: the last core); the other cores build. */
+  runnerCore?: number;
+  /**
+   * Move this process's threads off the runner's core before the first measurement (default true), so that only
+   * the kernel runs there. Off for callers that must keep their own affinity.
+   */
+  claimRunnerCore?: boolean;
+  /** Where the session's notes go (default: stderr, prefixed "rltune: note: "). */
+  log?: (message: string) => void;
+}
+
+export interface SessionTuneOptions {
+  /** random, grid, anneal, evolve, grpo or ppo (default random). */
+  strategy?: string;
+  trials: number;
+  seed?: number;
+  /** Configs per round (default 8). */
+  batch?: number;
+  timeBudgetS?: number | null;
+  earlyStopping?: number | null;
+  /** Re-measure the top K configs after the budget and report the best of them (default 0). */
+  verifyTop?: number;
+  /** Timing settings (paired, flush, repeats): the measurer's RunSettings. */
+  run?: Partial<RunSettings>;
+  /** The id the run's records are filed under (default: a fresh one). */
+  runId?: string;
+  /**
+   * The cost model's transfer prior (model-based strategies only): 'records' (default) takes the records of
+   * other workloads in the database (narrowed by `priorOptions`), 'none' starts cold, an array is used as it is.
+   */
+  prior?: 'records' | 'none' | CostSample[];
+  priorOptions?: PriorOptions;
+  /** The RL strategies' options (policy directory, walks, measured iterations...). */
+  policy?: TunerContext['policy'];
+  /** Options of the model-based strategies beyond the machine and the prior (epsilon, prune, learned). */
+  context?: Omit<TunerContext, 'machine' | 'prior' | 'policy'>;
+  onProgress?: (p: TuneProgress) => void;
+  onResults?: (results: MeasureResult[]) => void;
+}
+
+/** A tuning run's result: the loop's, plus the cost model's statistics for a model-based strategy. */
+export interface SessionTuneResult extends TuneResult {
+  cost_model?: ModelBasedStats & { transfer_records: number };
+}
+
+export class TuningSession {
+  readonly db: RecordsDB;
+  /** This machine's fingerprint id in the records. */
+  readonly machine: string;
+  readonly workDir: string;
+  readonly runnerCore: number;
+  private readonly ownsDb: boolean;
+  private readonly claim: boolean;
+  private readonly log: (message: string) => void;
+  private probed: Probe | null = null;
+  private claimed = false;
+
+  private constructor(db: RecordsDB, ownsDb: boolean, machine: string, opts: SessionOptions, file: string) {
+    this.db = db;
+    this.ownsDb = ownsDb;
+    this.machine = machine;
+    this.workDir = opts.workDir ?? join(dirname(file), '.rltune', 'build');
+    this.runnerCore = opts.runnerCore ?? Math.max(0, availableParallelism() - 1);
+    this.claim = opts.claimRunnerCore ?? true;
+    this.log = opts.log ?? ((m) => process.stderr.write(`rltune: note: ${m}\n`));
+  }
+
+  /**
+   * Opens (or creates) the records and files this machine in them. Throws NoCompilerError without a C compiler
+   * (the fingerprint names the compiler); the database is closed again then.
+   */
+  static open(opts: SessionOptions = {}): TuningSession {
+    const given = opts.db instanceof RecordsDB ? opts.db : null;
+    const file = given ? given.path : resolve((opts.db as string | undefined) ?? 'rltune.db');
+    const db = given ?? new RecordsDB(file);
+    const log = opts.log ?? ((m: string) => process.stderr.write(`rltune: note: ${m}\n`));
+    if (!given) for (const w of db.warnings) log(w);
+    let machine: string;
+    try {
+      machine = db.addMachine(hostMachine());
+    } catch (err) {
+      if (!given) db.close();
+      throw err;
+    }
+    const others = db.machines().filter((m) => m.fingerprint !== machine).length;
+    if (others > 0) log(`${file} also holds records of ${others} other machine(s); only this machine's (${machine}) are used`);
+    return new TuningSession(db, !given, machine, { ...opts, log }, file);
+  }
+
+  /** The workload of a spec (e.g. `gemm:M=512,N=512,K=512`); a bad spec throws SpecError naming it. */
+  task(spec: string): TuningTask {
+    return createTask(spec);
+  }
+
+  /** Moves this process off the runner's core, once (claimRunnerCore). */
+  claimRunnerCore(): void {
+    if (!this.claim || this.claimed) return;
+    this.claimed = true;
+    leaveRunnerCore(this.runnerCore);
+  }
+
+  /** The machine's probe (FMA peak, bandwidths): measured on the runner's core once per machine, then cached in the records. */
+  probe(): Probe {
+    this.claimRunnerCore();
+    this.probed ??= machineProbe(this.db, this.machine, this.workDir, this.runnerCore);
+    return this.probed;
+  }
+
+  /** The machine as the cost models of `task`'s target see it. */
+  costMachine(task: TuningTask): CostMachine {
+    return costMachine(task.space.target, this.probe(), cacheSizes());
+  }
+
+  /** Records of other workloads on this machine, as cost-model samples for `task` (the transfer prior). */
+  prior(task: TuningTask, opts: PriorOptions = {}): CostSample[] {
+    return priorSamples(this.db, this.machine, task, opts);
+  }
+
+  /** A measurer of `task` that files its results in the session's records. */
+  measurer(task: TuningTask, opts: { runId?: string; run?: Partial<RunSettings> } = {}): Measurer {
+    this.claimRunnerCore();
+    return new Measurer(task, { workDir: this.workDir, db: this.db, machine: this.machine, runnerCore: this.runnerCore, runId: opts.runId ?? freshRunId(), run: opts.run });
+  }
+
+  /**
+   * A strategy for `task`: a model-based one gets the machine's cost model and the transfer prior (`prior`),
+   * the others only the task and the seed. Dispose of it with `disposeTuner` when done.
+   */
+  tuner(strategy: string, task: TuningTask, seed: number, opts: Pick<SessionTuneOptions, 'prior' | 'priorOptions' | 'policy' | 'context'> = {}): { tuner: Tuner; prior: CostSample[] } {
+    if (!MODEL_BASED.has(strategy)) return { tuner: createTuner(strategy, task, seed), prior: [] };
+    const prior = Array.isArray(opts.prior) ? opts.prior : opts.prior === 'none' ? [] : this.prior(task, opts.priorOptions);
+    const ctx: TunerContext = { log: this.log, ...opts.context, machine: this.costMachine(task), prior, policy: opts.policy };
+    return { tuner: createTuner(strategy, task, seed, ctx), prior };
+  }
+
+  /** Tunes one workload (a spec or a task) and files every measurement in the records. */
+  async tune(workload: string | TuningTask, opts: SessionTuneOptions): Promise<SessionTuneResult> {
+    const task = typeof workload === 'string' ? this.task(workload) : workload;
+    const strategy = opts.strategy ?? 'random';
+    const measurer = this.measurer(task, { runId: opts.runId, run: opts.run });
+    const { tuner, prior } = this.tuner(strategy, task, opts.seed ?? 0, opts);
+    try {
+      const r = await tune(task, tuner, measurer, {
+        trials: opts.trials, timeBudgetS: opts.timeBudgetS ?? null, earlyStopping: opts.earlyStopping ?? null, batch: opts.batch,
+        verifyTop: opts.verifyTop ?? 0, onProgress: opts.onProgress, onResults: opts.onResults,
+      });
+      return tuner instanceof CostModelTuner ? { ...r, cost_model: { ...tuner.stats(), transfer_records: prior.length } } : r;
+    } finally {
+      disposeTuner(tuner);
+    }
+  }
+
+  /** Closes the records (unless they were handed in open). */
+  close(): void {
+    if (this.ownsDb) this.db.close();
+  }
+}
+
+/** Frees what a strategy holds outside the JS heap (the cost model's tensors, the policy's networks). */
+export function disposeTuner(tuner: Tuner): void {
+  if (tuner instanceof PolicyTuner) tuner.dispose();
+  else if (tuner instanceof CostModelTuner) tuner.model.dispose();
+}
+
+function freshRunId(): string {
+  return `${Date.now().toString(36)}-${process.pid}`;
+}
