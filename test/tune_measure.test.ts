@@ -9,6 +9,7 @@ import { dataFile } from '../src/tune/measure/data.js';
 import { hostMachine } from '../src/tune/measure/machine.js';
 import { Measurer, RETRY_PAUSES_MS } from '../src/tune/measure/measurer.js';
 import { Runner } from '../src/tune/measure/runner.js';
+import { LocalTrials } from '../src/tune/measure/trials.js';
 import { RecordsDB } from '../src/tune/records/db.js';
 import { GridTuner } from '../src/tune/search/strategies/grid.js';
 import { tune } from '../src/tune/search/loop.js';
@@ -206,7 +207,7 @@ test('paired timing: a run whose reference is off its recent runs is repeated af
   const settingsOf = (id: number | null) => JSON.parse(db.allResults().find((r) => r.id === id)!.settings!);
   assert.equal(settingsOf(a.recordId).reference.first_ref_median_ms, undefined, 'a reference as fast as its calibration runs is not run again');
   // As if the reference had run 3 times slower in its recent runs: the next run's reference is off them, so it runs twice.
-  const recent = (m as unknown as { recentRefMs: number[] }).recentRefMs;
+  const recent = (m.trials as LocalTrials).paired!.recentRefMs;
   const slow = recent.map((x) => 3 * x);
   recent.splice(0, recent.length, ...slow);
   const [b] = await m.measure([configOf(task, { mr: 4, nv: 1, kc: 64 })]);
