@@ -16,10 +16,10 @@
  * The database defaults to ./rltune.db; generated sources, libraries and workload data go to .rltune/ beside it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NoCompilerError } from '../tune/measure/compiler.js';
+import { runnerCore as hostRunnerCore } from '../tune/measure/host.js';
 import { cacheSizes, hostMachine, machineProbe } from '../tune/measure/machine.js';
 import { isPairedRow, Measurer, pairedReferenceOf } from '../tune/measure/measurer.js';
 import { RecordsDB, TIMINGS, type ResultRow, type Timing } from '../tune/records/db.js';
@@ -138,7 +138,7 @@ export async function cmdTune(argv: string[]): Promise<number> {
   }
   const { db, machine, workDir } = openDb(values.db);
   try {
-    const runnerCore = availableParallelism() - 1;
+    const runnerCore = hostRunnerCore();
     leaveRunnerCore(runnerCore);
     const measurer = new Measurer(task, { workDir, db, machine, runnerCore, runId: `${Date.now().toString(36)}-${process.pid}`, run: { flush: values.flush === true, paired: values.paired === true } });
     let ctx: TunerContext | undefined;
@@ -265,7 +265,7 @@ export async function cmdRecords(argv: string[]): Promise<number> {
     try {
       const rows = db.best(task.spec, machine, top, timing);
       if (rows.length === 0) throw new CliUsageError(`${task.spec} has no correct record on this machine`);
-      const runnerCore = availableParallelism() - 1;
+      const runnerCore = hostRunnerCore();
       leaveRunnerCore(runnerCore);
       const builder = new Builder({ workDir, cores: [], parallel: 1, timeoutMs: 120_000, flags: targetCFlags(task.space.target) });
       const runner = new Runner(workDir, task.workload.threads > 1 ? 0 : runnerCore, DEFAULT_RUN_SETTINGS);
@@ -324,7 +324,7 @@ export async function cmdBenchOp(argv: string[]): Promise<number> {
   try {
     const [best] = db.best(task.spec, machine, 1);
     if (!best) throw new CliUsageError(`${task.spec} has no correct record on this machine in ${db.path}; run rltune tune op first`);
-    const runnerCore = availableParallelism() - 1;
+    const runnerCore = hostRunnerCore();
     leaveRunnerCore(runnerCore);
     const source = (best.source_hash ? db.source(best.source_hash) : null) ?? task.source(best.config_index);
     const built = await new Builder({ workDir, cores: [], parallel: 1, timeoutMs: 120_000, flags: targetCFlags(task.space.target) }).build(source, task.workload.threads > 1);
@@ -442,7 +442,7 @@ async function cmdTrainPolicy(argv: string[]): Promise<number> {
   if (tasks.length === 0) throw new CliUsageError(`--workloads: ${values.workloads} has no ${family} workloads`);
   const { db, machine, workDir } = openDb(values.db);
   try {
-    const probe = machineProbe(db, machine, workDir, availableParallelism() - 1);
+    const probe = machineProbe(db, machine, workDir, hostRunnerCore());
     const r = await trainPolicy({ tasks, db, machineId: machine, machine: costMachine(tasks[0].space.target, probe, cacheSizes()), out: resolve(values.out), steps, bcTop, seed, log: (m) => process.stderr.write(`${m}\n`) });
     if (values.json) out(JSON.stringify(r));
     else out(`policy written to ${r.out}: ${r.workloads.length} workloads, ${r.records} records (${r.bc_samples} cloned best configs), ${r.steps} GRPO steps on the ${r.cost_model} cost model, ${r.wall_s} s`);

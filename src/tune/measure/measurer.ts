@@ -18,12 +18,12 @@
  * of its reference config).
  */
 import { createHash } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import type { RecordsDB, ResultRow } from '../records/db.js';
 import { referenceConfig, type TuningTask } from '../task/task.js';
 import { targetCFlags } from '../space/target.js';
 import { Builder, type BuildResult } from './builder.js';
 import { dataFile } from './data.js';
+import { coresBesides, runnerCore as hostRunnerCore } from './host.js';
 import { DEFAULT_RUN_SETTINGS, Runner, type ErrorKind, type RunResult, type RunSettings } from './runner.js';
 
 export interface MeasureResult {
@@ -90,9 +90,8 @@ export class Measurer {
       this.runner = null;
       return;
     }
-    const cores = cpuCount();
-    const runnerCore = opts.runnerCore ?? cores - 1;
-    const builderCores = opts.builderCores ?? (cores > 1 ? Array.from({ length: cores }, (_, i) => i).filter((c) => c < runnerCore || c >= runnerCore + task.workload.threads) : []);
+    const runnerCore = opts.runnerCore ?? hostRunnerCore();
+    const builderCores = opts.builderCores ?? coresBesides(runnerCore, task.workload.threads);
     this.builder = new Builder({ workDir: opts.workDir, cores: builderCores, parallel: Math.max(1, builderCores.length), timeoutMs: opts.compileTimeoutMs ?? 60_000, flags: targetCFlags(task.space.target) });
     this.runner = new Runner(opts.workDir, task.workload.threads > 1 ? 0 : runnerCore, this.settings);
   }
@@ -355,8 +354,4 @@ function settingsOf(r: ResultRow): RecordSettings | null {
   } catch {
     return null;
   }
-}
-
-function cpuCount(): number {
-  return Math.max(1, availableParallelism());
 }
