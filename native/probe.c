@@ -11,6 +11,12 @@
  * Cache bandwidths (for the analytic cost model, src/tune/cost/analytic.ts): a vector read loop (a sum into
  * 8 independent accumulators) over a buffer of 16 KiB (L1), 256 KiB (L2) and 4 MiB (L3), repeated until
  * 2^30 bytes were read, best of 5, in GB/s of bytes read.
+ *
+ *   probe CORE caches
+ *
+ * Cache sweep, for machines that do not tell their cache sizes (no sysfs cache folder, no getconf): the same read
+ * loop over buffers from 4 KiB to 64 MiB in steps of about 1.4x, 2^27 bytes read per size, best of 3, printed as
+ * {"sweep":[[bytes,GB/s],...]}; where the bandwidth steps down is where a cache level ends (src/tune/measure/host.ts).
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -64,6 +70,34 @@ __attribute__((noinline)) static float read_loop(const float *p, size_t n, long 
   return r;
 }
 
+static int cache_sweep(void) {
+  const size_t max = 64u << 20;
+  float *b = aligned_alloc(64, max);
+  for (size_t i = 0; i < max / 4; i++) b[i] = 1;
+  volatile float sink = 0;
+  printf("{\"sweep\":[");
+  int first = 1;
+  /* 4, 6, 8, 12, 16, 24, ... KiB: a 48 KiB L1 or a 1.25 MiB L2 falls between two powers of two. */
+  for (size_t base = 4u << 10; base <= max; base *= 2) {
+    for (int half = 0; half < 2; half++) {
+      const size_t bytes = half ? base + base / 2 : base;
+      if (bytes > max) break;
+      const long passes = (long)((1u << 27) / bytes) + 1;
+      double best = 0;
+      for (int r = 0; r < 3; r++) {
+        double t0 = now_s();
+        sink += read_loop(b, bytes / 4, passes);
+        double g = (double)passes * bytes / (now_s() - t0) / 1e9;
+        if (g > best) best = g;
+      }
+      printf("%s[%zu,%.2f]", first ? "" : ",", bytes, best);
+      first = 0;
+    }
+  }
+  printf("]}\n");
+  return sink == 12345.0f; /* keeps the loops from being optimised away; 0 in practice */
+}
+
 int main(int argc, char **argv) {
   int core = argc > 1 ? atoi(argv[1]) : -1;
   if (core >= 0) {
@@ -72,6 +106,7 @@ int main(int argc, char **argv) {
     CPU_SET(core, &set);
     sched_setaffinity(0, sizeof set, &set);
   }
+  if (argc > 2 && argv[2][0] == 'c') return cache_sweep();
   const long iters = 1L << 22;
   volatile float sink = fma_loop(iters / 8, 1.0f);
   double best = 1e30;

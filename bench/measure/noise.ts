@@ -24,9 +24,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { host, runnerCore as hostRunnerCore } from '../../src/tune/measure/host.js';
 import { cacheSizes, hostMachine, machineProbe } from '../../src/tune/measure/machine.js';
 import { costMachine } from '../../src/tune/cost/features.js';
 import { Builder } from '../../src/tune/measure/builder.js';
@@ -52,7 +53,7 @@ const specs = flag('spec').length ? flag('spec') : quick ? DEFAULT_SPECS.slice(0
 const dir = mkdtempSync(join(tmpdir(), 'rltune-bench-noise-'));
 const work = join(dir, 'build');
 mkdirSync(work, { recursive: true });
-const runnerCore = availableParallelism() - 1;
+const runnerCore = hostRunnerCore();
 leaveRunnerCore(runnerCore);
 const db = new RecordsDB(join(dir, 'noise.db'));
 const machine = db.addMachine(hostMachine());
@@ -100,10 +101,12 @@ function run(w: Workload, lib: string, ref: string | null): RunResult | null {
 }
 
 // The noisy neighbour of --contend: streams through 256 MiB on the cores other than the runner's.
-const otherCores = Array.from({ length: availableParallelism() }, (_, i) => i).filter((c) => c !== runnerCore);
+const otherCores = host().allowedCores.filter((c) => c !== runnerCore);
 if (contend && otherCores.length === 0) throw new Error('--contend needs a core besides the runner\'s');
 const HOG = 'const a = new Float64Array(1 << 25); for (let k = 0; ; k++) for (let i = 0; i < a.length; i += 8) a[i] += k;';
-const startHog = (): ChildProcess => spawn('taskset', ['-c', otherCores.join(','), process.execPath, '-e', HOG], { stdio: 'ignore' });
+const tasksetPath = host().taskset;
+if (contend && !tasksetPath) throw new Error('--contend needs taskset (util-linux) to keep the neighbour off the runner\'s core');
+const startHog = (): ChildProcess => spawn(tasksetPath!, ['-c', otherCores.join(','), process.execPath, '-e', HOG], { stdio: 'ignore' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Rounds until the duration is spent: per config a plain trial, then a paired one against each reference.

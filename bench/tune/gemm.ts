@@ -15,11 +15,12 @@
  * default measurement settings of `rltune tune op`. --quick: a few trials of each, a smoke run for CI.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compareWithAnchors, type AnchorName } from '../../src/tune/anchors/compare.js';
 import { dataFile } from '../../src/tune/measure/data.js';
+import { runnerCore as hostRunnerCore } from '../../src/tune/measure/host.js';
 import { hostMachine, machineProbe } from '../../src/tune/measure/machine.js';
 import { Measurer } from '../../src/tune/measure/measurer.js';
 import { DEFAULT_RUN_SETTINGS, Runner } from '../../src/tune/measure/runner.js';
@@ -41,7 +42,7 @@ const dir = mkdtempSync(join(tmpdir(), 'rltune-bench-tune-'));
 const work = join(dir, 'build');
 const db = new RecordsDB(join(dir, 'bench.db'));
 const machine = db.addMachine(hostMachine());
-const runnerCore = availableParallelism() - 1;
+const runnerCore = hostRunnerCore();
 const probe = machineProbe(db, machine, work, runnerCore);
 const ANCHORS: AnchorName[] = ['openblas', 'openblas_avx512', 'onnxruntime'];
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;

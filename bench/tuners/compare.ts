@@ -45,7 +45,7 @@
  *   model's top 10%, Spearman), against the analytic level on the same half.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { costMachine, featureFamily } from '../../src/tune/cost/features.js';
@@ -53,6 +53,7 @@ import { LearnedCostModel } from '../../src/tune/cost/learned.js';
 import { analytic } from '../../src/tune/cost/analytic.js';
 import { recallAtK, spearman } from '../../src/tune/cost/metrics.js';
 import { priorSamples } from '../../src/tune/cost/prior.js';
+import { runnerCore as hostRunnerCore } from '../../src/tune/measure/host.js';
 import { cacheSizes, hostMachine, machineProbe } from '../../src/tune/measure/machine.js';
 import { Measurer, pairedReferenceOf } from '../../src/tune/measure/measurer.js';
 import { leaveRunnerCore } from '../../src/tune/measure/runner.js';
@@ -128,7 +129,7 @@ mkdirSync(dirname(dbPath), { recursive: true });
 const db = new RecordsDB(dbPath);
 const machine = db.addMachine(hostMachine());
 const work = join(dirname(dbPath), 'build');
-const runnerCore = availableParallelism() - 1;
+const runnerCore = hostRunnerCore();
 leaveRunnerCore(runnerCore); // this process's threads (search, cost models, SQLite) stay off the kernels' core
 const probe = machineProbe(db, machine, work, runnerCore);
 const caches = cacheSizes();

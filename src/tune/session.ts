@@ -11,11 +11,11 @@
  * A session is not safe to share between concurrent tuning runs of the same process (they would share the
  * runner's core); open one per run, or run them one after another.
  */
-import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { costMachine, type CostMachine } from './cost/features.js';
 import type { CostSample } from './cost/learned.js';
 import { priorSamples, type PriorOptions } from './cost/prior.js';
+import { runnerCore as hostRunnerCore } from './measure/host.js';
 import { cacheSizes, hostMachine, machineProbe, type Probe } from './measure/machine.js';
 import { Measurer, type MeasureResult } from './measure/measurer.js';
 import { leaveRunnerCore, type RunSettings } from './measure/runner.js';
@@ -32,7 +32,7 @@ export interface SessionOptions {
   db?: string | RecordsDB;
   /** Where generated sources, libraries and workload data go (default: .rltune/build beside the database). */
   workDir?: string;
-  /** The core the kernels are timed on (default: the last core); the other cores build. */
+  /** The core the kernels are timed on (default: the last core this process may use); the other cores build. */
   runnerCore?: number;
   /**
    * Move this process's threads off the runner's core before the first measurement (default true), so that only
@@ -94,7 +94,7 @@ export class TuningSession {
     this.ownsDb = ownsDb;
     this.machine = machine;
     this.workDir = opts.workDir ?? join(dirname(file), '.rltune', 'build');
-    this.runnerCore = opts.runnerCore ?? Math.max(0, availableParallelism() - 1);
+    this.runnerCore = opts.runnerCore ?? hostRunnerCore();
     this.claim = opts.claimRunnerCore ?? true;
     this.log = opts.log ?? ((m) => process.stderr.write(`rltune: note: ${m}\n`));
   }

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findCompiler } from '../measure/compiler.js';
+import { host, noteNoPinning } from '../measure/host.js';
 import { packageFile } from '../measure/package_file.js';
 import type { Runner } from '../measure/runner.js';
 import type { TuningTask } from '../task/task.js';
@@ -84,8 +85,10 @@ export async function compareWithAnchors(o: CompareOptions): Promise<CompareResu
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
+  // The onnxruntime worker is pinned from outside (the BLAS anchor pins itself); without taskset it runs unpinned, said once.
+  const taskset = host().taskset;
   const tasksetPrefix = (cmd: string, args: string[]): [string, string[]] =>
-    existsSync('/usr/bin/taskset') ? ['taskset', ['-c', Array.from({ length: threads }, (_, i) => o.firstCore + i).join(','), cmd, ...args]] : [cmd, args];
+    taskset ? [taskset, ['-c', Array.from({ length: threads }, (_, i) => o.firstCore + i).join(','), cmd, ...args]] : [cmd, args];
   const blasArgs = [String(w.M), String(w.N), String(w.K), String(o.firstCore), String(threads), '0', String(o.repeat), String(o.minRepeatMs)];
   const contenders: { name: string; run: () => Promise<Timing> }[] = [
     { name: 'ours', run: async () => { const r = await o.runner.run(o.libPath, o.dataPath, threads); return r.ok ? { ok: true, median_ms: r.ms!.median } : { ok: false, message: r.error?.message }; } },
@@ -95,6 +98,7 @@ export async function compareWithAnchors(o: CompareOptions): Promise<CompareResu
   if (o.anchors.includes('openblas_avx512')) contenders.push({ name: 'openblas_avx512', run: () => runJson(blas, blasArgs, { ...env, OPENBLAS_NUM_THREADS: String(threads), OPENBLAS_CORETYPE: 'SKYLAKEX' }, 120_000) });
   if (o.anchors.includes('onnxruntime')) {
     const worker = fileURLToPath(new URL('./ort_worker.js', import.meta.url));
+    if (!taskset) noteNoPinning();
     const [cmd, args] = tasksetPrefix(process.execPath, [worker, o.task.spec, String(threads), String(o.repeat), String(o.minRepeatMs), '8']);
     contenders.push({ name: 'onnxruntime', run: () => runJson(cmd, args, { ...env, OMP_NUM_THREADS: String(threads) }, 300_000) });
   }

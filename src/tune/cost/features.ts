@@ -12,6 +12,7 @@
 import type { GemmConfig, GemmSpace } from '../space/gemm_space.js';
 import type { RowConfig } from '../space/row_space.js';
 import type { Target } from '../space/target.js';
+import { DEFAULT_CACHE_SIZES } from '../measure/host.js';
 import type { Probe } from '../measure/machine.js';
 import type { BmmWorkload, GemmWorkload, RowWorkload } from '../task/spec.js';
 import type { TuningTask } from '../task/task.js';
@@ -36,13 +37,14 @@ export interface CostMachine {
 
 /**
  * The cost machine of a probe (native/probe.c) and the caches; a probe of version 1 has no cache bandwidths:
- * they are then estimated from the peak (L1 2x, L2 1x, L3 0.8x the peak's bytes of one FLOP per cycle).
+ * they are then estimated from the peak (L1 2x, L2 1x, L3 0.8x the peak's bytes of one FLOP per cycle). A cache
+ * size `caches` lacks (a host that does not tell them) is the probe's measured one, else the default.
  */
 export function costMachine(target: Target, probe: Probe | null, caches: Record<string, number> = {}): CostMachine {
   const peak = probe?.fma_peak_gflops ?? 100;
   return {
     peakGflops: peak, lanes: target.lanes, registers: target.registers,
-    l1d: caches.L1d ?? 32 * 1024, l2: caches.L2 ?? 1024 * 1024, l3: caches.L3 ?? 32 * 1024 * 1024,
+    l1d: caches.L1d ?? probe?.caches?.L1d ?? DEFAULT_CACHE_SIZES.L1d, l2: caches.L2 ?? probe?.caches?.L2 ?? DEFAULT_CACHE_SIZES.L2, l3: caches.L3 ?? probe?.caches?.L3 ?? DEFAULT_CACHE_SIZES.L3,
     bw: { l1: probe?.l1_bandwidth_gbs ?? 2 * peak, l2: probe?.l2_bandwidth_gbs ?? peak, l3: probe?.l3_bandwidth_gbs ?? 0.8 * peak, mem: probe?.mem_bandwidth_gbs ?? 20 },
   };
 }

@@ -1,14 +1,15 @@
 /**
  * Builder: compiles generated kernels into shared libraries with the system compiler, several at once, each
  * with a timeout, its arguments passed as an array (never through a shell), pinned with taskset to the
- * builder cores so that the runner's core stays quiet. Errors are results, never exceptions:
- * compile-error (the compiler's message) and compile-timeout.
+ * builder cores so that the runner's core stays quiet (where the host has taskset; else unpinned, said once).
+ * Errors are results, never exceptions: compile-error (the compiler's message) and compile-timeout.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findCompiler } from './compiler.js';
+import { host, noteNoPinning } from './host.js';
 import { Semaphore } from './semaphore.js';
 
 export interface BuildResult {
@@ -33,18 +34,18 @@ export interface BuilderOptions {
 
 export const BASE_CFLAGS = ['-O3', '-ffp-contract=fast', '-fPIC', '-shared', '-fno-math-errno', '-w'];
 
-let hasTaskset: boolean | null = null;
-function tasksetAvailable(): boolean {
-  if (hasTaskset === null) hasTaskset = existsSync('/usr/bin/taskset') || existsSync('/bin/taskset');
-  return hasTaskset;
-}
 
 export class Builder {
   private readonly sem: Semaphore;
   readonly compiler = findCompiler();
+  /** The taskset that pins the compilers to the builder cores; null: not pinned. */
+  private readonly taskset: string | null;
 
   constructor(readonly opts: BuilderOptions) {
     mkdirSync(opts.workDir, { recursive: true });
+    // No taskset: the compilers run wherever the system puts them, and the user is told once.
+    this.taskset = opts.cores.length > 0 ? host().taskset : null;
+    if (opts.cores.length > 0 && !this.taskset) noteNoPinning();
     this.sem = new Semaphore(Math.max(1, opts.parallel));
   }
 
@@ -84,9 +85,8 @@ export class Builder {
     if (existsSync(libPath)) return { done: { ok: true, libPath, sourcePath, buildMs: 0 } };
     writeFileSync(sourcePath, source);
     const args = [...BASE_CFLAGS, ...this.opts.flags, ...(openmp ? ['-fopenmp'] : []), '-o', `${libPath}.tmp`, sourcePath, '-lm'];
-    const pinned = this.opts.cores.length > 0 && tasksetAvailable();
-    const cmd = pinned ? 'taskset' : this.compiler.path;
-    const argv = pinned ? ['-c', this.opts.cores.join(','), this.compiler.path, ...args] : args;
+    const cmd = this.taskset ?? this.compiler.path;
+    const argv = this.taskset ? ['-c', this.opts.cores.join(','), this.compiler.path, ...args] : args;
     return { cmd, argv, sourcePath, libPath };
   }
 

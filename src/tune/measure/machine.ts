@@ -4,13 +4,16 @@
  * per machine and cached in the database.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MachineInfo, RecordsDB } from '../records/db.js';
 import { hostTarget } from '../space/target.js';
 import { findCompiler } from './compiler.js';
+import { cacheSizesFromSweep, DEFAULT_CACHE_SIZES, describeCaches, host, note, type CacheSource } from './host.js';
 import { packageFile } from './package_file.js';
+
+export { cacheSizesFromGetconf } from './host.js';
 
 export interface Probe {
   fma_peak_gflops: number;
@@ -21,76 +24,84 @@ export interface Probe {
   l1_bandwidth_gbs?: number;
   l2_bandwidth_gbs?: number;
   l3_bandwidth_gbs?: number;
+  /** Cache sizes from the probe's bandwidth steps (`probe CORE caches`), only on a host that does not tell them. */
+  caches?: Record<string, number>;
 }
 
 /** Bumped when native/probe.c reports more: a cached probe of an older version is measured again. */
 export const PROBE_VERSION = 2;
 
-/** Cache sizes in bytes by level and type, e.g. {L1d: 32768, L2: 1048576, L3: 33554432}. */
+/**
+ * Cache sizes in bytes by level and type, e.g. {L1d: 32768, L2: 1048576, L3: 33554432}, as the host tells them
+ * (sysfs, else getconf; host.ts); {} when it does not (then `machineCaches` has the measured or default ones).
+ */
 export function cacheSizes(): Record<string, number> {
-  const out: Record<string, number> = {};
-  const base = '/sys/devices/system/cpu/cpu0/cache';
-  try {
-    for (const d of readdirSync(base).filter((x) => x.startsWith('index'))) {
-      const level = readFileSync(join(base, d, 'level'), 'utf8').trim();
-      const type = readFileSync(join(base, d, 'type'), 'utf8').trim();
-      const size = readFileSync(join(base, d, 'size'), 'utf8').trim();
-      const m = /^(\d+)([KMG]?)$/.exec(size);
-      if (!m) continue;
-      const bytes = Number(m[1]) * ({ '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as Record<string, number>)[m[2]];
-      const key = `L${level}${type === 'Data' ? 'd' : type === 'Instruction' ? 'i' : ''}`;
-      out[key] = bytes;
-    }
-  } catch {
-    // no cache folder in sysfs (not Linux, or a VM that hides it): asked of the C library below
-  }
-  if (Object.keys(out).length === 0) Object.assign(out, cacheSizesFromGetconf());
-  return out;
+  return { ...host().caches };
 }
 
-let getconfText: string | undefined;
-
-/** The C library's view of the caches (`getconf -a`, from cpuid), for VMs whose sysfs has no cache folder; {} when unavailable. */
-export function cacheSizesFromGetconf(text?: string): Record<string, number> {
-  if (text === undefined) {
-    // One process per run, not one per call: the caches do not change while it runs.
-    try {
-      getconfText ??= execFileSync('getconf', ['-a'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
-    } catch {
-      getconfText = '';
-    }
-    text = getconfText;
-  }
-  const names: [string, string][] = [['LEVEL1_DCACHE_SIZE', 'L1d'], ['LEVEL1_ICACHE_SIZE', 'L1i'], ['LEVEL2_CACHE_SIZE', 'L2'], ['LEVEL3_CACHE_SIZE', 'L3']];
-  const out: Record<string, number> = {};
-  for (const [name, key] of names) {
-    const m = new RegExp(`^${name}\\s+(\\d+)\\s*$`, 'm').exec(text);
-    if (m && Number(m[1]) > 0) out[key] = Number(m[1]);
-  }
-  return out;
-}
-
+/** The records' fingerprint of this machine: the host (host.ts) as the database keys it. */
 export function hostMachine(): MachineInfo {
-  const t = hostTarget();
-  return { cpu_model: cpus()[0]?.model ?? 'unknown', isa: t.isa, flags: t.flags, caches: cacheSizes(), cores: cpus().length, compiler: findCompiler().version };
+  const t = hostTarget(), h = host();
+  return { cpu_model: h.cpuModel, isa: t.isa, flags: t.flags, caches: cacheSizes(), cores: h.cores, compiler: findCompiler().version };
+}
+
+/** The probe executable in `workDir`, compiled once per probe.c (its hash in the name: a changed source is rebuilt). */
+function probeExe(workDir: string): string {
+  mkdirSync(workDir, { recursive: true });
+  const src = packageFile('native', 'probe.c');
+  const exe = join(workDir, `probe-v${PROBE_VERSION}-${createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 12)}`);
+  if (!existsSync(exe)) {
+    execFileSync(findCompiler().path, ['-O3', '-march=native', '-ffp-contract=fast', '-o', `${exe}.tmp`, src], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+    renameSync(`${exe}.tmp`, exe);
+  }
+  return exe;
 }
 
 /** Compiles and runs the probe pinned to `core`. */
 export function runProbe(workDir: string, core: number): Probe {
-  mkdirSync(workDir, { recursive: true });
-  const exe = join(workDir, `probe-v${PROBE_VERSION}`);
-  if (!existsSync(exe)) {
-    execFileSync(findCompiler().path, ['-O3', '-march=native', '-ffp-contract=fast', '-o', `${exe}.tmp`, packageFile('native', 'probe.c')], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
-    renameSync(`${exe}.tmp`, exe);
-  }
-  return JSON.parse(execFileSync(exe, [String(core)], { encoding: 'utf8', timeout: 120_000 }).trim()) as Probe;
+  return JSON.parse(execFileSync(probeExe(workDir), [String(core)], { encoding: 'utf8', timeout: 120_000 }).trim()) as Probe;
 }
 
-/** The probe of this machine: from the database when it has one, else measured now and stored. */
+/** The cache sizes the probe's bandwidth sweep shows (levels without a visible step left out). */
+export function measureCaches(workDir: string, core: number): Record<string, number> {
+  const out = JSON.parse(execFileSync(probeExe(workDir), [String(core), 'caches'], { encoding: 'utf8', timeout: 120_000 }).trim()) as { sweep: [number, number][] };
+  return cacheSizesFromSweep(out.sweep);
+}
+
+/**
+ * The cache sizes the cost models and the pruner use, and where they came from: the host's (sysfs, getconf),
+ * else the probe's measured ones, else the defaults, level by level.
+ */
+export function machineCaches(probe: Probe | null = null): { caches: Record<string, number>; source: CacheSource } {
+  const h = host();
+  if (h.cacheSource !== 'default') return { caches: { ...DEFAULT_CACHE_SIZES, ...h.caches }, source: h.cacheSource };
+  const measured = probe?.caches ?? {};
+  return { caches: { ...DEFAULT_CACHE_SIZES, ...measured }, source: Object.keys(measured).length > 0 ? 'measured' : 'default' };
+}
+
+/**
+ * The probe of this machine: from the database when it has one, else measured now and stored. On a host that
+ * does not tell its cache sizes the probe also measures them (once, stored with it), and says which it uses.
+ */
 export function machineProbe(db: RecordsDB, fingerprint: string, workDir: string, core: number): Probe {
   const known = db.machineProbe(fingerprint) as Probe | null;
-  if (known && known.l2_bandwidth_gbs !== undefined) return known;
-  const p = runProbe(workDir, core);
+  let p = known && known.l2_bandwidth_gbs !== undefined ? known : null;
+  const hostKnowsCaches = host().cacheSource !== 'default';
+  if (p && (hostKnowsCaches || p.caches)) return p;
+  p ??= runProbe(workDir, core);
+  if (!hostKnowsCaches) {
+    try {
+      p = { ...p, caches: measureCaches(workDir, core) };
+    } catch (err) {
+      p = { ...p, caches: {} };
+      note(`the probe could not measure the cache sizes (${(err as Error).message.split('\n')[0]})`);
+    }
+    const missing = ['L1d', 'L2', 'L3'].filter((k) => !(p!.caches![k] > 0));
+    const m = machineCaches(p).caches;
+    note(missing.length === 3
+      ? `cache sizes unknown and the probe's bandwidth shows no steps: using the defaults ${describeCaches(m)}`
+      : `cache sizes measured from the probe's bandwidth steps: ${describeCaches(m)}${missing.length ? ` (${missing.join(', ')}: defaults)` : ''}`);
+  }
   db.setMachineProbe(fingerprint, p);
   return p;
 }

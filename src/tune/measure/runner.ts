@@ -10,9 +10,9 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { findCompiler } from './compiler.js';
+import { host, note, noteNoPinning } from './host.js';
 import { packageFile } from './package_file.js';
 
 export type ErrorKind = 'compile-error' | 'compile-timeout' | 'crash' | 'run-timeout' | 'wrong-result';
@@ -115,14 +115,19 @@ export class Runner {
 
 const harnessEnv = (threads: number) => ({ ...process.env, OMP_NUM_THREADS: String(threads), OMP_PROC_BIND: 'true' });
 
-/** Keeps this process (and its threads) off the runner's core, so that only the kernel runs there. */
+/**
+ * Keeps this process (and its threads) off the runner's core, so that only the kernel runs there. Where that
+ * cannot be done (no taskset, not allowed) it says so once on stderr: measurements stay valid, only noisier.
+ */
 export function leaveRunnerCore(runnerCore: number): void {
-  const n = availableParallelism();
-  if (n < 2 || !existsSync('/usr/bin/taskset')) return;
-  const cores = Array.from({ length: n }, (_, i) => i).filter((c) => c !== runnerCore);
+  const h = host();
+  const cores = h.allowedCores.filter((c) => c !== runnerCore);
+  if (cores.length === 0) return; // one core: nowhere else to go
+  if (!h.taskset) return noteNoPinning(h);
   try {
-    execFileSync('taskset', ['-a', '-p', '-c', cores.join(','), String(process.pid)], { stdio: 'ignore' });
-  } catch {
-    // not allowed here: measurements stay valid, only noisier
+    execFileSync(h.taskset, ['-a', '-p', '-c', cores.join(','), String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    const why = String((err as { stderr?: Buffer }).stderr ?? '').trim().split('\n')[0] || (err as Error).message;
+    note(`taskset could not move this process off core ${runnerCore} (${why}): timings are noisier`);
   }
 }

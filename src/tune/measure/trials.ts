@@ -6,12 +6,12 @@
  * measurement farm is meant to be a third.
  */
 import { createHash } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import type { TuningTask } from '../task/task.js';
 import { referenceConfig } from '../task/task.js';
 import { targetCFlags } from '../space/target.js';
 import { Builder, type BuildResult } from './builder.js';
 import { dataFile } from './data.js';
+import { coresBesides, runnerCore as hostRunnerCore } from './host.js';
 import { PairedTiming, type PairedRun, type RecordSettings } from './paired.js';
 import { Runner, type RunResult, type RunSettings } from './runner.js';
 
@@ -58,9 +58,8 @@ export class LocalTrials implements TrialRunner {
   private runQueue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly task: TuningTask, private readonly settings: RunSettings, private readonly opts: LocalTrialsOptions) {
-    const cores = Math.max(1, availableParallelism());
-    const runnerCore = opts.runnerCore ?? cores - 1;
-    const builderCores = opts.builderCores ?? (cores > 1 ? Array.from({ length: cores }, (_, i) => i).filter((c) => c < runnerCore || c >= runnerCore + task.workload.threads) : []);
+    const runnerCore = opts.runnerCore ?? hostRunnerCore();
+    const builderCores = opts.builderCores ?? coresBesides(runnerCore, task.workload.threads);
     this.builder = new Builder({ workDir: opts.workDir, cores: builderCores, parallel: Math.max(1, builderCores.length), timeoutMs: opts.compileTimeoutMs ?? 60_000, flags: targetCFlags(task.space.target) });
     this.runner = new Runner(opts.workDir, task.workload.threads > 1 ? 0 : runnerCore, settings);
     this.paired = settings.paired ? new PairedTiming(task) : null;

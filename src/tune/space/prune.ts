@@ -44,6 +44,7 @@
  * of the measured top 5%.
  */
 import { Rng } from '../../rl/core/rng.js';
+import { DEFAULT_CACHE_SIZES } from '../measure/host.js';
 import { cacheSizes } from '../measure/machine.js';
 import type { TuningTask } from '../task/task.js';
 import { GemmSpace, MAX_WORKSPACE_BYTES } from './gemm_space.js';
@@ -56,7 +57,8 @@ export interface CacheInfo {
   l3: number;
 }
 
-export const DEFAULT_CACHES: CacheInfo = { l1d: 32 * 1024, l2: 1024 * 1024, l3: 32 * 1024 * 1024 };
+/** The defaults (host.ts's DEFAULT_CACHE_SIZES) in the rules' keys. */
+export const DEFAULT_CACHES: CacheInfo = { l1d: DEFAULT_CACHE_SIZES.L1d, l2: DEFAULT_CACHE_SIZES.L2, l3: DEFAULT_CACHE_SIZES.L3 };
 
 /** The cache sizes the rules use, from `cacheSizes()` (keys L1d, L2, L3; this machine's when omitted), with the defaults for what is missing. */
 export function cacheInfo(caches: Record<string, number> = cacheSizes()): CacheInfo {

@@ -4,8 +4,8 @@
  *   avx512: 16 lanes, 32 zmm registers;  avx2: 8 lanes, 16 ymm (with FMA);  neon: 4 lanes, 32 q registers;
  *   generic: 4 lanes, 16 registers (GCC vector extensions lowered to whatever the target has).
  */
-import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
+import { host } from '../measure/host.js';
 
 export type Isa = 'avx512' | 'avx2' | 'neon' | 'generic';
 
@@ -26,14 +26,9 @@ const TARGETS: Record<Isa, Omit<Target, 'flags'>> = {
   generic: { isa: 'generic', lanes: 4, registers: 16 },
 };
 
-/** The CPU flags of /proc/cpuinfo (empty elsewhere). */
+/** The CPU flags of the host (host.ts reads them; empty where it cannot). */
 export function cpuFlags(): string[] {
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags') || l.startsWith('Features'));
-    return line ? line.split(':')[1].trim().split(/\s+/) : [];
-  } catch {
-    return [];
-  }
+  return host().flags;
 }
 
 let cached: Target | null = null;
