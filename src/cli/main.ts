@@ -181,7 +181,7 @@ async function cmdEnvCheck(argv: string[]): Promise<number> {
   }
   if (values.golden !== undefined) {
     out(`golden: ${golden.files.length} file(s), ${golden.episodes} episodes, ${golden.transitions} transitions, ` +
-      `max abs error ${golden.maxAbsErr.toExponential(2)}, max reward error ${golden.maxRewardErr.toExponential(2)}`);
+      `max abs error ${golden.maxAbsErr.toExponential(2)}, max relative reward error ${golden.maxRewardErr.toExponential(2)}`);
   }
   out(`${id}: ${results.length} checks, ${failed} failed`);
   if (values.json) {
