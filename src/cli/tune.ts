@@ -18,7 +18,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.js';
 import { NoCompilerError } from '../tune/measure/compiler.js';
 import { cacheSizes, hostMachine, machineProbe } from '../tune/measure/machine.js';
 import { isPairedRow, Measurer, pairedReferenceOf } from '../tune/measure/measurer.js';
