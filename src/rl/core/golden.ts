@@ -1,6 +1,6 @@
 /**
  * Golden-trace replay: checks an env against traces recorded from the reference implementation
- * (format: shared/golden/README.md). Two kinds of file:
+ * (format: docs/golden-traces.md in the package). Two kinds of file:
  * - episodes (classic control): set the env's internal state after reset, apply the recorded actions, compare
  *   observations (max abs error), rewards, terminated and truncated (TimeLimit of `max_episode_steps` applied);
  * - transition tables (toy text): for every state and action, the multiset of outcomes
