@@ -1,5 +1,5 @@
 """Records transition tables of toy-text variants (non-default kwargs) from an installed Gymnasium, in the
-golden format of test/golden/README.md plus a "kwargs" field (RLTune's camelCase names, passed to make()).
+golden format of docs/golden-traces.md plus a "kwargs" field (RLTune's camelCase names, passed to make()).
 
     pip install gymnasium && python3 scripts/record_golden_variants.py test/golden-variants
 

@@ -27,7 +27,7 @@ for (const dir of dirs) {
       assert.deepEqual(res.failures, []);
       assert.ok(res.transitions > 0);
       assert.ok(res.maxAbsErr <= 1e-5, `max abs error ${res.maxAbsErr}`);
-      assert.ok(res.maxRewardErr <= 1e-9, `max reward error ${res.maxRewardErr}`);
+      assert.ok(res.maxRewardErr <= 1e-10, `max relative reward error ${res.maxRewardErr}`);
     });
   }
 }

@@ -1,6 +1,6 @@
 /** The commands over a tuned kernel: `rltune bench op` (against OpenBLAS and ONNX Runtime) and `rltune export`. */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.js';
 import { ANCHORS, compareWithAnchors, type AnchorName } from '../tune/anchors/compare.js';
 import { exportKernel } from '../tune/export.js';
 import { Builder } from '../tune/measure/builder.js';

@@ -5,7 +5,7 @@
  * Exit codes: 0 success, 1 a check failed, 2 a usage error (bad flag, unknown env, unreadable file).
  */
 import { statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.js';
 import { registeredEnvs, spec as getSpec, make, UnknownEnvError } from '../rl/core/registry.js';
 import { checkEnv, type CheckResult } from '../rl/core/check_env.js';
 import { findGoldenFiles, replayGolden } from '../rl/core/golden.js';
@@ -183,7 +183,7 @@ async function cmdEnvCheck(argv: string[]): Promise<number> {
   }
   if (values.golden !== undefined) {
     out(`golden: ${golden.files.length} file(s), ${golden.episodes} episodes, ${golden.transitions} transitions, ` +
-      `max abs error ${golden.maxAbsErr.toExponential(2)}, max reward error ${golden.maxRewardErr.toExponential(2)}`);
+      `max abs error ${golden.maxAbsErr.toExponential(2)}, max relative reward error ${golden.maxRewardErr.toExponential(2)}`);
   }
   out(`${id}: ${results.length} checks, ${failed} failed`);
   if (values.json) {

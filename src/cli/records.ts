@@ -9,7 +9,7 @@
  * The database defaults to ./rltune.db; generated sources, libraries and workload data go to .rltune/ beside it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.js';
 import { Builder } from '../tune/measure/builder.js';
 import { dataFile } from '../tune/measure/data.js';
 import { isPairedRow, pairedReferenceOf } from '../tune/measure/measurer.js';

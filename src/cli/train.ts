@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.js';
 import { spec as getSpec } from '../rl/core/registry.js';
 import { algorithmNames, createAlgorithm, loadAlgorithm } from '../rl/algos/index.js';
 import { CheckpointCallback, type Callback } from '../rl/train/callbacks.js';

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.js';
 import { featureFamily } from '../tune/cost/features.js';
 import type { TuneProgress } from '../tune/search/loop.js';
 import { MODEL_BASED, STRATEGIES } from '../tune/search/registry.js';

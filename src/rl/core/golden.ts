@@ -1,6 +1,6 @@
 /**
  * Golden-trace replay: checks an env against traces recorded from the reference implementation
- * (format: shared/golden/README.md). Two kinds of file:
+ * (format: docs/golden-traces.md in the package). Two kinds of file:
  * - episodes (classic control): set the env's internal state after reset, apply the recorded actions, compare
  *   observations (max abs error), rewards, terminated and truncated (TimeLimit of `max_episode_steps` applied);
  * - transition tables (toy text): for every state and action, the multiset of outcomes
@@ -57,13 +57,25 @@ export interface GoldenResult {
   transitions: number;
   /** Largest absolute error of an observation entry (episodes) or a probability (tables). */
   maxAbsErr: number;
+  /** Largest relative error of a reward, |got - expected| / |expected| (Infinity for a nonzero reward where 0 is expected). */
   maxRewardErr: number;
   failures: string[];
 }
 
 export const OBS_TOLERANCE = 1e-5;
-export const REWARD_TOLERANCE = 1e-9;
+/**
+ * Relative, as rewards span 0 to hundreds. Not tighter: V8's Math.sin differs from glibc's sin by one ulp on some
+ * arguments, and a chaotic 200-step Pendulum episode grows that into relative reward errors of up to 4e-11. Tight
+ * enough to catch a float32-rounded term computed in float64 (Pendulum's torque terms: 1e-10 and more), which the
+ * former absolute 1e-9 let through.
+ */
+export const REWARD_TOLERANCE = 1e-10;
 export const PROB_TOLERANCE = 1e-9;
+
+/** The relative error of a reward; 0 when equal, so an expected 0 must be matched exactly. */
+export function rewardErr(got: number, expected: number): number {
+  return got === expected ? 0 : Math.abs(got - expected) / Math.abs(expected);
+}
 
 function fail(file: string, field: string, expected: string, got: unknown): never {
   throw new GoldenFormatError(`${file}: field ${field}: expected ${expected}, got ${describe(got)}`);
@@ -245,7 +257,7 @@ function replayEpisodesOn(env: Env, f: GoldenEpisodesFile, res: GoldenResult): v
       let err = 0;
       for (let i = 0; i < w.length; i++) err = Math.max(err, Math.abs(g[i] - w[i]) || (Number.isNaN(g[i]) ? Infinity : 0));
       res.maxAbsErr = Math.max(res.maxAbsErr, err);
-      const rErr = Math.abs(r.reward - ep.rewards[t]);
+      const rErr = rewardErr(r.reward, ep.rewards[t]);
       res.maxRewardErr = Math.max(res.maxRewardErr, rErr);
       const problems: string[] = [];
       if (!(err <= OBS_TOLERANCE)) problems.push(`observation error ${err} > ${OBS_TOLERANCE} (got ${describe(g)}, expected ${describe(w)})`);
@@ -297,7 +309,7 @@ function replayTable(f: GoldenTableFile, res: GoldenResult): void {
       }
       for (let k = 0; k < ref.length; k++) {
         const pErr = Math.abs(mine[k][0] - ref[k][0]);
-        const rErr = Math.abs(mine[k][2] - ref[k][2]);
+        const rErr = rewardErr(mine[k][2], ref[k][2]);
         res.maxAbsErr = Math.max(res.maxAbsErr, pErr);
         res.maxRewardErr = Math.max(res.maxRewardErr, rErr);
         if (outcomeKey(mine[k]) !== outcomeKey(ref[k]) || !(pErr <= PROB_TOLERANCE) || !(rErr <= REWARD_TOLERANCE)) {

@@ -26,7 +26,7 @@ PRESETS.a2c = {
 PRESETS.reinforce = {
   'CartPole-v1': { steps: 500_000, config: { nEnvs: 8, lr: 3e-3, lrSchedule: 'constant', episodesPerUpdate: 8, gamma: 0.99 } },
 };
-// SequenceMatch-v0 (4 tokens of 6; outcome-only reward): the settings test/grpo.test.ts compares, each the best
+// SequenceMatch-v0 (4 tokens of 6; outcome-only reward): the settings the repository's test/grpo.test.ts compares, each the best
 // of a small grid on seeds 1..3 (GRPO reaches a greedy score of 0.75 in about 31k steps, REINFORCE in about 76k).
 PRESETS.grpo = {
   'SequenceMatch-v0': { steps: 60_000, config: { lr: 3e-3, updateEpochs: 4, minibatchSize: 8 } },
@@ -41,7 +41,7 @@ PRESETS.dqn = {
   'MountainCar-v0': { steps: 300_000, config: { lr: 4e-3, batchSize: 128, bufferSize: 10_000, learningStarts: 1000, gamma: 0.98, targetUpdateInterval: 600, trainFreq: 16, gradientSteps: 8, explorationFraction: 0.08, epsEnd: 0.01, nStep: 3, hidden: [128, 128] } },
 };
 
-// Continuous control (bench/rl/offpolicy.ts measures these over seeds 1..3). Smaller networks than RL Zoo's
+// Continuous control (the repository's bench/rl/offpolicy.ts measures these over seeds 1..3). Smaller networks than RL Zoo's
 // [400, 300] / [256, 256] reach the same returns on Pendulum within its 20k-step budget, several times faster.
 const PENDULUM_OFF_POLICY = { hidden: [64, 64], batchSize: 100, learningStarts: 1000, actorLr: 1e-3, criticLr: 1e-3 };
 PRESETS.td3 = {
@@ -56,8 +56,8 @@ PRESETS.sac = {
   'Pendulum-v1': { steps: 20_000, config: { ...PENDULUM_OFF_POLICY, alphaLr: 1e-3 } },
 };
 
-// The tabular TD methods share the settings of algos/tabular/settings.ts (bench/rl/tabular.ts measures them on
-// seeds 1..3). CliffWalking: GLIE epsilon(s) = 1 / (1 + n(s)) and a small step, so SARSA finds -13 too.
+// The tabular TD methods share the settings of algos/tabular/settings.ts (the repository's bench/rl/tabular.ts
+// measures them on seeds 1..3). CliffWalking: GLIE epsilon(s) = 1 / (1 + n(s)) and a small step, so SARSA finds -13 too.
 for (const algo of ['q-learning', 'sarsa', 'expected-sarsa']) {
   PRESETS[algo] = Object.fromEntries(Object.entries(TD_SETTINGS).map(([env, { steps, config }]) => [env, { steps, config: { ...config } }]));
 }

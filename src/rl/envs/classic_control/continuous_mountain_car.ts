@@ -16,6 +16,7 @@ const GOAL_POSITION = 0.45;
 /** Velocity change per step per unit of force. */
 const POWER = 0.0015;
 const GRAVITY = 0.0025;
+const F32_POWER = Math.fround(POWER);
 
 const SCHEMA = {
   renderMode: renderModeKwarg,
@@ -33,8 +34,11 @@ const SCHEMA = {
  * - Dynamics, with f = clip(action, -1, 1), power = 0.0015, gravity = 0.0025:
  *     v' = clip(v + f power - gravity cos(3 p), -0.07, 0.07)
  *     p' = clip(p + v', -1.2, 0.6)
- *   and the collision with the left wall is inelastic: v' = 0 when p' = -1.2 and v' < 0. The computation is
- *   float64; the new state is then rounded to float32, as the reference stores it.
+ *   and the collision with the left wall is inelastic: v' = 0 when p' = -1.2 and v' < 0. The new state is
+ *   rounded to float32, as the reference stores it. Precision follows the reference under NumPy 2 (NEP 50): from
+ *   a float64 state (after reset or `setState` of plain numbers) the step is float64 but for f power (float32
+ *   when the action is within the bounds); from a float32 state (after a step, or `setState` of a Float32Array)
+ *   the velocity and position updates are float32 too.
  * - Reward: -0.1 action^2 per step (the unclipped action), plus 100 on reaching the goal.
  * - Start state: position uniform in [-0.6, -0.4] (`reset({options: {low, high}})` changes the range),
  *   velocity 0.
@@ -42,8 +46,8 @@ const SCHEMA = {
  *   the registration truncates at 999 steps (a TimeLimit wrapper, not this class).
  *
  * Arguments: `goalVelocity` (0), `renderMode` ('ansi' or null).
- * State (`getState`/`setState`): `[position, velocity]`, float64.
- * Reference: Gymnasium 1.4.0 `Continuous_MountainCarEnv` (MountainCarContinuous-v0).
+ * State (`getState`/`setState`): `[position, velocity]`, as float64 numbers (see Precision for a Float32Array).
+ * Reference: Gymnasium 1.4.0 `Continuous_MountainCarEnv` (MountainCarContinuous-v0) under NumPy 2.
  */
 export class ContinuousMountainCarEnv extends Env<Float32Array, Float32Array> implements HasState {
   override metadata = { renderModes: ['ansi'], renderFps: 30 };
@@ -52,6 +56,11 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, Float32Array> im
   readonly goalVelocity: number;
   /** `[position, velocity]`. */
   private readonly state = new Float64Array(2);
+  /**
+   * Whether the reference would hold the state as float32: it stores the state of a step as a float32 array, and
+   * the next step's arithmetic then stays float32 under NumPy 2 (NEP 50). False after reset (float64 there).
+   */
+  private f32State = false;
   private hasState = false;
 
   constructor(kwargs: Record<string, unknown> = {}) {
@@ -66,6 +75,7 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, Float32Array> im
     const [low, high] = resetBounds('ContinuousMountainCarEnv', opts.options, -0.6, -0.4);
     this.state[0] = this.rng.uniform(low, high);
     this.state[1] = 0;
+    this.f32State = false;
     this.hasState = true;
     return { obs: Float32Array.from(this.state), info: {} };
   }
@@ -75,12 +85,18 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, Float32Array> im
     if (!this.hasState) throw new Error('ContinuousMountainCarEnv.step: call reset() (or setState()) before step()');
     let position = this.state[0];
     let velocity = this.state[1];
-    const force = Math.min(Math.max(a, MIN_ACTION), MAX_ACTION);
-
-    velocity += force * POWER - GRAVITY * Math.cos(3 * position);
+    const f32 = this.f32State;
+    // As NumPy 2 promotes (NEP 50): a Python float meeting a float32 scalar is rounded to float32 and the result
+    // is float32. The reference's force is the float32 action when within the bounds, else the Python float bound
+    // (Python's min/max return the bound itself). Float32 sums and products of float32 values computed in float64
+    // and then rounded by Math.fround equal the float32 results (double rounding is harmless at these widths).
+    const forceF32 = a >= MIN_ACTION && a <= MAX_ACTION;
+    const slope = GRAVITY * Math.cos(f32 ? Math.fround(3 * position) : 3 * position);
+    const dv = forceF32 ? Math.fround(Math.fround(a * F32_POWER) - Math.fround(slope)) : Math.min(Math.max(a, MIN_ACTION), MAX_ACTION) * POWER - slope;
+    velocity = f32 ? Math.fround(velocity + Math.fround(dv)) : velocity + dv;
     if (velocity > MAX_SPEED) velocity = MAX_SPEED;
     if (velocity < -MAX_SPEED) velocity = -MAX_SPEED;
-    position += velocity;
+    position = f32 ? Math.fround(position + Math.fround(velocity)) : position + velocity;
     if (position > MAX_POSITION) position = MAX_POSITION;
     if (position < MIN_POSITION) position = MIN_POSITION;
     if (position === MIN_POSITION && velocity < 0) velocity = 0;
@@ -94,6 +110,7 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, Float32Array> im
     obs[1] = velocity;
     this.state[0] = obs[0];
     this.state[1] = obs[1];
+    this.f32State = true;
     return { obs, reward, terminated, truncated: false, info: {} };
   }
 
@@ -105,6 +122,8 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, Float32Array> im
     checkState('ContinuousMountainCarEnv', state, '[position, velocity]', 2);
     this.state[0] = state[0];
     this.state[1] = state[1];
+    // A Float32Array stands for the float32 array the reference holds after a step; anything else for float64.
+    this.f32State = state instanceof Float32Array;
     this.hasState = true;
   }
 

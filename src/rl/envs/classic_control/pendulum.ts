@@ -12,6 +12,9 @@ const LENGTH = 1.0; // m
 /** Default half-widths of the start range of theta (rad) and thetaDot (rad/s). */
 const DEFAULT_X = Math.PI;
 const DEFAULT_Y = 1.0;
+/** 0.001 and 3 / (m l^2) as float32: the reference multiplies them by a float32 torque (NumPy 2 promotion). */
+const F32_TORQUE_COST = Math.fround(0.001);
+const F32_TORQUE_GAIN = Math.fround(3.0 / (MASS * (LENGTH * LENGTH)));
 
 const SCHEMA = {
   renderMode: renderModeKwarg,
@@ -31,13 +34,15 @@ const SCHEMA = {
  *     theta' = theta + thetaDot' dt
  * - Reward: -(normalize(theta)^2 + 0.1 thetaDot^2 + 0.001 u^2), computed on the state before the step, with
  *   normalize(theta) in [-pi, pi): at most 0, at least about -16.27.
+ * - Precision: float64, except the two torque terms 0.001 u^2 and 3 / (m l^2) u, which are float32 (the reference's
+ *   torque is a NumPy float32 scalar, and under NumPy 2's promotion rules a Python float times it stays float32).
  * - Start state: theta uniform in [-pi, pi], thetaDot uniform in [-1, 1] (`reset({options: {xInit, yInit}})`
  *   sets the two half-widths: the reference's `x_init`, `y_init`).
  * - Episode end: never terminated; the registration truncates at 200 steps (a TimeLimit wrapper, not this class).
  *
  * Arguments: `g` (10.0), `renderMode` ('ansi' or null).
  * State (`getState`/`setState`): `[theta, thetaDot]`, float64 (theta is not wrapped).
- * Reference: Gymnasium 1.4.0 `PendulumEnv` (Pendulum-v1).
+ * Reference: Gymnasium 1.4.0 `PendulumEnv` (Pendulum-v1) under NumPy 2.
  */
 export class PendulumEnv extends Env<Float32Array, Float32Array> implements HasState {
   override metadata = { renderModes: ['ansi'], renderFps: 30 };
@@ -78,9 +83,13 @@ export class PendulumEnv extends Env<Float32Array, Float32Array> implements HasS
     const g = this.g;
     this.lastTorque = u;
     const an = angleNormalize(th);
-    const costs = an * an + 0.1 * (thDot * thDot) + 0.001 * (u * u);
+    // u is float32-valued; u^2 and the products with the (float32-rounded) Python constants round to float32, as
+    // NumPy 2 computes them (NEP 50). Float32 products of float32 values are exact in float64 before Math.fround.
+    const torqueCost = Math.fround(F32_TORQUE_COST * Math.fround(u * u));
+    const costs = an * an + 0.1 * (thDot * thDot) + torqueCost;
+    const torqueAcc = Math.fround(F32_TORQUE_GAIN * u);
 
-    let newThDot = thDot + (((3 * g) / (2 * LENGTH)) * Math.sin(th) + (3.0 / (MASS * (LENGTH * LENGTH))) * u) * DT;
+    let newThDot = thDot + (((3 * g) / (2 * LENGTH)) * Math.sin(th) + torqueAcc) * DT;
     newThDot = Math.min(Math.max(newThDot, -MAX_SPEED), MAX_SPEED);
     this.state[0] = th + newThDot * DT;
     this.state[1] = newThDot;
