@@ -20,7 +20,7 @@ const REWARD_TOLERANCE = 1e-9;
 
 /** The repository root: this file runs as dist/test/classic_control.test.js. */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const GOLDEN_DIRS = [path.join(ROOT, 'test', 'golden'), path.resolve(ROOT, '..', 'shared', 'golden')];
+const GOLDEN_DIRS = [path.join(ROOT, 'test', 'golden'), path.join(ROOT, 'test', 'golden-numpy1'), path.resolve(ROOT, '..', 'shared', 'golden')];
 
 type Action = number | number[];
 
@@ -68,6 +68,8 @@ interface GoldenEpisode {
 interface GoldenFile {
   env: string;
   max_episode_steps: number | null;
+  /** The NumPy promotion rules of the recording (absent: NumPy 1.x's). */
+  numpy_promotion?: 'nep50' | 'legacy';
   episodes: GoldenEpisode[];
 }
 
@@ -89,7 +91,7 @@ function replay(golden: GoldenFile): { obs: number; reward: number; steps: numbe
   const maxSteps = golden.max_episode_steps;
   let obsErr = 0, rewardErr = 0, steps = 0;
   golden.episodes.forEach((ep, e) => {
-    const env = c.make();
+    const env = c.make({ numpyPromotion: golden.numpy_promotion ?? 'legacy' });
     env.reset({ seed: 0 });
     env.setState(ep.state);
     for (let i = 0; i < ep.actions.length; i++) {

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isNegativeNumber, joinNegativeValues, parseArgs } from '../src/cli/args.js';
 import { cmdEval, cmdTrain } from '../src/cli/train.js';
-import { cmdBenchOp, cmdRecords, cmdTune } from '../src/cli/tune.js';
+import { cmdBenchOp } from '../src/cli/kernel.js';
+import { cmdRecords } from '../src/cli/records.js';
+import { cmdTune } from '../src/cli/tune.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'rltune-cli-args-'));
@@ -67,9 +69,9 @@ const CASES: [string, string, (value: string) => Promise<number>][] = [
   ['tune.ts', 'steps', (v) => cmdTune(['train-policy', '--workloads', join(tmp, 'none'), '--out', tmp, '--steps', v])],
   ['tune.ts', 'seed', (v) => cmdTune(['train-policy', '--workloads', join(tmp, 'none'), '--out', tmp, '--seed', v])],
   ['tune.ts', 'bc-top', (v) => cmdTune(['train-policy', '--workloads', join(tmp, 'none'), '--out', tmp, '--bc-top', v])],
-  ['tune.ts', 'top', (v) => cmdRecords(['show', SPEC, '--db', join(tmp, 'db'), '--top', v])],
-  ['tune.ts', 'top', (v) => cmdRecords(['verify', SPEC, '--db', join(tmp, 'db'), '--top', v])],
-  ['tune.ts', 'rounds', (v) => cmdBenchOp(['op', SPEC, '--db', join(tmp, 'db'), '--rounds', v])],
+  ['records.ts', 'top', (v) => cmdRecords(['show', SPEC, '--db', join(tmp, 'db'), '--top', v])],
+  ['records.ts', 'top', (v) => cmdRecords(['verify', SPEC, '--db', join(tmp, 'db'), '--top', v])],
+  ['kernel.ts', 'rounds', (v) => cmdBenchOp(['op', SPEC, '--db', join(tmp, 'db'), '--rounds', v])],
 ];
 
 test('train --target takes a negative number (and reaches it)', async () => {

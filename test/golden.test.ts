@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { findGoldenFiles, goldenEnvIds, replayGolden, parseGoldenFile, GoldenFormatError, spec } from '../src/rl/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-// test/golden: the shared reference traces (Gymnasium 1.4.0); test/golden-variants: non-default kwargs
+// test/golden: the reference traces (Gymnasium 1.4.0; Pendulum and MountainCarContinuous under NumPy 2's promotion);
+// test/golden-numpy1: those two as first recorded, under NumPy 1.x; test/golden-variants: non-default kwargs
 // recorded from Gymnasium 1.3.0 by scripts/record_golden_variants.py; ../shared/golden: the team's copy.
-const dirs = [join(root, 'test/golden'), join(root, 'test/golden-variants'), join(root, '../shared/golden')].filter((d) => existsSync(d));
+const dirs = ['test/golden', 'test/golden-numpy1', 'test/golden-variants', '../shared/golden'].map((d) => join(root, d)).filter((d) => existsSync(d));
 
 test('the repository keeps a copy of the golden traces', () => {
   assert.ok(existsSync(join(root, 'test/golden')));
@@ -31,6 +32,22 @@ for (const dir of dirs) {
     });
   }
 }
+
+test('the NumPy promotion rules a trace names matter: NumPy 1.x traces fail under NumPy 2 rules and the reverse', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'rltune-golden-'));
+  for (const id of ['Pendulum-v1', 'MountainCarContinuous-v0']) {
+    for (const [dir, swapped] of [['test/golden-numpy1', 'nep50'], ['test/golden', 'legacy']]) {
+      const j = JSON.parse(readFileSync(join(root, dir, `${id}.json`), 'utf8'));
+      j.numpy_promotion = swapped;
+      const file = join(tmp, `${id}-${swapped}.json`);
+      writeFileSync(file, JSON.stringify(j));
+      const right = replayGolden(id, findGoldenFiles(join(root, dir), id));
+      const wrong = replayGolden(id, [parseGoldenFile(file)]);
+      // Pendulum fails outright; MountainCarContinuous drifts below the observation tolerance (1.4e-6), but drifts.
+      assert.ok(wrong.failures.length > 0 || wrong.maxAbsErr > 100 * right.maxAbsErr + 1e-9, `${dir}/${id} replayed as ${swapped}: ${wrong.maxAbsErr} against ${right.maxAbsErr}`);
+    }
+  }
+});
 
 test('a wrong trace is detected (the replay can fail)', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'rltune-golden-'));

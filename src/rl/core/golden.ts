@@ -12,6 +12,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { hasState, hasTransitionTable, type Env, type Transition } from './env.js';
+import { NUMPY_PROMOTIONS } from './kwargs.js';
 import { make } from './registry.js';
 import { describe } from './rng.js';
 
@@ -99,8 +100,13 @@ export function parseGoldenFile(file: string, text?: string): GoldenFile {
   if (j === null || typeof j !== 'object' || Array.isArray(j)) fail(file, '(top level)', 'an object', j);
   if (typeof j.env !== 'string' || j.env.length === 0) fail(file, 'env', 'an env id string', j.env);
   const env = j.env;
-  const kwargs = (j.kwargs ?? {}) as Record<string, unknown>;
-  if (kwargs === null || typeof kwargs !== 'object' || Array.isArray(kwargs)) fail(file, 'kwargs', 'an object of env arguments', j.kwargs);
+  const given = (j.kwargs ?? {}) as Record<string, unknown>;
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) fail(file, 'kwargs', 'an object of env arguments', j.kwargs);
+  // The NumPy promotion rules the trace was recorded under: files that do not say were recorded under NumPy 1.x
+  // (checked bit for bit against the reference's source run under both rules; docs/golden-traces.md).
+  const promotion = j.numpy_promotion ?? 'legacy';
+  if (!(NUMPY_PROMOTIONS as readonly unknown[]).includes(promotion)) fail(file, 'numpy_promotion', `one of ${NUMPY_PROMOTIONS.join(', ')}`, promotion);
+  const kwargs = { numpyPromotion: promotion, ...given };
   if ('P' in j) {
     const nS = j.n_states, nA = j.n_actions;
     if (!Number.isInteger(nS) || (nS as number) < 1) fail(file, 'n_states', 'a positive integer', nS);

@@ -36,6 +36,16 @@ function typeOk(type: KwargType, v: unknown): boolean {
 export const renderModeKwarg: KwargSpec<string | null> = { type: 'string|null', default: null };
 
 /**
+ * The NumPy promotion rules an env's reference computes under. Gymnasium 1.4 runs on NumPy 1.x and 2.x, and where
+ * its arithmetic meets a float32 scalar (a Box action) the two give different numbers: NumPy 2 (NEP 50, 'nep50',
+ * the default) keeps a Python float times a float32 scalar in float32; NumPy 1.x ('legacy') promotes it to float64.
+ * Every env accepts `numpyPromotion`; an env whose arithmetic does not depend on it (no float32 operands) ignores it.
+ */
+export const NUMPY_PROMOTIONS = ['nep50', 'legacy'] as const;
+export type NumpyPromotion = (typeof NUMPY_PROMOTIONS)[number];
+export const numpyPromotionKwarg: KwargSpec<NumpyPromotion> = { type: 'string', default: 'nep50', oneOf: NUMPY_PROMOTIONS };
+
+/**
  * Merges `given` over the schema's defaults, validating each entry.
  * @param owner the env's name, for error messages
  */
@@ -48,7 +58,8 @@ export function parseKwargs<S extends KwargSchema>(owner: string, schema: S, giv
   }
   for (const [k, v] of Object.entries(given)) {
     if (v === undefined) continue;
-    const spec = schema[k];
+    // numpyPromotion is accepted by every env (validated even where the env's schema does not read it).
+    const spec = schema[k] ?? (k === 'numpyPromotion' ? (numpyPromotionKwarg as KwargSpec) : undefined);
     if (spec === undefined) {
       const accepted = Object.keys(schema).join(', ') || '(none)';
       throw new TypeError(`${owner}: unknown argument ${describe(k)}; accepted arguments: ${accepted}`);
@@ -61,7 +72,7 @@ export function parseKwargs<S extends KwargSchema>(owner: string, schema: S, giv
     }
     const problem = spec.check?.(v);
     if (problem) throw new RangeError(`${owner}: argument ${k} = ${describe(v)} is invalid: expected ${problem}`);
-    out[k] = v;
+    if (k in schema) out[k] = v;
   }
   return out as KwargValues<S>;
 }

@@ -1,5 +1,5 @@
 import { Env, type HasState, type ResetOptions, type ResetResult, type StepResult } from '../../core/env.js';
-import { parseKwargs, renderModeKwarg, type KwargSpec } from '../../core/kwargs.js';
+import { numpyPromotionKwarg, parseKwargs, renderModeKwarg, type KwargSpec } from '../../core/kwargs.js';
 import { Box } from '../../core/spaces/index.js';
 import { checkState, describeCar, readAction, resetBounds, type ContinuousAction } from './utils.js';
 
@@ -22,6 +22,7 @@ const SCHEMA = {
   renderMode: renderModeKwarg,
   /** The car must also reach at least this velocity at the goal position. */
   goalVelocity: { type: 'number', default: 0 } as KwargSpec<number>,
+  numpyPromotion: numpyPromotionKwarg,
 };
 
 /**
@@ -45,7 +46,8 @@ const SCHEMA = {
  * - Episode end: terminated when p >= 0.45 and v >= goalVelocity (checked before the float32 rounding);
  *   the registration truncates at 999 steps (a TimeLimit wrapper, not this class).
  *
- * Arguments: `goalVelocity` (0), `renderMode` ('ansi' or null).
+ * Arguments: `goalVelocity` (0), `numpyPromotion` ('nep50', or 'legacy': float64 throughout, as the reference under
+ * NumPy 1.x), `renderMode` ('ansi' or null).
  * State (`getState`/`setState`): `[position, velocity]`, as float64 numbers (see Precision for a Float32Array).
  * Reference: Gymnasium 1.4.0 `Continuous_MountainCarEnv` (MountainCarContinuous-v0) under NumPy 2.
  */
@@ -62,11 +64,14 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, Float32Array> im
    */
   private f32State = false;
   private hasState = false;
+  /** NumPy 2's promotion (float32 where the reference meets a float32 scalar), or NumPy 1.x's (float64 throughout). */
+  private readonly nep50: boolean;
 
   constructor(kwargs: Record<string, unknown> = {}) {
     super();
     const k = parseKwargs('ContinuousMountainCarEnv', SCHEMA, kwargs);
     this.goalVelocity = k.goalVelocity;
+    this.nep50 = k.numpyPromotion === 'nep50';
     this.setRenderMode(k.renderMode);
   }
 
@@ -85,12 +90,12 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, Float32Array> im
     if (!this.hasState) throw new Error('ContinuousMountainCarEnv.step: call reset() (or setState()) before step()');
     let position = this.state[0];
     let velocity = this.state[1];
-    const f32 = this.f32State;
+    const f32 = this.nep50 && this.f32State;
     // As NumPy 2 promotes (NEP 50): a Python float meeting a float32 scalar is rounded to float32 and the result
     // is float32. The reference's force is the float32 action when within the bounds, else the Python float bound
     // (Python's min/max return the bound itself). Float32 sums and products of float32 values computed in float64
     // and then rounded by Math.fround equal the float32 results (double rounding is harmless at these widths).
-    const forceF32 = a >= MIN_ACTION && a <= MAX_ACTION;
+    const forceF32 = this.nep50 && a >= MIN_ACTION && a <= MAX_ACTION;
     const slope = GRAVITY * Math.cos(f32 ? Math.fround(3 * position) : 3 * position);
     const dv = forceF32 ? Math.fround(Math.fround(a * F32_POWER) - Math.fround(slope)) : Math.min(Math.max(a, MIN_ACTION), MAX_ACTION) * POWER - slope;
     velocity = f32 ? Math.fround(velocity + Math.fround(dv)) : velocity + dv;

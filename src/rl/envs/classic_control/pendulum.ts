@@ -1,5 +1,5 @@
 import { Env, type HasState, type ResetOptions, type ResetResult, type StepResult } from '../../core/env.js';
-import { parseKwargs, renderModeKwarg, type KwargSpec } from '../../core/kwargs.js';
+import { numpyPromotionKwarg, parseKwargs, renderModeKwarg, type KwargSpec } from '../../core/kwargs.js';
 import { Box } from '../../core/spaces/index.js';
 import { checkState, fmt, readAction, readNumberOption, type ContinuousAction } from './utils.js';
 
@@ -20,6 +20,7 @@ const SCHEMA = {
   renderMode: renderModeKwarg,
   /** Acceleration of gravity, m/s^2. */
   g: { type: 'number', default: 10.0 } as KwargSpec<number>,
+  numpyPromotion: numpyPromotionKwarg,
 };
 
 /**
@@ -35,12 +36,13 @@ const SCHEMA = {
  * - Reward: -(normalize(theta)^2 + 0.1 thetaDot^2 + 0.001 u^2), computed on the state before the step, with
  *   normalize(theta) in [-pi, pi): at most 0, at least about -16.27.
  * - Precision: float64, except the two torque terms 0.001 u^2 and 3 / (m l^2) u, which are float32 (the reference's
- *   torque is a NumPy float32 scalar, and under NumPy 2's promotion rules a Python float times it stays float32).
+ *   torque is a NumPy float32 scalar, and under NumPy 2's promotion rules a Python float times it stays float32);
+ *   `numpyPromotion: 'legacy'` computes them in float64, as the reference does under NumPy 1.x.
  * - Start state: theta uniform in [-pi, pi], thetaDot uniform in [-1, 1] (`reset({options: {xInit, yInit}})`
  *   sets the two half-widths: the reference's `x_init`, `y_init`).
  * - Episode end: never terminated; the registration truncates at 200 steps (a TimeLimit wrapper, not this class).
  *
- * Arguments: `g` (10.0), `renderMode` ('ansi' or null).
+ * Arguments: `g` (10.0), `numpyPromotion` ('nep50' or 'legacy', see Precision), `renderMode` ('ansi' or null).
  * State (`getState`/`setState`): `[theta, thetaDot]`, float64 (theta is not wrapped).
  * Reference: Gymnasium 1.4.0 `PendulumEnv` (Pendulum-v1) under NumPy 2.
  */
@@ -54,11 +56,14 @@ export class PendulumEnv extends Env<Float32Array, Float32Array> implements HasS
   /** `[theta, thetaDot]`. */
   private readonly state = new Float64Array(2);
   private hasState = false;
+  /** NumPy 2's promotion (the torque terms in float32), or NumPy 1.x's (float64 throughout). */
+  private readonly nep50: boolean;
 
   constructor(kwargs: Record<string, unknown> = {}) {
     super();
     const k = parseKwargs('PendulumEnv', SCHEMA, kwargs);
     this.g = k.g;
+    this.nep50 = k.numpyPromotion === 'nep50';
     this.setRenderMode(k.renderMode);
   }
 
@@ -85,9 +90,9 @@ export class PendulumEnv extends Env<Float32Array, Float32Array> implements HasS
     const an = angleNormalize(th);
     // u is float32-valued; u^2 and the products with the (float32-rounded) Python constants round to float32, as
     // NumPy 2 computes them (NEP 50). Float32 products of float32 values are exact in float64 before Math.fround.
-    const torqueCost = Math.fround(F32_TORQUE_COST * Math.fround(u * u));
+    const torqueCost = this.nep50 ? Math.fround(F32_TORQUE_COST * Math.fround(u * u)) : 0.001 * (u * u);
     const costs = an * an + 0.1 * (thDot * thDot) + torqueCost;
-    const torqueAcc = Math.fround(F32_TORQUE_GAIN * u);
+    const torqueAcc = this.nep50 ? Math.fround(F32_TORQUE_GAIN * u) : (3.0 / (MASS * (LENGTH * LENGTH))) * u;
 
     let newThDot = thDot + (((3 * g) / (2 * LENGTH)) * Math.sin(th) + torqueAcc) * DT;
     newThDot = Math.min(Math.max(newThDot, -MAX_SPEED), MAX_SPEED);
