@@ -5,7 +5,7 @@
 export * from './core/spaces/index.js';
 export { Rng, type RngState } from './core/rng.js';
 export * from './core/env.js';
-export type { EnvSpec, EnvSpecInput, EnvCreator } from './core/spec.js';
+export type { EnvSpec, EnvSpecInput, EnvCreator } from './core/env.js';
 export { register, unregister, make, makeUnwrapped, spec, registeredEnvs, UnknownEnvError, type MakeOptions } from './core/registry.js';
 export { parseKwargs, renderModeKwarg, type KwargSchema, type KwargSpec } from './core/kwargs.js';
 export { checkEnv, deepEqual, type CheckReport, type CheckResult } from './core/check_env.js';

@@ -6,9 +6,8 @@
  * the EnvChecker (order and contract errors), unless `disableEnvChecker` is set. User envs register exactly
  * as the built-ins do.
  */
-import type { Env } from './env.js';
 import { describe } from './rng.js';
-import type { EnvCreator, EnvSpec, EnvSpecInput } from './spec.js';
+import type { Env, EnvCreator, EnvSpec, EnvSpecInput } from './env.js';
 import { EnvChecker } from '../wrappers/env_checker.js';
 import { TimeLimit } from '../wrappers/time_limit.js';
 

@@ -3,7 +3,7 @@
  * Idempotent: importing `rltune` calls it once; worker threads call it again in their own registry.
  */
 import { register, registeredEnvs } from '../core/registry.js';
-import type { EnvSpecInput } from '../core/spec.js';
+import type { EnvSpecInput } from '../core/env.js';
 import { AcrobotEnv, CartPoleEnv, ContinuousMountainCarEnv, MountainCarEnv, PendulumEnv } from './classic_control/index.js';
 import { CliffWalkingEnv, FrozenLakeEnv, SequenceMatchEnv, TaxiEnv } from './toy_text/index.js';
 

@@ -11,7 +11,9 @@
 import type { Env, Info } from '../core/env.js';
 import type { Space } from '../core/spaces/index.js';
 import { writeBatch, type Batch } from './batch.js';
-import type { AutoresetMode } from './vector_env.js';
+
+/** When a vector env resets a finished sub-env: on the call after it ended, on the same call, or never by itself. */
+export type AutoresetMode = 'next-step' | 'same-step' | 'disabled';
 
 /** `status[i]` after a step: env i was stepped. */
 export const ENV_STEPPED = 0;

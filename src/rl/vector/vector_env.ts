@@ -30,9 +30,9 @@ import { describe, Rng } from '../core/rng.js';
 import type { Space } from '../core/spaces/index.js';
 import { InvalidActionError, ResetNeededError } from '../wrappers/env_checker.js';
 import { batchSpace, copyBatch, unbatchActions, type Batch } from './batch.js';
-import { ENV_STEPPED, type SliceResult } from './env_slice.js';
+import { ENV_STEPPED, type AutoresetMode, type SliceResult } from './env_slice.js';
 
-export type AutoresetMode = 'next-step' | 'same-step' | 'disabled';
+export type { AutoresetMode } from './env_slice.js';
 export const AUTORESET_MODES: readonly AutoresetMode[] = ['next-step', 'same-step', 'disabled'];
 
 export type VectorInfo = Record<string, unknown>;
