@@ -25,7 +25,7 @@ test('Box.sample stays in the space for a float64 box spanning the whole float64
   b.seed(0);
   for (let i = 0; i < 10; i++) {
     const x = b.sample();
-    assert.ok(b.contains(x), `sample ${Array.from(x)} is not in ${b}`);
+    assert.ok(b.contains(x), `sample ${Array.from(x).join(',')} is not in ${b}`);
   }
 });
 

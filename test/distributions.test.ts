@@ -88,13 +88,13 @@ test('Adam: first step is lr * sign(g); converges on a quadratic; clips the glob
   const opt = new Adam([{ params: p, grads: gr }], { lr: 0.1 });
   gr.set([3, -0.5]);
   opt.step();
-  assert.ok(Math.abs(p[0] - 0.9) < 1e-6 && Math.abs(p[1] - -1.9) < 1e-6, `after one step ${p}`);
+  assert.ok(Math.abs(p[0] - 0.9) < 1e-6 && Math.abs(p[1] - -1.9) < 1e-6, `after one step ${p.join(',')}`);
   for (let i = 0; i < 500; i++) {
     gr[0] = 2 * p[0];
     gr[1] = 2 * p[1];
     opt.step();
   }
-  assert.ok(Math.abs(p[0]) < 1e-2 && Math.abs(p[1]) < 1e-2, `converged to ${p}`);
+  assert.ok(Math.abs(p[0]) < 1e-2 && Math.abs(p[1]) < 1e-2, `converged to ${p.join(',')}`);
   const q = Float32Array.from([0]), qg = Float32Array.from([100]);
   const clipped = new Adam([{ params: q, grads: qg }], { lr: 1, maxGradNorm: 0.5 });
   assert.equal(clipped.step(), 100, 'returns the norm before clipping');

@@ -22,7 +22,7 @@ test('DQN: truncation bootstraps, termination does not (targets from the buffer)
   const a = new DQN('test/Forever-v0', { ...FAST, gamma: 0.5, learningStarts: 100, targetUpdateInterval: 50, hidden: [16], seed: 2 });
   await a.learn({ totalSteps: 6000 });
   const q = a.q.forward(Float32Array.from([2, 1]), 1);
-  assert.ok(Math.abs(q[0] - 2) < 0.3 && Math.abs(q[1] - 2) < 0.3, `Q = ${Array.from(q)} (expected ~2 = 1/(1-0.5))`);
+  assert.ok(Math.abs(q[0] - 2) < 0.3 && Math.abs(q[1] - 2) < 0.3, `Q = ${Array.from(q).join(',')} (expected ~2 = 1/(1-0.5))`);
   a.close();
   // test/Cliff-v0 pays 1 per step and terminates after 5: Q(s_4, .) = 1 (no bootstrap past the end).
   const c = new DQN('test/Cliff-v0', { ...FAST, gamma: 0.5, learningStarts: 100, targetUpdateInterval: 50, hidden: [16], seed: 2 });

@@ -371,7 +371,7 @@ test('GRPO: bad hyperparameters, spaces, prompts and masks get errors naming the
     [{ hidden: [64, 0] }, /hidden must be an array of positive integer layer widths/],
     [{ prompts: 'workloads' }, /prompts must be a function \(index, rng\) => \{seed\?, options\?\}, got "workloads"/],
   ];
-  for (const [cfg, re] of cases) assert.throws(() => new GRPO('SequenceMatch-v0', cfg as never), re, JSON.stringify(cfg));
+  for (const [cfg, re] of cases) assert.throws(() => new GRPO('SequenceMatch-v0', cfg), re, JSON.stringify(cfg));
   assert.throws(() => createAlgorithm('grpo', 'Pendulum-v1', {}), /grpo needs a Discrete action space .*Pendulum-v1 has Box.*\(grpo supports: Box observations and Discrete actions/);
   assert.throws(() => createAlgorithm('grpo', 'FrozenLake-v1', {}), /grpo needs a Box observation space .*FrozenLake-v1 has Discrete\(16\)/);
   const badSource = new GRPO('SequenceMatch-v0', { prompts: (i) => (i === 1 ? (42 as never) : {}) });

@@ -123,8 +123,8 @@ test('native: a NaN input gives NaN outputs (tanh and relu) and an infinite one 
   for (const activation of ['tanh', 'relu'] as const) {
     const net = new NativeMLP({ sizes: [2, 20, 2], activation, seed: 1 });
     const y = net.forward(new Float32Array([NaN, 0.5, 0.1, 0.2]), 2);
-    assert.ok(Number.isNaN(y[0]) && Number.isNaN(y[1]), `${activation}: ${y}`);
-    assert.ok(Number.isFinite(y[2]) && Number.isFinite(y[3]), `${activation}: ${y}`);
+    assert.ok(Number.isNaN(y[0]) && Number.isNaN(y[1]), `${activation}: ${y.join(',')}`);
+    assert.ok(Number.isFinite(y[2]) && Number.isFinite(y[3]), `${activation}: ${y.join(',')}`);
   }
   const net = new NativeMLP({ sizes: [1, 1, 1], gains: [1, 1], seed: 1 });
   net.params.set([1, 0, 1, 0]);

@@ -52,7 +52,7 @@ test('ring buffer: fills, wraps around onto the oldest slots, and samples only f
   assert.deepEqual(Array.from(buf.rewards), [5, 6, 7, 8, 4]);
   assert.deepEqual(Array.from(buf.obs), [5, -5, 6, -6, 7, -7, 8, -8, 4, -4]);
   assert.deepEqual(Array.from(buf.nextObs.filter((_, k) => k % 2 === 0)), [6, 7, 8, 9, 5]);
-  const counts = new Array(5).fill(0);
+  const counts = new Array<number>(5).fill(0);
   for (let rep = 0; rep < 200; rep++) {
     const r = buf.sample(50, rng, out);
     assert.equal(r, out, 'sample writes into the preallocated output');
@@ -64,7 +64,7 @@ test('ring buffer: fills, wraps around onto the oldest slots, and samples only f
     }
   }
   // Uniform: 2000 draws per slot expected; 5 sigma is about 200.
-  for (const c of counts) assert.ok(Math.abs(c - 2000) < 250, `counts ${counts}`);
+  for (const c of counts) assert.ok(Math.abs(c - 2000) < 250, `counts ${counts.join(',')}`);
 });
 
 test('ring buffer: terminated and truncated are stored and sampled separately', () => {
@@ -307,7 +307,7 @@ test('prioritized replay: sampling frequencies are proportional to (|delta| + ep
       chi2 += (counts[i] - e) ** 2 / e;
     }
     // 7 degrees of freedom: P(chi2 > 24.3) = 0.001 under multinomial draws (stratified draws vary less).
-    assert.ok(chi2 < 24.3, `alpha ${alpha}: chi2 ${chi2.toFixed(2)}, counts ${counts}`);
+    assert.ok(chi2 < 24.3, `alpha ${alpha}: chi2 ${chi2.toFixed(2)}, counts ${counts.join(',')}`);
   }
 });
 

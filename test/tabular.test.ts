@@ -292,7 +292,7 @@ test('action masks: only allowed actions are chosen', async () => {
   const { obs, info } = env.reset({ seed: 5 });
   const mask = info.action_mask as ArrayLike<number>;
   for (let i = 0; i < 50; i++) {
-    assert.equal(mask[ql.predict(obs, { actionMask: mask }) as number], 1);
-    assert.equal(mask[ql.predict(obs, { actionMask: mask, deterministic: false }) as number], 1);
+    assert.equal(mask[ql.predict(obs, { actionMask: mask })], 1);
+    assert.equal(mask[ql.predict(obs, { actionMask: mask, deterministic: false })], 1);
   }
 });

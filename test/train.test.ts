@@ -87,7 +87,7 @@ test('checkpoints: save, load, same predictions; resume continues the step count
   b.close();
 });
 
-test('corrupt, foreign or mismatched checkpoints get clear messages', async () => {
+test('corrupt, foreign or mismatched checkpoints get clear messages', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rltune-ck-'));
   assert.throws(() => loadAlgorithm(dir), (e: Error) => e instanceof CheckpointError && /manifest\.json is missing/.test(e.message));
   writeFileSync(join(dir, 'manifest.json'), '{not json');

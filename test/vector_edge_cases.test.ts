@@ -242,14 +242,14 @@ test('a worker thread that exits fails the vector env at once, naming the worker
 // removed), the vector env fails at once with the import's error instead of waiting out its timeout.
 test('a worker whose modules cannot be loaded fails the vector env at once, with the reason', async () => {
   const { cpSync, mkdtempSync, rmSync } = await import('node:fs');
-  const { dirname, join } = await import('node:path');
+  const path = await import('node:path');
   const { fileURLToPath, pathToFileURL } = await import('node:url');
-  const built = dirname(dirname(fileURLToPath(import.meta.url))); // dist/, where node_modules is found above
-  const copy = mkdtempSync(join(built, 'broken-worker-'));
+  const built = path.dirname(path.dirname(fileURLToPath(import.meta.url))); // dist/, where node_modules is found above
+  const copy = mkdtempSync(path.join(built, 'broken-worker-'));
   try {
-    cpSync(join(built, 'src'), join(copy, 'src'), { recursive: true });
-    rmSync(join(copy, 'src', 'rl', 'vector', 'import_module.js')); // imported by worker_main.js, not by the main thread's graph
-    const rl = await import(pathToFileURL(join(copy, 'src', 'rl', 'index.js')).href) as typeof import('../src/rl/index.js');
+    cpSync(path.join(built, 'src'), path.join(copy, 'src'), { recursive: true });
+    rmSync(path.join(copy, 'src', 'rl', 'vector', 'import_module.js')); // imported by worker_main.js, not by the main thread's graph
+    const rl = await import(pathToFileURL(path.join(copy, 'src', 'rl', 'index.js')).href) as typeof import('../src/rl/index.js');
     const t0 = performance.now();
     assert.throws(() => new rl.WorkerVectorEnv('CartPole-v1', 2, { numWorkers: 1, timeoutMs: 30_000 }),
       /starting failed in worker 0: the worker thread could not load its modules: .*import_module\.js/);

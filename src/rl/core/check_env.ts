@@ -71,7 +71,7 @@ export function checkEnv(id: string, opts: CheckEnvOptions = {}): CheckReport {
     check(`${label} space is a Space`, () => (space instanceof Space ? null : `got ${describe(space)}`));
     if (!(space instanceof Space)) continue;
     check(`${label} space JSON round-trip`, () => {
-      const back = JSON.parse(JSON.stringify(space.toJSON()));
+      const back: unknown = JSON.parse(JSON.stringify(space.toJSON()));
       return deepEqual(back, space.toJSON()) ? null : `${space} did not survive JSON`;
     });
     check(`${label} space samples are contained and seeded`, () => {
@@ -85,7 +85,7 @@ export function checkEnv(id: string, opts: CheckEnvOptions = {}): CheckReport {
     });
     check(`${label} space flatten/unflatten round-trip`, () => {
       const x = space.sample();
-      const flat = space.flatten(x as never);
+      const flat = space.flatten(x);
       if (flat.length !== space.flatDim) return `flatten gave ${flat.length} entries, flatDim is ${space.flatDim}`;
       const back = space.unflatten(flat);
       return deepEqual(back, x) || (space instanceof Box && deepEqual(Array.from(back as ArrayLike<number>), Array.from(x as ArrayLike<number>)))
@@ -118,7 +118,7 @@ export function checkEnv(id: string, opts: CheckEnvOptions = {}): CheckReport {
     if (bad === undefined) return null;
     e.reset({ seed });
     try {
-      e.step(bad as never);
+      e.step(bad);
       return `step(${describe(bad)}) did not throw`;
     } catch (err) {
       const msg = (err as Error).message;

@@ -80,8 +80,8 @@ function isClass(fn: EnvCreator): fn is new (kwargs: Record<string, unknown>) =>
 /** Builds the bare env of a spec (no wrappers) with the given kwargs merged over the registered ones. */
 export function makeUnwrapped(s: EnvSpec, kwargs: Record<string, unknown> = {}): Env {
   const merged = { ...s.kwargs, ...kwargs };
-  const env = isClass(s.entryPoint) ? new s.entryPoint(merged) : (s.entryPoint as (k: Record<string, unknown>) => Env)(merged);
-  if (env === null || typeof env !== 'object' || typeof (env as Env).step !== 'function' || typeof (env as Env).reset !== 'function') {
+  const env = isClass(s.entryPoint) ? new s.entryPoint(merged) : s.entryPoint(merged);
+  if (env === null || typeof env !== 'object' || typeof env.step !== 'function' || typeof env.reset !== 'function') {
     throw new TypeError(`make(${s.id}): the entry point returned ${describe(env)}, not an Env`);
   }
   return env;

@@ -179,11 +179,13 @@ export function describe(value: unknown): string {
     const more = (value as unknown as ArrayLike<number>).length > 8 ? ', ...' : '';
     return `${value.constructor.name}[${arr.join(', ')}${more}]`;
   }
+  if (typeof value === 'function' || typeof value === 'symbol') return String(value);
   try {
-    const s = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
-    if (s === undefined) return String(value);
-    return s.length > 120 ? s.slice(0, 117) + '...' : s;
+    const s = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)) as string | undefined;
+    if (s !== undefined) return s.length > 120 ? s.slice(0, 117) + '...' : s;
   } catch {
-    return String(value);
+    // circular, or a toJSON that throws: described below
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- an object JSON cannot show: its own toString() if it has one
+  return String(value);
 }

@@ -38,7 +38,7 @@ function packageRoot(): string | null {
     const pj = join(dir, 'package.json');
     if (existsSync(pj)) {
       try {
-        if (JSON.parse(readFileSync(pj, 'utf8')).name === 'rltune') return dir;
+        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: unknown }).name === 'rltune') return dir;
       } catch {
         // an unreadable package.json is not ours; keep looking upwards
       }

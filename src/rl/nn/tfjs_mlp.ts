@@ -159,7 +159,7 @@ export class TfjsMLP implements MLP {
     const x = tf.tensor2d(this.trainX, [batch, this.sizes[0]]);
     const g = tf.tensor2d(dLdy.slice(0, n), [batch, out]);
     // The loss whose gradients are dL/dparams and dL/dx: sum(y * dL/dy).
-    const loss = (xt: TF.Tensor, w?: readonly TF.Tensor[]): TF.Scalar => tf.sum(tf.mul(this.model(xt as TF.Tensor2D, w), g)) as TF.Scalar;
+    const loss = (xt: TF.Tensor, w?: readonly TF.Tensor[]): TF.Scalar => tf.sum<TF.Scalar>(tf.mul(this.model(xt as TF.Tensor2D, w), g));
     if (!dLdx) {
       const { value, grads } = tf.variableGrads(() => loss(x), this.vars);
       for (let k = 0; k < this.vars.length; k++) this.addGrad(k, grads[this.vars[k].name]);

@@ -31,10 +31,10 @@ function unsupported(space: Space): never {
 
 /** Allocates storage for n values of `space`. */
 export function createBatch(space: Space, n: number, shared = false): Batch {
-  if (space instanceof Box) return alloc(space.dtype === 'float32' ? Float32Array : Float64Array, n * space.size, shared) as BoxValue;
-  if (space instanceof Discrete) return alloc(Int32Array, n, shared) as Int32Array;
-  if (space instanceof MultiDiscrete) return alloc(Int32Array, n * space.nvec.length, shared) as Int32Array;
-  if (space instanceof MultiBinary) return alloc(Int8Array, n * space.n, shared) as Int8Array;
+  if (space instanceof Box) return alloc(space.dtype === 'float32' ? Float32Array : Float64Array, n * space.size, shared);
+  if (space instanceof Discrete) return alloc(Int32Array, n, shared);
+  if (space instanceof MultiDiscrete) return alloc(Int32Array, n * space.nvec.length, shared);
+  if (space instanceof MultiBinary) return alloc(Int8Array, n * space.n, shared);
   if (space instanceof Tuple) return space.spaces.map((s) => createBatch(s, n, shared));
   if (space instanceof Dict) {
     const out: Record<string, Batch> = {};
@@ -111,7 +111,7 @@ export function readBatch(space: Space, batch: Batch, i: number): unknown {
 /** A deep copy of a batch (plain, unshared memory). */
 export function copyBatch(batch: Batch): Batch {
   if (Array.isArray(batch)) return batch.map(copyBatch);
-  if (ArrayBuffer.isView(batch)) return (batch as Float32Array).slice() as Batch;
+  if (ArrayBuffer.isView(batch)) return (batch as Float32Array).slice();
   const out: Record<string, Batch> = {};
   for (const [k, v] of Object.entries(batch)) out[k] = copyBatch(v);
   return out;

@@ -53,7 +53,7 @@ export class EnvSlice {
 
   /** `seeds` and `mask` are indexed by the slice's own env index. */
   reset(seeds: (number | undefined)[], options: Record<string, unknown> | undefined, mask: Uint8Array | null): SliceResult {
-    const infos: (Info | null)[] = new Array(this.envs.length).fill(null);
+    const infos = new Array<Info | null>(this.envs.length).fill(null);
     let error: Error | null = null;
     for (let j = 0; j < this.envs.length; j++) {
       if (mask && !mask[j]) continue;
@@ -75,7 +75,7 @@ export class EnvSlice {
 
   /** `actions[j]` is the action of the slice's env j (ignored for envs that are reset on this step). */
   step(actions: ArrayLike<unknown>): SliceResult {
-    const infos: (Info | null)[] = new Array(this.envs.length).fill(null);
+    const infos = new Array<Info | null>(this.envs.length).fill(null);
     let error: Error | null = null;
     const { obs, rewards, terminated, truncated, status } = this.buf;
     for (let j = 0; j < this.envs.length; j++) {

@@ -19,7 +19,8 @@ export async function importModule(spec: string): Promise<unknown> {
   const url = moduleUrl(spec);
   if (/\.(m|c)?ts$/.test(url) && !tsxRegistered) {
     try {
-      const api = (await import('tsx/esm/api' as string)) as { register: () => unknown };
+      const tsxApi: string = 'tsx/esm/api'; // a variable: tsx is optional, the compiler must not resolve it
+      const api = (await import(tsxApi)) as { register: () => unknown };
       api.register();
       tsxRegistered = true;
     } catch {
@@ -30,6 +31,6 @@ export async function importModule(spec: string): Promise<unknown> {
     return await import(url);
   } catch (err) {
     const e = err as Error;
-    throw new Error(`cannot load module ${spec}: ${e.message}`);
+    throw new Error(`cannot load module ${spec}: ${e.message}`, { cause: err });
   }
 }

@@ -129,7 +129,7 @@ export abstract class VectorEnv<OB = Batch> {
       if (resetMask === undefined || resetMask === null || (resetMask as ArrayLike<unknown>).length !== n) {
         throw new TypeError(`${this.name}.reset: options.resetMask must have ${n} entries (booleans or 0/1), got ${describe(resetMask)}`);
       }
-      mask = Uint8Array.from(resetMask as ArrayLike<number | boolean>, (v) => (v ? 1 : 0));
+      mask = Uint8Array.from(resetMask, (v) => (v ? 1 : 0));
       for (let i = 0; i < n; i++) {
         if (!mask[i] && !this.everReset[i]) {
           throw new ResetNeededError(`${this.name}.reset: resetMask leaves env ${i} out, but it was never reset; the first reset must include every env`);
@@ -244,7 +244,7 @@ export abstract class VectorEnv<OB = Batch> {
 
   private parseSeeds(seed: VectorResetOptions['seed']): (number | undefined)[] {
     const n = this.numEnvs;
-    if (seed === undefined || seed === null) return new Array(n).fill(undefined);
+    if (seed === undefined || seed === null) return new Array<number | undefined>(n).fill(undefined);
     if (typeof seed === 'number') {
       Rng.checkSeed(seed, `${this.name}.reset: seed`);
       if (!Number.isSafeInteger(seed + (n - 1))) {

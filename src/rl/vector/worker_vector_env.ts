@@ -120,7 +120,9 @@ export class WorkerVectorEnv extends VectorEnv {
     try {
       structuredClone(options);
     } catch (err) {
-      throw new TypeError(`${this.name}.reset: options must be structured-cloneable to reach the worker threads: ${(err as Error).message}`);
+      throw new TypeError(`${this.name}.reset: options must be structured-cloneable to reach the worker threads: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     for (const h of this.workers) {
       const msg: ResetMessage = {
@@ -175,7 +177,7 @@ export class WorkerVectorEnv extends VectorEnv {
 
   /** Waits until every worker has answered request `seq`; collects infos and the first error. */
   private waitAll(seq: number, what: string): SliceResult {
-    const infos: SliceResult['infos'] = new Array(this.numEnvs).fill(null);
+    const infos: SliceResult['infos'] = new Array<SliceResult['infos'][number]>(this.numEnvs).fill(null);
     let firstError: Error | null = null;
     const deadline = performance.now() + this.timeoutMs;
     for (const [w, h] of this.workers.entries()) {

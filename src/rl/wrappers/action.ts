@@ -15,7 +15,7 @@ type BoxAction = BoxValue | ArrayLike<number> | number;
 function boxOf(env: Env, who: string): Box {
   const space = env.actionSpace;
   if (!(space instanceof Box)) throw new TypeError(`${who}: expected a Box action space, got ${String(space)}`);
-  return space;
+  return space as Box;
 }
 
 function toArray(a: BoxAction, size: number, who: string): ArrayLike<number> {
@@ -32,7 +32,7 @@ export class ClipAction<O> extends ActionWrapper<O, BoxValue, BoxAction> {
   constructor(env: Env<O, BoxValue>) {
     super(env);
     this.box = boxOf(env, 'ClipAction');
-    this.actionSpace = new Box(-Infinity, Infinity, this.box.shape, this.box.dtype) as never;
+    this.actionSpace = new Box(-Infinity, Infinity, this.box.shape, this.box.dtype);
   }
 
   action(a: BoxAction): BoxValue {
@@ -70,7 +70,7 @@ export class RescaleAction<O> extends ActionWrapper<O, BoxValue, BoxAction> {
     for (let i = 0; i < n; i++) {
       if (!(this.min[i] < this.max[i])) throw new RangeError(`RescaleAction: minAction[${i}] = ${this.min[i]} must be below maxAction[${i}] = ${this.max[i]}`);
     }
-    this.actionSpace = outer as never;
+    this.actionSpace = outer;
   }
 
   action(a: BoxAction): BoxValue {

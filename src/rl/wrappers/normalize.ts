@@ -9,7 +9,7 @@
  */
 import type { Env, ResetOptions, ResetResult, StepResult } from '../core/env.js';
 import { describe } from '../core/rng.js';
-import { Box, type BoxValue, type Space } from '../core/spaces/index.js';
+import { Box, type BoxValue } from '../core/spaces/index.js';
 import { RunningMeanStd } from './running_mean_std.js';
 import { Wrapper } from './wrapper.js';
 
@@ -27,7 +27,7 @@ export class NormalizeObservation<A> extends Wrapper<BoxValue, A, Float32Array, 
     }
     this.epsilon = epsilon;
     this.obsRms = new RunningMeanStd(space.size);
-    this.observationSpace = new Box(-Infinity, Infinity, space.shape, 'float32') as Space<Float32Array>;
+    this.observationSpace = new Box(-Infinity, Infinity, space.shape, 'float32');
   }
 
   private normalize(obs: BoxValue): Float32Array {

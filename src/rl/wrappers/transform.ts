@@ -23,7 +23,7 @@ export class FlattenObservation<O, A> extends ObservationWrapper<O, A, BoxValue>
 
   observation(obs: O): BoxValue {
     const out: FlatArray = this.f32 ? new Float32Array(this.dim) : new Float64Array(this.dim);
-    return this.inner.flatten(obs, out, 0) as BoxValue;
+    return this.inner.flatten(obs, out, 0);
   }
 }
 

@@ -105,7 +105,7 @@ export abstract class RewardWrapper<O, A> extends Wrapper<O, A> {
 export function findWrapper<T>(env: Env, cls: abstract new (...args: never[]) => T): T | null {
   let e: Env = env;
   for (;;) {
-    if (e instanceof cls) return e as T;
+    if (e instanceof cls) return e;
     if (e instanceof Wrapper) e = e.env;
     else return null;
   }

@@ -14,6 +14,11 @@ import {
 export type BoxDType = 'float32' | 'float64';
 export type BoxValue = Float32Array | Float64Array;
 
+/** Checked at run time too: JavaScript callers can pass anything. */
+function isShape(x: unknown): x is readonly number[] {
+  return Array.isArray(x) && x.every((d) => Number.isInteger(d) && d >= 0);
+}
+
 /**
  * The type parameter is the value type: Float32Array (the default, matching dtype 'float32') or Float64Array
  * (write `new Box<Float64Array>(low, high, shape, 'float64')`).
@@ -44,7 +49,7 @@ export class Box<T extends BoxValue = Float32Array> extends Space<T> {
     }
     let resolved: number[];
     if (shape !== undefined) {
-      if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      if (!isShape(shape)) {
         throw new TypeError(`Box: shape must be an array of non-negative integers, got ${describeValue(shape)}`);
       }
       resolved = [...shape];

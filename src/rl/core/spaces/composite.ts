@@ -7,6 +7,11 @@
 import { Rng } from '../rng.js';
 import { Space, type SpaceJSON, type FlatArray, describeValue } from './space.js';
 
+/** Checked at run time too: JavaScript callers can pass anything. */
+function isSpaceArray(x: unknown): x is readonly Space[] {
+  return Array.isArray(x) && x.every((s) => s instanceof Space);
+}
+
 function seedParts(parts: Space[], seed: number | undefined, self: Space): number[] {
   const s = seed === undefined ? Rng.entropySeed() : Rng.checkSeed(seed, `${self.constructor.name}.seed`);
   const seeder = new Rng(s);
@@ -21,7 +26,7 @@ export class Tuple extends Space<unknown[]> {
 
   constructor(spaces: readonly Space[]) {
     super();
-    if (!Array.isArray(spaces) || spaces.some((s) => !(s instanceof Space))) {
+    if (!isSpaceArray(spaces)) {
       throw new TypeError(`Tuple: expected an array of spaces, got ${describeValue(spaces)}`);
     }
     this.spaces = Object.freeze([...spaces]);
@@ -51,7 +56,7 @@ export class Tuple extends Space<unknown[]> {
     const o = out ?? new Float64Array(this.flatDim);
     let p = offset;
     this.spaces.forEach((s, i) => {
-      s.flatten(x[i] as never, o, p);
+      s.flatten(x[i], o, p);
       p += s.flatDim;
     });
     return o;
@@ -116,7 +121,7 @@ export class Dict extends Space<Record<string, unknown>> {
     const o = out ?? new Float64Array(this.flatDim);
     let p = offset;
     for (const k of this.keys) {
-      this.spaces[k].flatten(x[k] as never, o, p);
+      this.spaces[k].flatten(x[k], o, p);
       p += this.spaces[k].flatDim;
     }
     return o;

@@ -1,4 +1,4 @@
-import type { ResetOptions, ResetResult, StepResult, Transition } from '../../core/env.js';
+import type { ResetOptions, ResetResult, StepResult, Transition, TransitionTable } from '../../core/env.js';
 import { parseKwargs, renderModeKwarg, type KwargSpec } from '../../core/kwargs.js';
 import { Discrete } from '../../core/spaces/index.js';
 import { TabularEnv, checkStateIndex, colorize, outcomesOf, sampleOutcome } from './discrete_env.js';
@@ -120,9 +120,9 @@ export class TaxiEnv extends TabularEnv {
     this.fickleProbability = k.fickleProbability;
 
     this.initialStateDistrib = new Float64Array(N_STATES);
-    this.P = new Array(N_STATES);
+    this.P = new Array<TransitionTable[number]>(N_STATES);
     const maskBuffer = new Int8Array(N_STATES * N_ACTIONS);
-    this.masks = new Array(N_STATES);
+    this.masks = new Array<Int8Array>(N_STATES);
     for (let row = 0; row < 5; row++) {
       for (let col = 0; col < 5; col++) {
         for (let passIdx = 0; passIdx < 5; passIdx++) {
