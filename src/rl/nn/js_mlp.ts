@@ -84,7 +84,6 @@ export class JsMLP implements MLP {
   }
 
   backward(dLdy: Float32Array, dLdx?: Float32Array, opts?: BackwardOptions): void {
-    if (this.batch < 0) throw new Error('JsMLP.backward: call forwardTrain first');
     const accumulate = checkBackwardArgs('JsMLP', this.sizes, this.batch, dLdy, dLdx, opts);
     if (!accumulate && !dLdx) return;
     const L = this.sizes.length - 1, batch = this.batch, p = this.params, g = this.grads;

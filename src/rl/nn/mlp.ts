@@ -81,7 +81,10 @@ export function countParams(sizes: readonly number[]): number {
  * rows, throwing errors that name `who` (the backend's class); returns whether to accumulate parameter gradients.
  */
 export function checkBackwardArgs(who: string, sizes: readonly number[], batch: number, dLdy: Float32Array,
-  dLdx: Float32Array | null | undefined, opts: BackwardOptions | undefined): boolean {
+  dLdx: Float32Array | null | undefined, opts: BackwardOptions | undefined, disposed = false): boolean {
+  if (disposed) throw new Error(`${who}.backward: the network was disposed`);
+  // A negative batch: no forwardTrain since the last backward (or ever).
+  if (batch < 0) throw new Error(`${who}.backward: call forwardTrain first`);
   const ny = batch * sizes[sizes.length - 1];
   if (!(dLdy instanceof Float32Array) || dLdy.length < ny) {
     throw new RangeError(`${who}.backward: dLdy must be a Float32Array of batch x outputs = ${ny} numbers, got ${dLdy instanceof Float32Array ? dLdy.length : typeof dLdy}`);

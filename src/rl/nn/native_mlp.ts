@@ -209,9 +209,7 @@ export class NativeMLP implements MLP {
   }
 
   backward(dLdy: Float32Array, dLdx?: Float32Array, opts?: BackwardOptions): void {
-    if (this.disposed) throw new Error('NativeMLP.backward: the network was disposed');
-    if (this.trainBatch < 0) throw new Error('NativeMLP.backward: call forwardTrain first');
-    const accumulate = checkBackwardArgs('NativeMLP', this.sizes, this.trainBatch, dLdy, dLdx, opts);
+    const accumulate = checkBackwardArgs('NativeMLP', this.sizes, this.trainBatch, dLdy, dLdx, opts, this.disposed);
     if (!dLdx) {
       // The path of every call that does not ask for dL/dx is unchanged.
       if (accumulate) this.lib.backward(this.sizesI32, this.actCode, this.params, this.grads, this.train.acts, dLdy, this.train.scratch, this.trainBatch);

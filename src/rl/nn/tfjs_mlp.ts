@@ -148,9 +148,7 @@ export class TfjsMLP implements MLP {
   }
 
   backward(dLdy: Float32Array, dLdx?: Float32Array, opts?: BackwardOptions): void {
-    if (this.disposed) throw new Error('TfjsMLP.backward: the network was disposed');
-    if (this.trainBatch < 0) throw new Error('TfjsMLP.backward: call forwardTrain first');
-    const accumulate = checkBackwardArgs('TfjsMLP', this.sizes, this.trainBatch, dLdy, dLdx, opts);
+    const accumulate = checkBackwardArgs('TfjsMLP', this.sizes, this.trainBatch, dLdy, dLdx, opts, this.disposed);
     if (!accumulate && !dLdx) return;
     const batch = this.trainBatch, out = this.sizes[this.sizes.length - 1];
     const n = batch * out;

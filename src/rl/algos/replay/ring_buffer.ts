@@ -39,17 +39,16 @@ export interface Transitions {
   count?: number;
 }
 
-/** A preallocated batch of up to `capacity` transitions; `count` says how many rows are in use. */
-export class TransitionBatch implements Transitions {
+/** Flat typed columns for `capacity` transitions: the storage of a batch and of the replay buffer alike. */
+export class TransitionColumns {
   readonly obs: Float32Array;
   readonly actions: Float32Array;
   readonly rewards: Float32Array;
   readonly terminated: Uint8Array;
   readonly truncated: Uint8Array;
   readonly nextObs: Float32Array;
-  /** gamma^m per row; null when the batch has no discounts. */
+  /** gamma^m per row; null when the columns hold no discounts. */
   readonly discounts: Float32Array | null;
-  count = 0;
 
   constructor(readonly capacity: number, readonly obsDim: number, readonly actDim: number, withDiscounts: boolean) {
     this.obs = new Float32Array(capacity * obsDim);
@@ -60,6 +59,11 @@ export class TransitionBatch implements Transitions {
     this.nextObs = new Float32Array(capacity * obsDim);
     this.discounts = withDiscounts ? new Float32Array(capacity) : null;
   }
+}
+
+/** A preallocated batch of up to `capacity` transitions; `count` says how many rows are in use. */
+export class TransitionBatch extends TransitionColumns implements Transitions {
+  count = 0;
 }
 
 /** A sampled minibatch: the transitions, the slots they came from, and importance weights (1 for uniform replay). */
@@ -107,34 +111,17 @@ function checkCount(owner: string, name: string, v: unknown, min: number): numbe
   return v;
 }
 
-export class ReplayBuffer {
-  readonly capacity: number;
-  readonly obsDim: number;
-  readonly actDim: number;
-  readonly obs: Float32Array;
-  readonly actions: Float32Array;
-  readonly rewards: Float32Array;
-  readonly terminated: Uint8Array;
-  readonly truncated: Uint8Array;
-  readonly nextObs: Float32Array;
-  readonly discounts: Float32Array | null;
+export class ReplayBuffer extends TransitionColumns {
   protected _size = 0;
   protected _pos = 0;
   protected _added = 0;
 
   constructor(options: ReplayBufferOptions) {
     const owner = new.target.name;
-    this.capacity = checkCount(owner, 'capacity', options?.capacity, 1);
-    this.obsDim = checkCount(owner, 'obsDim', options.obsDim, 1);
-    this.actDim = checkCount(owner, 'actDim', options.actDim, 1);
-    const c = this.capacity;
-    this.obs = new Float32Array(c * this.obsDim);
-    this.actions = new Float32Array(c * this.actDim);
-    this.rewards = new Float32Array(c);
-    this.terminated = new Uint8Array(c);
-    this.truncated = new Uint8Array(c);
-    this.nextObs = new Float32Array(c * this.obsDim);
-    this.discounts = options.storeDiscounts ? new Float32Array(c) : null;
+    super(
+      checkCount(owner, 'capacity', options?.capacity, 1), checkCount(owner, 'obsDim', options.obsDim, 1), checkCount(owner, 'actDim', options.actDim, 1),
+      Boolean(options.storeDiscounts),
+    );
   }
 
   /** Transitions held (at most capacity). */
