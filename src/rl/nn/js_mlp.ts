@@ -6,15 +6,10 @@
  *             dL/dh_l[b][i] = sum_o g[b][o] W_l[i][o]   (for l = 0 only when dL/dx is asked for)
  * with tanh' = 1 - y^2 and relu' = [y > 0] written in terms of the layer's output y.
  */
-import { checkBackwardArgs, countParams, type Activation, type BackwardOptions, type MLP } from './mlp.js';
+import { checkBackwardArgs, MLPParams, type Activation, type BackwardOptions, type MLP } from './mlp.js';
 
-export class JsMLP implements MLP {
+export class JsMLP extends MLPParams implements MLP {
   readonly backend = 'js';
-  readonly sizes: readonly number[];
-  readonly activation: Activation;
-  readonly numParams: number;
-  readonly params: Float32Array;
-  readonly grads: Float32Array;
   /** Offsets of W_l and b_l in params. */
   private readonly wOff: number[] = [];
   private readonly bOff: number[] = [];
@@ -25,12 +20,7 @@ export class JsMLP implements MLP {
   private inferOut: Float32Array[] = [];
 
   constructor(sizes: readonly number[], activation: Activation, params: Float32Array) {
-    this.sizes = Object.freeze([...sizes]);
-    this.activation = activation;
-    this.numParams = countParams(sizes);
-    if (params.length !== this.numParams) throw new RangeError(`JsMLP: ${params.length} parameters given, ${this.numParams} needed for sizes ${sizes.join('-')}`);
-    this.params = params;
-    this.grads = new Float32Array(this.numParams);
+    super('JsMLP', sizes, activation, params);
     let off = 0;
     for (let l = 0; l + 1 < sizes.length; l++) {
       this.wOff.push(off);

@@ -69,6 +69,23 @@ export interface MLP {
   dispose(): void;
 }
 
+/**
+ * What every backend holds alike: the layer widths, the activation, and the flat parameters with their gradients
+ * (the layout above). `params` of the wrong length for `sizes` is refused, naming the backend.
+ */
+export abstract class MLPParams {
+  readonly sizes: readonly number[];
+  readonly numParams: number;
+  readonly grads: Float32Array;
+
+  protected constructor(who: string, sizes: readonly number[], readonly activation: Activation, readonly params: Float32Array) {
+    this.sizes = Object.freeze([...sizes]);
+    this.numParams = countParams(sizes);
+    if (params.length !== this.numParams) throw new RangeError(`${who}: ${params.length} parameters given, ${this.numParams} needed for sizes ${sizes.join('-')}`);
+    this.grads = new Float32Array(this.numParams);
+  }
+}
+
 /** Number of parameters of an MLP with these layer widths. */
 export function countParams(sizes: readonly number[]): number {
   let n = 0;

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkBackwardArgs, countParams, type Activation, type BackwardOptions, type MLP, type MLPSpec } from './mlp.js';
+import { checkBackwardArgs, MLPParams, type BackwardOptions, type MLP, type MLPSpec } from './mlp.js';
 import { initParams, resolveSpec } from './init.js';
 
 interface NativeAddon {
@@ -154,13 +154,8 @@ class Workspace {
   }
 }
 
-export class NativeMLP implements MLP {
+export class NativeMLP extends MLPParams implements MLP {
   readonly backend = 'native';
-  readonly sizes: readonly number[];
-  readonly activation: Activation;
-  readonly numParams: number;
-  readonly params: Float32Array;
-  readonly grads: Float32Array;
   private readonly lib: NativeAddon;
   private readonly sizesI32: Int32Array;
   private readonly actCode: number;
@@ -172,13 +167,9 @@ export class NativeMLP implements MLP {
 
   /** Throws when the addon is unavailable (see nativeAvailable()). */
   constructor(spec: MLPSpec) {
-    this.lib = requireAddon();
     const s = resolveSpec(spec);
-    this.sizes = Object.freeze([...s.sizes]);
-    this.activation = s.activation;
-    this.numParams = countParams(s.sizes);
-    this.params = initParams(s.sizes, s.gains, s.seed);
-    this.grads = new Float32Array(this.numParams);
+    super('NativeMLP', s.sizes, s.activation, initParams(s.sizes, s.gains, s.seed));
+    this.lib = requireAddon();
     this.sizesI32 = Int32Array.from(s.sizes);
     this.actCode = s.activation === 'relu' ? 1 : 0;
     this.infer = new Workspace(this.lib, this.sizesI32, false);

@@ -12,7 +12,7 @@
  * tfjs is loaded on the first `initTfjs()` (about 0.7 s), so that users of the native backend never pay for it.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { checkBackwardArgs, countParams, type Activation, type BackwardOptions, type MLP, type MLPSpec } from './mlp.js';
+import { checkBackwardArgs, MLPParams, type BackwardOptions, type MLP, type MLPSpec } from './mlp.js';
 import { initParams, resolveSpec } from './init.js';
 
 export type TfjsBackendName = 'wasm' | 'cpu';
@@ -54,13 +54,8 @@ function requireTf(what: string): typeof TF {
   return tf;
 }
 
-export class TfjsMLP implements MLP {
+export class TfjsMLP extends MLPParams implements MLP {
   readonly backend = 'tfjs';
-  readonly sizes: readonly number[];
-  readonly activation: Activation;
-  readonly numParams: number;
-  readonly params: Float32Array;
-  readonly grads: Float32Array;
   private readonly tf: typeof TF;
   /** W_0, b_0, W_1, b_1, ... in the order of the flat layout. */
   private readonly vars: TF.Variable[] = [];
@@ -73,13 +68,9 @@ export class TfjsMLP implements MLP {
 
   /** Throws unless initTfjs() has completed. */
   constructor(spec: MLPSpec) {
-    this.tf = requireTf('TfjsMLP');
     const s = resolveSpec(spec);
-    this.sizes = Object.freeze([...s.sizes]);
-    this.activation = s.activation;
-    this.numParams = countParams(s.sizes);
-    this.params = initParams(s.sizes, s.gains, s.seed);
-    this.grads = new Float32Array(this.numParams);
+    super('TfjsMLP', s.sizes, s.activation, initParams(s.sizes, s.gains, s.seed));
+    this.tf = requireTf('TfjsMLP');
     let off = 0;
     for (let l = 0; l + 1 < s.sizes.length; l++) {
       const [i, o] = [s.sizes[l], s.sizes[l + 1]];

@@ -187,19 +187,17 @@ export interface AnnealOptions {
 export class AnnealTuner extends ModelBasedTuner {
   readonly name = 'anneal';
   private chains: number[] = [];
-  private readonly nChains: number;
-  private readonly steps: number;
+  private readonly opts: Required<AnnealOptions>;
 
   constructor(task: TuningTask, seed: number, ctx: TunerContext = {}, opts: AnnealOptions = {}) {
     super(task, seed, ctx);
-    this.nChains = opts.chains ?? 64;
-    this.steps = opts.steps ?? 80;
+    this.opts = { chains: 64, steps: 80, ...opts };
   }
 
   protected candidates(k: number): number[] {
-    if (this.chains.length === 0) this.chains = Array.from({ length: this.nChains }, () => this.anyKept());
+    if (this.chains.length === 0) this.chains = Array.from({ length: this.opts.chains }, () => this.anyKept());
     // Restart a quarter of the chains from the best measured configs (AutoTVM's chains keep their points).
-    const best = this.bestMeasured(Math.floor(this.nChains / 4));
+    const best = this.bestMeasured(Math.floor(this.opts.chains / 4));
     best.forEach((b, j) => (this.chains[j] = b));
     let pts = this.chains.slice();
     let sc = this.model.score(pts);
@@ -215,8 +213,9 @@ export class AnnealTuner extends ModelBasedTuner {
       sq += (s * s) / sc.length;
     }
     const scale = Math.sqrt(Math.max(sq - mean * mean, 1e-12));
-    for (let step = 0; step < this.steps; step++) {
-      const T = scale * (1 - step / this.steps);
+    const steps = this.opts.steps;
+    for (let step = 0; step < steps; step++) {
+      const T = scale * (1 - step / steps);
       const next = pts.map((p) => this.mutate(p));
       const ns = this.model.score(next);
       for (let j = 0; j < pts.length; j++) {
@@ -242,19 +241,15 @@ export interface EvolveOptions {
 export class EvolveTuner extends ModelBasedTuner {
   readonly name = 'evolve';
   private population: number[] = [];
-  private readonly size: number;
-  private readonly generations: number;
-  private readonly crossoverRate: number;
+  private readonly opts: Required<EvolveOptions>;
 
   constructor(task: TuningTask, seed: number, ctx: TunerContext = {}, opts: EvolveOptions = {}) {
     super(task, seed, ctx);
-    this.size = opts.population ?? 128;
-    this.generations = opts.generations ?? 4;
-    this.crossoverRate = opts.crossoverRate ?? 0.2;
+    this.opts = { population: 128, generations: 4, crossoverRate: 0.2, ...opts };
   }
 
   protected candidates(k: number): number[] {
-    const P = this.size;
+    const P = this.opts.population;
     const pop = new Set<number>(this.bestMeasured(Math.floor(P / 4)));
     for (const i of this.population) if (pop.size < (3 * P) / 4) pop.add(i);
     // A small space may hold fewer kept configs than the population: stop after many draws that add nothing.
@@ -276,10 +271,10 @@ export class EvolveTuner extends ModelBasedTuner {
       }
       return members[best];
     };
-    for (let g = 0; g < this.generations; g++) {
+    for (let g = 0; g < this.opts.generations; g++) {
       const children = new Set<number>();
       for (let t = 0; children.size < P && t < 4 * P; t++) {
-        const child = this.rng.random() < this.crossoverRate ? this.crossover(tournament(), tournament()) : this.mutate(tournament(), this.rng.random() < 0.3 ? 2 : 1);
+        const child = this.rng.random() < this.opts.crossoverRate ? this.crossover(tournament(), tournament()) : this.mutate(tournament(), this.rng.random() < 0.3 ? 2 : 1);
         if (!pop.has(child)) children.add(child);
       }
       const kids = [...children];
