@@ -44,7 +44,7 @@ test('parseArgs takes negative values and still refuses what parseArgs refuses',
 });
 
 /** Runs a command; returns its exit code, or the message of the error it threw. */
-async function outcome(fn: () => Promise<number>): Promise<string> {
+async function outcome(fn: () => number | Promise<number>): Promise<string> {
   try {
     return `exit ${await fn()}`;
   } catch (err) {
@@ -53,7 +53,7 @@ async function outcome(fn: () => Promise<number>): Promise<string> {
 }
 
 /** Every numeric option of every command: [source file, option, the command with that option given `value`]. */
-const CASES: [string, string, (value: string) => Promise<number>][] = [
+const CASES: [string, string, (value: string) => number | Promise<number>][] = [
   ['train.ts', 'seed', (v) => cmdTrain(['--env', 'FrozenLake-v1', '--algo', 'q-learning', '--seed', v])],
   ['train.ts', 'n-envs', (v) => cmdTrain(['--env', 'FrozenLake-v1', '--algo', 'q-learning', '--n-envs', v])],
   ['train.ts', 'steps', (v) => cmdTrain(['--env', 'FrozenLake-v1', '--algo', 'q-learning', '--steps', v])],

@@ -43,10 +43,10 @@ export async function cmdBenchOp(argv: string[]): Promise<number> {
       task, libPath: built.libPath!, dataPath: dataFile(workDir, task.workload, 1), runner, workDir, anchors: [...anchors], rounds,
       firstCore: first, repeat: DEFAULT_RUN_SETTINGS.repeat, minRepeatMs: DEFAULT_RUN_SETTINGS.minRepeatMs, peakGflopsPerCore: probe.fma_peak_gflops,
     });
-    if (values.json) out(JSON.stringify({ ...r, config: JSON.parse(best.config), record_id: best.id }));
+    if (values.json) out(JSON.stringify({ ...r, config: JSON.parse(best.config) as unknown, record_id: best.id }));
     else {
       out(`${r.op}: ours ${r.gflops.toFixed(1)} GFLOP/s (${r.ms.toFixed(4)} ms, ${(100 * r.fraction_of_peak).toFixed(1)}% of the probed ${r.peak_gflops.toFixed(1)} GFLOP/s peak), median of ${r.rounds} interleaved rounds`);
-      for (const [name, v] of Object.entries(r.vs)) out(`  ${name.padEnd(16)} ${v!.gflops === null ? `unavailable: ${v!.error}` : `${v!.gflops.toFixed(1)} GFLOP/s  ours/theirs ${v!.ratio!.toFixed(3)}${v!.kernel ? `  (${v!.kernel})` : ''}`}`);
+      for (const [name, v] of Object.entries(r.vs)) out(`  ${name.padEnd(16)} ${v.gflops === null ? `unavailable: ${v.error}` : `${v.gflops.toFixed(1)} GFLOP/s  ours/theirs ${v.ratio!.toFixed(3)}${v.kernel ? `  (${v.kernel})` : ''}`}`);
     }
     return 0;
   } finally {
@@ -55,7 +55,7 @@ export async function cmdBenchOp(argv: string[]): Promise<number> {
 }
 
 /** rltune export <spec> --out DIR [--db F] [--name NAME] [--json] */
-export async function cmdExport(argv: string[]): Promise<number> {
+export function cmdExport(argv: string[]): number {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } } });
   const spec = specOf(positionals[0], 'export');
   if (values.out === undefined) throw new CliUsageError('export needs --out DIR');
@@ -73,7 +73,7 @@ export async function cmdExport(argv: string[]): Promise<number> {
       if (err instanceof RangeError) throw new CliUsageError(err.message);
       throw err;
     }
-    if (values.json) out(JSON.stringify({ spec: task.spec, gflops: best.gflops, config: JSON.parse(best.config), ...r }));
+    if (values.json) out(JSON.stringify({ spec: task.spec, gflops: best.gflops, config: JSON.parse(best.config) as unknown, ...r }));
     else {
       out(`${task.spec}: exported the best kernel (${best.gflops?.toFixed(1)} GFLOP/s) to ${r.dir}`);
       for (const f of r.files) out(`  ${f}`);

@@ -91,7 +91,7 @@ async function cmdEnvs(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, module: { type: 'string', multiple: true } }, allowPositionals: false });
   await loadModules(values.module);
   const rows = registeredEnvs().map((s) => {
-    let obs = '?', act = '?', obsJson: unknown = null, actJson: unknown = null;
+    let obs: string, act: string, obsJson: unknown = null, actJson: unknown = null;
     try {
       const e = make(s.id, { disableEnvChecker: true });
       obs = String(e.observationSpace);
@@ -225,13 +225,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (cmd === 'envs') return await cmdEnvs(rest);
     if (cmd === 'train') return await cmdTrain(rest);
-    if (cmd === 'eval') return await cmdEval(rest);
+    if (cmd === 'eval') return cmdEval(rest);
     if (cmd === 'tune') return await cmdTune(rest);
     if (cmd === 'records') return await cmdRecords(rest);
-    if (cmd === 'best') return await cmdBest(rest);
+    if (cmd === 'best') return cmdBest(rest);
     if (cmd === 'bench') return await cmdBenchOp(rest);
-    if (cmd === 'export') return await cmdExport(rest);
-    if (cmd === 'workloads') return await cmdWorkloads(rest);
+    if (cmd === 'export') return cmdExport(rest);
+    if (cmd === 'workloads') return cmdWorkloads(rest);
     if (cmd === 'env') {
       const [sub, ...args] = rest;
       if (sub === 'check') return await cmdEnvCheck(args);

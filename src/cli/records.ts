@@ -29,7 +29,7 @@ function timingFlag(v: string | undefined): Timing {
 
 function rowJSON(r: ResultRow) {
   const paired = isPairedRow(r);
-  return { id: r.id, config_index: r.config_index, config: JSON.parse(r.config), ok: r.ok === 1, gflops: r.gflops,
+  return { id: r.id, config_index: r.config_index, config: JSON.parse(r.config) as unknown, ok: r.ok === 1, gflops: r.gflops,
     timing: paired ? 'paired' : 'plain', reference_config: paired ? pairedReferenceOf(r) : null, ms: r.ok ? { median: r.median_ms, min: r.min_ms, max: r.max_ms, runs: r.runs } : null, error: r.ok ? null : { kind: r.error_kind, message: r.error_message }, source_hash: r.source_hash, created: r.created };
 }
 
@@ -128,7 +128,7 @@ export async function cmdRecords(argv: string[]): Promise<number> {
         const b = await builder.build((r.source_hash ? db.source(r.source_hash) : null) ?? task.source(r.config_index), task.workload.threads > 1);
         const m = b.ok ? await runner.run(b.libPath!, data, task.workload.threads) : null;
         const gflops = m?.ok ? task.flops / (m.ms!.median * 1e6) : null;
-        items.push({ id: r.id, config: JSON.parse(r.config), recorded_gflops: r.gflops, remeasured_gflops: gflops, ok: m?.ok ?? false, error: m?.error ?? b.error ?? null });
+        items.push({ id: r.id, config: JSON.parse(r.config) as unknown, recorded_gflops: r.gflops, remeasured_gflops: gflops, ok: m?.ok ?? false, error: m?.error ?? b.error ?? null });
       }
       if (json) out(JSON.stringify({ spec: task.spec, verified: items }));
       else for (const it of items) out(`#${it.id}  recorded ${it.recorded_gflops?.toFixed(1)}  now ${it.remeasured_gflops === null ? `FAILED (${it.error?.kind}: ${it.error?.message})` : it.remeasured_gflops.toFixed(1)} GFLOP/s  ${JSON.stringify(it.config)}`);
@@ -140,7 +140,7 @@ export async function cmdRecords(argv: string[]): Promise<number> {
   throw new CliUsageError(`unknown records subcommand ${JSON.stringify(sub ?? '')}; expected list, show, verify, export or import`);
 }
 
-export async function cmdBest(argv: string[]): Promise<number> {
+export function cmdBest(argv: string[]): number {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' }, timing: { type: 'string' } } });
   const spec = specOf(positionals[0], 'best');
   const timing = timingFlag(values.timing);

@@ -75,7 +75,7 @@ export async function cmdTrain(argv: string[]): Promise<number> {
     let fileConfig: Record<string, unknown> = {};
     if (values.config !== undefined) {
       try {
-        fileConfig = JSON.parse(readFileSync(values.config, 'utf8'));
+        fileConfig = JSON.parse(readFileSync(values.config, 'utf8')) as Record<string, unknown>;
       } catch (err) {
         throw new CliUsageError(`--config ${values.config} cannot be read as JSON: ${(err as Error).message}`);
       }
@@ -134,7 +134,7 @@ export async function cmdTrain(argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function cmdEval(argv: string[]): Promise<number> {
+export function cmdEval(argv: string[]): number {
   const { values } = parseArgs({
     args: argv,
     options: { checkpoint: { type: 'string' }, episodes: { type: 'string' }, json: { type: 'boolean' }, seed: { type: 'string' } },

@@ -110,7 +110,7 @@ export async function cmdTune(argv: string[]): Promise<number> {
 }
 
 /** rltune workloads [preset] [--json]: the model presets and their operator specs. */
-export async function cmdWorkloads(argv: string[]): Promise<number> {
+export function cmdWorkloads(argv: string[]): number {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
   const names = positionals.length ? positionals : Object.keys(MODEL_PRESETS);
   for (const n of names) if (!MODEL_PRESETS[n]) throw new CliUsageError(`unknown model preset ${JSON.stringify(n)}; known: ${Object.keys(MODEL_PRESETS).join(', ')}`);
@@ -137,7 +137,7 @@ export function readWorkloadSet(file: string): string[] {
   if (text.trimStart().startsWith('{')) {
     let j: { workloads?: { spec?: unknown }[] };
     try {
-      j = JSON.parse(text);
+      j = JSON.parse(text) as typeof j;
     } catch (err) {
       throw new CliUsageError(`--workloads: ${file} is not valid JSON: ${(err as Error).message}`);
     }
