@@ -75,7 +75,8 @@ export class Builder {
     if ('done' in job) return job.done;
     const t0 = performance.now();
     const p = spawnSync(job.cmd, job.argv, { timeout: this.opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 << 20, stdio: ['ignore', 'ignore', 'pipe'] });
-    const timedOut = (p.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+    const error: NodeJS.ErrnoException | undefined = p.error;
+    const timedOut = error?.code === 'ETIMEDOUT';
     return this.finish(job, { code: p.status ?? (p.error ? 1 : null), signal: p.signal, stderr: String(p.stderr ?? ''), timedOut }, performance.now() - t0);
   }
 

@@ -14,7 +14,7 @@ import type { Trial, TrialRunner } from './trials.js';
 
 export function rowToResult(r: ResultRow): MeasureResult {
   return {
-    config: r.config_index, configJSON: JSON.parse(r.config), ok: r.ok === 1,
+    config: r.config_index, configJSON: JSON.parse(r.config) as Record<string, number>, ok: r.ok === 1,
     ms: r.ok ? { median: r.median_ms!, min: r.min_ms!, max: r.max_ms!, runs: r.runs! } : null,
     gflops: r.gflops, ...(r.ok ? {} : { error: { kind: r.error_kind as ErrorKind, message: r.error_message ?? '' } }), cached: true, recordId: r.id,
   };
@@ -51,7 +51,7 @@ export class MeasureRecords {
   constructor(private readonly task: TuningTask, private readonly db: RecordsDB | null, private readonly machine: string, paired: boolean, private readonly runId: string | undefined) {
     const refConfig = referenceConfig(task);
     const keep = paired ? (r: ResultRow) => pairedReferenceOf(r) === refConfig : (r: ResultRow) => !isPairedRow(r);
-    this.recorded = db ? db.recordedConfigs(task.spec, machine, task.spaceId, keep) : new Map();
+    this.recorded = db ? db.recordedConfigs(task.spec, machine, task.spaceId, keep) : new Map<number, ResultRow>();
     db?.addWorkload(task.spec, task.workload.op, task.flops, task.bytes);
   }
 
@@ -96,8 +96,8 @@ export class ReplayTrials implements TrialRunner {
     return new Error(`replay: config ${config} of ${this.task.spec} is not in the records`);
   }
 
-  async run(configs: number[]): Promise<void> {
-    if (configs.length > 0) throw this.missing(configs[0]);
+  run(configs: number[]): Promise<void> {
+    return configs.length > 0 ? Promise.reject(this.missing(configs[0])) : Promise.resolve();
   }
 
   runSync(configs: number[]): Trial[] {
@@ -105,7 +105,7 @@ export class ReplayTrials implements TrialRunner {
     return [];
   }
 
-  async repeat(): Promise<never> {
-    throw new Error('remeasure needs a builder and a runner (not a replay)');
+  repeat(): Promise<never> {
+    return Promise.reject(new Error('remeasure needs a builder and a runner (not a replay)'));
   }
 }

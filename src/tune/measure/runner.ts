@@ -85,8 +85,9 @@ export class Runner {
     const s = this.settings;
     const t0 = performance.now();
     const p = spawnSync(this.harness, this.args(libPath, dataPath, threads, refLib), { timeout: s.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20, env: harnessEnv(threads), stdio: ['ignore', 'pipe', 'pipe'] });
-    const timedOut = (p.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
-    return this.interpret({ timedOut, signal: timedOut ? 'SIGKILL' : p.signal, code: p.status ?? (p.error as NodeJS.ErrnoException | undefined)?.code ?? 0, stdout: String(p.stdout ?? ''), stderr: String(p.stderr ?? '') }, performance.now() - t0);
+    const error: NodeJS.ErrnoException | undefined = p.error;
+    const timedOut = error?.code === 'ETIMEDOUT';
+    return this.interpret({ timedOut, signal: timedOut ? 'SIGKILL' : p.signal, code: p.status ?? error?.code ?? 0, stdout: String(p.stdout ?? ''), stderr: String(p.stderr ?? '') }, performance.now() - t0);
   }
 
   private args(libPath: string, dataPath: string, threads: number, refLib?: string): string[] {
@@ -100,9 +101,9 @@ export class Runner {
     if (p.timedOut) return { ok: false, runMs, error: { kind: 'run-timeout', message: `no result within ${s.timeoutMs} ms` } };
     if (p.signal) return { ok: false, runMs, error: { kind: 'crash', message: `killed by ${p.signal}${p.stderr ? `: ${p.stderr.trim().slice(0, 500)}` : ''}` } };
     const line = p.stdout.trim().split('\n').at(-1) ?? '';
-    let j: { ok?: boolean; kind?: ErrorKind; message?: string; median_ms?: number; min_ms?: number; max_ms?: number; runs?: number; number?: number; ref_median_ms?: number; rel_median?: number; rel_min?: number; rel_max?: number } | null = null;
+    let j: { ok?: boolean; kind?: ErrorKind; message?: string; median_ms?: number; min_ms?: number; max_ms?: number; runs?: number; number?: number; ref_median_ms?: number; rel_median?: number; rel_min?: number; rel_max?: number } | null;
     try {
-      j = JSON.parse(line);
+      j = JSON.parse(line) as typeof j;
     } catch {
       j = null;
     }
