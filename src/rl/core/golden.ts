@@ -93,7 +93,7 @@ function numArray(file: string, field: string, v: unknown, len?: number): number
 export function parseGoldenFile(file: string, text?: string): GoldenFile {
   let j: Record<string, unknown>;
   try {
-    j = JSON.parse(text ?? readFileSync(file, 'utf8'));
+    j = JSON.parse(text ?? readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (err) {
     throw new GoldenFormatError(`${file}: not valid JSON: ${(err as Error).message}`);
   }
@@ -167,7 +167,7 @@ export function findGoldenFiles(dir: string, id: string): GoldenFile[] {
     if (!statSync(dir).isDirectory()) throw new Error('not a directory');
     names = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
   } catch (err) {
-    throw new Error(`golden directory ${dir} cannot be read: ${(err as Error).message}`);
+    throw new Error(`golden directory ${dir} cannot be read: ${(err as Error).message}`, { cause: err });
   }
   const out: GoldenFile[] = [];
   for (const name of names) {
@@ -250,7 +250,7 @@ function replayEpisodesOn(env: Env, f: GoldenEpisodesFile, res: GoldenResult): v
     res.episodes++;
     for (let t = 0; t < ep.actions.length; t++) {
       const where = `${f.file}: episode ${e}, step ${t}`;
-      const r = env.step(ep.actions[t] as never);
+      const r = env.step(ep.actions[t]);
       res.transitions++;
       const want = ep.observations[t];
       const got = r.obs as ArrayLike<number> | number;

@@ -39,7 +39,7 @@ export function priorSamples(db: RecordsDB, machine: string, task: TuningTask, o
     if (r.machine !== machine || exclude.has(r.spec) || (only && !only.has(r.spec))) continue;
     if (opts.runIdPrefix !== undefined && !(r.run_id ?? '').startsWith(opts.runIdPrefix)) continue;
     let m = bySpec.get(r.spec);
-    if (!m) bySpec.set(r.spec, (m = new Map()));
+    if (!m) bySpec.set(r.spec, (m = new Map<number, ResultRow[]>()));
     let rows = m.get(r.config_index);
     if (!rows) m.set(r.config_index, (rows = []));
     rows.push(r);

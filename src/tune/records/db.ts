@@ -70,7 +70,7 @@ export class RecordsDB {
     try {
       this.db = new Database(path, { timeout: 10_000 });
     } catch (err) {
-      throw new Error(`cannot open the tuning database ${path}: ${(err as Error).message}`);
+      throw new Error(`cannot open the tuning database ${path}: ${(err as Error).message}`, { cause: err });
     }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -206,7 +206,7 @@ export class RecordsDB {
       n++;
       if (line.trim() === '') continue;
       try {
-        items.push(JSON.parse(line));
+        items.push(JSON.parse(line) as Record<string, unknown>);
       } catch {
         throw new TypeError(`records import: line ${n} is not JSON: ${line.slice(0, 80)}`);
       }

@@ -352,7 +352,7 @@ export class Pruner {
     const byRule: Record<string, number> = {};
     for (const r of RULES.slice(1)) byRule[r.name] = 0;
     const counts = new Float64Array(RULES.length);
-    let kept = 0, counted = 0;
+    let kept = 0, counted: number;
     const sampled = opts.sample !== undefined && opts.sample < size;
     if (sampled) {
       const n = opts.sample!;

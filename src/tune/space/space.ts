@@ -32,7 +32,7 @@ export class KnobSpace<C extends object> {
 
   config(i: number): C {
     if (!Number.isSafeInteger(i) || i < 0 || i >= this.size) throw new RangeError(`${this.what} config index must be an integer in [0, ${this.size}), got ${i}`);
-    const digits: number[] = new Array(this.knobs.length);
+    const digits: number[] = new Array<number>(this.knobs.length);
     for (let k = this.knobs.length - 1; k >= 0; k--) {
       const n = this.knobs[k].values.length;
       digits[k] = i % n;

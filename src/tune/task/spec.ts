@@ -77,7 +77,7 @@ export function parseSpec(spec: string): Workload {
   for (const [key, p] of Object.entries(schema.params)) {
     if (!(key in values)) {
       if (p.required) throw pointAt(spec, spec.length, 1, `${opName} needs ${key}=<positive integer>`);
-      values[key] = Array.isArray(p.default) ? [...p.default] : p.default;
+      values[key] = Array.isArray(p.default) ? [...(p.default as unknown[])] : p.default;
     }
   }
   const w = { op: opName, ...values } as Workload;

@@ -199,8 +199,8 @@ export class AnnealTuner extends ModelBasedTuner {
     // Restart a quarter of the chains from the best measured configs (AutoTVM's chains keep their points).
     const best = this.bestMeasured(Math.floor(this.opts.chains / 4));
     best.forEach((b, j) => (this.chains[j] = b));
-    let pts = this.chains.slice();
-    let sc = this.model.score(pts);
+    const pts = this.chains.slice();
+    const sc = this.model.score(pts);
     const found = new Map<number, number>();
     const note = (i: number, s: number) => {
       if (!this.seen.has(i)) found.set(i, s);
