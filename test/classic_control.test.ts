@@ -169,7 +169,7 @@ for (const [id, c] of Object.entries(CASES)) {
     const wrong = new Array<number>(c.stateSize + 1).fill(0);
     assert.throws(() => env.setState(wrong), (e: Error) => e instanceof TypeError && new RegExp(`expected ${c.stateSize} numbers`).test(e.message));
     assert.throws(() => env.setState(wrong.slice(0, c.stateSize - 1)), TypeError);
-    assert.throws(() => env.setState(new Array(c.stateSize).fill('0') as unknown as number[]), TypeError);
+    assert.throws(() => env.setState(new Array(c.stateSize).fill('0')), TypeError);
     const target = Array.from({ length: c.stateSize }, (_, i) => 0.01 * (i + 1));
     env.setState(target);
     assert.deepEqual(Array.from(env.getState()), target);

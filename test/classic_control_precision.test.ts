@@ -24,7 +24,7 @@ function inner(env: Env): HasState {
 function firstMismatch(env: Env, ep: Episode, from: number): string | null {
   for (let t = from; t < ep.actions.length; t++) {
     const obs = Array.from(env.step(ep.actions[t]).obs as Float32Array);
-    if (obs.some((x, i) => x !== ep.observations[t][i])) return `step ${t}: ${obs} vs ${ep.observations[t]}`;
+    if (obs.some((x, i) => x !== ep.observations[t][i])) return `step ${t}: ${obs.join(',')} vs ${ep.observations[t].join(',')}`;
   }
   return null;
 }

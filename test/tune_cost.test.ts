@@ -34,7 +34,7 @@ test('features: one fixed-length finite vector per family', () => {
       const i = rng.below(t.space.size);
       const f = features(t, i, machine);
       assert.equal(f.length, featureNames(featureFamily(t)).length, spec);
-      assert.ok(f.every(Number.isFinite), `${spec} config ${i}: ${f}`);
+      assert.ok(f.every(Number.isFinite), `${spec} config ${i}: ${f.join(',')}`);
     }
   }
 });

@@ -22,7 +22,7 @@ const work = mkdtempSync(join(tmpdir(), 'rltune-measure-'));
 /** A valid config index of the task's space with these knobs. */
 function configOf(task: TuningTask, knobs: Partial<Record<string, number>>): number {
   const base = { mr: 4, nv: 1, kc: 32, mcPanels: 2, ncPanels: 1, unroll: 2, prefetch: 0, loopOrder: 0, innerOrder: 0, ...knobs };
-  const i = task.space.index(base as never);
+  const i = task.space.index(base);
   assert.equal(task.space.invalidReason(task.space.config(i)), null);
   return i;
 }
@@ -133,7 +133,7 @@ test('paired timing: the harness times a kernel against the reference in one pro
   assert.ok(good.ok && ref.ok && wrong.ok);
   const runner = new Runner(work, -1, { number: 0, flush: false, ...FAST });
   const data = dataFile(work, task.workload, 1);
-  const r = await runner.run(good.libPath!, data, 1, ref.libPath!);
+  const r = await runner.run(good.libPath!, data, 1, ref.libPath);
   assert.equal(r.ok, true, r.error?.message);
   assert.ok(r.rel && r.rel.median > 0 && r.rel.min <= r.rel.median && r.rel.median <= r.rel.max, JSON.stringify(r));
   assert.ok(r.refMs! > 0 && r.ms!.median > 0);
@@ -141,11 +141,11 @@ test('paired timing: the harness times a kernel against the reference in one pro
   assert.ok(Math.abs(Math.log(r.rel.median / (r.ms!.median / r.refMs!))) < Math.log(r.rel.max / r.rel.min) + 0.5);
   assert.equal((await runner.run(good.libPath!, data, 1)).rel, undefined, 'plain timing has no ratio');
   // A wrong kernel is wrong against a good reference; a wrong reference is named as the reference.
-  const w = await runner.run(wrong.libPath!, data, 1, ref.libPath!);
+  const w = await runner.run(wrong.libPath!, data, 1, ref.libPath);
   assert.equal(w.ok, false);
   assert.equal(w.error!.kind, 'wrong-result');
   assert.doesNotMatch(w.error!.message, /reference/);
-  const wr = await runner.run(good.libPath!, data, 1, wrong.libPath!);
+  const wr = await runner.run(good.libPath!, data, 1, wrong.libPath);
   assert.equal(wr.ok, false);
   assert.match(wr.error!.message, /^reference kernel, first call/);
 });

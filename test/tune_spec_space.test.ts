@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { canonicalSpec, parseSpec, SpecError, workloadBytes, workloadFlops } from '../src/tune/task/spec.js';
 import { GemmSpace, GEMM_KNOBS } from '../src/tune/space/gemm_space.js';
 import { hostTarget, type Target } from '../src/tune/space/target.js';
@@ -22,8 +23,8 @@ test('specs: every operator parses with its defaults; canonical form is stable',
 
 test('specs: malformed ones point at the bad part and list what is known', () => {
   const cases: [string, RegExp][] = [
-    ['gemm:M=128,N=abc,K=4', /N must be a positive integer, got "abc"\n  gemm:M=128,N=abc,K=4\n               \^\^\^\nknown operators: gemm:/],
-    ['gemn:M=1', /unknown operator "gemn"\n  gemn:M=1\n  \^\^\^\^\n/],
+    ['gemm:M=128,N=abc,K=4', /N must be a positive integer, got "abc"\n {2}gemm:M=128,N=abc,K=4\n {15}\^\^\^\nknown operators: gemm:/],
+    ['gemn:M=1', /unknown operator "gemn"\n {2}gemn:M=1\n {2}\^\^\^\^\n/],
     ['gemm:M=1,N=2,K=3,X=4', /gemm has no parameter "X"; its parameters: M, N, K, epilogue, threads/],
     ['gemm:M=1,N=2', /gemm needs K=<positive integer>/],
     ['gemm:M=0,N=2,K=2', /M must be at least 1, got 0/],
@@ -85,7 +86,6 @@ test('no C compiler: tune says which compilers were tried and how to install one
   const { spawnSync } = await import('node:child_process');
   const { mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
   const { bin } = await import('./fixtures/run_cli.js');
   const dir = mkdtempSync(join(tmpdir(), 'rltune-nocc-'));
   const r = spawnSync(process.execPath, [bin, 'tune', 'op', 'gemm:M=8,N=8,K=8', '--trials', '1', '--db', join(dir, 'x.db'), '--json'], { encoding: 'utf8', env: { PATH: dir, CC: 'no-such-cc' } });
