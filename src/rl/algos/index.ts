@@ -2,7 +2,7 @@
  * The algorithm registry: names as the CLI spells them, how to build each one, which spaces it supports, and
  * `loadAlgorithm(dir)` to rebuild one from a checkpoint.
  */
-import { registeredEnvs, type EnvFactory, type EnvSource, type MakeOptions } from '../core/registry.js';
+import { spec, type EnvFactory, type EnvSource, type MakeOptions } from '../core/registry.js';
 import type { Algorithm } from '../train/algorithm.js';
 import { CheckpointError, readCheckpoint } from '../train/checkpoint.js';
 import { A2C } from './a2c.js';
@@ -78,8 +78,12 @@ export function loadAlgorithm(dir: string, opts: LoadOptions = {}): Algorithm {
   if (opts.env !== undefined && opts.env?.id !== m.env) {
     throw new CheckpointError(`${dir}: the checkpoint was trained on env ${JSON.stringify(m.env)}; the env factory given makes ${JSON.stringify(opts.env?.id)}`);
   }
-  if (opts.env === undefined && !registeredEnvs().some((s) => s.id === m.env)) {
-    throw new CheckpointError(`${dir}: the checkpoint was trained on env ${JSON.stringify(m.env)}, which is not registered: an algorithm made from an env factory records only its id, so load it with the factory again (loadAlgorithm(dir, {env: factory})) or register ${m.env} first`);
+  if (opts.env === undefined) {
+    try {
+      spec(m.env);
+    } catch (err) {
+      throw new CheckpointError(`${dir}: the checkpoint was trained on env ${JSON.stringify(m.env)}, which is not registered (${(err as Error).message}) An algorithm made from an env factory records only its id: load it with the factory again (loadAlgorithm(dir, {env: factory})) or register ${m.env} first`);
+    }
   }
   let algo: Algorithm;
   try {
