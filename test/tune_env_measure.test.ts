@@ -128,7 +128,7 @@ test('the synchronous path records failures as their kind; an env whose every me
   const opts = { defaultPolicy: false, trainSteps: 0, measuredIterations: 2, grpo: { groupSize: 4, promptsPerIteration: 1, minibatchSize: 4 } };
   const tuner = new GrpoTuner(failing, 4, {}, opts);
   const r = await tune(failing, tuner, new Measurer(failing, { workDir: join(dir, 'work2'), db: db2, machine: machine2, run: fast }), { trials: 12, batch: 4 });
-  const params = (tuner.policy as unknown as { actor: { params: Float32Array } }).actor.params;
+  const params = tuner.policy.policy.parameters;
   assert.ok(params.every(Number.isFinite), 'the policy stays finite');
   assert.ok(tuner.stats().policy_steps >= 2 * 4 * task.space.knobs.length, `policy steps ${tuner.stats().policy_steps}`);
   tuner.dispose();

@@ -7,9 +7,10 @@ import { test } from 'node:test';
 import { Rng } from '../src/rl/core/rng.js';
 import { checkEnv } from '../src/rl/core/check_env.js';
 import { make } from '../src/rl/core/registry.js';
+import { GRPO } from '../src/rl/algos/grpo.js';
 import { analytic } from '../src/tune/cost/analytic.js';
 import { costMachine } from '../src/tune/cost/features.js';
-import { INVALID_PENALTY, referenceConfig, ScheduleConstructEnv, ScheduleWalkEnv } from '../src/tune/search/rl/schedule_envs.js';
+import { INVALID_PENALTY, referenceConfig, ScheduleConstructEnv, scheduleEnvFactory, ScheduleWalkEnv, type RewardFn } from '../src/tune/search/rl/schedule_envs.js';
 import { hostTarget } from '../src/tune/space/target.js';
 import { createTask } from '../src/tune/task/task.js';
 
@@ -104,4 +105,42 @@ test('bad input: mixed families, another family at reset, an invalid start', () 
   const made = make('ScheduleConstruct-v0', { workloads: ['rmsnorm:rows=16,cols=4096'] });
   const r = made.reset({ seed: 1 });
   assert.equal((r.info as { workload: string }).workload, 'rmsnorm:rows=16,cols=4096,eps=0.000001,threads=1');
+});
+
+/** Runs one ScheduleConstruct episode with the first allowed value of each knob: its final reward and config. */
+function firstAllowedEpisode(env: { reset: ScheduleConstructEnv['reset']; step: ScheduleConstructEnv['step'] }): { reward: number; config: number } {
+  let { info } = env.reset({ seed: 1 });
+  for (;;) {
+    const r = env.step((info.action_mask as Int8Array).indexOf(1));
+    if (r.terminated) return { reward: r.reward, config: r.info.config as number };
+    info = r.info;
+  }
+}
+
+test('the reward comes from the function the env is given: two reward functions in one process, no global state', async () => {
+  const workloads = ['gemm:M=64,N=64,K=64'];
+  const asked: string[] = [];
+  const rewardOf = (name: string, value: number): RewardFn => () => {
+    asked.push(name);
+    return value;
+  };
+  // Two envs and two factories, interleaved: each asks its own function.
+  const a = new ScheduleConstructEnv({ workloads, machine, reward: rewardOf('a', 0.25) });
+  const b = new ScheduleConstructEnv({ workloads, machine, reward: rewardOf('b', 0.75) });
+  const fa = make<Float32Array, number>(scheduleEnvFactory('ScheduleConstruct-v0', rewardOf('fa', -0.5)), { workloads, machine });
+  const fb = make<Float32Array, number>(scheduleEnvFactory('ScheduleConstruct-v0', rewardOf('fb', 1.5)), { workloads, machine });
+  assert.deepEqual([a, fa, b, fb, a].map((e) => firstAllowedEpisode(e).reward), [0.25, -0.5, 0.75, 1.5, 0.25]);
+  assert.deepEqual(asked, ['a', 'fa', 'b', 'fb', 'a']);
+  // The registered id keeps the analytic cost model's reward.
+  const task = createTask(workloads[0]);
+  const registered = firstAllowedEpisode(make<Float32Array, number>('ScheduleConstruct-v0', { workloads, machine }));
+  const v = (i: number) => Math.log(analytic(task, i, machine).gflops);
+  assert.ok(Math.abs(registered.reward - (v(registered.config) - v(referenceConfig(task)))) < 1e-9);
+  // An algorithm made from a factory trains and evaluates on that factory's reward.
+  const g = new GRPO(scheduleEnvFactory('ScheduleConstruct-v0', () => 0.125), { groupSize: 2, promptsPerIteration: 2, seed: 1, envKwargs: { workloads, machine: { ...machine, bw: { ...machine.bw } } } });
+  const r = await g.learn({ totalSteps: 1 });
+  assert.equal(g.envId, 'ScheduleConstruct-v0');
+  assert.equal(r.final_mean_return, 0.125);
+  assert.deepEqual(g.evaluate(3).returns, [0.125, 0.125, 0.125]);
+  g.close();
 });

@@ -6,7 +6,7 @@ export * from './core/spaces/index.js';
 export { Rng, type RngState } from './core/rng.js';
 export * from './core/env.js';
 export type { EnvSpec, EnvSpecInput, EnvCreator } from './core/env.js';
-export { register, unregister, make, makeUnwrapped, spec, registeredEnvs, UnknownEnvError, type MakeOptions } from './core/registry.js';
+export { register, unregister, make, makeUnwrapped, spec, registeredEnvs, envIdOf, UnknownEnvError, type EnvFactory, type EnvSource, type MakeOptions } from './core/registry.js';
 export { parseKwargs, renderModeKwarg, type KwargSchema, type KwargSpec } from './core/kwargs.js';
 export { checkEnv, deepEqual, type CheckReport, type CheckResult } from './core/check_env.js';
 export * from './core/golden.js';
@@ -41,6 +41,7 @@ export type { TrainContext } from './train/context.js';
 export { Logger, type LogRecord } from './train/logger.js';
 export { readCheckpoint, writeCheckpoint, CheckpointError, CHECKPOINT_VERSION, type CheckpointManifest } from './train/checkpoint.js';
 export { presetFor, hasPreset, type Preset } from './train/presets.js';
+export type { StochasticPolicy, PolicyAlgorithm } from './train/policy.js';
 export * from './algos/index.js';
 
 import { registerBuiltinEnvs } from './envs/builtin.js';

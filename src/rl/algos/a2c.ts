@@ -8,7 +8,7 @@
  *   dL/dlog pi = -A / B,   dL/dH = -c_ent / B,   dL/dV = 2 c_V (V - R) / B
  * The networks are separate (actor and critic); they share one optimizer and one gradient-norm clip.
  */
-import type { MakeOptions } from '../core/registry.js';
+import type { EnvSource, MakeOptions } from '../core/registry.js';
 import type { TrainContext } from '../train/context.js';
 import { OnPolicyAlgorithm, ON_POLICY_DEFAULTS, type OnPolicyConfig, type PolicyEval } from './on_policy.js';
 
@@ -23,8 +23,8 @@ export const A2C_DEFAULTS: A2CConfig = {
 export class A2C extends OnPolicyAlgorithm<A2CConfig> {
   readonly name = 'a2c';
 
-  constructor(envId: string, config: Partial<A2CConfig> & { envKwargs?: MakeOptions } = {}) {
-    super(envId, A2C_DEFAULTS, config);
+  constructor(env: EnvSource, config: Partial<A2CConfig> & { envKwargs?: MakeOptions } = {}) {
+    super(env, A2C_DEFAULTS, config);
   }
 
   protected iteration(ctx: TrainContext): Record<string, number> {

@@ -5,7 +5,7 @@
  *   y = r + d (1 - terminated) Q_targ(s', mu_targ(s'));   L_Q = (1/B) sum (Q(s, a) - y)^2
  *   L_mu = -(1/B) sum Q(s, mu(s));   theta_targ <- tau theta + (1 - tau) theta_targ after every update.
  */
-import type { MakeOptions } from '../core/registry.js';
+import type { EnvSource, MakeOptions } from '../core/registry.js';
 import { TD3, TD3_DEFAULTS, type TD3Config } from './td3.js';
 
 export type DDPGConfig = TD3Config;
@@ -15,7 +15,7 @@ export const DDPG_DEFAULTS: DDPGConfig = { ...TD3_DEFAULTS, policyDelay: 1, targ
 export class DDPG extends TD3 {
   override readonly name: string = 'ddpg';
 
-  constructor(envId: string, config: Partial<DDPGConfig> & { envKwargs?: MakeOptions } = {}) {
-    super(envId, config, DDPG_DEFAULTS);
+  constructor(env: EnvSource, config: Partial<DDPGConfig> & { envKwargs?: MakeOptions } = {}) {
+    super(env, config, DDPG_DEFAULTS);
   }
 }

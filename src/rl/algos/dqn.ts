@@ -14,7 +14,7 @@
  * Dueling: the network outputs [A(s, .), V(s)] and Q(s, a) = V(s) + A(s, a) - mean_a' A(s, a'), so
  *   dL/dV = dL/dQ_a,   dL/dA_j = dL/dQ_a ([j = a] - 1/|A|).
  */
-import type { MakeOptions } from '../core/registry.js';
+import type { EnvSource, MakeOptions } from '../core/registry.js';
 import { describe } from '../core/rng.js';
 import type { Discrete } from '../core/spaces/index.js';
 import { Adam } from '../nn/adam.js';
@@ -68,12 +68,12 @@ export class DQN extends OffPolicyAlgorithm<DQNConfig> {
   private lastTargetUpdate = 0;
   epsilon: number;
 
-  constructor(envId: string, config: Partial<DQNConfig> & { envKwargs?: MakeOptions } = {}) {
+  constructor(env: EnvSource, config: Partial<DQNConfig> & { envKwargs?: MakeOptions } = {}) {
     for (const k of ['nStep', 'targetUpdateInterval'] as const) {
       const v = config[k];
       if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`dqn: ${k} must be a positive integer, got ${describe(v)}`);
     }
-    super(envId, DQN_DEFAULTS, config, 'Discrete', (cfg) => ({ nStep: cfg.nStep, prioritized: cfg.prioritized ? { alpha: cfg.perAlpha, beta0: cfg.perBeta0 } : null }));
+    super(env, DQN_DEFAULTS, config, 'Discrete', (cfg) => ({ nStep: cfg.nStep, prioritized: cfg.prioritized ? { alpha: cfg.perAlpha, beta0: cfg.perBeta0 } : null }));
     const cfg = this.cfg;
     this.nAct = (this.venv.singleActionSpace as Discrete).n;
     this.outDim = cfg.dueling ? this.nAct + 1 : this.nAct;

@@ -16,7 +16,7 @@
  *                                                           an unbiased estimate of KL(pi || pi_ref))
  *   L = -(1/E) sum_i (1/|o_i|) sum_t [ min(rho A_i, clip(rho, 1 - c, 1 + c) A_i) - beta k3_{i,t} ]
  * over minibatches of E = minibatchSize whole episodes (shuffled; the last may be smaller), for updateEpochs
- * epochs; log pi_old and log pi_ref are computed once per iteration. `grpoLoss` writes L and dL/dlog pi;
+ * epochs; log pi_old and log pi_ref are computed once per iteration. `grpoLoss` (grpo_objective.ts) writes L and dL/dlog pi;
  * the Categorical turns that into dL/dlogits. The reference pi_ref is the initial policy (DeepSeekMath's GRPO);
  * with refUpdateInterval k it is replaced by the current policy every k iterations (the paper's iterative GRPO).
  * Action masks (`info.action_mask`) restrict sampling and every log-probability, as in PPO.
@@ -31,16 +31,20 @@
  * prompts were drawn, so the source goes on where it stopped.
  */
 import type { Env, Info } from '../core/env.js';
-import { make, type MakeOptions } from '../core/registry.js';
+import type { EnvSource, MakeOptions } from '../core/registry.js';
 import { describe } from '../core/rng.js';
 import { Box, Discrete } from '../core/spaces/index.js';
 import { Adam, scheduleFactor, type Schedule } from '../nn/adam.js';
-import { Categorical } from '../nn/distributions.js';
+import type { Categorical } from '../nn/distributions.js';
 import { createMLP } from '../nn/make_mlp.js';
 import type { Activation, MLP } from '../nn/mlp.js';
 import { Algorithm, NonFiniteError, type EpisodeStart, type LearnOptions, type PredictOptions, type StartSource, type TrainResult } from '../train/algorithm.js';
 import { tensorOf, type Checkpoint, type StoredArray } from '../train/checkpoint.js';
 import type { TrainContext } from '../train/context.js';
+import { groupAdvantages, grpoLoss } from './grpo_objective.js';
+import { MlpPolicy } from './mlp_policy.js';
+
+export { groupAdvantages, grpoLoss, k3, type GRPOLossTerms } from './grpo_objective.js';
 
 export interface GRPOConfig {
   /** G: episodes per prompt (at least 2: the advantage compares the episodes of a group). */
@@ -73,73 +77,6 @@ export const GRPO_DEFAULTS: GRPOConfig = {
   lr: 1e-3, lrSchedule: 'constant', maxGradNorm: 1, refUpdateInterval: null, advEps: 1e-8,
   hidden: [64, 64], activation: 'tanh', backend: 'auto', seed: 1,
 };
-
-/**
- * Group-normalized advantages: `returns` holds consecutive groups of `groupSize` returns; each gets
- * (R - mean) / (std + eps) with the sample std of its group, and a group whose returns are all equal gets 0.
- */
-export function groupAdvantages(returns: ArrayLike<number>, groupSize: number, eps = 1e-8): Float64Array {
-  if (!Number.isInteger(groupSize) || groupSize < 2 || returns.length % groupSize !== 0) {
-    throw new RangeError(`groupAdvantages: ${returns.length} returns do not split into groups of groupSize = ${describe(groupSize)} (an integer >= 2)`);
-  }
-  const adv = new Float64Array(returns.length);
-  for (let s = 0; s < returns.length; s += groupSize) {
-    let mean = 0, lo = Infinity, hi = -Infinity;
-    for (let i = s; i < s + groupSize; i++) {
-      mean += returns[i];
-      lo = Math.min(lo, returns[i]);
-      hi = Math.max(hi, returns[i]);
-    }
-    if (lo === hi) continue; // no signal in this group; (R - mean) would be rounding noise over a ~0 std
-    mean /= groupSize;
-    let sq = 0;
-    for (let i = s; i < s + groupSize; i++) sq += (returns[i] - mean) ** 2;
-    const std = Math.sqrt(sq / (groupSize - 1));
-    for (let i = s; i < s + groupSize; i++) adv[i] = (returns[i] - mean) / (std + eps);
-  }
-  return adv;
-}
-
-/** The k3 estimate of KL(pi || pi_ref) from one sample: exp(q) - q - 1 with q = refLogp - logp (never negative). */
-export function k3(logp: number, refLogp: number): number {
-  const q = refLogp - logp;
-  return Math.max(0, Math.expm1(q) - q);
-}
-
-export interface GRPOLossTerms {
-  /** L (see the file's comment). */
-  loss: number;
-  /** -sum_k w_k min(rho A, clip(rho) A): the policy part of L. */
-  policyLoss: number;
-  /** sum_k w_k k3_k: the weighted mean KL to the reference. */
-  kl: number;
-  /** Fraction of the steps whose ratio is outside [1 - c, 1 + c]. */
-  clipFraction: number;
-}
-
-/**
- * The GRPO loss of `n` steps and, into `dLogp`, its gradient with respect to each step's log pi:
- *   L = sum_k w_k [ -min(rho_k A_k, clip(rho_k, 1 - c, 1 + c) A_k) + beta k3_k ],   rho_k = exp(logp_k - oldLogp_k)
- *   dL/dlogp_k = -w_k rho_k A_k [the unclipped term is the smaller]  +  beta w_k (1 - exp(refLogp_k - logp_k))
- * (through the min, the gradient follows the active branch; the clipped one is constant in the parameters).
- * The file's L is this with w_k = 1 / (E |o_i|) for the steps of episode i of E.
- */
-export function grpoLoss(
-  n: number, logp: ArrayLike<number>, oldLogp: ArrayLike<number>, refLogp: ArrayLike<number>, adv: ArrayLike<number>, weight: ArrayLike<number>,
-  clipRange: number, klCoef: number, dLogp?: Float64Array,
-): GRPOLossTerms {
-  let pl = 0, kl = 0, clipped = 0;
-  for (let k = 0; k < n; k++) {
-    const rho = Math.exp(logp[k] - oldLogp[k]);
-    const rhoClip = Math.min(Math.max(rho, 1 - clipRange), 1 + clipRange);
-    const unclippedActive = rho * adv[k] <= rhoClip * adv[k];
-    pl -= weight[k] * Math.min(rho * adv[k], rhoClip * adv[k]);
-    kl += weight[k] * k3(logp[k], refLogp[k]);
-    if (Math.abs(rho - 1) > clipRange) clipped++;
-    if (dLogp) dLogp[k] = (unclippedActive ? -weight[k] * rho * adv[k] : 0) - klCoef * weight[k] * Math.expm1(refLogp[k] - logp[k]);
-  }
-  return { loss: pl + klCoef * kl, policyLoss: pl, kl, clipFraction: n > 0 ? clipped / n : 0 };
-}
 
 /** The steps of the iteration's episodes, one after the other, in growable typed arrays. */
 class StepStore {
@@ -179,7 +116,9 @@ export class GRPO extends Algorithm {
   readonly cfg: GRPOConfig;
   /** Where each group starts (see the file's comment). Settable, e.g. after loadAlgorithm. */
   prompts: StartSource;
-  /** The policy pi. */
+  /** The policy pi (train/policy.ts's StochasticPolicy; its network is `actor`). */
+  readonly policy: MlpPolicy;
+  /** The policy's network. */
   readonly actor: MLP;
   /** The reference policy pi_ref of the KL penalty (same layout as actor). */
   readonly reference: MLP;
@@ -197,23 +136,23 @@ export class GRPO extends Algorithm {
   private readonly x: Float32Array;
   private readonly maskRow: Uint8Array;
 
-  constructor(envId: string, config: Partial<GRPOConfig> & { envKwargs?: MakeOptions; prompts?: StartSource } = {}) {
+  constructor(env: EnvSource, config: Partial<GRPOConfig> & { envKwargs?: MakeOptions; prompts?: StartSource } = {}) {
     const { envKwargs = {}, prompts, ...rest } = config;
     const cfg: GRPOConfig = { ...GRPO_DEFAULTS, ...rest };
-    super(envId, envKwargs, cfg.seed);
+    super(env, envKwargs, cfg.seed);
     this.cfg = cfg;
     checkConfig(cfg);
     if (prompts !== undefined && typeof prompts !== 'function') throw new TypeError(`grpo: prompts must be a function (index, rng) => {seed?, options?}, got ${describe(prompts)}`);
     this.prompts = prompts ?? DEFAULT_PROMPTS;
-    this.env = make(envId, envKwargs);
+    this.env = this.makeEnv();
     const os = this.env.observationSpace, as = this.env.actionSpace;
     if (!(os instanceof Box)) {
       this.env.close();
-      throw new TypeError(`grpo needs a Box observation space (wrap others with FlattenObservation); ${envId} has ${os}`);
+      throw new TypeError(`grpo needs a Box observation space (wrap others with FlattenObservation); ${this.envId} has ${os}`);
     }
     if (!(as instanceof Discrete)) {
       this.env.close();
-      throw new TypeError(`grpo needs a Discrete action space (it samples outputs from a Categorical policy); ${envId} has ${as}`);
+      throw new TypeError(`grpo needs a Discrete action space (it samples outputs from a Categorical policy); ${this.envId} has ${as}`);
     }
     this.obsDim = os.size;
     this.nAct = as.n;
@@ -224,7 +163,8 @@ export class GRPO extends Algorithm {
     this.reference = createMLP(spec, { backend: cfg.backend });
     this.reference.params.set(this.actor.params);
     this.optimizer = new Adam([{ params: this.actor.params, grads: this.actor.grads }], { lr: cfg.lr, eps: 1e-5, maxGradNorm: cfg.maxGradNorm });
-    this.cat = new Categorical(this.nAct);
+    this.policy = new MlpPolicy('grpo', this.actor, this.obsDim, as, this.rng);
+    this.cat = this.policy.cat!;
     this.x = new Float32Array(this.obsDim);
     this.maskRow = new Uint8Array(this.nAct);
   }
@@ -381,14 +321,7 @@ export class GRPO extends Algorithm {
   }
 
   predict(obs: unknown, opts: PredictOptions = {}): number {
-    const raw = obs as ArrayLike<number>;
-    if (raw === null || typeof raw !== 'object' || raw.length !== this.obsDim) throw new TypeError(`grpo.predict: expected an observation of ${this.obsDim} numbers, got ${describe(obs)}`);
-    const out = this.actor.forward(Float32Array.from(raw), 1);
-    const a = new Int32Array(1);
-    const mask = opts.actionMask ? Uint8Array.from(opts.actionMask, (v) => (v ? 1 : 0)) : null;
-    if (opts.deterministic ?? true) this.cat.mode(out, 1, a, mask);
-    else this.cat.sample(out, 1, this.rng, a, new Float32Array(1), mask);
-    return a[0];
+    return this.policy.act(obs as ArrayLike<number>, opts) as number;
   }
 
   protected stateArrays(): Record<string, StoredArray> {

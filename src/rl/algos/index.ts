@@ -2,7 +2,7 @@
  * The algorithm registry: names as the CLI spells them, how to build each one, which spaces it supports, and
  * `loadAlgorithm(dir)` to rebuild one from a checkpoint.
  */
-import type { MakeOptions } from '../core/registry.js';
+import { spec, type EnvFactory, type EnvSource, type MakeOptions } from '../core/registry.js';
 import type { Algorithm } from '../train/algorithm.js';
 import { CheckpointError, readCheckpoint } from '../train/checkpoint.js';
 import { A2C } from './a2c.js';
@@ -18,7 +18,7 @@ import { ExpectedSARSA, PolicyIteration, QLearning, SARSA, TABULAR_SUPPORTS, Val
 export interface AlgorithmEntry {
   /** Which observation and action spaces it handles, for error messages. */
   supports: string;
-  create(envId: string, config: Record<string, unknown> & { envKwargs?: MakeOptions; seed?: number }): Algorithm;
+  create(env: EnvSource, config: Record<string, unknown> & { envKwargs?: MakeOptions; seed?: number }): Algorithm;
 }
 
 const ON_POLICY_SUPPORT = 'Box observations; Discrete (with action masks) or Box actions';
@@ -49,11 +49,11 @@ export function algorithmNames(): string[] {
   return Object.keys(ALGORITHMS).sort();
 }
 
-export function createAlgorithm(name: string, envId: string, config: Record<string, unknown> & { envKwargs?: MakeOptions; seed?: number }): Algorithm {
+export function createAlgorithm(name: string, env: EnvSource, config: Record<string, unknown> & { envKwargs?: MakeOptions; seed?: number }): Algorithm {
   const entry = ALGORITHMS[name];
   if (entry === undefined) throw new TypeError(`unknown algorithm ${JSON.stringify(name)}; expected one of ${algorithmNames().join(', ')}`);
   try {
-    return entry.create(envId, config);
+    return entry.create(env, config);
   } catch (err) {
     if (err instanceof TypeError && /space/.test(err.message)) {
       throw new TypeError(`${err.message} (${name} supports: ${entry.supports})`);
@@ -62,14 +62,32 @@ export function createAlgorithm(name: string, envId: string, config: Record<stri
   }
 }
 
+export interface LoadOptions {
+  /**
+   * The env factory the algorithm was made from: a checkpoint records the env's id only, so an algorithm
+   * trained on a factory's env is loaded with the factory again (its id must be the recorded one).
+   */
+  env?: EnvFactory;
+}
+
 /** Rebuilds the algorithm saved in checkpoint directory `dir`, with its weights and state. */
-export function loadAlgorithm(dir: string): Algorithm {
+export function loadAlgorithm(dir: string, opts: LoadOptions = {}): Algorithm {
   const ck = readCheckpoint(dir);
   const m = ck.manifest;
   if (ALGORITHMS[m.algo] === undefined) throw new CheckpointError(`${dir}: written by algorithm ${JSON.stringify(m.algo)}, which this RLTune does not have (it has ${algorithmNames().join(', ')})`);
+  if (opts.env !== undefined && opts.env?.id !== m.env) {
+    throw new CheckpointError(`${dir}: the checkpoint was trained on env ${JSON.stringify(m.env)}; the env factory given makes ${JSON.stringify(opts.env?.id)}`);
+  }
+  if (opts.env === undefined) {
+    try {
+      spec(m.env);
+    } catch (err) {
+      throw new CheckpointError(`${dir}: the checkpoint was trained on env ${JSON.stringify(m.env)}, which is not registered (${(err as Error).message}) An algorithm made from an env factory records only its id: load it with the factory again (loadAlgorithm(dir, {env: factory})) or register ${m.env} first`);
+    }
+  }
   let algo: Algorithm;
   try {
-    algo = createAlgorithm(m.algo, m.env, { ...m.config, envKwargs: m.env_kwargs as MakeOptions });
+    algo = createAlgorithm(m.algo, opts.env ?? m.env, { ...m.config, envKwargs: m.env_kwargs as MakeOptions });
   } catch (err) {
     throw new CheckpointError(`${dir}: the checkpoint's algorithm, env or config cannot be rebuilt: ${(err as Error).message}`);
   }
@@ -94,4 +112,5 @@ export * from './replay/index.js';
 export { Reinforce, REINFORCE_DEFAULTS, type ReinforceConfig } from './reinforce.js';
 export { GRPO, GRPO_DEFAULTS, groupAdvantages, grpoLoss, k3, type GRPOConfig, type GRPOLossTerms } from './grpo.js';
 export { OnPolicyAlgorithm, ON_POLICY_DEFAULTS, type OnPolicyConfig } from './on_policy.js';
+export { MlpPolicy, ActorCriticPolicy, type ActorCriticOptions } from './mlp_policy.js';
 export * from './tabular/index.js';

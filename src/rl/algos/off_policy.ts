@@ -14,7 +14,7 @@
  * Actions: the policies act in [-1, 1]^A (tanh outputs); the buffer stores those scaled actions and the env
  * gets  a_env = low + (a + 1) / 2 * (high - low)  per dimension (SB3's scale/unscale_action).
  */
-import type { MakeOptions } from '../core/registry.js';
+import type { EnvSource, MakeOptions } from '../core/registry.js';
 import { describe } from '../core/rng.js';
 import { Box, Discrete } from '../core/spaces/index.js';
 import { makeVec } from '../vector/make_vec.js';
@@ -94,12 +94,12 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig> extends Algo
    * Makes the vector env and the buffer; `kind` is the action space the method needs ('Discrete' or 'Box';
    * observations are always a Box), checked with an error that names both spaces.
    */
-  protected constructor(envId: string, defaults: C, config: Partial<C> & { envKwargs?: MakeOptions }, kind: 'Discrete' | 'Box', replay: (cfg: C) => ReplayOptions) {
+  protected constructor(env: EnvSource, defaults: C, config: Partial<C> & { envKwargs?: MakeOptions }, kind: 'Discrete' | 'Box', replay: (cfg: C) => ReplayOptions) {
     const { envKwargs = {}, ...rest } = config;
     const cfg = { ...defaults, ...rest } as C;
     // JSON (checkpoints, --config files) writes Infinity as null: both mean no clipping.
     if ((cfg.maxGradNorm as number | null) === null) cfg.maxGradNorm = Infinity;
-    super(envId, envKwargs, cfg.seed);
+    super(env, envKwargs, cfg.seed);
     const owner = new.target.name.toLowerCase();
     for (const k of ['nEnvs', 'bufferSize', 'batchSize', 'trainFreq'] as const) {
       if (!Number.isInteger(cfg[k]) || cfg[k] < 1) throw new RangeError(`${owner}: ${k} must be a positive integer, got ${describe(cfg[k])}`);
@@ -112,11 +112,11 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig> extends Algo
     if (!(cfg.gamma >= 0 && cfg.gamma <= 1)) throw new RangeError(`${owner}: gamma must be in [0, 1], got ${describe(cfg.gamma)}`);
     if (!(cfg.maxGradNorm > 0)) throw new RangeError(`${owner}: maxGradNorm must be positive (Infinity: no clipping), got ${describe(cfg.maxGradNorm)}`);
     this.cfg = cfg;
-    this.venv = makeVec(envId, cfg.nEnvs, { autoreset: 'same-step', makeOptions: envKwargs, copy: false });
+    this.venv = makeVec(env, cfg.nEnvs, { autoreset: 'same-step', makeOptions: envKwargs, copy: false });
     const os = this.venv.singleObservationSpace, as = this.venv.singleActionSpace;
     if (!(os instanceof Box) || !(kind === 'Box' ? as instanceof Box : as instanceof Discrete)) {
       this.venv.close();
-      throw new TypeError(`${owner} needs a Box observation space and a ${kind} action space; ${envId} has ${os} and ${as}`);
+      throw new TypeError(`${owner} needs a Box observation space and a ${kind} action space; ${this.envId} has ${os} and ${as}`);
     }
     this.obsDim = os.size;
     this.actDim = as instanceof Box ? as.size : 1;
@@ -268,15 +268,15 @@ export abstract class OffPolicyActorCritic<C extends OffPolicyConfig> extends Of
   /** The env's actions (nEnvs x actDim) of the current step. */
   private readonly envActions: Float32Array;
 
-  protected constructor(envId: string, defaults: C, config: Partial<C> & { envKwargs?: MakeOptions }) {
-    super(envId, defaults, config, 'Box', () => ({ nStep: 1, prioritized: null }));
+  protected constructor(env: EnvSource, defaults: C, config: Partial<C> & { envKwargs?: MakeOptions }) {
+    super(env, defaults, config, 'Box', () => ({ nStep: 1, prioritized: null }));
     const as = this.venv.singleActionSpace as Box;
     this.actLow = Float32Array.from(as.low);
     this.actHigh = Float32Array.from(as.high);
     for (let j = 0; j < as.size; j++) {
       if (!Number.isFinite(this.actLow[j]) || !Number.isFinite(this.actHigh[j])) {
         this.venv.close();
-        throw new TypeError(`${this.constructor.name.toLowerCase()} needs a bounded action space (it rescales [-1, 1] to the bounds); ${envId} has ${as}`);
+        throw new TypeError(`${this.constructor.name.toLowerCase()} needs a bounded action space (it rescales [-1, 1] to the bounds); ${this.envId} has ${as}`);
       }
     }
     this.envActions = new Float32Array(this.cfg.nEnvs * this.actDim);

@@ -11,7 +11,7 @@
  * Gradients through the min/max follow the active branch: dL_pi/dlog pi = -r A / M where the unclipped term
  * is the smaller one, and 0 where the clipped term is (it is constant in the parameters there).
  */
-import type { MakeOptions } from '../core/registry.js';
+import type { EnvSource, MakeOptions } from '../core/registry.js';
 import { describe } from '../core/rng.js';
 import type { TrainContext } from '../train/context.js';
 import { OnPolicyAlgorithm, ON_POLICY_DEFAULTS, type OnPolicyConfig, type PolicyEval } from './on_policy.js';
@@ -33,8 +33,8 @@ export const PPO_DEFAULTS: PPOConfig = {
 export class PPO extends OnPolicyAlgorithm<PPOConfig> {
   readonly name = 'ppo';
 
-  constructor(envId: string, config: Partial<PPOConfig> & { envKwargs?: MakeOptions } = {}) {
-    super(envId, PPO_DEFAULTS, config);
+  constructor(env: EnvSource, config: Partial<PPOConfig> & { envKwargs?: MakeOptions } = {}) {
+    super(env, PPO_DEFAULTS, config);
     const batch = this.cfg.nEnvs * this.cfg.nSteps;
     if (!Number.isInteger(this.cfg.nMinibatches) || this.cfg.nMinibatches < 1 || batch % this.cfg.nMinibatches !== 0) {
       this.close();

@@ -7,7 +7,7 @@
  *   L = -(1/B) sum log pi(a_t|s_t) (G_t - V(s_t))  -  c_ent (1/B) sum H  +  c_V (1/B) sum (V(s_t) - G_t)^2
  * Steps of episodes still running at the update are kept for the next update, so every step is used once.
  */
-import type { MakeOptions } from '../core/registry.js';
+import type { EnvSource, MakeOptions } from '../core/registry.js';
 import type { TrainContext } from '../train/context.js';
 import { OnPolicyAlgorithm, ON_POLICY_DEFAULTS, type OnPolicyConfig, type PolicyEval } from './on_policy.js';
 
@@ -29,8 +29,8 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
   /** Steps of the episode each env is in. */
   private running: Step[][];
 
-  constructor(envId: string, config: Partial<ReinforceConfig> & { envKwargs?: MakeOptions } = {}) {
-    super(envId, REINFORCE_DEFAULTS, { ...config, nSteps: 1 });
+  constructor(env: EnvSource, config: Partial<ReinforceConfig> & { envKwargs?: MakeOptions } = {}) {
+    super(env, REINFORCE_DEFAULTS, { ...config, nSteps: 1 });
     this.running = Array.from({ length: this.cfg.nEnvs }, () => []);
   }
 

@@ -14,7 +14,7 @@
  *   theta_targ <- tau theta + (1 - tau) theta_targ (critics only: SAC has no target actor).
  * Exploration samples from pi; the deterministic action is tanh(m).
  */
-import type { MakeOptions } from '../core/registry.js';
+import type { EnvSource, MakeOptions } from '../core/registry.js';
 import { describe } from '../core/rng.js';
 import { Adam } from '../nn/adam.js';
 import type { MLP } from '../nn/mlp.js';
@@ -73,8 +73,8 @@ export class SAC extends OffPolicyActorCritic<SACConfig> {
   private readonly dOut: Float32Array;
   private readonly dQda: Float32Array;
 
-  constructor(envId: string, config: Partial<SACConfig> & { envKwargs?: MakeOptions } = {}) {
-    super(envId, SAC_DEFAULTS, config);
+  constructor(env: EnvSource, config: Partial<SACConfig> & { envKwargs?: MakeOptions } = {}) {
+    super(env, SAC_DEFAULTS, config);
     const cfg = this.cfg;
     if (!Number.isInteger(cfg.policyDelay) || cfg.policyDelay < 1) throw new RangeError(`sac: policyDelay must be a positive integer, got ${describe(cfg.policyDelay)}`);
     if (cfg.alpha !== 'auto' && !(typeof cfg.alpha === 'number' && cfg.alpha >= 0 && Number.isFinite(cfg.alpha))) throw new RangeError(`sac: alpha must be 'auto' or a finite number >= 0, got ${describe(cfg.alpha)}`);

@@ -14,7 +14,7 @@
  *
  * DDPG (Lillicrap et al. 2016) is the same update with one critic, no smoothing and no delay: ddpg.ts.
  */
-import type { MakeOptions } from '../core/registry.js';
+import type { EnvSource, MakeOptions } from '../core/registry.js';
 import { describe } from '../core/rng.js';
 import { Adam } from '../nn/adam.js';
 import type { MLP } from '../nn/mlp.js';
@@ -64,8 +64,8 @@ export class TD3 extends OffPolicyActorCritic<TD3Config> {
   private readonly dq: Float32Array;
   private readonly dz: Float32Array;
 
-  constructor(envId: string, config: Partial<TD3Config> & { envKwargs?: MakeOptions } = {}, defaults: TD3Config = TD3_DEFAULTS) {
-    super(envId, defaults, config);
+  constructor(env: EnvSource, config: Partial<TD3Config> & { envKwargs?: MakeOptions } = {}, defaults: TD3Config = TD3_DEFAULTS) {
+    super(env, defaults, config);
     const cfg = this.cfg, owner = this.constructor.name.toLowerCase();
     if (!Number.isInteger(cfg.policyDelay) || cfg.policyDelay < 1) throw new RangeError(`${owner}: policyDelay must be a positive integer, got ${describe(cfg.policyDelay)}`);
     for (const k of ['targetPolicyNoise', 'targetNoiseClip', 'explorationNoise'] as const) {

@@ -5,6 +5,11 @@
  * `spec`, then wraps it: TimeLimit (when the spec or the override gives `maxEpisodeSteps`) and, outermost,
  * the EnvChecker (order and contract errors), unless `disableEnvChecker` is set. User envs register exactly
  * as the built-ins do.
+ *
+ * `make` also takes an env factory instead of an id (as Gymnasium's `make` takes an EnvSpec): an id and the
+ * fields of a registration, not registered. Its env is built and wrapped as a registered one would be. A
+ * factory's entry point may be a closure over things env kwargs cannot hold (a reward function, a model), and
+ * the id names it where only a name can go (checkpoints, logs).
  */
 import { describe } from './rng.js';
 import type { Env, EnvCreator, EnvSpec, EnvSpecInput } from './env.js';
@@ -27,20 +32,39 @@ export class UnknownEnvError extends Error {
   override name = 'UnknownEnvError';
 }
 
+/** An env made without the registry: the id it goes by and what `register` would have been given. */
+export type EnvFactory = EnvSpecInput & { id: string };
+
+/** Where an algorithm or vector env gets its envs: a registered id, or a factory. */
+export type EnvSource = string | EnvFactory;
+
+/** The id of an env source (what checkpoints record). */
+export function envIdOf(source: EnvSource): string {
+  return typeof source === 'string' ? source : source?.id;
+}
+
 export function register(id: string, spec: EnvSpecInput): EnvSpec {
+  const full = toSpec(id, spec);
+  if (registry.has(id)) process.emitWarning(`register: overriding the registration of ${id}`, { code: 'RLTUNE_REREGISTER' });
+  registry.set(id, full);
+  return full;
+}
+
+/** A checked, complete spec (register's and an env factory's). */
+function toSpec(id: string, spec: EnvSpecInput, who = 'register'): EnvSpec {
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
-    throw new TypeError(`register: id must look like "Name-v0" or "namespace/Name-v0", got ${describe(id)}`);
+    throw new TypeError(`${who}: id must look like "Name-v0" or "namespace/Name-v0", got ${describe(id)}`);
   }
   if (spec === null || typeof spec !== 'object' || typeof spec.entryPoint !== 'function') {
-    throw new TypeError(`register(${id}): entryPoint must be an Env class or a function (kwargs) => Env, got ${describe(spec?.entryPoint)}`);
+    throw new TypeError(`${who}(${id}): entryPoint must be an Env class or a function (kwargs) => Env, got ${describe(spec?.entryPoint)}`);
   }
   const max = spec.maxEpisodeSteps ?? null;
   if (max !== null && (!Number.isInteger(max) || max < 1)) {
-    throw new TypeError(`register(${id}): maxEpisodeSteps must be a positive integer or null, got ${describe(max)}`);
+    throw new TypeError(`${who}(${id}): maxEpisodeSteps must be a positive integer or null, got ${describe(max)}`);
   }
   const threshold = spec.rewardThreshold ?? null;
   if (threshold !== null && typeof threshold !== 'number') {
-    throw new TypeError(`register(${id}): rewardThreshold must be a number or null, got ${describe(threshold)}`);
+    throw new TypeError(`${who}(${id}): rewardThreshold must be a number or null, got ${describe(threshold)}`);
   }
   const full: EnvSpec = {
     id,
@@ -52,8 +76,6 @@ export function register(id: string, spec: EnvSpecInput): EnvSpec {
     checker: spec.checker ?? true,
     modules: [...(spec.modules ?? [])],
   };
-  if (registry.has(id)) process.emitWarning(`register: overriding the registration of ${id}`, { code: 'RLTUNE_REREGISTER' });
-  registry.set(id, full);
   return full;
 }
 
@@ -88,14 +110,15 @@ export function makeUnwrapped(s: EnvSpec, kwargs: Record<string, unknown> = {}):
 }
 
 /**
- * Makes the env registered as `id`.
+ * Makes the env registered as `source`, or the env of a factory.
  * @param overrides `maxEpisodeSteps`, `disableEnvChecker`, and any constructor kwargs of the env
  */
-export function make<O = unknown, A = unknown>(id: string, overrides: MakeOptions = {}): Env<O, A> {
+export function make<O = unknown, A = unknown>(source: EnvSource, overrides: MakeOptions = {}): Env<O, A> {
+  const id = envIdOf(source);
   if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
     throw new TypeError(`make(${id}): overrides must be an object, got ${describe(overrides)}`);
   }
-  const s = spec(id);
+  const s = typeof source === 'string' ? spec(id) : toSpec(id, source, 'env factory');
   const { maxEpisodeSteps, disableEnvChecker, ...given } = overrides;
   // An override of undefined means "not given": the registered value stays.
   const kwargs = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));

@@ -18,9 +18,14 @@
  * episodes). `runEpisode` runs one whole episode of a single env from a given start and records it like any
  * training step; methods that learn from episodes that share a start (GRPO samples a group of episodes per
  * start, its "prompt") and evaluation (`evaluate(n, {starts})`) both use it.
+ *
+ * The env is a registered id or an env factory (registry.ts's EnvSource, as Stable-Baselines3 algorithms take
+ * an id or an env): every env the algorithm makes (training, evaluation, the reward threshold) comes from it.
+ * Checkpoints record the id only, so a checkpoint of an algorithm made from a factory needs the factory again
+ * to load (`loadAlgorithm(dir, {env})`).
  */
 import type { Env, Info, ResetOptions } from '../core/env.js';
-import { make, type MakeOptions } from '../core/registry.js';
+import { envIdOf, make, type EnvSource, type MakeOptions } from '../core/registry.js';
 import { describe, Rng } from '../core/rng.js';
 import type { VectorEnv, VectorStepResult } from '../vector/vector_env.js';
 import type { Callback } from './callbacks.js';
@@ -98,7 +103,9 @@ export class NonFiniteError extends Error {
 
 export abstract class Algorithm {
   abstract readonly name: string;
-  /** Env id the algorithm trains on (for checkpoints and evaluation). */
+  /** Where the algorithm's envs come from (an id or a factory). */
+  readonly envSource: EnvSource;
+  /** Env id the algorithm trains on (the name checkpoints record). */
   readonly envId: string;
   readonly envKwargs: MakeOptions;
   numTimesteps = 0;
@@ -108,8 +115,9 @@ export abstract class Algorithm {
   protected readonly recentLengths: number[] = [];
   private ctx: TrainContext | null = null;
 
-  protected constructor(envId: string, envKwargs: MakeOptions, seed: number) {
-    this.envId = envId;
+  protected constructor(env: EnvSource, envKwargs: MakeOptions, seed: number) {
+    this.envSource = env;
+    this.envId = envIdOf(env);
     this.envKwargs = envKwargs;
     this.rng = new Rng(seed);
   }
@@ -128,6 +136,11 @@ export abstract class Algorithm {
   protected stateExtra(): Record<string, unknown> {
     return {};
   }
+  /** One env of the algorithm's source, made with its kwargs and `overrides`. */
+  protected makeEnv(overrides: MakeOptions = {}): Env {
+    return make(this.envSource, { ...this.envKwargs, ...overrides });
+  }
+
   /** Frees the algorithm's envs and networks. */
   close(): void {}
 
@@ -178,11 +191,15 @@ export abstract class Algorithm {
 
   /** The env's reward threshold, if it has one. */
   protected defaultTarget(): number | null {
+    let env: Env;
     try {
-      return make(this.envId, { ...this.envKwargs, disableEnvChecker: true }).spec?.rewardThreshold ?? null;
+      env = this.makeEnv({ disableEnvChecker: true });
     } catch {
       return null;
     }
+    const threshold = env.spec?.rewardThreshold ?? null;
+    env.close();
+    return threshold;
   }
 
   /**
@@ -282,7 +299,7 @@ export abstract class Algorithm {
   }
 
   private runEpisodes(episodes: number, opts: EvaluateOptions): EvalResult {
-    const env: Env = make(this.envId, { ...this.envKwargs });
+    const env = this.makeEnv();
     const cap = env.spec?.maxEpisodeSteps ?? opts.maxSteps ?? 10_000;
     const returns: number[] = [], lengths: number[] = [], truncated: number[] = [];
     const seed = opts.seed ?? 1_000_000;

@@ -14,7 +14,7 @@
  * so that actions whose q differ only by the rounding of the sum's order count as tied.
  */
 import { hasTransitionTable, type TransitionTable } from '../../core/env.js';
-import { make, type MakeOptions } from '../../core/registry.js';
+import type { EnvSource, MakeOptions } from '../../core/registry.js';
 import type { Discrete } from '../../core/spaces/index.js';
 import { Algorithm, type PredictOptions } from '../../train/algorithm.js';
 import { CheckpointError, tensorOf, type Checkpoint, type StoredArray } from '../../train/checkpoint.js';
@@ -54,21 +54,21 @@ abstract class DynamicProgramming extends Algorithm {
   private readonly obsSpace: Discrete;
   private readonly actSpace: Discrete;
 
-  protected constructor(name: DPName, envId: string, options: DPOptions) {
+  protected constructor(name: DPName, source: EnvSource, options: DPOptions) {
     const { envKwargs = {}, ...rest } = options;
     const cfg: DPConfig = { ...DP_DEFAULTS, ...rest };
-    super(envId, envKwargs, cfg.seed);
+    super(source, envKwargs, cfg.seed);
     this.name = name;
-    const env = make(envId, envKwargs);
+    const env = this.makeEnv();
     try {
-      const spaces = discreteSpaces(this.name, envId, env);
+      const spaces = discreteSpaces(this.name, this.envId, env);
       this.obsSpace = spaces.obs;
       this.actSpace = spaces.act;
       const base = env.unwrapped;
       if (!hasTransitionTable(base)) {
-        throw new TypeError(`${this.name} plans on the env's transition table P[s][a] = [[prob, next, reward, terminated], ...]; ${envId} (${base.constructor.name}) has no P. Use a model-free method (q-learning, sarsa) instead.`);
+        throw new TypeError(`${this.name} plans on the env's transition table P[s][a] = [[prob, next, reward, terminated], ...]; ${this.envId} (${base.constructor.name}) has no P. Use a model-free method (q-learning, sarsa) instead.`);
       }
-      this.P = checkTable(this.name, envId, base.P, spaces.obs.n, spaces.act.n);
+      this.P = checkTable(this.name, this.envId, base.P, spaces.obs.n, spaces.act.n);
     } finally {
       env.close();
     }
@@ -158,8 +158,8 @@ abstract class DynamicProgramming extends Algorithm {
  * The policy is greedy in V: pi(s) = argmax_a q(s,a).
  */
 export class ValueIteration extends DynamicProgramming {
-  constructor(envId: string, config: DPOptions = {}) {
-    super('value-iteration', envId, config);
+  constructor(source: EnvSource, config: DPOptions = {}) {
+    super('value-iteration', source, config);
   }
 
   protected iteration(ctx: TrainContext): Record<string, number> {
@@ -190,8 +190,8 @@ export class ValueIteration extends DynamicProgramming {
 export class PolicyIteration extends DynamicProgramming {
   rounds = 0;
 
-  constructor(envId: string, config: DPOptions = {}) {
-    super('policy-iteration', envId, config);
+  constructor(source: EnvSource, config: DPOptions = {}) {
+    super('policy-iteration', source, config);
   }
 
   protected iteration(ctx: TrainContext): Record<string, number> {

@@ -7,11 +7,12 @@
  *
  * See td_control.ts for the loop, schedules, truncation and action masks.
  */
+import type { EnvSource } from '../../core/registry.js';
 import { TDControl, type TDOptions } from './td_control.js';
 
 export class ExpectedSARSA extends TDControl {
-  constructor(envId: string, config: TDOptions = {}) {
-    super('expected-sarsa', envId, config);
+  constructor(source: EnvSource, config: TDOptions = {}) {
+    super('expected-sarsa', source, config);
   }
 
   protected tdUpdate(s: number, a: number, r: number, s2: number, terminated: boolean, nextMask: Uint8Array | null): number {

@@ -6,11 +6,12 @@
  *
  * See td_control.ts for the loop, schedules, truncation and action masks.
  */
+import type { EnvSource } from '../../core/registry.js';
 import { TDControl, type TDOptions } from './td_control.js';
 
 export class QLearning extends TDControl {
-  constructor(envId: string, config: TDOptions = {}) {
-    super('q-learning', envId, config);
+  constructor(source: EnvSource, config: TDOptions = {}) {
+    super('q-learning', source, config);
   }
 
   protected tdUpdate(s: number, a: number, r: number, s2: number, terminated: boolean, nextMask: Uint8Array | null): number {

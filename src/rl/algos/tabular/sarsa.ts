@@ -8,11 +8,12 @@
  * a' is then taken at the next step. On a truncation the episode ends: a' is drawn for the bootstrap (a sample of
  * the policy's value at s') and never taken. See td_control.ts for the loop, schedules and action masks.
  */
+import type { EnvSource } from '../../core/registry.js';
 import { TDControl, type TDOptions } from './td_control.js';
 
 export class SARSA extends TDControl {
-  constructor(envId: string, config: TDOptions = {}) {
-    super('sarsa', envId, config);
+  constructor(source: EnvSource, config: TDOptions = {}) {
+    super('sarsa', source, config);
   }
 
   protected tdUpdate(s: number, a: number, r: number, s2: number, terminated: boolean, nextMask: Uint8Array | null): number {

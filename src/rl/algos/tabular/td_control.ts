@@ -1,6 +1,6 @@
 /**
  * Tabular TD control (Sutton & Barto, ch. 6): what Q-learning, SARSA and Expected SARSA share. One env made with
- * `make(envId, envKwargs)` (its TimeLimit included), a table Q[s][a] (Float64Array, row-major), an
+ * `make(env, envKwargs)` (its TimeLimit included), a table Q[s][a] (Float64Array, row-major), an
  * epsilon-greedy behaviour policy, the epsilon and step-size schedules, and checkpoints. Each method supplies
  * only its update, `tdUpdate` (q_learning.ts, sarsa.ts, expected_sarsa.ts).
  *
@@ -25,7 +25,7 @@
  * in s' -- the values of the policy that is actually followed.
  */
 import type { Env } from '../../core/env.js';
-import { make, type MakeOptions } from '../../core/registry.js';
+import type { EnvSource, MakeOptions } from '../../core/registry.js';
 import { describe } from '../../core/rng.js';
 import type { Discrete } from '../../core/spaces/index.js';
 import { Algorithm, type PredictOptions } from '../../train/algorithm.js';
@@ -101,15 +101,15 @@ export abstract class TDControl extends Algorithm {
   private epLength = 0;
   private envSeeded = false;
 
-  protected constructor(name: TDName, envId: string, options: TDOptions) {
+  protected constructor(name: TDName, source: EnvSource, options: TDOptions) {
     const { envKwargs = {}, ...rest } = options;
     const cfg: TDConfig = { ...TD_DEFAULTS, ...rest };
-    super(envId, envKwargs, cfg.seed);
+    super(source, envKwargs, cfg.seed);
     this.name = name;
-    const env = make<number, number>(envId, envKwargs);
+    const env = this.makeEnv() as Env<number, number>;
     let spaces;
     try {
-      spaces = discreteSpaces(this.name, envId, env);
+      spaces = discreteSpaces(this.name, this.envId, env);
       this.cfg = checkConfig(this.name, cfg);
     } catch (err) {
       env.close();

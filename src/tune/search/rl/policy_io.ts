@@ -13,6 +13,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCheckpoint } from '../../../rl/train/checkpoint.js';
 import type { Algorithm } from '../../../rl/train/algorithm.js';
+import type { PolicyAlgorithm } from '../../../rl/train/policy.js';
 import { FEATURE_VERSION } from '../../cost/features.js';
 import { packageFile } from '../../measure/package_file.js';
 import type { Target } from '../../space/target.js';
@@ -84,19 +85,19 @@ export function policyMismatch(m: PolicyMeta, task: TuningTask, target: Target):
 
 /**
  * Loads the policy of `dir` into `algo` (built on the same env family): the whole checkpoint when the algorithm
- * is the same, else the actor's weights when the widths match.
+ * is the same, else the policy's weights (a checkpoint's `actor` array) when the widths match.
  */
-export function loadPolicyInto(dir: string, algo: Algorithm & { actor: { params: Float32Array } }): void {
+export function loadPolicyInto(dir: string, algo: PolicyAlgorithm): void {
   const ck = readCheckpoint(join(dir, 'checkpoint'));
   if (ck.manifest.algo === algo.name) {
     algo.restore(ck, join(dir, 'checkpoint'));
     return;
   }
-  const w = ck.tensors.actor;
-  if (!(w instanceof Float32Array) || w.length !== algo.actor.params.length) {
-    throw new PolicyMismatchError(`${dir}: its ${ck.manifest.algo} actor has ${w?.length ?? 0} weights; the ${algo.name} policy here has ${algo.actor.params.length} (other layer widths)`);
+  const w = ck.tensors.actor, params = algo.policy.parameters;
+  if (!(w instanceof Float32Array) || w.length !== params.length) {
+    throw new PolicyMismatchError(`${dir}: its ${ck.manifest.algo} actor has ${w?.length ?? 0} weights; the ${algo.name} policy here has ${params.length} (other layer widths)`);
   }
-  algo.actor.params.set(w);
+  params.set(w);
 }
 
 /** The default policy shipped in the package for a space family and ISA, when there is one. */

@@ -17,7 +17,6 @@ import { GRPO } from '../../../rl/algos/grpo.js';
 import { Categorical } from '../../../rl/nn/distributions.js';
 import type { Adam } from '../../../rl/nn/adam.js';
 import type { MLP } from '../../../rl/nn/mlp.js';
-import type { Algorithm } from '../../../rl/train/algorithm.js';
 import { Rng } from '../../../rl/core/rng.js';
 import { featureFamily, type CostMachine } from '../../cost/features.js';
 import { LearnedCostModel, type CostSample } from '../../cost/learned.js';
@@ -27,7 +26,7 @@ import type { TuningTask } from '../../task/task.js';
 import { toDigits, radices } from '../knobs.js';
 import { policyMeta, writePolicy } from './policy_io.js';
 import { priorSamples } from '../../cost/prior.js';
-import { referenceConfig, ScheduleConstructEnv, setRewardProvider } from './schedule_envs.js';
+import { referenceConfig, ScheduleConstructEnv, scheduleEnvFactory, type RewardFn } from './schedule_envs.js';
 
 export interface CloneSample {
   task: TuningTask;
@@ -167,18 +166,17 @@ export async function trainPolicy(o: TrainPolicyOptions): Promise<TrainPolicyRes
   if (!fit.ready) log(`train-policy: ${fit.reason}`);
   if (records.length === 0) log('train-policy: the database has no records of these workloads: no behaviour cloning, the policy trains from scratch on the analytic cost model');
   const refs = new Map(o.tasks.map((t) => [t.spec, referenceConfig(t)]));
-  const key = `train-policy-${process.pid}`;
-  setRewardProvider(key, (t, i) => {
+  const reward: RewardFn = (t, i) => {
     const ref = refs.get(t.spec) ?? referenceConfig(t);
     if (model.ready) {
       const s = model.predict(t, [i, ref]);
       return s[0] - s[1];
     }
     return Math.log(analytic(t, i, o.machine).gflops / analytic(t, ref, o.machine).gflops);
-  });
-  const algo = new GRPO('ScheduleConstruct-v0', {
+  };
+  const algo = new GRPO(scheduleEnvFactory('ScheduleConstruct-v0', reward), {
     groupSize: 8, promptsPerIteration: 4, updateEpochs: 4, minibatchSize: 8, lr: 3e-3, klCoef: 0.04, seed: o.seed ?? 1,
-    envKwargs: { workloads: specs, machine: { ...o.machine, bw: { ...o.machine.bw } }, rewardKey: key }, prompts: (i) => ({ options: { workload: specs[i % specs.length] } }),
+    envKwargs: { workloads: specs, machine: { ...o.machine, bw: { ...o.machine.bw } } }, prompts: (i) => ({ options: { workload: specs[i % specs.length] } }),
   });
   let bcNll: number | null = null;
   const { bc, awr } = cloneSamplesFromRecords(records, { top: o.bcTop ?? 16 });
@@ -188,8 +186,7 @@ export async function trainPolicy(o: TrainPolicyOptions): Promise<TrainPolicyRes
   log(`train-policy: cloned ${bc.length} best configs and ${awr.length} weighted records of ${specs.length} workloads${bcNll !== null ? ` (NLL ${bcNll.toFixed(3)})` : ''}`);
   const steps = o.steps ?? 20_000;
   const r = steps > 0 ? await algo.learn({ totalSteps: steps }) : null;
-  writePolicy(o.out, algo as Algorithm, policyMeta('grpo', o.tasks[0], o.tasks[0].space.target, specs, records.length, { bc_samples: bc.length, awr_samples: awr.length, steps, train_s: Math.round((performance.now() - t0) / 10) / 100 }));
-  setRewardProvider(key, null);
+  writePolicy(o.out, algo, policyMeta('grpo', o.tasks[0], o.tasks[0].space.target, specs, records.length, { bc_samples: bc.length, awr_samples: awr.length, steps, train_s: Math.round((performance.now() - t0) / 10) / 100 }));
   algo.close();
   model.dispose();
   return {

@@ -26,7 +26,7 @@
  */
 import { GRPO, type GRPOConfig } from '../../../rl/algos/grpo.js';
 import { PPO, type PPOConfig } from '../../../rl/algos/ppo.js';
-import type { Algorithm } from '../../../rl/train/algorithm.js';
+import type { PolicyAlgorithm } from '../../../rl/train/policy.js';
 import type { TuningTask } from '../../task/task.js';
 import { toDigits } from '../knobs.js';
 import { CostModelTuner, topScored } from '../strategies/model_based.js';
@@ -34,7 +34,7 @@ import type { TunerContext } from '../tuner.js';
 import type { MeasureResult } from '../../measure/measurer.js';
 import type { TrialMeasurer } from '../tuner.js';
 import { defaultPolicyDir, loadPolicyInto, PolicyMismatchError, policyMismatch, readPolicyMeta } from './policy_io.js';
-import { referenceConfig, ScheduleConstructEnv, setRewardProvider, type RewardFn } from './schedule_envs.js';
+import { referenceConfig, ScheduleConstructEnv, scheduleEnvFactory, type RewardFn } from './schedule_envs.js';
 
 export interface PolicyTunerOptions {
   /** Env steps of policy training on the cost model per round (default 1152: 16 groups of 8 GEMM episodes). */
@@ -79,8 +79,6 @@ export interface PolicyTunerOptions {
   defaultPolicy?: boolean;
 }
 
-let rewardKeys = 0;
-
 export interface PolicyStats {
   level: string;
   fit_ms: number;
@@ -98,9 +96,9 @@ export interface PolicyStats {
 }
 
 export abstract class PolicyTuner extends CostModelTuner {
-  protected readonly algo: Algorithm;
+  protected readonly algo: PolicyAlgorithm;
   /** The cold companion of a pretrained policy (coldShare), or null. */
-  private readonly companion: Algorithm | null = null;
+  private readonly companion: PolicyAlgorithm | null = null;
   private readonly coldShare: number;
   private readonly sampler: ScheduleConstructEnv;
   private readonly trainSteps: number;
@@ -114,6 +112,8 @@ export abstract class PolicyTuner extends CostModelTuner {
   private measuredMs = 0;
   private readonly costReward: RewardFn;
   private readonly measuredReward: RewardFn;
+  /** The reward the policies' envs ask (their factory's function calls it): the cost model's, or measurements. */
+  private reward: RewardFn;
   private trials: TrialMeasurer | null = null;
   private refGflops: number | null | undefined = undefined;
   private pool: number[] = [];
@@ -157,13 +157,13 @@ export abstract class PolicyTuner extends CostModelTuner {
       if (!r.ok || !r.gflops) return NaN; // the env turns a failure into INVALID_PENALTY
       return Math.log(r.gflops / this.refGflops!);
     };
-    this.rewardKey = `tuner-${process.pid}-${rewardKeys++}`;
-    setRewardProvider(this.rewardKey, reward);
-    const envKwargs = { workloads: [task.spec], machine: { ...this.model.machine, bw: { ...this.model.machine.bw } }, rewardKey: this.rewardKey };
+    this.reward = reward;
+    const env = scheduleEnvFactory('ScheduleConstruct-v0', (t, i) => this.reward(t, i));
+    const envKwargs = { workloads: [task.spec], machine: { ...this.model.machine, bw: { ...this.model.machine.bw } } };
     const steps = task.space.knobs.length;
     const grpoCfg = (s: number) => ({ groupSize: 8, promptsPerIteration: 4, updateEpochs: 4, minibatchSize: 8, lr: 3e-3, klCoef: 0.04, seed: s, ...opts.grpo, envKwargs, prompts: () => ({ options: { workload: task.spec } }) });
     const ppoCfg = (s: number) => ({ nEnvs: 4, nSteps: 8 * steps, nMinibatches: 4, nEpochs: 4, lr: 3e-3, lrSchedule: 'constant' as const, gamma: 1, gaeLambda: 1, entCoef: 0.01, seed: s, ...opts.ppo, envKwargs });
-    const make = (s: number): Algorithm => (kind === 'grpo' ? new GRPO('ScheduleConstruct-v0', grpoCfg(s)) : new PPO('ScheduleConstruct-v0', ppoCfg(s)));
+    const make = (s: number): PolicyAlgorithm => (kind === 'grpo' ? new GRPO(env, grpoCfg(s)) : new PPO(env, ppoCfg(s)));
     this.algo = make(seed);
     const g = grpoCfg(seed), p = ppoCfg(seed);
     // PPO: an episode has one step per knob; each env may also finish the episode it began in the last iteration.
@@ -189,7 +189,7 @@ export abstract class PolicyTuner extends CostModelTuner {
       log(`${kind}: ${msg}: starting cold`);
       return;
     }
-    loadPolicyInto(dir, this.algo as Algorithm & { actor: { params: Float32Array } });
+    loadPolicyInto(dir, this.algo);
     this.algo.rng.reseed(seed); // the run's seed, not the checkpoint's generator, drives its sampling
     this.policyFrom = dir;
     if (this.coldShare > 0) this.companion = make(seed + 1_000_003); // its own stream, fixed by the run's seed
@@ -198,10 +198,9 @@ export abstract class PolicyTuner extends CostModelTuner {
 
   /** The policy directory this run started from, or null for a cold start. */
   policyFrom: string | null = null;
-  private readonly rewardKey: string;
 
   /** The policy algorithm (for saving, or for pretraining from records). */
-  get policy(): Algorithm {
+  get policy(): PolicyAlgorithm {
     return this.algo;
   }
 
@@ -220,7 +219,7 @@ export abstract class PolicyTuner extends CostModelTuner {
       const algo = s < this.nSamples - nCold ? this.algo : this.companion!;
       let { obs, info } = this.sampler.reset({ seed: this.rng.spawnSeed(), options: { workload: this.task.spec } });
       for (;;) {
-        const a = algo.predict(obs, { deterministic: false, actionMask: info.action_mask as Int8Array }) as number;
+        const a = algo.policy.act(obs, { deterministic: false, actionMask: info.action_mask as Int8Array }) as number;
         const r = this.sampler.step(a);
         obs = r.obs;
         info = r.info;
@@ -250,11 +249,11 @@ export abstract class PolicyTuner extends CostModelTuner {
       }
     }
     for (let it = 0; it < this.measuredIterations && this.refGflops && m.remaining >= this.episodesPerIteration; it++) {
-      setRewardProvider(this.rewardKey, this.measuredReward);
+      this.reward = this.measuredReward;
       try {
         await this.algo.learn({ totalSteps: this.algo.numTimesteps + 1 }); // one iteration
       } finally {
-        setRewardProvider(this.rewardKey, this.costReward);
+        this.reward = this.costReward;
       }
       if (this.measureError) throw this.measureError;
     }
@@ -344,7 +343,6 @@ export abstract class PolicyTuner extends CostModelTuner {
   }
 
   dispose(): void {
-    setRewardProvider(this.rewardKey, null);
     this.algo.close();
     this.companion?.close();
     this.sampler.close();

@@ -1,5 +1,8 @@
 /**
  * Schedule search as reinforcement-learning environments (the Gym contract of src/rl, registered like any env).
+ * The reward function is a constructor argument (`reward`, default the analytic cost model's): the registered
+ * ids make envs with the default, and a tuner that rewards with its own model or measurements gives algorithms
+ * `scheduleEnvFactory(id, reward)`, an env factory whose envs call its function (no registration, no global).
  * A pool of workloads of one feature family (GEMM and bmm, or the row operators) shares one env; `reset({seed,
  * options: {workload}})` picks the workload (a spec of the pool, or any spec of the same family), else the env's
  * generator draws one from the pool.
@@ -28,7 +31,7 @@
  *   Episode end  truncated after `horizon` steps (default 32); a masked action terminates with INVALID_PENALTY.
  */
 import { Env, type ResetOptions, type ResetResult, type StepResult } from '../../../rl/core/env.js';
-import { register, registeredEnvs } from '../../../rl/core/registry.js';
+import { register, registeredEnvs, type EnvFactory } from '../../../rl/core/registry.js';
 import { Box, Discrete } from '../../../rl/core/spaces/index.js';
 import { analytic } from '../../cost/analytic.js';
 import { costMachine, featureFamily, type CostMachine, type FeatureFamily } from '../../cost/features.js';
@@ -41,17 +44,6 @@ export const INVALID_PENALTY = -1;
 
 /** The version of the observation and action encoding of both envs: a policy trained on another is refused. */
 export const SCHEDULE_ENV_ENCODING = 1;
-
-const rewardProviders = new Map<string, RewardFn>();
-
-/**
- * Names a reward function so that env kwargs can stay plain JSON (`{rewardKey}`), as checkpoints store them:
- * a tuner registers its cost model's reward under a key and passes the key. `null` removes it.
- */
-export function setRewardProvider(key: string, fn: RewardFn | null): void {
-  if (fn === null) rewardProviders.delete(key);
-  else rewardProviders.set(key, fn);
-}
 
 /** The estimated log speedup of config `index` over the reference config of `task`. */
 export type RewardFn = (task: TuningTask, index: number) => number;
@@ -89,9 +81,8 @@ export interface ScheduleEnvOptions {
   /** The workload pool: specs (or tasks) of one feature family. */
   workloads?: (string | TuningTask)[];
   machine?: CostMachine;
+  /** The estimated log speedup of a finished config (default: the analytic cost model's). */
   reward?: RewardFn;
-  /** A reward function registered with setRewardProvider (looked up at every reward, so it may be set later). */
-  rewardKey?: string;
 }
 
 abstract class ScheduleEnvBase extends Env<Float32Array, number> {
@@ -113,12 +104,7 @@ abstract class ScheduleEnvBase extends Env<Float32Array, number> {
     const other = this.pool.find((t) => featureFamily(t) !== this.family);
     if (other) throw new RangeError(`${who}: one env holds workloads of one family; ${this.pool[0].spec} is ${this.family}, ${other.spec} is ${featureFamily(other)}`);
     this.machine = opts.machine ?? costMachine(hostTarget(), null, {});
-    if (opts.rewardKey !== undefined) {
-      const key = opts.rewardKey, fallback = analyticReward(this.machine);
-      this.reward = (t, i) => (rewardProviders.get(key) ?? fallback)(t, i);
-    } else {
-      this.reward = opts.reward ?? analyticReward(this.machine);
-    }
+    this.reward = opts.reward ?? analyticReward(this.machine);
     this.radix = radices(this.pool[0].space);
     this.nFeat = workloadFeatures(this.pool[0], this.machine).length;
   }
@@ -306,14 +292,31 @@ export class ScheduleWalkEnv extends ScheduleEnvBase {
   }
 }
 
+/** The schedule envs by id (their kwargs: the ScheduleEnvOptions). */
+const SCHEDULE_ENVS = {
+  'ScheduleConstruct-v0': (kw: Record<string, unknown>) => new ScheduleConstructEnv(kw as ScheduleEnvOptions),
+  'ScheduleWalk-v0': (kw: Record<string, unknown>) => new ScheduleWalkEnv(kw as ScheduleWalkOptions),
+};
+
+export type ScheduleEnvId = keyof typeof SCHEDULE_ENVS;
+
+/**
+ * The env factory of schedule env `id` rewarded by `reward` (for algorithms: `new GRPO(factory, {envKwargs})`).
+ * The reward is not an env kwarg, so kwargs stay JSON as checkpoints keep them; the id is the registered one,
+ * so checkpoints name the env as usual (loading one needs the factory again for the same reward).
+ */
+export function scheduleEnvFactory(id: ScheduleEnvId, reward: RewardFn): EnvFactory {
+  const create = SCHEDULE_ENVS[id];
+  return { id, entryPoint: (kw) => create({ ...kw, reward }) };
+}
+
 let registered = false;
 
-/** Registers ScheduleConstruct-v0 and ScheduleWalk-v0 (kwargs: the ScheduleEnvOptions). Idempotent. */
+/** Registers ScheduleConstruct-v0 and ScheduleWalk-v0 (with the default reward). Idempotent. */
 export function registerScheduleEnvs(): void {
   if (registered) return;
   registered = true;
   const have = new Set(registeredEnvs().map((s) => s.id));
-  if (!have.has('ScheduleConstruct-v0')) register('ScheduleConstruct-v0', { entryPoint: (kw: Record<string, unknown>) => new ScheduleConstructEnv(kw as ScheduleEnvOptions) });
-  if (!have.has('ScheduleWalk-v0')) register('ScheduleWalk-v0', { entryPoint: (kw: Record<string, unknown>) => new ScheduleWalkEnv(kw as ScheduleWalkOptions) });
+  for (const [id, entryPoint] of Object.entries(SCHEDULE_ENVS)) if (!have.has(id)) register(id, { entryPoint });
 }
 registerScheduleEnvs();
