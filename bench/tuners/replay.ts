@@ -94,7 +94,11 @@ function replayOne(file: string, host: string) {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [join(repo, 'dist', 'bench', 'tuners', 'compare.js'), ...args], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
   const wallS = round((performance.now() - t0) / 1000, 1);
-  if (r.status !== 0 || !existsSync(out)) return { file: name, status: 'not replayable', wall_s: wallS, why: r.stderr.trim().split('\n').filter((l) => /Error|replay:/.test(l)).slice(0, 3).join(' | ') || r.stderr.slice(-500) };
+  if (r.status !== 0 || !existsSync(out)) {
+    const why = r.stderr.trim().split('\n').filter((l) => /Error|replay:/.test(l)).slice(0, 3).join(' | ') || r.stderr.slice(-500);
+    log(`${name}: not replayable (${why}), ${wallS} s`);
+    return { file: name, status: 'not replayable', wall_s: wallS, why };
+  }
   const replayed = JSON.parse(readFileSync(out, 'utf8')) as Result;
   const measured = replayed.runs.reduce((a, x) => a + x.measured_now, 0);
   const differences = diffResults(restrictTo(recorded, only), restrictTo(replayed, only));
