@@ -19,15 +19,11 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { CartPoleEnv, make, makeVec, Rng, type Env } from '../src/rl/index.js';
 import { machineInfo } from './machine.js';
+import { benchArgs } from './util/args.js';
+import { median } from './util/stats.js';
 
-const quick = process.argv.includes('--quick');
-const record = process.argv.includes('--record');
+const { quick, record } = benchArgs('bench/envs', {});
 const REPS = quick ? 3 : 7;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** Sum of observed values, so the compiler cannot drop the observations as an agent would read them. */
 let sink = 0;

@@ -22,18 +22,14 @@ import { initTfjs } from '../src/rl/nn/tfjs_mlp.js';
 import { nativeAvailable, nativeInfo, nativeLoadError } from '../src/rl/nn/native_mlp.js';
 import { Rng } from '../src/rl/core/rng.js';
 import { machineInfo } from './machine.js';
+import { benchArgs } from './util/args.js';
+import { median } from './util/stats.js';
 
-const quick = process.argv.includes('--quick');
-const record = process.argv.includes('--record');
+const { quick, record } = benchArgs('bench/nn', {});
 const REPS = quick ? 3 : 15;
 const ACTOR = [4, 64, 64, 2];
 const CRITIC = [4, 64, 64, 1];
 const TARGET_MS_512 = 0.3;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** Multiply-adds x 2 of forward + backward for one sample. */
 function flopsPerSample(sizes: number[]): number {

@@ -69,3 +69,29 @@ test("the README's example of tuning from TypeScript runs as written", () => {
   const stdout = execFileSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
   assert.match(stdout, /GFLOP\/s/);
 });
+
+// replayOnly: a benchmark's replay must not measure (a measurement would make a different result silently), so a
+// config that is not in the records, or a machine without a recorded probe, is an error instead.
+test('a replayOnly session serves a recorded run again and refuses what it would have to measure', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rltune-session-'));
+  const spec = 'gemm:M=32,N=40,K=48';
+  const live = TuningSession.open({ db: join(dir, 'r.db'), claimRunnerCore: false, log: () => {} });
+  const first = await live.tune(spec, { strategy: 'random', trials: 4, seed: 5, run: FAST });
+  live.close();
+  const replay = TuningSession.open({ db: join(dir, 'r.db'), replayOnly: true, log: () => {} });
+  try {
+    const again = await replay.tune(spec, { strategy: 'random', trials: 4, seed: 5, run: FAST });
+    assert.equal(again.measured, 0);
+    assert.deepEqual(again.curve, first.curve);
+    await assert.rejects(replay.tune(spec, { strategy: 'random', trials: 4, seed: 6, run: FAST }), /replay: config \d+ of gemm:M=32,N=40,K=48,\S* is not in the records/);
+  } finally {
+    replay.close();
+  }
+  // A model-based strategy needs the machine's probe; a replay does not measure one.
+  const empty = TuningSession.open({ db: join(dir, 'empty.db'), replayOnly: true, log: () => {} });
+  try {
+    await assert.rejects(empty.tune(spec, { strategy: 'evolve', trials: 4 }), /replay: the records hold no probe of this machine/);
+  } finally {
+    empty.close();
+  }
+});

@@ -23,42 +23,33 @@
  *   order them as their means over all rounds do, against the same share for the paired ratios.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { host, runnerCore as hostRunnerCore } from '../../src/tune/measure/host.js';
-import { cacheSizes, hostMachine, machineProbe } from '../../src/tune/measure/machine.js';
-import { costMachine } from '../../src/tune/cost/features.js';
+import { host } from '../../src/tune/measure/host.js';
 import { Builder } from '../../src/tune/measure/builder.js';
 import { dataFile } from '../../src/tune/measure/data.js';
-import { DEFAULT_RUN_SETTINGS, leaveRunnerCore, Runner, type RunResult } from '../../src/tune/measure/runner.js';
-import { RecordsDB } from '../../src/tune/records/db.js';
-import { createTuner } from '../../src/tune/search/registry.js';
+import { DEFAULT_RUN_SETTINGS, Runner, type RunResult } from '../../src/tune/measure/runner.js';
+import { TuningSession, disposeTuner } from '../../src/tune/session.js';
 import { targetCFlags } from '../../src/tune/space/target.js';
-import { createTask, referenceConfig, type TuningTask } from '../../src/tune/task/task.js';
+import { referenceConfig, type TuningTask } from '../../src/tune/task/task.js';
 import { machineInfo } from '../machine.js';
-import { median } from '../tuners/metrics.js';
+import { benchArgs, numberFlag } from '../util/args.js';
+import { mean, median, round } from '../util/stats.js';
 
-const argv = process.argv.slice(2);
-const quick = argv.includes('--quick');
-const record = argv.includes('--record');
-const contend = argv.includes('--contend');
-const flag = (name: string): string[] => argv.flatMap((a, i) => (a === `--${name}` && i + 1 < argv.length ? [argv[i + 1]] : a.startsWith(`--${name}=`) ? [a.slice(name.length + 3)] : []));
-const durationS = Number(flag('duration')[0] ?? (quick ? 6 : 600));
-if (!(durationS > 0)) throw new RangeError(`--duration must be a positive number of seconds, got ${JSON.stringify(flag('duration')[0])}`);
+const { values, quick, record } = benchArgs('bench/measure/noise', { duration: { type: 'string' }, contend: { type: 'boolean' }, spec: { type: 'string', multiple: true } });
+const contend = values.contend === true;
+const durationS = numberFlag('duration', values.duration, quick ? 6 : 600, (x) => x > 0, 'a positive number of seconds');
 const DEFAULT_SPECS = ['gemm:M=24,N=2304,K=768,epilogue=bias', 'bmm:B=8,M=48,N=48,K=128,transB=1', 'gemm:M=64,N=2048,K=512,epilogue=relu'];
-const specs = flag('spec').length ? flag('spec') : quick ? DEFAULT_SPECS.slice(0, 1) : DEFAULT_SPECS;
+const specs = values.spec?.length ? values.spec : quick ? DEFAULT_SPECS.slice(0, 1) : DEFAULT_SPECS;
 
+// A fresh database in a temporary directory: nothing is served from earlier runs. The session claims the runner's
+// core (this process's threads keep off it) and probes the machine once.
 const dir = mkdtempSync(join(tmpdir(), 'rltune-bench-noise-'));
-const work = join(dir, 'build');
-mkdirSync(work, { recursive: true });
-const runnerCore = hostRunnerCore();
-leaveRunnerCore(runnerCore);
-const db = new RecordsDB(join(dir, 'noise.db'));
-const machine = db.addMachine(hostMachine());
-const probe = machineProbe(db, machine, work, runnerCore);
-const caches = cacheSizes();
+const session = TuningSession.open({ db: join(dir, 'noise.db'), workDir: join(dir, 'build'), log: () => {} });
+const { machine, workDir: work, runnerCore } = session;
+const probe = session.probe();
 const s = DEFAULT_RUN_SETTINGS;
 
 /** The `strong` reference: the register blocking of fast GEMM configs (8 x 3 vectors, kc 256); else the RL envs' reference. */
@@ -78,16 +69,18 @@ interface Workload { task: TuningTask; data: string; refs: Record<string, string
 const REFS = ['reference', 'strong'] as const;
 const workloads: Workload[] = [];
 for (const spec of specs) {
-  const task = createTask(spec);
+  const task = session.task(spec);
   const builder = new Builder({ workDir: work, cores: [], parallel: 1, timeoutMs: 120_000, flags: targetCFlags(task.space.target) });
   const lib = async (c: number) => {
     const b = await builder.build(task.source(c), task.workload.threads > 1);
     if (!b.ok) throw new Error(`${task.spec}: config ${c} does not build: ${b.error?.message}`);
     return b.libPath!;
   };
-  const evolve = createTuner('evolve', task, 1, { machine: costMachine(task.space.target, probe, caches), log: () => {} });
+  // Good configs: evolve's first proposals on the analytic cost model (no prior: the database is fresh anyway).
+  const { tuner: evolve } = session.tuner('evolve', task, 1, { prior: 'none', context: { log: () => {} } });
   const good = (await evolve.propose(2)).slice(0, 2);
-  const random = createTuner('random', task, 1).propose(1) as number[];
+  disposeTuner(evolve);
+  const random = session.tuner('random', task, 1).tuner.propose(1) as number[];
   const items: Item[] = [];
   for (const [name, c] of [['model-top-1', good[0]], ['model-top-2', good[1]], ['random', random[0]]] as const) items.push({ name, config: c, lib: await lib(c) });
   workloads.push({ task, data: dataFile(work, task.workload, 1), refs: { reference: await lib(referenceConfig(task)), strong: await lib(strongConfig(task)) }, items });
@@ -142,13 +135,12 @@ while ((performance.now() - t0) / 1000 < durationS) {
   rounds++;
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const cv = (xs: number[]) => {
   const m = mean(xs);
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, xs.length - 1)) / m;
 };
 const shortCv = (xs: number[]) => xs.length < 2 ? 0 : Math.sqrt(xs.slice(1).reduce((a, x, i) => a + (x - xs[i]) ** 2, 0) / (2 * (xs.length - 1))) / mean(xs);
-const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
+const r4 = (x: number) => round(x, 4);
 /** Stats of a series; with --contend, cv and max/min over the quiet rounds and the shift in the contended ones. */
 const stats = (xs: number[], busy: boolean[]) => {
   const quiet = contend ? xs.filter((_, i) => !busy[i]) : xs;
@@ -213,7 +205,7 @@ const result = {
   rank_agreement: agreement,
   timeline: Object.fromEntries([...series].map(([k, v]) => [k, v.t.map((t, i) => [t, v.contended[i] ? 1 : 0, r4(v.raw[i]), ...REFS.map((r) => r4(v.rel[r][i]))])])),
 };
-db.close();
+session.close();
 const text = JSON.stringify(result);
 if (record) {
   const out = join(fileURLToPath(new URL('../../../bench/results/', import.meta.url)), `measure-noise-${result.date.slice(0, 10)}${contend ? '-contend' : ''}.json`);

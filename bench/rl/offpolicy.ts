@@ -27,11 +27,12 @@ import { createAlgorithm, polyakUpdate, TD3 } from '../../src/rl/algos/index.js'
 import { Logger } from '../../src/rl/train/logger.js';
 import { presetFor } from '../../src/rl/train/presets.js';
 import { machineInfo } from '../machine.js';
+import { benchArgs, listFlag } from '../util/args.js';
+import { medianOrNull as median, round } from '../util/stats.js';
 
-const quick = process.argv.includes('--quick');
-const record = process.argv.includes('--record');
-const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
-const only = (name: string) => !onlyArg || onlyArg.split(',').includes(name);
+const { values, quick, record } = benchArgs('bench/rl/offpolicy', { only: { type: 'string' } });
+const onlyList = values.only === undefined ? null : listFlag(values.only, '');
+const only = (name: string) => onlyList === null || onlyList.includes(name);
 const SEEDS = quick ? [1] : [1, 2, 3];
 
 interface RunSpec { name: string; algo: string; env: string; budget: number; target: number; config?: Record<string, unknown>; stopWhenSolved?: boolean }
@@ -51,16 +52,6 @@ export const TD3_SPEED_CONFIG = {
   hidden: [64, 64], batchSize: 100, learningStarts: 1000, trainFreq: 1, gradientSteps: 1, policyDelay: 2,
   bufferSize: 1_000_000, actorLr: 1e-3, criticLr: 1e-3, explorationNoise: 0.1,
 };
-
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function round(x: number, d = 3): number {
-  return Math.round(x * 10 ** d) / 10 ** d;
-}
 
 async function runOne(spec: RunSpec, seed: number) {
   const preset = presetFor(spec.algo, spec.env);

@@ -19,10 +19,11 @@ import { createAlgorithm } from '../../src/rl/algos/index.js';
 import { Logger } from '../../src/rl/train/logger.js';
 import { presetFor } from '../../src/rl/train/presets.js';
 import { machineInfo } from '../machine.js';
+import { benchArgs, listFlag } from '../util/args.js';
+import { medianOrNull as median, round } from '../util/stats.js';
 
-const quick = process.argv.includes('--quick');
-const record = process.argv.includes('--record');
-const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+const { values, quick, record } = benchArgs('bench/rl/onpolicy', { only: { type: 'string' } });
+const onlyList = values.only === undefined ? null : listFlag(values.only, '');
 
 interface RunSpec { name: string; algo: string; env: string; budget: number; target: number }
 
@@ -33,12 +34,6 @@ const RUNS: RunSpec[] = [
   { name: 'ppo-acrobot', algo: 'ppo', env: 'Acrobot-v1', budget: 500_000, target: -100 },
   { name: 'ppo-pendulum', algo: 'ppo', env: 'Pendulum-v1', budget: 300_000, target: -250 },
 ];
-
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 async function runOne(spec: RunSpec, seed: number) {
   const preset = presetFor(spec.algo, spec.env);
@@ -57,13 +52,9 @@ async function runOne(spec: RunSpec, seed: number) {
   };
 }
 
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-
 const results: Record<string, unknown> = {};
 for (const spec of RUNS) {
-  if (onlyArg && !onlyArg.split(',').includes(spec.name)) continue;
+  if (onlyList && !onlyList.includes(spec.name)) continue;
   const seeds = quick ? [1] : [1, 2, 3];
   const runs = [];
   for (const s of seeds) runs.push(await runOne(spec, s));

@@ -1,7 +1,7 @@
 /**
  * bench/rl/tabular: the tabular methods on the toy-text envs. Prints one JSON object.
  *
- *   node dist/bench/rl/tabular.js [--quick]
+ *   node dist/bench/rl/tabular.js [--quick] [--record]   (--record: also bench/results/rl-tabular-<date>.json)
  *
  * - `td`: Q-learning, SARSA and Expected SARSA for seeds 1..3 (1 with --quick), each with the budget and settings
  *   of TD_SETTINGS: greedy success rate on FrozenLake-v1 (1000 evaluation episodes; 200 with --quick), greedy
@@ -16,10 +16,14 @@
  *   (V^pi solved exactly), and whether the two policies agree wherever the best action is unique (1e-9).
  * - `acceptance`: one field per acceptance point of the tabular part of issue 3, each {pass, values, ...}.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { machineInfo } from '../machine.js';
+import { benchArgs } from '../util/args.js';
+import { round } from '../util/stats.js';
 import { ExpectedSARSA, PolicyIteration, QLearning, SARSA, TD_SETTINGS, ValueIteration, policyValue, type TDControl, type TDOptions } from '../../src/rl/algos/tabular/index.js';
 
-const quick = process.argv.includes('--quick');
+const { quick, record } = benchArgs('bench/rl/tabular', {});
 const SEEDS = quick ? [1] : [1, 2, 3];
 const EVAL_EPISODES: Record<string, number> = { 'FrozenLake-v1': quick ? 200 : 1000, 'CliffWalking-v1': 1, 'Taxi-v4': 100 };
 const ENVS = ['FrozenLake-v1', 'CliffWalking-v1', 'Taxi-v4'];
@@ -35,7 +39,6 @@ interface TDRun {
   eval_truncated: number;
 }
 
-const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 
 async function tdRun(algo: string, env: string, seed: number, extra: TDOptions = {}): Promise<TDRun> {
   const { steps, config } = TD_SETTINGS[env];
@@ -45,7 +48,7 @@ async function tdRun(algo: string, env: string, seed: number, extra: TDOptions =
   const train_s = (performance.now() - t0) / 1000;
   const ev = a.evaluate(EVAL_EPISODES[env]);
   a.close();
-  return { seed, steps: r.steps, episodes: r.episodes, train_s: round(train_s, 3), eval: round(ev.mean_return), eval_truncated: ev.truncated.reduce((x, y) => x + y, 0) };
+  return { seed, steps: r.steps, episodes: r.episodes, train_s: round(train_s, 3), eval: round(ev.mean_return, 4), eval_truncated: ev.truncated.reduce((x, y) => x + y, 0) };
 }
 
 async function dpRun(env: string) {
@@ -60,7 +63,7 @@ async function dpRun(env: string) {
     solved[name] = a;
     out[name] = {
       sweeps: a.sweeps, ...(a instanceof PolicyIteration ? { rounds: a.rounds } : {}), converged: a.converged,
-      wall_ms: round(wall_ms, 2), v_start: round(a.values[0] ?? NaN, 6), greedy_eval: round(ev.mean_return),
+      wall_ms: round(wall_ms, 2), v_start: round(a.values[0] ?? NaN, 6), greedy_eval: round(ev.mean_return, 4),
     };
   }
   const vi = solved['value-iteration'], pi = solved['policy-iteration'];
@@ -116,10 +119,17 @@ acceptance['dp_frozenlake_optimal_policy'] = {
   bellman_residual: fl.bellman_residual, max_abs_vpi_minus_vstar: fl.max_abs_vpi_minus_vstar, policies_agree_where_unique: fl.policies_agree_where_unique,
 };
 
-console.log(JSON.stringify({
+const text = JSON.stringify({
   bench: 'rl/tabular', quick, seeds: SEEDS, eval_episodes: EVAL_EPISODES,
   settings: TD_SETTINGS, td, sarsa_cliffwalking_eps0: sarsaEps0, dp, acceptance,
   all_pass: Object.values(acceptance).every((a) => a.pass === true),
   wall_s: round((performance.now() - tStart) / 1000, 2),
   machine: machineInfo(),
-}));
+});
+console.log(text);
+if (record) {
+  // One line, as the results recorded before --record existed (this output redirected).
+  const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}rl-tabular-${new Date().toISOString().slice(0, 10)}.json`, text + '\n');
+}

@@ -1,7 +1,7 @@
 /**
  * bench/tune/gemm: the GEMM acceptance runs of the tuning issue. Prints one JSON object.
  *
- *   node dist/bench/tune/gemm.js [--quick] [--record] [--only=gemm512,gemm1024x2,gpt2mlp] [--trials N]
+ *   node dist/bench/tune/gemm.js [--quick] [--record] [--only gemm512,gemm1024x2,gpt2mlp] [--trials N]
  *
  * - gemm512: random search on gemm:M=512,N=512,K=512 (one thread), 1000 trials: the curve, the loop's
  *   throughput (trials per second end to end, building and measuring), the 5 best measured 3 more times (the
@@ -20,37 +20,29 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compareWithAnchors, type AnchorName } from '../../src/tune/anchors/compare.js';
 import { dataFile } from '../../src/tune/measure/data.js';
-import { runnerCore as hostRunnerCore } from '../../src/tune/measure/host.js';
-import { hostMachine, machineProbe } from '../../src/tune/measure/machine.js';
-import { Measurer } from '../../src/tune/measure/measurer.js';
 import { DEFAULT_RUN_SETTINGS, Runner } from '../../src/tune/measure/runner.js';
 import { Builder } from '../../src/tune/measure/builder.js';
-import { RecordsDB } from '../../src/tune/records/db.js';
-import { tune } from '../../src/tune/search/loop.js';
-import { createTuner } from '../../src/tune/search/registry.js';
+import { TuningSession } from '../../src/tune/session.js';
 import { targetCFlags } from '../../src/tune/space/target.js';
-import { createTask } from '../../src/tune/task/task.js';
 import { machineInfo } from '../machine.js';
+import { benchArgs, intFlag, listFlag } from '../util/args.js';
+import { round } from '../util/stats.js';
 
-const quick = process.argv.includes('--quick');
-const record = process.argv.includes('--record');
-const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
-const only = (n: string) => !onlyArg || onlyArg.split(',').includes(n);
-const trialsArg = Number(process.argv.find((a) => a.startsWith('--trials='))?.slice(9) ?? NaN);
+const { values, quick, record } = benchArgs('bench/tune/gemm', { only: { type: 'string' }, trials: { type: 'string' } });
+const onlyList = values.only === undefined ? null : listFlag(values.only, '');
+const only = (n: string) => onlyList === null || onlyList.includes(n);
 
+// A fresh database in a temporary directory (nothing reused from earlier runs). The recorded results were measured
+// with this process on every core (before `rltune tune op` left the runner's core), so it keeps its affinity.
 const dir = mkdtempSync(join(tmpdir(), 'rltune-bench-tune-'));
-const work = join(dir, 'build');
-const db = new RecordsDB(join(dir, 'bench.db'));
-const machine = db.addMachine(hostMachine());
-const runnerCore = hostRunnerCore();
-const probe = machineProbe(db, machine, work, runnerCore);
+const session = TuningSession.open({ db: join(dir, 'bench.db'), workDir: join(dir, 'build'), claimRunnerCore: false, log: () => {} });
+const { db, machine, workDir: work, runnerCore } = session;
+const probe = session.probe();
 const ANCHORS: AnchorName[] = ['openblas', 'openblas_avx512', 'onnxruntime'];
-const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
 async function tuneAndCompare(spec: string, trials: number, noise: boolean) {
-  const task = createTask(spec);
-  const measurer = new Measurer(task, { workDir: work, db, machine, runnerCore, runId: 'bench' });
-  const t = await tune(task, createTuner('random', task, 1), measurer, { trials, verifyTop: 5 });
+  const task = session.task(spec);
+  const t = await session.tune(task, { strategy: 'random', seed: 1, trials, verifyTop: 5, runId: 'bench' });
   const [best] = db.best(task.spec, machine, 1);
   const built = await new Builder({ workDir: work, cores: [], parallel: 1, timeoutMs: 120_000, flags: targetCFlags(task.space.target) }).build(db.source(best.source_hash!)!, task.workload.threads > 1);
   const first = task.workload.threads > 1 ? 0 : runnerCore;
@@ -80,11 +72,11 @@ async function tuneAndCompare(spec: string, trials: number, noise: boolean) {
 }
 
 const results: Record<string, Awaited<ReturnType<typeof tuneAndCompare>>> = {};
-const n = (full: number) => (quick ? 6 : Number.isFinite(trialsArg) ? trialsArg : full);
+const n = (full: number) => (quick ? 6 : intFlag('trials', values.trials, full));
 if (only('gemm512')) results.gemm512 = await tuneAndCompare('gemm:M=512,N=512,K=512', n(1000), true);
 if (only('gemm1024x2')) results.gemm1024x2 = await tuneAndCompare(quick ? 'gemm:M=256,N=256,K=256,threads=2' : 'gemm:M=1024,N=1024,K=1024,threads=2', n(300), false);
 if (only('gpt2mlp')) results.gpt2mlp = await tuneAndCompare('gemm:M=128,N=3072,K=768,epilogue=bias+gelu', n(500), false);
-db.close();
+session.close();
 
 const g = results.gemm512, g2 = results.gemm1024x2, mlp = results.gpt2mlp;
 const out = {

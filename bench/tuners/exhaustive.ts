@@ -3,7 +3,7 @@
  * machine and writes the fixture of the pruning test (test/tune_prune.test.ts checks that no static pruning
  * rule of space/prune.ts discards a config of the measured top 5%). Prints one JSON object (a summary).
  *
- *   node dist/bench/tuners/exhaustive.js [--out=test/fixtures/prune-exhaustive.json] [--quick]
+ *   node dist/bench/tuners/exhaustive.js [--out test/fixtures/prune-exhaustive.json] [--rounds N] [--quick]
  *
  * The sub-space is a cartesian product of knob values of the default GEMM space, chosen on a ragged shape
  * (the tiles do not divide M or N) so that every GEMM rule fires on some of its configs: mr = 2 (too few
@@ -33,6 +33,8 @@ import { cacheInfo } from '../../src/tune/space/prune.js';
 import { targetCFlags } from '../../src/tune/space/target.js';
 import { createTask } from '../../src/tune/task/task.js';
 import { machineInfo } from '../machine.js';
+import { benchArgs, intFlag } from '../util/args.js';
+import { median } from '../util/stats.js';
 
 export const SPEC = 'gemm:M=700,N=40,K=400';
 export const SUB_SPACE: Record<keyof GemmConfig, number[]> = {
@@ -47,9 +49,10 @@ export const SUB_SPACE: Record<keyof GemmConfig, number[]> = {
   innerOrder: [0, 1],
 };
 
-const quick = process.argv.includes('--quick');
-const outArg = process.argv.find((a) => a.startsWith('--out='))?.slice(6);
-const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? (quick ? 1 : 3));
+const { values, quick, record } = benchArgs('bench/tuners/exhaustive', { out: { type: 'string' }, rounds: { type: 'string' } });
+if (record) throw new RangeError('bench/tuners/exhaustive writes the pruning test\'s fixture (--out), nothing in bench/results: it has no --record');
+const outArg = values.out;
+const rounds = intFlag('rounds', values.rounds, quick ? 1 : 3);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const outPath = outArg ? resolve(outArg) : join(root, 'test', 'fixtures', 'prune-exhaustive.json');
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -93,10 +96,6 @@ process.stderr.write('\n');
 const wallS = (performance.now() - t0) / 1000;
 rmSync(dir, { recursive: true, force: true });
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const measured = todo.map((index, j) => ({
   index, config: task.configJSON(index), gflops: errors[j] === undefined ? round3(median(perRound[j] as number[])) : null,
   rounds: perRound[j], ...(errors[j] !== undefined ? { error: errors[j] } : {}),

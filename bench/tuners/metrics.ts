@@ -1,13 +1,7 @@
 /**
  * The tuner benchmark's metrics on one run's per-trial GFLOP/s (null: a failed config), shared by compare.ts and
- * scripts/heldout-pooled.mjs (which imports the built copy) so that both count the same way.
+ * pooled.ts so that both count the same way (the median is bench/util/stats.ts's).
  */
-
-/** The median (the mean of the two middle values for an even count); NaN for none. */
-export function median(v: readonly number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** The first trial (1-based) whose best-so-far reaches `target` GFLOP/s, or `budget + 1` when none does (a censored run). */
 export function trialsTo(perTrial: readonly (number | null)[], target: number, budget: number): number {

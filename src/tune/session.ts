@@ -41,6 +41,13 @@ export interface SessionOptions {
   claimRunnerCore?: boolean;
   /** Where the session's notes go (default: stderr, prefixed "rltune: note: "). */
   log?: (message: string) => void;
+  /**
+   * Serve every result from the records and measure nothing (default false): a config that is not recorded, or a
+   * machine without a recorded probe, is an error instead of a measurement. For checking that recorded results
+   * replay from their records (a benchmark's replay), where measuring would silently make a different result.
+   * Nothing runs on the runner's core then, so the session does not claim it.
+   */
+  replayOnly?: boolean;
 }
 
 export interface SessionTuneOptions {
@@ -85,6 +92,7 @@ export class TuningSession {
   readonly runnerCore: number;
   private readonly ownsDb: boolean;
   private readonly claim: boolean;
+  readonly replayOnly: boolean;
   private readonly log: (message: string) => void;
   private probed: Probe | null = null;
   private claimed = false;
@@ -95,7 +103,8 @@ export class TuningSession {
     this.machine = machine;
     this.workDir = opts.workDir ?? join(dirname(file), '.rltune', 'build');
     this.runnerCore = opts.runnerCore ?? hostRunnerCore();
-    this.claim = opts.claimRunnerCore ?? true;
+    this.replayOnly = opts.replayOnly ?? false;
+    this.claim = (opts.claimRunnerCore ?? true) && !this.replayOnly;
     this.log = opts.log ?? ((m) => process.stderr.write(`rltune: note: ${m}\n`));
   }
 
@@ -135,6 +144,7 @@ export class TuningSession {
 
   /** The machine's probe (FMA peak, bandwidths): measured on the runner's core once per machine, then cached in the records. */
   probe(): Probe {
+    if (this.replayOnly && this.db.machineProbe(this.machine) === null) throw new Error(`replay: the records hold no probe of this machine (${this.machine}), and a replay measures nothing`);
     this.claimRunnerCore();
     this.probed ??= machineProbe(this.db, this.machine, this.workDir, this.runnerCore);
     return this.probed;
@@ -153,7 +163,7 @@ export class TuningSession {
   /** A measurer of `task` that files its results in the session's records. */
   measurer(task: TuningTask, opts: { runId?: string; run?: Partial<RunSettings> } = {}): Measurer {
     this.claimRunnerCore();
-    return new Measurer(task, { workDir: this.workDir, db: this.db, machine: this.machine, runnerCore: this.runnerCore, runId: opts.runId ?? freshRunId(), run: opts.run });
+    return new Measurer(task, { workDir: this.workDir, db: this.db, machine: this.machine, runnerCore: this.runnerCore, runId: opts.runId ?? freshRunId(), run: opts.run, replayOnly: this.replayOnly });
   }
 
   /**
