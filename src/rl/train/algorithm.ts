@@ -28,9 +28,8 @@ import type { Env, Info, ResetOptions } from '../core/env.js';
 import { envIdOf, make, type EnvSource, type MakeOptions } from '../core/registry.js';
 import { describe, Rng } from '../core/rng.js';
 import type { VectorEnv, VectorStepResult } from '../vector/vector_env.js';
-import type { Callback } from './callbacks.js';
 import { CheckpointError, writeCheckpoint, type Checkpoint, type StoredArray } from './checkpoint.js';
-import { SOLVE_WINDOW, type TrainContext } from './context.js';
+import { SOLVE_WINDOW, type Callback, type LearningAlgorithm, type TrainContext } from './context.js';
 import { Logger } from './logger.js';
 import { registerBuiltinEnvs } from '../envs/builtin.js';
 
@@ -101,7 +100,7 @@ export class NonFiniteError extends Error {
   override name = 'NonFiniteError';
 }
 
-export abstract class Algorithm {
+export abstract class Algorithm implements LearningAlgorithm {
   abstract readonly name: string;
   /** Where the algorithm's envs come from (an id or a factory). */
   readonly envSource: EnvSource;

@@ -6,22 +6,9 @@
  * then onIterationEnd after each collect-and-update iteration (a rollout for on-policy methods, a sweep for
  * dynamic programming), and onTrainingEnd.
  */
-import type { TrainContext } from './context.js';
+import type { Callback, TrainContext } from './context.js';
 
-export interface EpisodeInfo {
-  /** Index of the env in the vector env. */
-  env: number;
-  return: number;
-  length: number;
-}
-
-export interface Callback {
-  onTrainingStart?(ctx: TrainContext): void;
-  onStep?(ctx: TrainContext): boolean | void;
-  onEpisodeEnd?(ctx: TrainContext, episode: EpisodeInfo): void;
-  onIterationEnd?(ctx: TrainContext, stats: Record<string, number>): boolean | void | Promise<boolean | void>;
-  onTrainingEnd?(ctx: TrainContext): void | Promise<void>;
-}
+export type { Callback, EpisodeInfo } from './context.js';
 
 /**
  * Stops when the mean return of the last `window` finished episodes reaches `threshold` (the env's reward
