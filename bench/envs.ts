@@ -72,7 +72,7 @@ function gymnasiumAnchor(): Record<string, unknown> {
   const r = spawnSync('python3', [script, quick ? '20000' : '300000', quick ? '1' : '5'], { encoding: 'utf8', timeout: 300_000 });
   if (r.error || r.status !== 0) return { available: false, why: `python3 failed: ${r.error?.message ?? r.stderr.trim().split('\n').pop()}` };
   try {
-    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
+    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Record<string, unknown>;
   } catch {
     return { available: false, why: `unreadable anchor output: ${r.stdout.slice(0, 200)}` };
   }

@@ -178,21 +178,21 @@ if (only('per-vs-uniform')) results['per-vs-uniform'] = await perVsUniform();
 
 type Summary = ReturnType<typeof summarize> | undefined;
 const r = results as Record<string, Summary>;
-const all3 = (name: string) => (r[name] ? r[name]!.solved_seeds === r[name]!.runs.length : null);
+const all3 = (name: string) => (r[name] ? r[name].solved_seeds === r[name].runs.length : null);
 const speed = results['td3-speed'] as { median_wall_s: number | null } | undefined;
 const per = results['per-vs-uniform'] as Record<string, { prioritized_better: Record<string, boolean> }> | undefined;
 const out = {
   benchmark: 'rl-offpolicy', date: new Date().toISOString(), quick, machine: machineInfo(), results,
   acceptance: quick ? null : {
     dqn_cartpole_475_within_100k_3_of_3: all3('dqn-cartpole'),
-    dqn_acrobot_minus100: r['dqn-acrobot'] ? r['dqn-acrobot']!.solved_seeds > 0 : null,
+    dqn_acrobot_minus100: r['dqn-acrobot'] ? r['dqn-acrobot'].solved_seeds > 0 : null,
     dqn_acrobot_seeds: r['dqn-acrobot']?.solved_seeds ?? null,
-    dqn_mountaincar_minus110_within_300k: r['dqn-mountaincar'] ? r['dqn-mountaincar']!.solved_seeds > 0 : null,
+    dqn_mountaincar_minus110_within_300k: r['dqn-mountaincar'] ? r['dqn-mountaincar'].solved_seeds > 0 : null,
     dqn_mountaincar_seeds: r['dqn-mountaincar']?.solved_seeds ?? null,
     td3_pendulum_minus200_within_20k: all3('td3-pendulum'),
     sac_pendulum_minus200_within_20k: all3('sac-pendulum'),
     ddpg_pendulum_minus250_within_20k: all3('ddpg-pendulum'),
-    td3_mountaincarcontinuous_90: r['td3-mountaincarcontinuous'] ? r['td3-mountaincarcontinuous']!.solved_seeds > 0 : null,
+    td3_mountaincarcontinuous_90: r['td3-mountaincarcontinuous'] ? r['td3-mountaincarcontinuous'].solved_seeds > 0 : null,
     td3_mountaincarcontinuous_seeds: r['td3-mountaincarcontinuous']?.solved_seeds ?? null,
     td3_10k_steps_s: speed?.median_wall_s ?? null,
     td3_speed_target_4_5s: speed?.median_wall_s != null ? speed.median_wall_s <= 4.5 : null,

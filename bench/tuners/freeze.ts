@@ -38,7 +38,7 @@ export function checkTiming(o: CompareOptions, tasks: Map<string, TuningTask>, m
 /** The file with every workload of the set frozen (the existing entries kept unless --refreeze); written when it changed. */
 export async function freezeBestKnown(session: TuningSession, o: CompareOptions, tasks: Map<string, TuningTask>, log: (m: string) => void): Promise<BestKnownFile> {
   const existed = existsSync(o.bestKnownPath);
-  const bk: BestKnownFile = existed ? JSON.parse(readFileSync(o.bestKnownPath, 'utf8')) : { doc: DOC, entries: {} };
+  const bk: BestKnownFile = existed ? (JSON.parse(readFileSync(o.bestKnownPath, 'utf8')) as BestKnownFile) : { doc: DOC, entries: {} };
   let changed = !existed;
   const times = o.quick ? 3 : 20;
   for (const w of o.set.workloads) {

@@ -110,5 +110,5 @@ export function zeroShotOf(o: CompareOptions, runs: RunRecord[], bestKnownOf: (s
 /** The training time of the pretrained policy (its policy.json's train_s), or null without one. */
 export function policyTrainS(o: CompareOptions): number | null {
   const file = o.policyDir && o.policyDir !== 'cold' ? join(resolve(o.policyDir), 'policy.json') : '';
-  return file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).train_s as number | undefined) ?? null : null;
+  return file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { train_s?: number }).train_s ?? null : null;
 }

@@ -30,7 +30,7 @@ export function benchArgs<O extends Record<string, OptionSpec>>(bench: string, o
   try {
     parsed = parseArgs({ args: opts.argv ?? process.argv.slice(2), options: { ...COMMON, ...options }, allowPositionals: opts.positionals ?? false, strict: true });
   } catch (err) {
-    throw new RangeError(`${bench}: ${(err as Error).message}`);
+    throw new RangeError(`${bench}: ${(err as Error).message}`, { cause: err });
   }
   const values = parsed.values as Values<O & typeof COMMON>;
   return { values, positionals: parsed.positionals, quick: parsed.values.quick === true, record: parsed.values.record === true };

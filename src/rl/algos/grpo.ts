@@ -170,7 +170,7 @@ export class GRPO extends Algorithm {
   }
 
   get config(): Record<string, unknown> {
-    return { ...this.cfg } as Record<string, unknown>;
+    return { ...this.cfg };
   }
 
   override async learn(opts: LearnOptions): Promise<TrainResult> {

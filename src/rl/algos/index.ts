@@ -25,19 +25,19 @@ const ON_POLICY_SUPPORT = 'Box observations; Discrete (with action masks) or Box
 const OFF_POLICY_BOX_SUPPORT = 'Box observations and bounded Box actions';
 
 export const ALGORITHMS: Record<string, AlgorithmEntry> = {
-  ppo: { supports: ON_POLICY_SUPPORT, create: (env, c) => new PPO(env, c as never) },
-  a2c: { supports: ON_POLICY_SUPPORT, create: (env, c) => new A2C(env, c as never) },
-  reinforce: { supports: ON_POLICY_SUPPORT, create: (env, c) => new Reinforce(env, c as never) },
-  grpo: { supports: 'Box observations and Discrete actions (with action masks)', create: (env, c) => new GRPO(env, c as never) },
-  dqn: { supports: 'Box observations and Discrete actions', create: (env, c) => new DQN(env, c as never) },
-  ddpg: { supports: OFF_POLICY_BOX_SUPPORT, create: (env, c) => new DDPG(env, c as never) },
-  td3: { supports: OFF_POLICY_BOX_SUPPORT, create: (env, c) => new TD3(env, c as never) },
-  sac: { supports: OFF_POLICY_BOX_SUPPORT, create: (env, c) => new SAC(env, c as never) },
-  'q-learning': { supports: TABULAR_SUPPORTS, create: (env, c) => new QLearning(env, c as never) },
-  sarsa: { supports: TABULAR_SUPPORTS, create: (env, c) => new SARSA(env, c as never) },
-  'expected-sarsa': { supports: TABULAR_SUPPORTS, create: (env, c) => new ExpectedSARSA(env, c as never) },
-  'value-iteration': { supports: `${TABULAR_SUPPORTS}, on envs with a transition table P (toy text)`, create: (env, c) => new ValueIteration(env, c as never) },
-  'policy-iteration': { supports: `${TABULAR_SUPPORTS}, on envs with a transition table P (toy text)`, create: (env, c) => new PolicyIteration(env, c as never) },
+  ppo: { supports: ON_POLICY_SUPPORT, create: (env, c) => new PPO(env, c) },
+  a2c: { supports: ON_POLICY_SUPPORT, create: (env, c) => new A2C(env, c) },
+  reinforce: { supports: ON_POLICY_SUPPORT, create: (env, c) => new Reinforce(env, c) },
+  grpo: { supports: 'Box observations and Discrete actions (with action masks)', create: (env, c) => new GRPO(env, c) },
+  dqn: { supports: 'Box observations and Discrete actions', create: (env, c) => new DQN(env, c) },
+  ddpg: { supports: OFF_POLICY_BOX_SUPPORT, create: (env, c) => new DDPG(env, c) },
+  td3: { supports: OFF_POLICY_BOX_SUPPORT, create: (env, c) => new TD3(env, c) },
+  sac: { supports: OFF_POLICY_BOX_SUPPORT, create: (env, c) => new SAC(env, c) },
+  'q-learning': { supports: TABULAR_SUPPORTS, create: (env, c) => new QLearning(env, c) },
+  sarsa: { supports: TABULAR_SUPPORTS, create: (env, c) => new SARSA(env, c) },
+  'expected-sarsa': { supports: TABULAR_SUPPORTS, create: (env, c) => new ExpectedSARSA(env, c) },
+  'value-iteration': { supports: `${TABULAR_SUPPORTS}, on envs with a transition table P (toy text)`, create: (env, c) => new ValueIteration(env, c) },
+  'policy-iteration': { supports: `${TABULAR_SUPPORTS}, on envs with a transition table P (toy text)`, create: (env, c) => new PolicyIteration(env, c) },
 };
 
 /** Adds an algorithm to the registry (the tabular and off-policy modules register themselves). */
@@ -56,7 +56,7 @@ export function createAlgorithm(name: string, env: EnvSource, config: Record<str
     return entry.create(env, config);
   } catch (err) {
     if (err instanceof TypeError && /space/.test(err.message)) {
-      throw new TypeError(`${err.message} (${name} supports: ${entry.supports})`);
+      throw new TypeError(`${err.message} (${name} supports: ${entry.supports})`, { cause: err });
     }
     throw err;
   }
@@ -87,7 +87,7 @@ export function loadAlgorithm(dir: string, opts: LoadOptions = {}): Algorithm {
   }
   let algo: Algorithm;
   try {
-    algo = createAlgorithm(m.algo, opts.env ?? m.env, { ...m.config, envKwargs: m.env_kwargs as MakeOptions });
+    algo = createAlgorithm(m.algo, opts.env ?? m.env, { ...m.config, envKwargs: m.env_kwargs });
   } catch (err) {
     throw new CheckpointError(`${dir}: the checkpoint's algorithm, env or config cannot be rebuilt: ${(err as Error).message}`);
   }

@@ -96,7 +96,7 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig> extends Algo
    */
   protected constructor(env: EnvSource, defaults: C, config: Partial<C> & { envKwargs?: MakeOptions }, kind: 'Discrete' | 'Box', replay: (cfg: C) => ReplayOptions) {
     const { envKwargs = {}, ...rest } = config;
-    const cfg = { ...defaults, ...rest } as C;
+    const cfg = { ...defaults, ...rest };
     // JSON (checkpoints, --config files) writes Infinity as null: both mean no clipping.
     if ((cfg.maxGradNorm as number | null) === null) cfg.maxGradNorm = Infinity;
     super(env, envKwargs, cfg.seed);

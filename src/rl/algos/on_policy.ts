@@ -91,7 +91,7 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
 
   protected constructor(env: EnvSource, defaults: C, config: Partial<C> & { envKwargs?: MakeOptions }, bufferSteps?: number) {
     const { envKwargs = {}, ...rest } = config;
-    const cfg = { ...defaults, ...rest } as C;
+    const cfg = { ...defaults, ...rest };
     super(env, envKwargs, cfg.seed);
     this.cfg = cfg;
     if (!Number.isInteger(cfg.nEnvs) || cfg.nEnvs < 1) throw new RangeError(`${new.target.name}: nEnvs must be a positive integer, got ${describe(cfg.nEnvs)}`);
@@ -107,7 +107,7 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
       this.venv.close();
       throw new TypeError(`${algo} supports Discrete and Box action spaces; ${this.envId} has ${as}`);
     }
-    this.policy = new ActorCriticPolicy(algo, os, as, cfg, this.rng);
+    this.policy = new ActorCriticPolicy(algo, os as Box, as, cfg, this.rng);
     this.obsDim = this.policy.obsDim;
     this.discrete = this.policy.discrete;
     this.nAct = this.policy.nAct;

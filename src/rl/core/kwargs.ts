@@ -59,7 +59,7 @@ export function parseKwargs<S extends KwargSchema>(owner: string, schema: S, giv
   for (const [k, v] of Object.entries(given)) {
     if (v === undefined) continue;
     // numpyPromotion is accepted by every env (validated even where the env's schema does not read it).
-    const spec = schema[k] ?? (k === 'numpyPromotion' ? (numpyPromotionKwarg as KwargSpec) : undefined);
+    const spec = schema[k] ?? (k === 'numpyPromotion' ? (numpyPromotionKwarg) : undefined);
     if (spec === undefined) {
       const accepted = Object.keys(schema).join(', ') || '(none)';
       throw new TypeError(`${owner}: unknown argument ${describe(k)}; accepted arguments: ${accepted}`);

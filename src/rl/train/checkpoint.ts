@@ -73,12 +73,14 @@ export function writeCheckpoint(dir: string, m: Omit<CheckpointManifest, 'format
 export function readCheckpoint(dir: string): Checkpoint {
   let manifest: CheckpointManifest;
   try {
-    manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as CheckpointManifest;
   } catch (err) {
     throw new CheckpointError(`${dir} is not a readable checkpoint: manifest.json ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `is corrupt (${(err as Error).message})`}`);
   }
-  if (manifest?.format !== CHECKPOINT_FORMAT) {
-    throw new CheckpointError(`${dir}/manifest.json is not an RLTune checkpoint (format ${JSON.stringify(manifest?.format)}, expected "${CHECKPOINT_FORMAT}")`);
+  // Read as what the file may hold (any JSON), not as what the type says it holds.
+  const format = (manifest as { format?: unknown } | null)?.format;
+  if (format !== CHECKPOINT_FORMAT) {
+    throw new CheckpointError(`${dir}/manifest.json is not an RLTune checkpoint (format ${JSON.stringify(format)}, expected "${CHECKPOINT_FORMAT}")`);
   }
   if (manifest.version !== CHECKPOINT_VERSION) {
     const older = manifest.version < CHECKPOINT_VERSION;
@@ -114,5 +116,5 @@ export function tensorOf<T extends StoredArray>(ck: Checkpoint, name: string, Ct
   if (!(t instanceof Ctor) || t.length !== length) {
     throw new CheckpointError(`${dir}: array ${name} has ${t.length} ${t.constructor.name} entries, expected ${length} ${Ctor.name} entries (was it written for another env or network size?)`);
   }
-  return t as T;
+  return t;
 }

@@ -322,7 +322,7 @@ export class ReplayBuffer extends TransitionColumns {
       if (!(a instanceof Ctor) || a.length !== len) {
         throw new RangeError(`${source}: ${name} is ${a === undefined ? 'missing' : `${a.constructor.name} of length ${a.length}`}, expected a ${Ctor.name} of length ${len}`);
       }
-      return a as T;
+      return a;
     };
     const D = this.obsDim, A = this.actDim;
     const obs = arr('obs', Float32Array, n * D), nextObs = arr('next_obs', Float32Array, n * D), actions = arr('actions', Float32Array, n * A);

@@ -39,7 +39,7 @@ export function indexOf(space: Discrete, x: unknown, what: string): number {
 export function checkRange(owner: string, name: string, v: unknown, lo: number, hi: number, openLow = false): number {
   const ok = typeof v === 'number' && Number.isFinite(v) && (openLow ? v > lo : v >= lo) && v <= hi;
   if (!ok) throw new RangeError(`${owner}: ${name} must be a number in ${openLow ? '(' : '['}${lo}, ${hi}], got ${describe(v)}`);
-  return v as number;
+  return v;
 }
 
 export function checkOneOf<T extends string>(owner: string, name: string, v: unknown, allowed: readonly T[]): T {

@@ -66,7 +66,7 @@ export function readPolicyMeta(dir: string): PolicyMeta {
   if (!existsSync(p)) throw new PolicyMismatchError(`${dir} is not a policy directory: it has no policy.json (write one with rltune tune train-policy)`);
   let m: PolicyMeta;
   try {
-    m = JSON.parse(readFileSync(p, 'utf8'));
+    m = JSON.parse(readFileSync(p, 'utf8')) as PolicyMeta;
   } catch (err) {
     throw new PolicyMismatchError(`${p} is corrupt: ${(err as Error).message}`);
   }

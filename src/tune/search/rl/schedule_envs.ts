@@ -35,7 +35,6 @@ import { register, registeredEnvs, type EnvFactory } from '../../../rl/core/regi
 import { Box, Discrete } from '../../../rl/core/spaces/index.js';
 import { analytic } from '../../cost/analytic.js';
 import { costMachine, featureFamily, type CostMachine, type FeatureFamily } from '../../cost/features.js';
-import type { GemmWorkload, BmmWorkload, RowWorkload } from '../../task/spec.js';
 import { createTask, referenceConfig, type TuningTask } from '../../task/task.js';
 import { hostTarget } from '../../space/target.js';
 import { fromDigits, radices, toDigits } from '../knobs.js';
@@ -55,12 +54,12 @@ export function workloadFeatures(task: TuningTask, m: CostMachine): number[] {
   const w = task.workload;
   const machine = [lg(m.peakGflops), lg(m.bw.l2), lg(m.bw.mem), m.lanes / 16];
   if (w.op === 'gemm' || w.op === 'bmm') {
-    const g = w as GemmWorkload | BmmWorkload;
+    const g = w;
     const epi = g.op === 'gemm' ? g.epilogue : [];
     return [lg(g.M), lg(g.N), lg(g.K), lg(g.op === 'bmm' ? g.B : 1), g.op === 'bmm' ? g.transA : 0, g.op === 'bmm' ? g.transB : 0, lg(g.threads),
       epi.includes('gelu') || epi.includes('silu') ? 1 : 0, epi.includes('bias') ? 1 : 0, epi.includes('residual') ? 1 : 0, lg(task.flops), lg(task.flops / task.bytes), ...machine];
   }
-  const r = w as RowWorkload;
+  const r = w;
   return [r.op === 'softmax' ? 1 : 0, r.op === 'layernorm' ? 1 : 0, r.op === 'rmsnorm' ? 1 : 0, lg(r.rows), lg(r.cols), lg(r.threads), r.cols % m.lanes === 0 ? 0 : 1, lg(task.flops), ...machine];
 }
 
@@ -166,7 +165,7 @@ export class ScheduleConstructEnv extends ScheduleEnvBase {
     if (this.pos >= this.radix.length) return m.fill(1);
     const d = this.digits.slice(0, this.pos);
     for (let v = 0; v < this.radix[this.pos]; v++) {
-      const full = [...d, v, ...new Array(this.radix.length - this.pos - 1).fill(0)];
+      const full = [...d, v, ...new Array<number>(this.radix.length - this.pos - 1).fill(0)];
       const s = this.task.space;
       if (s.isValid(s.config(fromDigits(this.radix, full)))) m[v] = 1;
     }
@@ -294,8 +293,8 @@ export class ScheduleWalkEnv extends ScheduleEnvBase {
 
 /** The schedule envs by id (their kwargs: the ScheduleEnvOptions). */
 const SCHEDULE_ENVS = {
-  'ScheduleConstruct-v0': (kw: Record<string, unknown>) => new ScheduleConstructEnv(kw as ScheduleEnvOptions),
-  'ScheduleWalk-v0': (kw: Record<string, unknown>) => new ScheduleWalkEnv(kw as ScheduleWalkOptions),
+  'ScheduleConstruct-v0': (kw: Record<string, unknown>) => new ScheduleConstructEnv(kw),
+  'ScheduleWalk-v0': (kw: Record<string, unknown>) => new ScheduleWalkEnv(kw),
 };
 
 export type ScheduleEnvId = keyof typeof SCHEDULE_ENVS;
