@@ -47,7 +47,12 @@ function singleRate(makeEnv: () => Env<Float32Array, number>, steps: number): { 
   return { median: median(runs), runs };
 }
 
-function vectorRate(n: number, mode: 'sync' | 'worker', vecSteps: number, numWorkers?: number): { env_steps_per_s: number; vector_steps_per_s: number; num_workers?: number } {
+function vectorRate(
+  n: number,
+  mode: 'sync' | 'worker',
+  vecSteps: number,
+  numWorkers?: number,
+): { env_steps_per_s: number; vector_steps_per_s: number; num_workers?: number } {
   const venv = makeVec('CartPole-v1', n, { mode, numWorkers });
   const rng = new Rng(1);
   const acts = new Int32Array(n);
@@ -64,13 +69,21 @@ function vectorRate(n: number, mode: 'sync' | 'worker', vecSteps: number, numWor
   const rate = median(Array.from({ length: REPS }, () => run(vecSteps)));
   const workers = (venv as { numWorkers?: number }).numWorkers;
   venv.close();
-  return { env_steps_per_s: Math.round(rate * n), vector_steps_per_s: Math.round(rate), ...(workers ? { num_workers: workers } : {}) };
+  return {
+    env_steps_per_s: Math.round(rate * n),
+    vector_steps_per_s: Math.round(rate),
+    ...(workers ? { num_workers: workers } : {}),
+  };
 }
 
 function gymnasiumAnchor(): Record<string, unknown> {
   const script = fileURLToPath(new URL('../../bench/anchors/gymnasium_cartpole.py', import.meta.url));
-  const r = spawnSync('python3', [script, quick ? '20000' : '300000', quick ? '1' : '5'], { encoding: 'utf8', timeout: 300_000 });
-  if (r.error || r.status !== 0) return { available: false, why: `python3 failed: ${r.error?.message ?? r.stderr.trim().split('\n').pop()}` };
+  const r = spawnSync('python3', [script, quick ? '20000' : '300000', quick ? '1' : '5'], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (r.error || r.status !== 0)
+    return { available: false, why: `python3 failed: ${r.error?.message ?? r.stderr.trim().split('\n').pop()}` };
   try {
     return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Record<string, unknown>;
   } catch {
@@ -90,7 +103,11 @@ for (const mode of ['sync', 'worker'] as const) {
 }
 // One thread per core (this one included), so none may spin, against the default (CPUs - 1 threads, spinning).
 const perCore = availableParallelism();
-vector[`worker_8_${perCore}_threads`] = { mode: 'worker', num_envs: 8, ...vectorRate(8, 'worker', quick ? 2500 : 50_000, perCore) };
+vector[`worker_8_${perCore}_threads`] = {
+  mode: 'worker',
+  num_envs: 8,
+  ...vectorRate(8, 'worker', quick ? 2500 : 50_000, perCore),
+};
 const anchor = gymnasiumAnchor();
 
 const TARGET = 1_300_000;
@@ -109,7 +126,9 @@ const result = {
   reference_steps_per_s: REFERENCE,
   speedup_vs_reference: Math.round((wrapped.median / REFERENCE) * 10) / 10,
   anchor,
-  speedup_vs_anchor: anchor.available ? Math.round((wrapped.median / (anchor.make_steps_per_s as number)) * 10) / 10 : null,
+  speedup_vs_anchor: anchor.available
+    ? Math.round((wrapped.median / (anchor.make_steps_per_s as number)) * 10) / 10
+    : null,
   vector,
 };
 if (!Number.isFinite(sink)) throw new Error('non-finite observation sum');

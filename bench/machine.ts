@@ -6,7 +6,22 @@
 import { availableParallelism, totalmem, platform, arch, release } from 'node:os';
 import { host, type CacheSource } from '../src/tune/measure/host.js';
 
-const SIMD_FLAGS = ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f', 'avx512dq', 'avx512bw', 'avx512vl', 'avx512_vnni', 'avx512_bf16', 'amx_tile', 'neon', 'asimd', 'sve'];
+const SIMD_FLAGS = [
+  'sse4_2',
+  'avx',
+  'avx2',
+  'fma',
+  'avx512f',
+  'avx512dq',
+  'avx512bw',
+  'avx512vl',
+  'avx512_vnni',
+  'avx512_bf16',
+  'amx_tile',
+  'neon',
+  'asimd',
+  'sve',
+];
 
 export interface BenchMachine {
   cpu_model: string;

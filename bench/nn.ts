@@ -33,7 +33,8 @@ const TARGET_MS_512 = 0.3;
 
 /** Multiply-adds x 2 of forward + backward for one sample. */
 function flopsPerSample(sizes: number[]): number {
-  let fwd = 0, dx = 0;
+  let fwd = 0,
+    dx = 0;
   for (let l = 0; l + 1 < sizes.length; l++) {
     fwd += sizes[l] * sizes[l + 1];
     if (l > 0) dx += sizes[l] * sizes[l + 1];
@@ -67,8 +68,14 @@ function itersFor(estimateMs: number, loopMs: number): number {
 }
 
 function benchBackend(backend: 'native' | 'tfjs' | 'js'): Record<string, unknown> {
-  const actor: MLP = createMLP({ sizes: ACTOR, activation: 'tanh', gains: [Math.SQRT2, Math.SQRT2, 0.01], seed: 1 }, { backend });
-  const critic: MLP = createMLP({ sizes: CRITIC, activation: 'tanh', gains: [Math.SQRT2, Math.SQRT2, 1], seed: 2 }, { backend });
+  const actor: MLP = createMLP(
+    { sizes: ACTOR, activation: 'tanh', gains: [Math.SQRT2, Math.SQRT2, 0.01], seed: 1 },
+    { backend },
+  );
+  const critic: MLP = createMLP(
+    { sizes: CRITIC, activation: 'tanh', gains: [Math.SQRT2, Math.SQRT2, 1], seed: 2 },
+    { backend },
+  );
   const rng = new Rng(0);
   const out: Record<string, unknown> = { backend: actor.backend };
   const loopMs = quick ? 20 : 200;
@@ -89,7 +96,11 @@ function benchBackend(backend: 'native' | 'tfjs' | 'js'): Record<string, unknown
     const estimate = performance.now() - t0 - first;
     const t = timeLoop(update, itersFor(estimate, loopMs));
     const flops = batch * (flopsPerSample(ACTOR) + flopsPerSample(CRITIC));
-    out[`mb${batch}`] = { ms: Math.round(t.ms * 1e5) / 1e5, gflops: Math.round((flops / (t.ms * 1e6)) * 10) / 10, runs: t.runs };
+    out[`mb${batch}`] = {
+      ms: Math.round(t.ms * 1e5) / 1e5,
+      gflops: Math.round((flops / (t.ms * 1e6)) * 10) / 10,
+      runs: t.runs,
+    };
     sink += actor.grads[0] + critic.grads[0];
     actor.zeroGrad();
     critic.zeroGrad();
@@ -128,7 +139,13 @@ const result = {
   backends,
   target_native_ms_512: TARGET_MS_512,
   meets_target: n ? n.mb512.ms < TARGET_MS_512 : false,
-  speedup_native_vs_tfjs_wasm: n && tw ? { mb128: Math.round((tw.mb128.ms / n.mb128.ms) * 10) / 10, mb512: Math.round((tw.mb512.ms / n.mb512.ms) * 10) / 10 } : null,
+  speedup_native_vs_tfjs_wasm:
+    n && tw
+      ? {
+          mb128: Math.round((tw.mb128.ms / n.mb128.ms) * 10) / 10,
+          mb512: Math.round((tw.mb512.ms / n.mb512.ms) * 10) / 10,
+        }
+      : null,
 };
 if (!Number.isFinite(sink)) throw new Error('non-finite network output');
 process.stdout.write(JSON.stringify(result) + '\n');

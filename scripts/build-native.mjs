@@ -14,13 +14,25 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 function nodeGypCommand() {
   const script = process.env.npm_config_node_gyp;
   if (script && existsSync(script)) return { cmd: process.execPath, args: [script] };
-  const bundled = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  const bundled = join(
+    dirname(process.execPath),
+    '..',
+    'lib',
+    'node_modules',
+    'npm',
+    'node_modules',
+    'node-gyp',
+    'bin',
+    'node-gyp.js',
+  );
   if (existsSync(bundled)) return { cmd: process.execPath, args: [bundled] };
   return { cmd: process.platform === 'win32' ? 'node-gyp.cmd' : 'node-gyp', args: [] };
 }
 
 if (process.env.RLTUNE_SKIP_NATIVE === '1') {
-  console.warn('rltune: RLTUNE_SKIP_NATIVE=1, native MLP fast path not built; the JavaScript backends (tfjs, or plain TypeScript) will be used');
+  console.warn(
+    'rltune: RLTUNE_SKIP_NATIVE=1, native MLP fast path not built; the JavaScript backends (tfjs, or plain TypeScript) will be used',
+  );
   process.exit(0);
 }
 
@@ -28,6 +40,8 @@ const { cmd, args } = nodeGypCommand();
 const r = spawnSync(cmd, [...args, 'rebuild'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
 if (r.status !== 0) {
   const why = r.error ? r.error.message : `node-gyp exited with ${r.status ?? r.signal}`;
-  console.warn(`rltune: WARNING: the native MLP fast path is unavailable (${why}; it needs a C compiler, make and python3); the JavaScript backends (tfjs, or plain TypeScript) will be used`);
+  console.warn(
+    `rltune: WARNING: the native MLP fast path is unavailable (${why}; it needs a C compiler, make and python3); the JavaScript backends (tfjs, or plain TypeScript) will be used`,
+  );
 }
 process.exit(0);

@@ -43,7 +43,10 @@ test('bench/util/args: --name value and --name=value, --quick/--record for all, 
   assert.equal(intFlag('trials', undefined, 256), 256);
   assert.equal(intFlag('trials', '16', 256), 16);
   assert.throws(() => intFlag('trials', '1.5', 256), /--trials must be a positive integer, got "1.5"/);
-  assert.throws(() => numberFlag('duration', 'soon', 6, (x) => x > 0, 'a positive number of seconds'), /--duration must be a positive number of seconds, got "soon"/);
+  assert.throws(
+    () => numberFlag('duration', 'soon', 6, (x) => x > 0, 'a positive number of seconds'),
+    /--duration must be a positive number of seconds, got "soon"/,
+  );
   assert.deepEqual(listFlag(undefined, 'random,anneal'), ['random', 'anneal']);
   assert.deepEqual(listFlag('grpo, ppo,', ''), ['grpo', 'ppo']);
 });

@@ -12,7 +12,17 @@ test('bench/nn --quick prints one JSON object with every field', () => {
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 1, r.stdout);
   const j = JSON.parse(lines[0]);
-  for (const k of ['benchmark', 'machine', 'shapes', 'native', 'backends', 'target_native_ms_512', 'meets_target', 'speedup_native_vs_tfjs_wasm']) assert.ok(k in j, k);
+  for (const k of [
+    'benchmark',
+    'machine',
+    'shapes',
+    'native',
+    'backends',
+    'target_native_ms_512',
+    'meets_target',
+    'speedup_native_vs_tfjs_wasm',
+  ])
+    assert.ok(k in j, k);
   assert.equal(j.benchmark, 'nn');
   assert.ok(j.machine.cpu_model.length > 0);
   assert.equal(j.native.available, true, j.native.why);

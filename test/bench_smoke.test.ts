@@ -12,8 +12,17 @@ test('bench/envs --quick prints one JSON object with every field', () => {
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 1);
   const j = JSON.parse(lines[0]);
-  for (const k of ['cartpole_make_steps_per_s', 'cartpole_raw_steps_per_s', 'target_steps_per_s', 'meets_target', 'machine', 'vector']) assert.ok(k in j, k);
+  for (const k of [
+    'cartpole_make_steps_per_s',
+    'cartpole_raw_steps_per_s',
+    'target_steps_per_s',
+    'meets_target',
+    'machine',
+    'vector',
+  ])
+    assert.ok(k in j, k);
   assert.ok(j.cartpole_make_steps_per_s > 0);
-  for (const mode of ['sync', 'worker']) for (const n of [1, 8, 64]) assert.ok(j.vector[`${mode}_${n}`].env_steps_per_s > 0);
+  for (const mode of ['sync', 'worker'])
+    for (const n of [1, 8, 64]) assert.ok(j.vector[`${mode}_${n}`].env_steps_per_s > 0);
   assert.ok(j.machine.cpu_model.length > 0);
 });

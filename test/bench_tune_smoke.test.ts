@@ -7,7 +7,11 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 // A short run of the tuning benchmark so that it keeps working; its verdicts live in bench/results.
 test('bench/tune/gemm --quick tunes, compares with the anchors it finds and prints one JSON object', () => {
-  const r = spawnSync(process.execPath, ['dist/bench/tune/gemm.js', '--quick'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, ['dist/bench/tune/gemm.js', '--quick'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 1);

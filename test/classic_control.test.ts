@@ -12,7 +12,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HasState, ResetOptions, ResetResult, StepResult } from '../src/rl/core/env.js';
 import {
-  AcrobotEnv, CartPoleEnv, ContinuousMountainCarEnv, MountainCarEnv, PendulumEnv,
+  AcrobotEnv,
+  CartPoleEnv,
+  ContinuousMountainCarEnv,
+  MountainCarEnv,
+  PendulumEnv,
 } from '../src/rl/envs/classic_control/index.js';
 
 const OBS_TOLERANCE = 1e-5;
@@ -20,7 +24,11 @@ const REWARD_TOLERANCE = 1e-9;
 
 /** The repository root: this file runs as dist/test/classic_control.test.js. */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const GOLDEN_DIRS = [path.join(ROOT, 'test', 'golden'), path.join(ROOT, 'test', 'golden-numpy1'), path.resolve(ROOT, '..', 'shared', 'golden')];
+const GOLDEN_DIRS = [
+  path.join(ROOT, 'test', 'golden'),
+  path.join(ROOT, 'test', 'golden-numpy1'),
+  path.resolve(ROOT, '..', 'shared', 'golden'),
+];
 
 type Action = number | number[];
 
@@ -51,7 +59,11 @@ function discrete<E extends { step(a: number): StepResult<Float32Array> } & Omit
 const CASES: Record<string, EnvCase> = {
   'CartPole-v1': { make: (k) => discrete(new CartPoleEnv(k)), stateSize: 4, action: (i) => (i * 7) % 2 },
   'MountainCar-v0': { make: (k) => discrete(new MountainCarEnv(k)), stateSize: 2, action: (i) => (i * 5) % 3 },
-  'MountainCarContinuous-v0': { make: (k) => new ContinuousMountainCarEnv(k), stateSize: 2, action: (i) => [2.5 * Math.sin(i)] },
+  'MountainCarContinuous-v0': {
+    make: (k) => new ContinuousMountainCarEnv(k),
+    stateSize: 2,
+    action: (i) => [2.5 * Math.sin(i)],
+  },
   'Acrobot-v1': { make: (k) => discrete(new AcrobotEnv(k)), stateSize: 4, action: (i) => (i * 5) % 3 },
   'Pendulum-v1': { make: (k) => new PendulumEnv(k), stateSize: 2, action: (i) => [2.5 * Math.sin(i)] },
 };
@@ -89,7 +101,9 @@ function goldenFiles(dir: string): { file: string; golden: GoldenFile }[] {
 function replay(golden: GoldenFile): { obs: number; reward: number; steps: number } {
   const c = CASES[golden.env];
   const maxSteps = golden.max_episode_steps;
-  let obsErr = 0, rewardErr = 0, steps = 0;
+  let obsErr = 0,
+    rewardErr = 0,
+    steps = 0;
   golden.episodes.forEach((ep, e) => {
     const env = c.make({ numpyPromotion: golden.numpy_promotion ?? 'legacy' });
     env.reset({ seed: 0 });
@@ -139,12 +153,15 @@ for (const dir of GOLDEN_DIRS) {
 
 for (const [id, c] of Object.entries(CASES)) {
   test(`${id}: the same seed gives the same start and trajectory`, () => {
-    const a = c.make(), b = c.make();
-    const ra = a.reset({ seed: 123 }), rb = b.reset({ seed: 123 });
+    const a = c.make(),
+      b = c.make();
+    const ra = a.reset({ seed: 123 }),
+      rb = b.reset({ seed: 123 });
     assert.deepEqual(ra.obs, rb.obs);
     assert.deepEqual(ra.info, {});
     for (let i = 0; i < 60; i++) {
-      const sa = a.step(c.action(i)), sb = b.step(c.action(i));
+      const sa = a.step(c.action(i)),
+        sb = b.step(c.action(i));
       assert.deepEqual(sa.obs, sb.obs, `step ${i}`);
       assert.equal(sa.reward, sb.reward, `step ${i}`);
       assert.equal(sa.terminated, sb.terminated, `step ${i}`);
@@ -167,7 +184,10 @@ for (const [id, c] of Object.entries(CASES)) {
     s[0] = 1234;
     assert.notEqual(env.getState()[0], 1234);
     const wrong = new Array<number>(c.stateSize + 1).fill(0);
-    assert.throws(() => env.setState(wrong), (e: Error) => e instanceof TypeError && new RegExp(`expected ${c.stateSize} numbers`).test(e.message));
+    assert.throws(
+      () => env.setState(wrong),
+      (e: Error) => e instanceof TypeError && new RegExp(`expected ${c.stateSize} numbers`).test(e.message),
+    );
     assert.throws(() => env.setState(wrong.slice(0, c.stateSize - 1)), TypeError);
     assert.throws(() => env.setState(new Array(c.stateSize).fill('0')), TypeError);
     const target = Array.from({ length: c.stateSize }, (_, i) => 0.01 * (i + 1));
@@ -176,9 +196,15 @@ for (const [id, c] of Object.entries(CASES)) {
   });
 
   test(`${id}: constructor arguments are validated`, () => {
-    assert.throws(() => c.make({ bogus: 1 }), (e: Error) => e instanceof TypeError && /unknown argument "bogus"/.test(e.message));
+    assert.throws(
+      () => c.make({ bogus: 1 }),
+      (e: Error) => e instanceof TypeError && /unknown argument "bogus"/.test(e.message),
+    );
     assert.throws(() => c.make({ renderMode: 3 }), TypeError);
-    assert.throws(() => c.make({ renderMode: 'human' }), (e: Error) => e instanceof TypeError && /not supported/.test(e.message));
+    assert.throws(
+      () => c.make({ renderMode: 'human' }),
+      (e: Error) => e instanceof TypeError && /not supported/.test(e.message),
+    );
   });
 
   test(`${id}: render`, () => {
@@ -202,7 +228,8 @@ test('start states lie in the reference ranges; reset options change them', () =
     const cart = new CartPoleEnv();
     for (const v of cart.reset({ seed }).obs) assert.ok(Math.abs(v) <= 0.05);
     assert.ok(cart.observationSpace.contains(cart.reset({ seed }).obs));
-    for (const v of cart.reset({ seed, options: { low: 0.1, high: 0.2 } }).obs) assert.ok(v >= Math.fround(0.1) && v <= Math.fround(0.2));
+    for (const v of cart.reset({ seed, options: { low: 0.1, high: 0.2 } }).obs)
+      assert.ok(v >= Math.fround(0.1) && v <= Math.fround(0.2));
 
     const car = new MountainCarEnv();
     const [p, v] = car.reset({ seed }).obs;
@@ -228,7 +255,10 @@ test('start states lie in the reference ranges; reset options change them', () =
     assert.ok(Math.abs(th2) <= 0.1 && Math.abs(thDot2) <= 0.01);
   }
   assert.throws(() => new CartPoleEnv().reset({ options: { low: 0.2, high: 0.1 } }), RangeError);
-  assert.throws(() => new AcrobotEnv().reset({ options: { low: 'a' } }), (e: Error) => e instanceof TypeError && /options\.low/.test(e.message));
+  assert.throws(
+    () => new AcrobotEnv().reset({ options: { low: 'a' } }),
+    (e: Error) => e instanceof TypeError && /options\.low/.test(e.message),
+  );
   assert.throws(() => new PendulumEnv().reset({ options: { xInit: null } }), TypeError);
 });
 
@@ -392,12 +422,25 @@ test('spaces match the reference', () => {
   assert.equal(new CartPoleEnv().actionSpace.n, 2);
   assert.equal(new MountainCarEnv().actionSpace.n, 3);
   assert.equal(new AcrobotEnv().actionSpace.n, 3);
-  assert.deepEqual(Array.from(new AcrobotEnv().observationSpace.high), [1, 1, 1, 1, Math.fround(4 * Math.PI), Math.fround(9 * Math.PI)]);
+  assert.deepEqual(Array.from(new AcrobotEnv().observationSpace.high), [
+    1,
+    1,
+    1,
+    1,
+    Math.fround(4 * Math.PI),
+    Math.fround(9 * Math.PI),
+  ]);
   assert.deepEqual(Array.from(new PendulumEnv().observationSpace.high), [1, 1, 8]);
   assert.deepEqual(Array.from(new PendulumEnv().actionSpace.low), [-2]);
   assert.deepEqual(Array.from(new ContinuousMountainCarEnv().actionSpace.high), [1]);
   assert.deepEqual(Array.from(new MountainCarEnv().observationSpace.low), [Math.fround(-1.2), Math.fround(-0.07)]);
-  for (const env of [new CartPoleEnv(), new MountainCarEnv(), new ContinuousMountainCarEnv(), new AcrobotEnv(), new PendulumEnv()]) {
+  for (const env of [
+    new CartPoleEnv(),
+    new MountainCarEnv(),
+    new ContinuousMountainCarEnv(),
+    new AcrobotEnv(),
+    new PendulumEnv(),
+  ]) {
     assert.equal(env.observationSpace.dtype, 'float32');
     assert.deepEqual(env.metadata.renderModes, ['ansi']);
     assert.ok(env.observationSpace.contains(env.reset({ seed: 3 }).obs));

@@ -9,7 +9,12 @@ import { make, type Env, type HasState } from '../src/rl/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-interface Episode { state: number[]; actions: number[][]; observations: number[][]; rewards: number[] }
+interface Episode {
+  state: number[];
+  actions: number[][];
+  observations: number[][];
+  rewards: number[];
+}
 
 function trace(id: string): { maxEpisodeSteps: number; episodes: Episode[] } {
   const j = JSON.parse(readFileSync(`${root}test/golden/${id}.json`, 'utf8'));
@@ -24,7 +29,8 @@ function inner(env: Env): HasState {
 function firstMismatch(env: Env, ep: Episode, from: number): string | null {
   for (let t = from; t < ep.actions.length; t++) {
     const obs = Array.from(env.step(ep.actions[t]).obs as Float32Array);
-    if (obs.some((x, i) => x !== ep.observations[t][i])) return `step ${t}: ${obs.join(',')} vs ${ep.observations[t].join(',')}`;
+    if (obs.some((x, i) => x !== ep.observations[t][i]))
+      return `step ${t}: ${obs.join(',')} vs ${ep.observations[t].join(',')}`;
   }
   return null;
 }

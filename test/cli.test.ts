@@ -6,7 +6,17 @@ import { join } from 'node:path';
 
 import { root, run } from './fixtures/run_cli.js';
 
-const IDS = ['CartPole-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Acrobot-v1', 'Pendulum-v1', 'FrozenLake-v1', 'FrozenLake8x8-v1', 'CliffWalking-v1', 'Taxi-v4'];
+const IDS = [
+  'CartPole-v1',
+  'MountainCar-v0',
+  'MountainCarContinuous-v0',
+  'Acrobot-v1',
+  'Pendulum-v1',
+  'FrozenLake-v1',
+  'FrozenLake8x8-v1',
+  'CliffWalking-v1',
+  'Taxi-v4',
+];
 const goldenDirs = [join(root, 'test/golden'), join(root, '../shared/golden')].filter((d) => existsSync(d));
 
 test('rltune --version and --help', () => {
@@ -21,8 +31,20 @@ test('rltune --version and --help', () => {
 test('rltune envs --json lists every registered env with spaces, limits and thresholds', () => {
   const r = run('envs', '--json');
   assert.equal(r.code, 0);
-  const j = JSON.parse(r.last) as { envs: { id: string; observation_space: string; action_space: string; max_episode_steps: number | null; reward_threshold: number | null }[] };
-  for (const id of IDS) assert.ok(j.envs.some((e) => e.id === id), id);
+  const j = JSON.parse(r.last) as {
+    envs: {
+      id: string;
+      observation_space: string;
+      action_space: string;
+      max_episode_steps: number | null;
+      reward_threshold: number | null;
+    }[];
+  };
+  for (const id of IDS)
+    assert.ok(
+      j.envs.some((e) => e.id === id),
+      id,
+    );
   const cp = j.envs.find((e) => e.id === 'CartPole-v1')!;
   assert.equal(cp.action_space, 'Discrete(2)');
   assert.equal(cp.max_episode_steps, 500);
@@ -77,7 +99,16 @@ test('usage errors exit 2 with a clear message', () => {
   assert.match(JSON.parse(uj.last).error, /CartPole-v1/);
   assert.equal(run('frobnicate').code, 2);
   assert.match(run('env', 'check', 'CartPole-v1', '--bogus').stderr, /Unknown option '--bogus'/);
-  assert.match(run('env', 'check', 'CartPole-v1', '--module', '/nonexistent/x.js').stderr, /cannot load module \/nonexistent\/x\.js/);
-  assert.match(run('env', 'check', 'CartPole-v1', '--golden', '/nonexistent-dir', '--json').last, /golden directory \/nonexistent-dir cannot be read/);
-  assert.match(run('env', 'check', 'CartPole-v1', '--steps', 'many').stderr, /--steps expects a non-negative integer, got "many"/);
+  assert.match(
+    run('env', 'check', 'CartPole-v1', '--module', '/nonexistent/x.js').stderr,
+    /cannot load module \/nonexistent\/x\.js/,
+  );
+  assert.match(
+    run('env', 'check', 'CartPole-v1', '--golden', '/nonexistent-dir', '--json').last,
+    /golden directory \/nonexistent-dir cannot be read/,
+  );
+  assert.match(
+    run('env', 'check', 'CartPole-v1', '--steps', 'many').stderr,
+    /--steps expects a non-negative integer, got "many"/,
+  );
 });

@@ -28,13 +28,20 @@ test('an unreadable --golden directory is a usage error (exit 2, as the README s
 });
 
 test('with --json every usage error still ends stdout with one JSON object; a directory without a trace fails', () => {
-  const bad = spawnSync(process.execPath, [bin, 'env', 'check', 'CartPole-v1', '--module', '/nonexistent/x.js', '--json'], { cwd: root, encoding: 'utf8' });
+  const bad = spawnSync(
+    process.execPath,
+    [bin, 'env', 'check', 'CartPole-v1', '--module', '/nonexistent/x.js', '--json'],
+    { cwd: root, encoding: 'utf8' },
+  );
   assert.equal(bad.status, 2);
   const j = JSON.parse(bad.stdout.trim().split('\n').pop()!);
   assert.equal(j.env, 'CartPole-v1');
   assert.match(j.error, /cannot load module \/nonexistent\/x\.js/);
   const empty = mkdtempSync(join(tmpdir(), 'rltune-empty-'));
-  const none = spawnSync(process.execPath, [bin, 'env', 'check', 'CartPole-v1', '--golden', empty, '--json'], { cwd: root, encoding: 'utf8' });
+  const none = spawnSync(process.execPath, [bin, 'env', 'check', 'CartPole-v1', '--golden', empty, '--json'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   assert.equal(none.status, 1);
   const k = JSON.parse(none.stdout.trim().split('\n').pop()!);
   assert.equal(k.failed, 1);

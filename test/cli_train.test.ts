@@ -8,18 +8,50 @@ import { run } from './fixtures/run_cli.js';
 
 test('rltune train --json prints the result object last; eval reads the checkpoint; --resume continues', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'rltune-train-')), 'run');
-  const t = run('train', '--env', 'CartPole-v1', '--algo', 'ppo', '--steps', '2048', '--seed', '3', '--n-envs', '2', '--out', out, '--json');
+  const t = run(
+    'train',
+    '--env',
+    'CartPole-v1',
+    '--algo',
+    'ppo',
+    '--steps',
+    '2048',
+    '--seed',
+    '3',
+    '--n-envs',
+    '2',
+    '--out',
+    out,
+    '--json',
+  );
   assert.equal(t.code, 0, t.stderr);
   const j = JSON.parse(t.last);
-  for (const k of ['env', 'algo', 'seed', 'steps', 'wall_s', 'sps', 'solved_step', 'solved_s', 'final_mean_return', 'checkpoint']) assert.ok(k in j, k);
+  for (const k of [
+    'env',
+    'algo',
+    'seed',
+    'steps',
+    'wall_s',
+    'sps',
+    'solved_step',
+    'solved_s',
+    'final_mean_return',
+    'checkpoint',
+  ])
+    assert.ok(k in j, k);
   assert.equal(j.env, 'CartPole-v1');
   assert.equal(j.algo, 'ppo');
   assert.equal(j.seed, 3);
   assert.ok(j.steps >= 2048);
   assert.equal(j.checkpoint, out);
   assert.ok(existsSync(join(out, 'manifest.json')) && existsSync(join(out, 'log.jsonl')));
-  const log = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.ok(log.some((r) => r.event === 'update' && 'entropy' in r && 'approx_kl' in r && 'clip_fraction' in r && 'sps' in r));
+  const log = readFileSync(join(out, 'log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.ok(
+    log.some((r) => r.event === 'update' && 'entropy' in r && 'approx_kl' in r && 'clip_fraction' in r && 'sps' in r),
+  );
   assert.ok(log.some((r) => r.event === 'episode' && 'return' in r && 'length' in r));
 
   const e = run('eval', '--checkpoint', out, '--episodes', '3', '--json');

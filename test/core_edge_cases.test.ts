@@ -1,7 +1,19 @@
 // Edge cases of spaces, wrappers, the registry and the checker (found in review).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Box, Discrete, make, register, unregister, Env, RescaleAction, checkEnv, type StepResult, type ResetResult, type ResetOptions } from '../src/rl/index.js';
+import {
+  Box,
+  Discrete,
+  make,
+  register,
+  unregister,
+  Env,
+  RescaleAction,
+  checkEnv,
+  type StepResult,
+  type ResetResult,
+  type ResetOptions,
+} from '../src/rl/index.js';
 
 test('Box.contains treats a number and a one-entry array alike (float32 rounding)', () => {
   const b = new Box(0, 1, [1]);
@@ -37,8 +49,13 @@ class KwEnv extends Env<number, number> {
     super();
     this.size = (k.size as number | undefined) ?? 8;
   }
-  override reset(o: ResetOptions = {}): ResetResult<number> { super.reset(o); return { obs: this.size, info: {} }; }
-  step(): StepResult<number> { return { obs: this.size, reward: 0, terminated: true, truncated: false, info: {} }; }
+  override reset(o: ResetOptions = {}): ResetResult<number> {
+    super.reset(o);
+    return { obs: this.size, info: {} };
+  }
+  step(): StepResult<number> {
+    return { obs: this.size, reward: 0, terminated: true, truncated: false, info: {} };
+  }
 }
 
 test('make(id, {k: undefined}) keeps the registered kwarg', () => {
@@ -55,8 +72,13 @@ test('make(id, {k: undefined}) keeps the registered kwarg', () => {
 class HugeBoundsEnv extends Env<Float32Array, Float32Array> {
   readonly observationSpace = new Box(0, 1, [1]);
   readonly actionSpace = new Box(-3.4028234663852886e38, 3.4028234663852886e38, [1]);
-  override reset(o: ResetOptions = {}): ResetResult<Float32Array> { super.reset(o); return { obs: new Float32Array([0]), info: {} }; }
-  step(): StepResult<Float32Array> { return { obs: new Float32Array([0]), reward: 0, terminated: false, truncated: false, info: {} }; }
+  override reset(o: ResetOptions = {}): ResetResult<Float32Array> {
+    super.reset(o);
+    return { obs: new Float32Array([0]), info: {} };
+  }
+  step(): StepResult<Float32Array> {
+    return { obs: new Float32Array([0]), reward: 0, terminated: false, truncated: false, info: {} };
+  }
 }
 
 test('checkEnv does not fail a correct env whose action bound is float32 max', () => {
@@ -64,7 +86,10 @@ test('checkEnv does not fail a correct env whose action bound is float32 max', (
   register('review/HugeBounds-v0', { entryPoint: HugeBoundsEnv, maxEpisodeSteps: 10 });
   try {
     const rep = checkEnv('review/HugeBounds-v0', { steps: 20 });
-    assert.deepEqual(rep.results.filter((r) => !r.ok), []);
+    assert.deepEqual(
+      rep.results.filter((r) => !r.ok),
+      [],
+    );
   } finally {
     unregister('review/HugeBounds-v0');
   }
@@ -86,7 +111,9 @@ test('Rng state includes a pending normal draw; MultiDiscrete prints its start; 
   class E extends Env<number, number> {
     readonly observationSpace = new Discrete(2);
     readonly actionSpace = new Discrete(2);
-    step() { return { obs: 0, reward: 0, terminated: true, truncated: false, info: {} }; }
+    step() {
+      return { obs: 0, reward: 0, terminated: true, truncated: false, info: {} };
+    }
   }
   const warnings: string[] = [];
   const onWarn = (w: Error) => warnings.push(w.message);

@@ -10,14 +10,32 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CartPoleEnv, CheckpointError, DQN, GRPO, PendulumEnv, PPO, QLearning, FrozenLakeEnv, Reinforce, SequenceMatchEnv, UnknownEnvError,
-  loadAlgorithm, makeVec, readCheckpoint, spec, type EnvFactory, type PolicyAlgorithm, type StochasticPolicy,
+  CartPoleEnv,
+  CheckpointError,
+  DQN,
+  GRPO,
+  PendulumEnv,
+  PPO,
+  QLearning,
+  FrozenLakeEnv,
+  Reinforce,
+  SequenceMatchEnv,
+  UnknownEnvError,
+  loadAlgorithm,
+  makeVec,
+  readCheckpoint,
+  spec,
+  type EnvFactory,
+  type PolicyAlgorithm,
+  type StochasticPolicy,
 } from '../src/rl/index.js';
 
 /** A factory of CartPole under an id nobody registers, counting the envs it makes. */
 function countingFactory(id = 'test/FactoryCartPole-v0'): EnvFactory & { made: number } {
   const f = {
-    id, made: 0, maxEpisodeSteps: 200,
+    id,
+    made: 0,
+    maxEpisodeSteps: 200,
     entryPoint: (kw: Record<string, unknown>) => {
       f.made++;
       return new CartPoleEnv(kw);
@@ -26,10 +44,14 @@ function countingFactory(id = 'test/FactoryCartPole-v0'): EnvFactory & { made: n
   return f;
 }
 
-test('an algorithm made from an unregistered env factory trains and evaluates on the factory\'s envs', async () => {
+test("an algorithm made from an unregistered env factory trains and evaluates on the factory's envs", async () => {
   const env = countingFactory();
   assert.throws(() => spec(env.id), UnknownEnvError);
-  for (const algo of [new PPO(env, { nEnvs: 2, nSteps: 16, seed: 1 }), new Reinforce(env, { nEnvs: 2, seed: 1 }), new DQN(env, { learningStarts: 16, seed: 1 })]) {
+  for (const algo of [
+    new PPO(env, { nEnvs: 2, nSteps: 16, seed: 1 }),
+    new Reinforce(env, { nEnvs: 2, seed: 1 }),
+    new DQN(env, { learningStarts: 16, seed: 1 }),
+  ]) {
     const before = env.made;
     const r = await algo.learn({ totalSteps: 64 });
     assert.ok(r.steps >= 64);
@@ -42,7 +64,11 @@ test('an algorithm made from an unregistered env factory trains and evaluates on
     algo.close();
   }
   // Tabular methods and GRPO take a factory too.
-  const lake: EnvFactory = { id: 'test/FactoryLake-v0', entryPoint: (kw) => new FrozenLakeEnv(kw), maxEpisodeSteps: 100 };
+  const lake: EnvFactory = {
+    id: 'test/FactoryLake-v0',
+    entryPoint: (kw) => new FrozenLakeEnv(kw),
+    maxEpisodeSteps: 100,
+  };
   const q = new QLearning(lake, { seed: 1 });
   await q.learn({ totalSteps: 200 });
   assert.equal(q.evaluate(1).returns.length, 1);
@@ -61,11 +87,24 @@ test('a checkpoint of a factory-made algorithm records the id; loading it needs 
   const dir = mkdtempSync(join(tmpdir(), 'rltune-factory-'));
   a.save(dir);
   assert.equal(readCheckpoint(dir).manifest.env, env.id);
-  assert.throws(() => loadAlgorithm(dir), (e: Error) => e instanceof CheckpointError && e.message.includes('"test/FactoryCartPole-v0", which is not registered') && /loadAlgorithm\(dir, \{env: factory\}\)/.test(e.message));
-  assert.throws(() => loadAlgorithm(dir, { env: countingFactory('test/Other-v0') }), /trained on env "test\/FactoryCartPole-v0"; the env factory given makes "test\/Other-v0"/);
+  assert.throws(
+    () => loadAlgorithm(dir),
+    (e: Error) =>
+      e instanceof CheckpointError &&
+      e.message.includes('"test/FactoryCartPole-v0", which is not registered') &&
+      /loadAlgorithm\(dir, \{env: factory\}\)/.test(e.message),
+  );
+  assert.throws(
+    () => loadAlgorithm(dir, { env: countingFactory('test/Other-v0') }),
+    /trained on env "test\/FactoryCartPole-v0"; the env factory given makes "test\/Other-v0"/,
+  );
   const b = loadAlgorithm(dir, { env });
   assert.equal(b.numTimesteps, a.numTimesteps);
-  for (const obs of [[0, 0, 0, 0], [0.1, -0.3, 0.05, 0.4]]) assert.equal(b.predict(obs), a.predict(obs));
+  for (const obs of [
+    [0, 0, 0, 0],
+    [0.1, -0.3, 0.05, 0.4],
+  ])
+    assert.equal(b.predict(obs), a.predict(obs));
   a.close();
   b.close();
 });
@@ -76,7 +115,14 @@ test('makeVec: a factory runs in sync mode; worker mode refuses it (a function c
   assert.equal(env.made, 3);
   assert.equal(v.reset({ seed: 1 }).obs.length, 12);
   v.close();
-  assert.throws(() => makeVec(env, 2, { mode: 'worker' }), (e: Error) => e instanceof TypeError && /makeVec\(test\/FactoryCartPole-v0\): mode "worker" .* cannot be sent to a thread; use mode "sync"/.test(e.message));
+  assert.throws(
+    () => makeVec(env, 2, { mode: 'worker' }),
+    (e: Error) =>
+      e instanceof TypeError &&
+      /makeVec\(test\/FactoryCartPole-v0\): mode "worker" .* cannot be sent to a thread; use mode "sync"/.test(
+        e.message,
+      ),
+  );
 });
 
 /** The policy acts as predict does, from the same generator state, deterministic or not. */
@@ -91,7 +137,7 @@ function assertActsAsPredict(algo: PolicyAlgorithm, observations: number[][], ma
   }
 }
 
-test('policy (Categorical): act is predict, logProb is a normalized (masked) distribution whose mode act picks, parameters are the checkpoint\'s actor', async () => {
+test("policy (Categorical): act is predict, logProb is a normalized (masked) distribution whose mode act picks, parameters are the checkpoint's actor", async () => {
   const ppo = new PPO('CartPole-v1', { nEnvs: 2, nSteps: 32, normalizeObs: true, seed: 3 });
   await ppo.learn({ totalSteps: 256 }); // the observation statistics are no longer the identity
   const seq = new GRPO('SequenceMatch-v0', { groupSize: 2, promptsPerIteration: 2, seed: 3 });
@@ -101,7 +147,8 @@ test('policy (Categorical): act is predict, logProb is a normalized (masked) dis
     assert.equal(p.discrete, true);
     const obs = Array.from({ length: p.obsDim }, (_, j) => 0.1 * (j + 1));
     assertActsAsPredict(algo, [obs, obs.map((v) => -v)]);
-    const n = p.nAct, rows = new Float32Array(n * p.obsDim);
+    const n = p.nAct,
+      rows = new Float32Array(n * p.obsDim);
     for (let a = 0; a < n; a++) rows.set(obs, a * p.obsDim);
     const actions = Array.from({ length: n }, (_, a) => a);
     const lp = p.logProb(rows, actions, n);
@@ -126,7 +173,10 @@ test('policy (Categorical): act is predict, logProb is a normalized (masked) dis
 });
 
 test('policy (Gaussian): act is predict (clipped to the bounds), the mode is the most likely action', async () => {
-  const algo = new PPO({ id: 'test/FactoryPendulum-v0', entryPoint: (kw) => new PendulumEnv(kw), maxEpisodeSteps: 200 }, { nEnvs: 2, nSteps: 16, seed: 4 });
+  const algo = new PPO(
+    { id: 'test/FactoryPendulum-v0', entryPoint: (kw) => new PendulumEnv(kw), maxEpisodeSteps: 200 },
+    { nEnvs: 2, nSteps: 16, seed: 4 },
+  );
   await algo.learn({ totalSteps: 64 });
   const p = algo.policy;
   assert.equal(p.discrete, false);

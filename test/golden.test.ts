@@ -4,13 +4,22 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync, readdirSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findGoldenFiles, goldenEnvIds, replayGolden, parseGoldenFile, GoldenFormatError, spec } from '../src/rl/index.js';
+import {
+  findGoldenFiles,
+  goldenEnvIds,
+  replayGolden,
+  parseGoldenFile,
+  GoldenFormatError,
+  spec,
+} from '../src/rl/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 // test/golden: the reference traces (Gymnasium 1.4.0; Pendulum and MountainCarContinuous under NumPy 2's promotion);
 // test/golden-numpy1: those two as first recorded, under NumPy 1.x; test/golden-variants: non-default kwargs
 // recorded from Gymnasium 1.3.0 by scripts/record_golden_variants.py; ../shared/golden: the team's copy.
-const dirs = ['test/golden', 'test/golden-numpy1', 'test/golden-variants', '../shared/golden'].map((d) => join(root, d)).filter((d) => existsSync(d));
+const dirs = ['test/golden', 'test/golden-numpy1', 'test/golden-variants', '../shared/golden']
+  .map((d) => join(root, d))
+  .filter((d) => existsSync(d));
 
 test('the repository keeps a copy of the golden traces', () => {
   assert.ok(existsSync(join(root, 'test/golden')));
@@ -36,7 +45,10 @@ for (const dir of dirs) {
 test('the NumPy promotion rules a trace names matter: NumPy 1.x traces fail under NumPy 2 rules and the reverse', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'rltune-golden-'));
   for (const id of ['Pendulum-v1', 'MountainCarContinuous-v0']) {
-    for (const [dir, swapped] of [['test/golden-numpy1', 'nep50'], ['test/golden', 'legacy']]) {
+    for (const [dir, swapped] of [
+      ['test/golden-numpy1', 'nep50'],
+      ['test/golden', 'legacy'],
+    ]) {
       const j = JSON.parse(readFileSync(join(root, dir, `${id}.json`), 'utf8'));
       j.numpy_promotion = swapped;
       const file = join(tmp, `${id}-${swapped}.json`);
@@ -44,7 +56,10 @@ test('the NumPy promotion rules a trace names matter: NumPy 1.x traces fail unde
       const right = replayGolden(id, findGoldenFiles(join(root, dir), id));
       const wrong = replayGolden(id, [parseGoldenFile(file)]);
       // Pendulum fails outright; MountainCarContinuous drifts below the observation tolerance (1.4e-6), but drifts.
-      assert.ok(wrong.failures.length > 0 || wrong.maxAbsErr > 100 * right.maxAbsErr + 1e-9, `${dir}/${id} replayed as ${swapped}: ${wrong.maxAbsErr} against ${right.maxAbsErr}`);
+      assert.ok(
+        wrong.failures.length > 0 || wrong.maxAbsErr > 100 * right.maxAbsErr + 1e-9,
+        `${dir}/${id} replayed as ${swapped}: ${wrong.maxAbsErr} against ${right.maxAbsErr}`,
+      );
     }
   }
 });
@@ -74,14 +89,59 @@ test('malformed golden files name the file and the field', () => {
     writeFileSync(p, typeof obj === 'string' ? obj : JSON.stringify(obj));
     return p;
   };
-  assert.throws(() => parseGoldenFile(write('a.json', '{nope')), (e: Error) => e instanceof GoldenFormatError && /a\.json: not valid JSON/.test(e.message));
-  assert.throws(() => parseGoldenFile(write('b.json', { env: 'CartPole-v1', episodes: [{ state: [0, 0, 0, 0], actions: [0, 1], observations: [[0, 0, 0, 0]], rewards: [1, 1], terminated: [false, false], truncated: [false, false] }] })),
-    /b\.json: field episodes\[0\]\.observations: expected an array of 2 observations/);
-  assert.throws(() => parseGoldenFile(write('c.json', { env: 'CartPole-v1', episodes: [{ state: [0, 'x'], actions: [0], observations: [[0]], rewards: [1], terminated: [false], truncated: [false] }] })),
-    /c\.json: field episodes\[0\]\.state: expected an array of numbers, got \[0,"x"\]/);
-  assert.throws(() => parseGoldenFile(write('d.json', { env: 'FrozenLake-v1', n_states: 1, n_actions: 1, P: { 0: { 0: [[1, 0, 0]] } } })),
-    /d\.json: field P\.0\.0\[0\]: expected \[probability, next_state, reward, terminated\]/);
-  assert.throws(() => parseGoldenFile(write('e.json', { episodes: [] })), /e\.json: field env: expected an env id string/);
+  assert.throws(
+    () => parseGoldenFile(write('a.json', '{nope')),
+    (e: Error) => e instanceof GoldenFormatError && /a\.json: not valid JSON/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      parseGoldenFile(
+        write('b.json', {
+          env: 'CartPole-v1',
+          episodes: [
+            {
+              state: [0, 0, 0, 0],
+              actions: [0, 1],
+              observations: [[0, 0, 0, 0]],
+              rewards: [1, 1],
+              terminated: [false, false],
+              truncated: [false, false],
+            },
+          ],
+        }),
+      ),
+    /b\.json: field episodes\[0\]\.observations: expected an array of 2 observations/,
+  );
+  assert.throws(
+    () =>
+      parseGoldenFile(
+        write('c.json', {
+          env: 'CartPole-v1',
+          episodes: [
+            {
+              state: [0, 'x'],
+              actions: [0],
+              observations: [[0]],
+              rewards: [1],
+              terminated: [false],
+              truncated: [false],
+            },
+          ],
+        }),
+      ),
+    /c\.json: field episodes\[0\]\.state: expected an array of numbers, got \[0,"x"\]/,
+  );
+  assert.throws(
+    () =>
+      parseGoldenFile(
+        write('d.json', { env: 'FrozenLake-v1', n_states: 1, n_actions: 1, P: { 0: { 0: [[1, 0, 0]] } } }),
+      ),
+    /d\.json: field P\.0\.0\[0\]: expected \[probability, next_state, reward, terminated\]/,
+  );
+  assert.throws(
+    () => parseGoldenFile(write('e.json', { episodes: [] })),
+    /e\.json: field env: expected an env id string/,
+  );
   // A malformed file named for the env is an error; one for another env is ignored when checking this one.
   write('Taxi-v4.json', '[');
   assert.throws(() => findGoldenFiles(tmp, 'Taxi-v4'), /Taxi-v4\.json: not valid JSON/);

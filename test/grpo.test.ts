@@ -21,8 +21,27 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Box, Discrete, Env, EveryNSteps, GRPO, Logger, Reinforce, SequenceMatchEnv, checkEnv, createAlgorithm, groupAdvantages, grpoLoss, k3,
-  loadAlgorithm, make, readCheckpoint, register, type ResetOptions, type ResetResult, type StepResult, type TrainContext,
+  Box,
+  Discrete,
+  Env,
+  EveryNSteps,
+  GRPO,
+  Logger,
+  Reinforce,
+  SequenceMatchEnv,
+  checkEnv,
+  createAlgorithm,
+  groupAdvantages,
+  grpoLoss,
+  k3,
+  loadAlgorithm,
+  make,
+  readCheckpoint,
+  register,
+  type ResetOptions,
+  type ResetResult,
+  type StepResult,
+  type TrainContext,
 } from '../src/rl/index.js';
 import { run } from './fixtures/run_cli.js';
 
@@ -85,11 +104,18 @@ test('SequenceMatch-v0: spaces, reward only at the end (the fraction matched), m
   lenient.reset({ options: { target: [1, 2, 1, 2] } });
   const rewards = [1, 1, 1, 2].map((a) => lenient.step(a).reward);
   assert.equal(rewards[3], 0.5, 'positions 0 and 3 match; the repeated 1 at position 1 is masked, so a miss');
-  assert.throws(() => env.reset({ options: { target: [1, 1, 2, 3] } }), /options\.target must be 4 integers in \[0, 5\] with no token directly repeated, got/);
-  assert.throws(() => make('SequenceMatch-v0', { vocab: 1 }), /argument vocab = 1 is invalid: expected an integer >= 2/);
+  assert.throws(
+    () => env.reset({ options: { target: [1, 1, 2, 3] } }),
+    /options\.target must be 4 integers in \[0, 5\] with no token directly repeated, got/,
+  );
+  assert.throws(
+    () => make('SequenceMatch-v0', { vocab: 1 }),
+    /argument vocab = 1 is invalid: expected an integer >= 2/,
+  );
   for (let s = 0; s < 50; s++) {
     env.reset({ seed: s });
-    for (let t = 1; t < 4; t++) assert.notEqual(inner.target[t], inner.target[t - 1], 'targets never repeat a token directly');
+    for (let t = 1; t < 4; t++)
+      assert.notEqual(inner.target[t], inner.target[t - 1], 'targets never repeat a token directly');
   }
   const report = checkEnv('SequenceMatch-v0');
   assert.equal(report.failed, 0, JSON.stringify(report.results.filter((r) => !r.ok)));
@@ -99,7 +125,18 @@ test('SequenceMatch-v0: spaces, reward only at the end (the fraction matched), m
 
 test('group advantages: mean 0 and (sample) std 1 per group; a group of equal returns gets 0, not NaN', () => {
   const rnd = lcg(7);
-  const returns = [...Array.from({ length: 16 }, () => rnd()), 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, ...Array.from({ length: 8 }, () => 3 * rnd() - 1)];
+  const returns = [
+    ...Array.from({ length: 16 }, () => rnd()),
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    ...Array.from({ length: 8 }, () => 3 * rnd() - 1),
+  ];
   const adv = groupAdvantages(returns, 8, 1e-8);
   for (const g of [0, 1, 3]) {
     const a = adv.subarray(g * 8, g * 8 + 8);
@@ -121,17 +158,20 @@ test('group advantages: mean 0 and (sample) std 1 per group; a group of equal re
 test('k3 KL: >= 0, 0 when the policies agree, and its expectation under pi is exactly KL(pi || pi_ref)', () => {
   const rnd = lcg(3);
   for (let i = 0; i < 1000; i++) {
-    const a = -5 * rnd(), b = -5 * rnd();
+    const a = -5 * rnd(),
+      b = -5 * rnd();
     assert.ok(k3(a, b) >= 0, `k3(${a}, ${b}) = ${k3(a, b)}`);
     assert.ok(Math.abs(k3(a, b) - (Math.exp(b - a) - (b - a) - 1)) < 1e-12);
   }
   assert.equal(k3(-1.3, -1.3), 0);
   const logits = (n: number) => Array.from({ length: n }, () => 3 * rnd());
   const logSoftmax = (l: number[]) => {
-    const m = Math.max(...l), s = Math.log(l.reduce((acc, x) => acc + Math.exp(x - m), 0));
+    const m = Math.max(...l),
+      s = Math.log(l.reduce((acc, x) => acc + Math.exp(x - m), 0));
     return l.map((x) => x - m - s);
   };
-  const lp = logSoftmax(logits(5)), lr = logSoftmax(logits(5));
+  const lp = logSoftmax(logits(5)),
+    lr = logSoftmax(logits(5));
   const expected = lp.reduce((s, l, i) => s + Math.exp(l) * k3(l, lr[i]), 0);
   const kl = lp.reduce((s, l, i) => s + Math.exp(l) * (l - lr[i]), 0);
   assert.ok(Math.abs(expected - kl) < 1e-12, `E[k3] = ${expected}, KL = ${kl}`);
@@ -151,7 +191,8 @@ test('GRPO loss: hand-computed clipped cases, and dL/dlog pi matches central fin
   assert.ok(Math.abs(t.loss - -0.5) < 1e-12 && t.kl === 0 && Math.abs(d[0] - -0.5) < 1e-12);
   // Random cases against finite differences (away from the kinks at rho = 1 +- c).
   const rnd = lcg(11);
-  const n = 40, h = 1e-6;
+  const n = 40,
+    h = 1e-6;
   const logp = Float64Array.from({ length: n }, () => -3 * rnd() - 0.1);
   const old = Float64Array.from(logp, (l) => l + 0.6 * (rnd() - 0.5));
   const ref = Float64Array.from(logp, (l) => l + 2 * (rnd() - 0.5));
@@ -188,13 +229,22 @@ class ResetProbe extends Env<Float32Array, number> {
     super.reset(opts);
     resets.push(opts);
     this.t = 0;
-    return { obs: new Float32Array([0, Number(opts.options?.level ?? 0)]), info: { action_mask: new Int8Array([1, 1, 0]) } };
+    return {
+      obs: new Float32Array([0, Number(opts.options?.level ?? 0)]),
+      info: { action_mask: new Int8Array([1, 1, 0]) },
+    };
   }
   step(a: number): StepResult<Float32Array> {
     if (a === 2) throw new Error('masked action 2 was taken');
     this.t++;
     const end = this.t === 3;
-    return { obs: new Float32Array([this.t, 0]), reward: end && a === 1 ? 1 : 0, terminated: end, truncated: false, info: { action_mask: new Int8Array([1, 1, 0]) } };
+    return {
+      obs: new Float32Array([this.t, 0]),
+      reward: end && a === 1 ? 1 : 0,
+      terminated: end,
+      truncated: false,
+      info: { action_mask: new Int8Array([1, 1, 0]) },
+    };
   }
 }
 register('test/ResetProbe-v0', { entryPoint: () => new ResetProbe() });
@@ -211,7 +261,9 @@ test('GRPO resets the G episodes of a group with the same seed and options; the 
   resets.length = 0;
   const seen: number[] = [];
   const algo = new GRPO('test/ResetProbe-v0', {
-    groupSize: 4, promptsPerIteration: 3, seed: 2,
+    groupSize: 4,
+    promptsPerIteration: 3,
+    seed: 2,
     prompts: (i) => {
       seen.push(i);
       return { options: { level: i % 2 } }; // no seed: GRPO draws one per group
@@ -232,8 +284,13 @@ test('GRPO resets the G episodes of a group with the same seed and options; the 
   resets.length = 0;
   const plain = new GRPO('test/ResetProbe-v0', { groupSize: 2, promptsPerIteration: 2, seed: 2 });
   await plain.learn({ totalSteps: 12 });
-  assert.deepEqual(resets.map((s) => Object.keys(s)), [['seed'], ['seed'], ['seed'], ['seed']]);
-  assert.ok(resets[0].seed === resets[1].seed && resets[2].seed === resets[3].seed && resets[0].seed !== resets[2].seed);
+  assert.deepEqual(
+    resets.map((s) => Object.keys(s)),
+    [['seed'], ['seed'], ['seed'], ['seed']],
+  );
+  assert.ok(
+    resets[0].seed === resets[1].seed && resets[2].seed === resets[3].seed && resets[0].seed !== resets[2].seed,
+  );
   // A stop request in the middle of a group ends the iteration once that group is complete.
   resets.length = 0;
   const stopped = new GRPO('test/ResetProbe-v0', { groupSize: 4, promptsPerIteration: 3, seed: 2 });
@@ -244,7 +301,10 @@ test('GRPO resets the G episodes of a group with the same seed and options; the 
   // evaluate() takes starts too (e.g. one workload per episode); a start without a seed gets seed + e.
   resets.length = 0;
   plain.evaluate(2, { seed: 40, starts: (e) => ({ options: { level: e + 5 } }) });
-  assert.deepEqual(resets, [{ options: { level: 5 }, seed: 40 }, { options: { level: 6 }, seed: 41 }]);
+  assert.deepEqual(resets, [
+    { options: { level: 5 }, seed: 40 },
+    { options: { level: 6 }, seed: 41 },
+  ]);
   algo.close();
   plain.close();
 });
@@ -252,18 +312,32 @@ test('GRPO resets the G episodes of a group with the same seed and options; the 
 // ---- (b) learning ----
 
 test('GRPO learns SequenceMatch-v0: the greedy score rises well above the initial policy in 24k steps', async () => {
-  const algo = new GRPO('SequenceMatch-v0', { envKwargs: STRICT, lr: 3e-3, updateEpochs: 4, minibatchSize: 8, seed: 1 });
+  const algo = new GRPO('SequenceMatch-v0', {
+    envKwargs: STRICT,
+    lr: 3e-3,
+    updateEpochs: 4,
+    minibatchSize: 8,
+    seed: 1,
+  });
   const before = greedyScore(algo);
   const logger = new Logger(null);
   await algo.learn({ totalSteps: 24_576, logger });
   const after = greedyScore(algo);
-  assert.ok(before < 0.35 && after > 0.5 && after - before > 0.25, `greedy score ${before.toFixed(3)} -> ${after.toFixed(3)} (a uniform policy scores about 0.17)`);
+  assert.ok(
+    before < 0.35 && after > 0.5 && after - before > 0.25,
+    `greedy score ${before.toFixed(3)} -> ${after.toFixed(3)} (a uniform policy scores about 0.17)`,
+  );
   const updates = logger.records.filter((r) => r.event === 'update');
   assert.ok(updates.length > 10 && updates.every((u) => (u.kl as number) >= 0 && Number.isFinite(u.policy_loss)));
-  const first = mean(updates.slice(0, 5).map((u) => u.return_mean as number)), last = mean(updates.slice(-5).map((u) => u.return_mean as number));
+  const first = mean(updates.slice(0, 5).map((u) => u.return_mean as number)),
+    last = mean(updates.slice(-5).map((u) => u.return_mean as number));
   assert.ok(last > first + 0.2, `sampled return ${first.toFixed(3)} -> ${last.toFixed(3)}`);
   // On a given prompt (the target as a reset option), the greedy answer is mostly right.
-  const targets = [[0, 1, 2, 3], [5, 4, 3, 2], [1, 3, 1, 3]];
+  const targets = [
+    [0, 1, 2, 3],
+    [5, 4, 3, 2],
+    [1, 3, 1, 3],
+  ];
   const onTargets = algo.evaluate(3, { starts: (e) => ({ options: { target: targets[e] } }) });
   assert.ok(onTargets.mean_return >= 0.5, `score on given targets ${onTargets.mean_return}`);
   algo.close();
@@ -287,15 +361,33 @@ async function stepsToThreshold(make: () => GRPO | Reinforce, threshold: number,
 }
 
 test('GRPO needs fewer samples than REINFORCE on SequenceMatch-v0 (median over seeds 1..3; numbers in the header)', async () => {
-  const threshold = 0.75, budget = 150_000, seeds = [1, 2, 3];
-  const grpo: number[] = [], reinforce: number[] = [];
+  const threshold = 0.75,
+    budget = 150_000,
+    seeds = [1, 2, 3];
+  const grpo: number[] = [],
+    reinforce: number[] = [];
   for (const seed of seeds) {
-    grpo.push(await stepsToThreshold(() => new GRPO('SequenceMatch-v0', { envKwargs: STRICT, lr: 3e-3, updateEpochs: 4, minibatchSize: 8, seed }), threshold, budget));
-    reinforce.push(await stepsToThreshold(() => new Reinforce('SequenceMatch-v0', { envKwargs: STRICT, lr: 3e-3, seed }), threshold, budget));
+    grpo.push(
+      await stepsToThreshold(
+        () => new GRPO('SequenceMatch-v0', { envKwargs: STRICT, lr: 3e-3, updateEpochs: 4, minibatchSize: 8, seed }),
+        threshold,
+        budget,
+      ),
+    );
+    reinforce.push(
+      await stepsToThreshold(
+        () => new Reinforce('SequenceMatch-v0', { envKwargs: STRICT, lr: 3e-3, seed }),
+        threshold,
+        budget,
+      ),
+    );
   }
   const msg = `env steps to a greedy score >= ${threshold} (seeds ${seeds.join(', ')}): GRPO ${grpo.join(', ')} (median ${median(grpo)}); REINFORCE ${reinforce.join(', ')} (median ${median(reinforce)})`;
   console.log(msg);
-  assert.ok(grpo.every(Number.isFinite) && reinforce.every(Number.isFinite), `both must learn within ${budget} steps: ${msg}`);
+  assert.ok(
+    grpo.every(Number.isFinite) && reinforce.every(Number.isFinite),
+    `both must learn within ${budget} steps: ${msg}`,
+  );
   assert.ok(median(grpo) < median(reinforce), msg);
 });
 
@@ -308,7 +400,9 @@ test('GRPO: same seed, same run; checkpoints round-trip, and a loaded one contin
     const a = new GRPO('SequenceMatch-v0', { ...cfg, seed });
     await a.learn({ totalSteps: 2048, logger });
     a.close();
-    return logger.records.filter((r) => r.event !== 'solved').map((r) => JSON.stringify({ ...r, time_s: 0, sps: 0, time_collect_ms: 0, time_update_ms: 0 }));
+    return logger.records
+      .filter((r) => r.event !== 'solved')
+      .map((r) => JSON.stringify({ ...r, time_s: 0, sps: 0, time_collect_ms: 0, time_update_ms: 0 }));
   };
   const once = await curve(9);
   assert.deepEqual(await curve(9), once);
@@ -344,7 +438,20 @@ test('GRPO: same seed, same run; checkpoints round-trip, and a loaded one contin
 
 test('rltune train --algo grpo uses the registry and the preset; eval reads its checkpoint', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'rltune-grpo-cli-')), 'run');
-  const t = run('train', '--env', 'SequenceMatch-v0', '--algo', 'grpo', '--steps', '1024', '--seed', '2', '--out', out, '--json');
+  const t = run(
+    'train',
+    '--env',
+    'SequenceMatch-v0',
+    '--algo',
+    'grpo',
+    '--steps',
+    '1024',
+    '--seed',
+    '2',
+    '--out',
+    out,
+    '--json',
+  );
   assert.equal(t.code, 0, t.stderr);
   const j = JSON.parse(t.last);
   assert.equal(j.algo, 'grpo');
@@ -359,7 +466,10 @@ test('rltune train --algo grpo uses the registry and the preset; eval reads its 
 
 test('GRPO: bad hyperparameters, spaces, prompts and masks get errors naming the value', async () => {
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ groupSize: 1 }, /grpo: groupSize must be an integer >= 2 \(the advantage compares the episodes of a group\), got 1/],
+    [
+      { groupSize: 1 },
+      /grpo: groupSize must be an integer >= 2 \(the advantage compares the episodes of a group\), got 1/,
+    ],
     [{ groupSize: 2.5 }, /groupSize must be an integer >= 2 .*got 2\.5/],
     [{ promptsPerIteration: 0 }, /promptsPerIteration must be a positive integer, got 0/],
     [{ clipRange: 0 }, /clipRange must be a number in \(0, 1\), got 0/],
@@ -372,13 +482,25 @@ test('GRPO: bad hyperparameters, spaces, prompts and masks get errors naming the
     [{ prompts: 'workloads' }, /prompts must be a function \(index, rng\) => \{seed\?, options\?\}, got "workloads"/],
   ];
   for (const [cfg, re] of cases) assert.throws(() => new GRPO('SequenceMatch-v0', cfg), re, JSON.stringify(cfg));
-  assert.throws(() => createAlgorithm('grpo', 'Pendulum-v1', {}), /grpo needs a Discrete action space .*Pendulum-v1 has Box.*\(grpo supports: Box observations and Discrete actions/);
-  assert.throws(() => createAlgorithm('grpo', 'FrozenLake-v1', {}), /grpo needs a Box observation space .*FrozenLake-v1 has Discrete\(16\)/);
+  assert.throws(
+    () => createAlgorithm('grpo', 'Pendulum-v1', {}),
+    /grpo needs a Discrete action space .*Pendulum-v1 has Box.*\(grpo supports: Box observations and Discrete actions/,
+  );
+  assert.throws(
+    () => createAlgorithm('grpo', 'FrozenLake-v1', {}),
+    /grpo needs a Box observation space .*FrozenLake-v1 has Discrete\(16\)/,
+  );
   const badSource = new GRPO('SequenceMatch-v0', { prompts: (i) => (i === 1 ? (42 as never) : {}) });
-  await assert.rejects(badSource.learn({ totalSteps: 10_000 }), /the prompt source returned 42 for prompt 1; expected \{seed\?, options\?\}/);
+  await assert.rejects(
+    badSource.learn({ totalSteps: 10_000 }),
+    /the prompt source returned 42 for prompt 1; expected \{seed\?, options\?\}/,
+  );
   badSource.close();
   const shortMask = new GRPO('test/ShortMask-v0', {});
-  await assert.rejects(shortMask.learn({ totalSteps: 100 }), /grpo: info\.action_mask has 2 entries at step 0, expected 3 \(one per action\)/);
+  await assert.rejects(
+    shortMask.learn({ totalSteps: 100 }),
+    /grpo: info\.action_mask has 2 entries at step 0, expected 3 \(one per action\)/,
+  );
   assert.throws(() => shortMask.predict([1, 2, 3]), /grpo\.predict: expected an observation of 2 numbers, got/);
   shortMask.close();
 });

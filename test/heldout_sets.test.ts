@@ -7,12 +7,17 @@ import { createTask } from '../src/tune/task/task.js';
 import { MODEL_PRESETS } from '../src/tune/task/presets.js';
 
 const dir = fileURLToPath(new URL('../../bench/tuners/', import.meta.url));
-const specsOf = (file: string) => (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { workloads: { spec: string }[] }).workloads.map((w) => createTask(w.spec).spec);
+const specsOf = (file: string) =>
+  (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { workloads: { spec: string }[] }).workloads.map(
+    (w) => createTask(w.spec).spec,
+  );
 
 // The RL tuner's held-out sets: a held-out spec appears in no training set and in no other held-out set (the
 // issue's rule), and the sets fixed after heldout-v2 are not presets either (nothing measured them before).
 test('held-out workload sets are disjoint from the training set, from each other and (v3 on) from the presets', () => {
-  const files = readdirSync(dir).filter((f) => /^heldout-.*v\d+\.json$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /^heldout-.*v\d+\.json$/.test(f))
+    .sort();
   assert.ok(files.length >= 4, files.join(', '));
   const training = new Set(specsOf('workloads-v1.json'));
   const presets = new Set(Object.values(MODEL_PRESETS).flatMap((p) => p.workloads.map((w) => createTask(w.spec).spec)));

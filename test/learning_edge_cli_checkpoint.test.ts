@@ -17,7 +17,10 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(root, 'bin/rltune');
 
 function evalJson(dir: string) {
-  const r = spawnSync(process.execPath, [bin, 'eval', '--checkpoint', dir, '--episodes', '1', '--json'], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bin, 'eval', '--checkpoint', dir, '--episodes', '1', '--json'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   const lines = r.stdout.trim().split('\n');
   return { code: r.status, stderr: r.stderr, last: lines[lines.length - 1] };
 }
@@ -34,12 +37,20 @@ function checkpoint(edit: (m: Record<string, unknown>) => void): string {
 }
 
 test('review2: eval of a checkpoint whose config the algorithm rejects: clear message, JSON error line, no stack', () => {
-  const r = evalJson(checkpoint((m) => { (m.config as Record<string, unknown>).nMinibatches = 3; }));
+  const r = evalJson(
+    checkpoint((m) => {
+      (m.config as Record<string, unknown>).nMinibatches = 3;
+    }),
+  );
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'stack trace printed');
   assert.ok('error' in JSON.parse(r.last), `last stdout line: ${r.last}`);
 });
 
 test('review2: eval of a checkpoint whose manifest lacks "state": clear message, no stack', () => {
-  const r = evalJson(checkpoint((m) => { delete m.state; }));
+  const r = evalJson(
+    checkpoint((m) => {
+      delete m.state;
+    }),
+  );
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'stack trace printed');
 });

@@ -21,14 +21,28 @@ class NaNAtCut extends Env<Float32Array, number> {
   step(_a: number): StepResult<Float32Array> {
     this.t++;
     // The 4th observation (the one TimeLimit(4) truncates on) is NaN.
-    return { obs: new Float32Array([this.t === 4 ? NaN : this.t, 1]), reward: 1, terminated: false, truncated: false, info: {} };
+    return {
+      obs: new Float32Array([this.t === 4 ? NaN : this.t, 1]),
+      reward: 1,
+      terminated: false,
+      truncated: false,
+      info: {},
+    };
   }
 }
-register('review2/NaNAtCut-v0', { entryPoint: () => new NaNAtCut(), maxEpisodeSteps: 4, modules: [import.meta.url], disableEnvChecker: true } as never);
+register('review2/NaNAtCut-v0', {
+  entryPoint: () => new NaNAtCut(),
+  maxEpisodeSteps: 4,
+  modules: [import.meta.url],
+  disableEnvChecker: true,
+} as never);
 
 test('review2: a NaN final observation (truncation) stops training with an error naming the observation', async () => {
   const a = new PPO('review2/NaNAtCut-v0', { nEnvs: 1, nSteps: 8, nMinibatches: 1, seed: 1 });
-  await assert.rejects(a.learn({ totalSteps: 64 }), (e: Error) => /observation/.test(e.message) && /step 4\b/.test(e.message));
+  await assert.rejects(
+    a.learn({ totalSteps: 64 }),
+    (e: Error) => /observation/.test(e.message) && /step 4\b/.test(e.message),
+  );
   a.close();
 });
 
@@ -39,6 +53,9 @@ test('review2: a NaN final observation (truncation) stops training with an error
  */
 test('review2: diverging PPO (NaN weights) is reported as a non-finite quantity, not as a masking error', async () => {
   const a = new PPO('CartPole-v1', { lr: 1e20, nEnvs: 2, nSteps: 64, seed: 1 });
-  await assert.rejects(a.learn({ totalSteps: 4096 }), (e: Error) => e.name === 'NonFiniteError' && /at step \d+/.test(e.message));
+  await assert.rejects(
+    a.learn({ totalSteps: 4096 }),
+    (e: Error) => e.name === 'NonFiniteError' && /at step \d+/.test(e.message),
+  );
   a.close();
 });

@@ -32,5 +32,8 @@ test('review2: resumed PPO continues the linear lr schedule instead of restartin
   // The update that ends at step 384 started at 256 of 512: lr = 1e-3 * (1 - 256/512) = 5e-4 in the whole run.
   const at = (xs: unknown[][], s: number) => xs.find((x) => x[0] === s)?.[1] as number;
   assert.ok(Math.abs(at(lrWhole, 384) - 5e-4) < 1e-12, `uninterrupted lr ${at(lrWhole, 384)}`);
-  assert.ok(Math.abs(at(lrResumed, 384) - at(lrWhole, 384)) < 1e-12, `resumed lr at step 384 is ${at(lrResumed, 384)}, uninterrupted ${at(lrWhole, 384)}`);
+  assert.ok(
+    Math.abs(at(lrResumed, 384) - at(lrWhole, 384)) < 1e-12,
+    `resumed lr at step 384 is ${at(lrResumed, 384)}, uninterrupted ${at(lrWhole, 384)}`,
+  );
 });

@@ -17,7 +17,8 @@ function randomArray(n: number, rng: Rng, scale = 1): Float32Array {
 /** max |a - b| / max(max |b|, 1e-2): relative to the size of the reference, floored so near-zero outputs compare absolutely. */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
-  let d = 0, m = 1e-2;
+  let d = 0,
+    m = 1e-2;
   for (let i = 0; i < a.length; i++) {
     d = Math.max(d, Math.abs(a[i] - b[i]));
     m = Math.max(m, Math.abs(b[i]));
@@ -37,7 +38,10 @@ test('the native addon was built by npm install and loads', () => {
 test("createMLP with backend 'tfjs' before initTfjs() names the fix", () => {
   assert.equal(tfjsBackend(), null);
   assert.throws(() => createMLP({ sizes: [2, 3, 1] }, { backend: 'tfjs' }), /initTfjs\(\)/);
-  assert.throws(() => createMLP({ sizes: [2, 3, 1] }, { backend: 'gpu' as never }), /'native', 'tfjs', 'js' or 'auto', got "gpu"/);
+  assert.throws(
+    () => createMLP({ sizes: [2, 3, 1] }, { backend: 'gpu' as never }),
+    /'native', 'tfjs', 'js' or 'auto', got "gpu"/,
+  );
 });
 
 test('initTfjs selects the wasm backend', async () => {
@@ -96,13 +100,15 @@ for (const { sizes, activation, batch } of CASES) {
 test('native backward accumulates into grads, zeroGrad clears, a forward() between forwardTrain and backward is harmless', () => {
   const rng = new Rng(5);
   const net = new NativeMLP({ sizes: [3, 24, 2], seed: 2 });
-  const x = randomArray(10 * 3, rng), dy = randomArray(10 * 2, rng);
+  const x = randomArray(10 * 3, rng),
+    dy = randomArray(10 * 2, rng);
   net.forwardTrain(x, 10);
   net.backward(dy);
   const once = net.grads.slice();
   net.forward(randomArray(4 * 3, rng), 4);
   net.backward(dy);
-  for (let i = 0; i < once.length; i++) assert.ok(Math.abs(net.grads[i] - 2 * once[i]) <= 1e-6 * Math.max(1, Math.abs(once[i])));
+  for (let i = 0; i < once.length; i++)
+    assert.ok(Math.abs(net.grads[i] - 2 * once[i]) <= 1e-6 * Math.max(1, Math.abs(once[i])));
   net.zeroGrad();
   assert.ok(net.grads.every((g) => g === 0));
 });
@@ -130,15 +136,22 @@ test('native: a NaN input gives NaN outputs (tanh and relu) and an infinite one 
   net.params.set([1, 0, 1, 0]);
   const y = net.forward(new Float32Array([Infinity, -Infinity, 0.5]), 3);
   // Within the approximation's 3e-7 of tanh (which is 1 - 2.7e-7 at the clamp point 7.905).
-  for (const [got, want] of [[y[0], 1], [y[1], -1], [y[2], Math.tanh(0.5)]]) assert.ok(Math.abs(got - want) <= 3e-7, `${got} vs ${want}`);
+  for (const [got, want] of [
+    [y[0], 1],
+    [y[1], -1],
+    [y[2], Math.tanh(0.5)],
+  ])
+    assert.ok(Math.abs(got - want) <= 3e-7, `${got} vs ${want}`);
 });
 
 test('native gradient matches central finite differences (float64 loss) on a tiny tanh net', () => {
   const rng = new Rng(21);
-  const sizes = [3, 5, 4, 2], batch = 4;
+  const sizes = [3, 5, 4, 2],
+    batch = 4;
   const net = new NativeMLP({ sizes, activation: 'tanh', seed: 4 });
   for (let i = 0; i < net.params.length; i++) net.params[i] += 0.2 * rng.normal();
-  const x = randomArray(batch * 3, rng), g = randomArray(batch * 2, rng);
+  const x = randomArray(batch * 3, rng),
+    g = randomArray(batch * 2, rng);
   // L = sum(y * g), so dL/dy = g.
   const loss = (): number => {
     const y = net.forward(x, batch);
@@ -171,7 +184,9 @@ test('orthogonal init: W^T W = gain^2 I for square layers, orthonormal rows or c
   assert.equal(p.length, countParams(sizes));
   let off = 0;
   for (let l = 0; l + 1 < sizes.length; l++) {
-    const nin = sizes[l], nout = sizes[l + 1], g2 = gains[l] ** 2;
+    const nin = sizes[l],
+      nout = sizes[l + 1],
+      g2 = gains[l] ** 2;
     const W = (i: number, o: number) => p[off + i * nout + o];
     // Gram matrix over the smaller dimension: W^T W (out x out) when out <= in, else W W^T (in x in).
     const small = Math.min(nin, nout);
@@ -203,7 +218,8 @@ test('tfjs backend: the live tensor count stays flat over 100 forward/backward r
   if (!tfjsBackend()) await initTfjs();
   const rng = new Rng(1);
   const net = createMLP({ sizes: [4, 64, 64, 2], seed: 1 }, { backend: 'tfjs' });
-  const x = randomArray(32 * 4, rng), dy = randomArray(32 * 2, rng);
+  const x = randomArray(32 * 4, rng),
+    dy = randomArray(32 * 2, rng);
   const round = () => {
     net.forward(x, 32);
     net.forwardTrain(x, 32);
@@ -244,11 +260,19 @@ test('createMLPAsync and the js backend start from the same parameters', async (
 
 test('native Adam step: bias-corrected Adam with a gradient scale, as in src/rl/nn/adam.ts', () => {
   const rng = new Rng(3);
-  const n = 100, lr = 1e-2, b1 = 0.9, b2 = 0.999, eps = 1e-8;
-  const p = randomArray(n, rng), g = randomArray(n, rng);
-  const m = new Float32Array(n), v = new Float32Array(n);
+  const n = 100,
+    lr = 1e-2,
+    b1 = 0.9,
+    b2 = 0.999,
+    eps = 1e-8;
+  const p = randomArray(n, rng),
+    g = randomArray(n, rng);
+  const m = new Float32Array(n),
+    v = new Float32Array(n);
   // Reference in float64: m <- b1 m + (1-b1) g';  v <- b2 v + (1-b2) g'^2;  p <- p - lr/(1-b1^t) m / (sqrt(v/(1-b2^t)) + eps)
-  const rp = Float64Array.from(p), rm = new Float64Array(n), rv = new Float64Array(n);
+  const rp = Float64Array.from(p),
+    rm = new Float64Array(n),
+    rv = new Float64Array(n);
   for (let t = 1; t <= 20; t++) {
     const scale = t % 2 ? 1 : 0.3;
     nativeAdamStep(p, g, m, v, { lr, beta1: b1, beta2: b2, eps, step: t, gradScale: scale });
@@ -256,12 +280,15 @@ test('native Adam step: bias-corrected Adam with a gradient scale, as in src/rl/
       const gi = g[i] * scale;
       rm[i] = b1 * rm[i] + (1 - b1) * gi;
       rv[i] = b2 * rv[i] + (1 - b2) * gi * gi;
-      rp[i] -= (lr / (1 - b1 ** t)) * rm[i] / (Math.sqrt(rv[i] / (1 - b2 ** t)) + eps);
+      rp[i] -= ((lr / (1 - b1 ** t)) * rm[i]) / (Math.sqrt(rv[i] / (1 - b2 ** t)) + eps);
     }
   }
   assert.ok(relErr(p, rp) < 1e-5, `params differ: ${relErr(p, rp)}`);
   assert.ok(relErr(m, rm) < 1e-5 && relErr(v, rv) < 1e-5);
-  assert.throws(() => nativeAdamStep(p, g.subarray(1), m, v, { lr, beta1: b1, beta2: b2, eps, step: 1 }), /same length/);
+  assert.throws(
+    () => nativeAdamStep(p, g.subarray(1), m, v, { lr, beta1: b1, beta2: b2, eps, step: 1 }),
+    /same length/,
+  );
 });
 
 // ---- dL/dx: backward(dLdy, dLdx?, { accumulate? }) ----
@@ -307,7 +334,10 @@ for (const { sizes, activation, batch } of DX_CASES) {
       plain.params.set(net.params);
       plain.forwardTrain(x, batch);
       plain.backward(dy);
-      assert.ok(relErr(net.grads, plain.grads) < 1e-6, `${net.backend}: grads with dL/dx differ from plain backward: ${relErr(net.grads, plain.grads)}`);
+      assert.ok(
+        relErr(net.grads, plain.grads) < 1e-6,
+        `${net.backend}: grads with dL/dx differ from plain backward: ${relErr(net.grads, plain.grads)}`,
+      );
       plain.dispose();
       // Not accumulated: a second call gives the same dL/dx; with accumulate false, the same numbers again.
       const again = new Float32Array(nIn).fill(7);
@@ -329,10 +359,15 @@ for (const { sizes, activation, batch } of DX_CASES) {
 for (const activation of ['tanh', 'relu'] as const) {
   test(`dL/dx matches central finite differences (float64 loss), every backend, ${activation}`, async () => {
     const rng = new Rng(activation === 'tanh' ? 31 : 32);
-    for (const sizes of [[3, 5, 4, 2], [6, 9, 1], [2, 3]]) {
+    for (const sizes of [
+      [3, 5, 4, 2],
+      [6, 9, 1],
+      [2, 3],
+    ]) {
       const batch = 4;
       const nets = await threeNets(sizes, activation, rng);
-      const x = randomArray(batch * sizes[0], rng), g = randomArray(batch * sizes[sizes.length - 1], rng);
+      const x = randomArray(batch * sizes[0], rng),
+        g = randomArray(batch * sizes[sizes.length - 1], rng);
       for (const net of nets) {
         // L = sum(y * g), so dL/dy = g.
         const loss = (): number => {
@@ -366,9 +401,11 @@ for (const activation of ['tanh', 'relu'] as const) {
 
 test('backward with accumulate false leaves grads untouched on every backend', async () => {
   const rng = new Rng(41);
-  const sizes = [5, 32, 16, 1], batch = 8;
+  const sizes = [5, 32, 16, 1],
+    batch = 8;
   const nets = await threeNets(sizes, 'tanh', rng);
-  const x = randomArray(batch * 5, rng), dy = randomArray(batch, rng);
+  const x = randomArray(batch * 5, rng),
+    dy = randomArray(batch, rng);
   const before = randomArray(nets[0].numParams, rng);
   for (const net of nets) {
     net.grads.set(before);
@@ -376,7 +413,10 @@ test('backward with accumulate false leaves grads untouched on every backend', a
     const dx = new Float32Array(batch * 5);
     net.backward(dy, dx, { accumulate: false });
     assert.deepEqual(net.grads, before, `${net.backend}: grads changed`);
-    assert.ok(dx.some((v) => v !== 0), `${net.backend}: no dL/dx`);
+    assert.ok(
+      dx.some((v) => v !== 0),
+      `${net.backend}: no dL/dx`,
+    );
     net.backward(dy, undefined, { accumulate: false });
     assert.deepEqual(net.grads, before, `${net.backend}: accumulate false without dLdx must do nothing`);
     net.backward(dy, dx, { accumulate: true });
@@ -387,9 +427,11 @@ test('backward with accumulate false leaves grads untouched on every backend', a
 
 test('dL/dx: a forward() in between is harmless, dLdx may be dLdy itself, bad arguments name the problem', async () => {
   const rng = new Rng(43);
-  const sizes = [3, 16, 3], batch = 6;
+  const sizes = [3, 16, 3],
+    batch = 6;
   const nets = await threeNets(sizes, 'relu', rng);
-  const x = randomArray(batch * 3, rng), dy = randomArray(batch * 3, rng);
+  const x = randomArray(batch * 3, rng),
+    dy = randomArray(batch * 3, rng);
   for (const net of nets) {
     net.forwardTrain(x, batch);
     const want = new Float32Array(batch * 3);
@@ -408,22 +450,33 @@ test('dL/dx: a forward() in between is harmless, dLdx may be dLdy itself, bad ar
     assert.deepEqual(shared.subarray(0, batch * 3), want, `${net.backend}: overlapping dLdx and dLdy`);
     assert.deepEqual(net.grads, grads);
     const who = { native: 'NativeMLP', tfjs: 'TfjsMLP', js: 'JsMLP' }[net.backend];
-    assert.throws(() => net.backward(dy, new Float32Array(batch * 3 - 1)), new RegExp(`${who}\\.backward: dLdx must be a Float32Array of at least batch x inputs = 18 numbers, got 17`));
+    assert.throws(
+      () => net.backward(dy, new Float32Array(batch * 3 - 1)),
+      new RegExp(`${who}\\.backward: dLdx must be a Float32Array of at least batch x inputs = 18 numbers, got 17`),
+    );
     assert.throws(() => net.backward(dy, [] as unknown as Float32Array), /dLdx must be a Float32Array/);
-    assert.throws(() => net.backward(dy, want, { accumulate: 0 as unknown as boolean }), /accumulate must be a boolean/);
+    assert.throws(
+      () => net.backward(dy, want, { accumulate: 0 as unknown as boolean }),
+      /accumulate must be a boolean/,
+    );
     assert.deepEqual(net.grads, grads, `${net.backend}: a rejected call changed grads`);
     net.dispose();
   }
   const js = createMLP({ sizes: [2, 2] }, { backend: 'js' });
-  assert.throws(() => js.backward(new Float32Array(2), new Float32Array(2)), /JsMLP\.backward: call forwardTrain first/);
+  assert.throws(
+    () => js.backward(new Float32Array(2), new Float32Array(2)),
+    /JsMLP\.backward: call forwardTrain first/,
+  );
 });
 
 test('native: dL/dx with and without parameter gradients is bit-identical and deterministic', () => {
   const rng = new Rng(47);
   const net = new NativeMLP({ sizes: [10, 64, 64, 1], activation: 'relu', seed: 5 });
-  const x = randomArray(128 * 10, rng), dy = randomArray(128, rng);
+  const x = randomArray(128 * 10, rng),
+    dy = randomArray(128, rng);
   net.forwardTrain(x, 128);
-  const a = new Float32Array(128 * 10), b = new Float32Array(128 * 10);
+  const a = new Float32Array(128 * 10),
+    b = new Float32Array(128 * 10);
   net.backward(dy, a);
   net.backward(dy, b, { accumulate: false });
   assert.deepEqual(a, b);
@@ -438,7 +491,9 @@ test('tfjs backend: backward with dL/dx keeps the live tensor count flat', async
   if (!tfjsBackend()) await initTfjs();
   const rng = new Rng(2);
   const net = createMLP({ sizes: [6, 32, 1], seed: 1 }, { backend: 'tfjs' });
-  const x = randomArray(16 * 6, rng), dy = randomArray(16, rng), dx = new Float32Array(16 * 6);
+  const x = randomArray(16 * 6, rng),
+    dy = randomArray(16, rng),
+    dx = new Float32Array(16 * 6);
   const round = () => {
     net.forwardTrain(x, 16);
     net.backward(dy, dx);
@@ -457,7 +512,9 @@ test('fused (native) Adam follows the TypeScript Adam, and native Polyak averagi
   const { polyakUpdate } = await import('../src/rl/nn/polyak.js');
   const rng = new Rng(5);
   const n = 257;
-  const p1 = randomArray(n, rng), p2 = Float32Array.from(p1), g = new Float32Array(n);
+  const p1 = randomArray(n, rng),
+    p2 = Float32Array.from(p1),
+    g = new Float32Array(n);
   const ts = new Adam([{ params: p1, grads: g }], { lr: 1e-2, maxGradNorm: 0.5 });
   const fused = new Adam([{ params: p2, grads: g }], { lr: 1e-2, maxGradNorm: 0.5, fused: true });
   assert.equal(fused.fused, true);
@@ -469,7 +526,9 @@ test('fused (native) Adam follows the TypeScript Adam, and native Polyak averagi
   let worst = 0;
   for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(p1[i] - p2[i]));
   assert.ok(worst < 1e-5, `fused Adam differs by ${worst}`);
-  const target = randomArray(n, rng), source = randomArray(n, rng), want = target.map((x, i) => Math.fround(0.005 * source[i] + 0.995 * x));
+  const target = randomArray(n, rng),
+    source = randomArray(n, rng),
+    want = target.map((x, i) => Math.fround(0.005 * source[i] + 0.995 * x));
   polyakUpdate(target, source, 0.005);
   for (let i = 0; i < n; i++) assert.ok(Math.abs(target[i] - want[i]) < 1e-6, `polyak ${target[i]} vs ${want[i]}`);
   assert.throws(() => polyakUpdate(target, source.subarray(1), 0.5), /target has 257 numbers, source 256/);

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DDPG, SAC, TD3, createAlgorithm, loadAlgorithm, type OffPolicyActorCritic, type OffPolicyConfig } from '../src/rl/algos/index.js';
+import {
+  DDPG,
+  SAC,
+  TD3,
+  createAlgorithm,
+  loadAlgorithm,
+  type OffPolicyActorCritic,
+  type OffPolicyConfig,
+} from '../src/rl/algos/index.js';
 import { Rng } from '../src/rl/core/rng.js';
 import { CheckpointCallback } from '../src/rl/train/callbacks.js';
 import { NonFiniteError } from '../src/rl/train/algorithm.js';
@@ -48,12 +56,22 @@ test('TD3 actor gradient (through the critic input gradient and tanh) matches fi
   };
   const err = worstFdError(a.actor.params, a.actor.grads, loss);
   assert.ok(err < 2e-2, `relative error ${err}`);
-  assert.deepEqual(Array.from(a.critics[0].grads), Array.from(critic), 'the actor step must not touch the critic grads');
+  assert.deepEqual(
+    Array.from(a.critics[0].grads),
+    Array.from(critic),
+    'the actor step must not touch the critic grads',
+  );
   a.close();
 });
 
 test('SAC actor gradient (reparameterized tanh-Gaussian, log-prob correction, min of twin critics) matches finite differences', () => {
-  const a = new SAC('MountainCarContinuous-v0', { hidden: [6], activation: 'tanh', batchSize: 5, backend: 'js', seed: 4 });
+  const a = new SAC('MountainCarContinuous-v0', {
+    hidden: [6],
+    activation: 'tanh',
+    batchSize: 5,
+    backend: 'js',
+    seed: 4,
+  });
   const obs = randomObs(5, 2, 2);
   const state = a.rng.getState();
   for (const alpha of [0, 0.7]) {
@@ -69,7 +87,11 @@ test('SAC actor gradient (reparameterized tanh-Gaussian, log-prob correction, mi
     const err = worstFdError(a.actor.params, a.actor.grads, loss);
     assert.ok(err < 2e-2, `alpha ${alpha}: relative error ${err}`);
   }
-  for (const q of a.critics) assert.ok(q.grads.every((g) => g === 0), 'critic grads untouched');
+  for (const q of a.critics)
+    assert.ok(
+      q.grads.every((g) => g === 0),
+      'critic grads untouched',
+    );
   a.close();
 });
 
@@ -84,7 +106,10 @@ for (const [name, make] of [
     const ev = a.evaluate(5);
     a.close();
     // A random policy scores about -1200 to -1500 per episode.
-    assert.ok(ev.mean_return > -900, `${name}: evaluation return ${ev.mean_return}, last episodes ${r.final_mean_return}`);
+    assert.ok(
+      ev.mean_return > -900,
+      `${name}: evaluation return ${ev.mean_return}, last episodes ${r.final_mean_return}`,
+    );
   });
 }
 
@@ -120,7 +145,8 @@ test('off-policy: same seed, same run; checkpoints round-trip and resume with th
     await a.learn({ totalSteps: 600 });
     return a;
   };
-  const a = await run(), b = await run();
+  const a = await run(),
+    b = await run();
   assert.deepEqual(Array.from(a.actor.params), Array.from(b.actor.params));
   const dir = mkdtempSync(join(tmpdir(), 'rltune-sac-'));
   a.save(dir);
@@ -128,7 +154,11 @@ test('off-policy: same seed, same run; checkpoints round-trip and resume with th
   assert.equal(c.numTimesteps, 600);
   assert.equal(c.buffer.size, a.buffer.size);
   assert.equal(c.alpha, a.alpha);
-  for (const obs of [[1, 0, 0], [0.3, -0.9, 2]]) assert.deepEqual(Array.from(c.predict(obs)), Array.from(a.predict(obs)));
+  for (const obs of [
+    [1, 0, 0],
+    [0.3, -0.9, 2],
+  ])
+    assert.deepEqual(Array.from(c.predict(obs)), Array.from(a.predict(obs)));
   // Resuming continues the step count (with fresh episodes: env states are not saved), the same way each time.
   const d = loadAlgorithm(dir) as SAC;
   await c.learn({ totalSteps: 800 });
@@ -175,13 +205,28 @@ test('off-policy: NaN in the critic targets stops training naming the step; the 
 });
 
 test('off-policy: wrong spaces and bad settings get errors that say what is supported', () => {
-  assert.throws(() => createAlgorithm('td3', 'CartPole-v1', {}), /td3 needs a Box observation space and a Box action space; CartPole-v1 has .*Discrete\(2\).*\(td3 supports: Box observations and bounded Box actions\)/);
+  assert.throws(
+    () => createAlgorithm('td3', 'CartPole-v1', {}),
+    /td3 needs a Box observation space and a Box action space; CartPole-v1 has .*Discrete\(2\).*\(td3 supports: Box observations and bounded Box actions\)/,
+  );
   assert.throws(() => createAlgorithm('sac', 'FrozenLake-v1', {}), /sac needs a Box observation space/);
   assert.throws(() => new TD3('Pendulum-v1', { policyDelay: 0 }), /td3: policyDelay must be a positive integer, got 0/);
-  assert.throws(() => new DDPG('Pendulum-v1', { noiseType: 'pink' as never }), /ddpg: noiseType must be 'normal' or 'ornstein-uhlenbeck', got "pink"/);
-  assert.throws(() => new SAC('Pendulum-v1', { alpha: -1 }), /sac: alpha must be 'auto' or a finite number >= 0, got -1/);
-  assert.throws(() => new SAC('Pendulum-v1', { gradientSteps: 0 }), /sac: gradientSteps must be a positive integer or -1/);
-  assert.throws(() => createAlgorithm('dqn', 'Pendulum-v1', {}), /dqn needs a Box observation space and a Discrete action space/);
+  assert.throws(
+    () => new DDPG('Pendulum-v1', { noiseType: 'pink' as never }),
+    /ddpg: noiseType must be 'normal' or 'ornstein-uhlenbeck', got "pink"/,
+  );
+  assert.throws(
+    () => new SAC('Pendulum-v1', { alpha: -1 }),
+    /sac: alpha must be 'auto' or a finite number >= 0, got -1/,
+  );
+  assert.throws(
+    () => new SAC('Pendulum-v1', { gradientSteps: 0 }),
+    /sac: gradientSteps must be a positive integer or -1/,
+  );
+  assert.throws(
+    () => createAlgorithm('dqn', 'Pendulum-v1', {}),
+    /dqn needs a Box observation space and a Discrete action space/,
+  );
 });
 
 test('off-policy: actions are rescaled to the env bounds; SAC tunes alpha towards the target entropy', async () => {

@@ -1,12 +1,37 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  make, register, unregister, spec, registeredEnvs, Env, EnvChecker, TimeLimit, ResetNeededError, InvalidActionError,
-  UnknownEnvError, findWrapper, Discrete, Box, type StepResult, type ResetResult, type ResetOptions,
+  make,
+  register,
+  unregister,
+  spec,
+  registeredEnvs,
+  Env,
+  EnvChecker,
+  TimeLimit,
+  ResetNeededError,
+  InvalidActionError,
+  UnknownEnvError,
+  findWrapper,
+  Discrete,
+  Box,
+  type StepResult,
+  type ResetResult,
+  type ResetOptions,
 } from '../src/rl/index.js';
 import { LineWalkEnv } from './fixtures/line_walk.js';
 
-const BUILTINS = ['Acrobot-v1', 'CartPole-v1', 'CliffWalking-v1', 'FrozenLake-v1', 'FrozenLake8x8-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1', 'Taxi-v4'];
+const BUILTINS = [
+  'Acrobot-v1',
+  'CartPole-v1',
+  'CliffWalking-v1',
+  'FrozenLake-v1',
+  'FrozenLake8x8-v1',
+  'MountainCar-v0',
+  'MountainCarContinuous-v0',
+  'Pendulum-v1',
+  'Taxi-v4',
+];
 
 test('every reference env is registered with its step limit and threshold', () => {
   const ids = registeredEnvs().map((s) => s.id);
@@ -48,7 +73,10 @@ test('user envs register and make like built-ins; kwargs merge', () => {
 });
 
 test('unknown ids suggest close matches', () => {
-  assert.throws(() => make('CartPole-v0'), (e: Error) => e instanceof UnknownEnvError && /Did you mean "CartPole-v1"/.test(e.message));
+  assert.throws(
+    () => make('CartPole-v0'),
+    (e: Error) => e instanceof UnknownEnvError && /Did you mean "CartPole-v1"/.test(e.message),
+  );
   assert.throws(() => make('cartpole-v1'), /Did you mean "CartPole-v1"/);
   assert.throws(() => make('FrozenLake'), /"FrozenLake-v1"/);
   assert.throws(() => make('Zzzzzzzzzzzzzz-v9'), /No environment registered with id "Zzzzzzzzzzzzzz-v9"/);
@@ -59,14 +87,20 @@ test('wrong kwargs get errors naming the argument and what was expected', () => 
   assert.throws(() => make('test/LineWalk-v0', { size: 'big' }), /argument size must be an integer, got "big"/);
   assert.throws(() => make('test/LineWalk-v0', { size: 1 }), /size = 1 is invalid: expected at least 2/);
   assert.throws(() => make('CartPole-v1', { renderMode: 'human' }), /renderMode "human" is not supported/);
-  assert.throws(() => make('CartPole-v1', { maxEpisodeSteps: -3 }), /maxEpisodeSteps must be a non-negative integer or null, got -3/);
+  assert.throws(
+    () => make('CartPole-v1', { maxEpisodeSteps: -3 }),
+    /maxEpisodeSteps must be a non-negative integer or null, got -3/,
+  );
   assert.throws(() => make('CartPole-v1', 5 as never), /overrides must be an object, got 5/);
 });
 
 test('register validates its input', () => {
   assert.throws(() => register('bad id!', { entryPoint: LineWalkEnv }), /id must look like/);
   assert.throws(() => register('X-v0', { entryPoint: 3 as never }), /entryPoint must be an Env class or a function/);
-  assert.throws(() => register('X-v0', { entryPoint: LineWalkEnv, maxEpisodeSteps: 0 }), /maxEpisodeSteps must be a positive integer or null, got 0/);
+  assert.throws(
+    () => register('X-v0', { entryPoint: LineWalkEnv, maxEpisodeSteps: 0 }),
+    /maxEpisodeSteps must be a positive integer or null, got 0/,
+  );
   register('test/NotAnEnv-v0', { entryPoint: () => ({}) as never });
   assert.throws(() => make('test/NotAnEnv-v0'), /the entry point returned \{\}, not an Env/);
   unregister('test/NotAnEnv-v0');
@@ -74,13 +108,21 @@ test('register validates its input', () => {
 
 test('order and contract checker: clear errors for misuse', () => {
   const env = make('CartPole-v1');
-  assert.throws(() => env.step(0), (e: Error) => e instanceof ResetNeededError && /step\(\) called before reset\(\)/.test(e.message));
+  assert.throws(
+    () => env.step(0),
+    (e: Error) => e instanceof ResetNeededError && /step\(\) called before reset\(\)/.test(e.message),
+  );
   assert.throws(() => env.render(), ResetNeededError);
   env.reset({ seed: 0 });
-  assert.throws(() => env.step(2), (e: Error) => e instanceof InvalidActionError && /action 2 is not in the action space Discrete\(2\)/.test(e.message));
+  assert.throws(
+    () => env.step(2),
+    (e: Error) =>
+      e instanceof InvalidActionError && /action 2 is not in the action space Discrete\(2\)/.test(e.message),
+  );
   assert.throws(() => env.step('left'), /action "left" is not in the action space Discrete\(2\)/);
   let r: StepResult<unknown>;
-  do r = env.step(1); while (!r.terminated && !r.truncated);
+  do r = env.step(1);
+  while (!r.terminated && !r.truncated);
   assert.throws(() => env.step(0), /after the episode ended .* call reset\(\) first/);
   env.reset();
   env.step(0); // usable again after reset

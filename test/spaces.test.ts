@@ -1,6 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Box, Dict, Discrete, MultiBinary, MultiDiscrete, Tuple, spaceFromJSON, flattenSpace, Rng, Space } from '../src/rl/index.js';
+import {
+  Box,
+  Dict,
+  Discrete,
+  MultiBinary,
+  MultiDiscrete,
+  Tuple,
+  spaceFromJSON,
+  flattenSpace,
+  Rng,
+  Space,
+} from '../src/rl/index.js';
 
 const all = (): Space[] => [
   new Box(-1, 1, [3]),
@@ -120,19 +131,29 @@ test('bad space definitions get clear errors', () => {
 });
 
 test('Rng: reproducible, uniform enough, state round-trip', () => {
-  const a = new Rng(42), b = new Rng(42);
+  const a = new Rng(42),
+    b = new Rng(42);
   for (let i = 0; i < 100; i++) assert.equal(a.nextUint32(), b.nextUint32());
   const counts = new Array(7).fill(0);
   const r = new Rng(1);
   for (let i = 0; i < 70000; i++) counts[r.below(7)]++;
   for (const c of counts) assert.ok(Math.abs(c - 10000) < 500, `bucket ${c}`);
-  let sum = 0, sq = 0;
-  for (let i = 0; i < 20000; i++) { const z = r.normal(); sum += z; sq += z * z; }
+  let sum = 0,
+    sq = 0;
+  for (let i = 0; i < 20000; i++) {
+    const z = r.normal();
+    sum += z;
+    sq += z * z;
+  }
   assert.ok(Math.abs(sum / 20000) < 0.05 && Math.abs(sq / 20000 - 1) < 0.05);
   const st = r.getState();
   const x = r.random();
   r.setState(st);
   assert.equal(r.random(), x);
   assert.notEqual(new Rng(1).nextUint32(), new Rng(2).nextUint32());
-  assert.notEqual(new Rng(2 ** 40).nextUint32(), new Rng(2 ** 40 + 2 ** 32).nextUint32(), 'high bits of the seed matter');
+  assert.notEqual(
+    new Rng(2 ** 40).nextUint32(),
+    new Rng(2 ** 40 + 2 ** 32).nextUint32(),
+    'high bits of the seed matter',
+  );
 });

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasTransitionTable, type Env, type Transition, type TransitionTable } from '../src/rl/core/env.js';
 import { Rng } from '../src/rl/core/rng.js';
-import { CliffWalkingEnv, FrozenLakeEnv, TaxiEnv, decodeTaxiState, encodeTaxiState, generateRandomMap } from '../src/rl/envs/toy_text/index.js';
+import {
+  CliffWalkingEnv,
+  FrozenLakeEnv,
+  TaxiEnv,
+  decodeTaxiState,
+  encodeTaxiState,
+  generateRandomMap,
+} from '../src/rl/envs/toy_text/index.js';
 
 type TabularEnv = Env<number, number> & { P: TransitionTable; setStateIndex(s: number): void; getStateIndex(): number };
 
@@ -43,7 +50,9 @@ interface GoldenTable {
 function goldenTables(): { file: string; id: string; golden: GoldenTable }[] {
   const out: { file: string; id: string; golden: GoldenTable }[] = [];
   for (const dir of goldenDirs()) {
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+    for (const name of readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort()) {
       const file = join(dir, name);
       const golden = JSON.parse(readFileSync(file, 'utf8')) as Partial<GoldenTable>;
       if (golden.P === undefined) continue;
@@ -59,7 +68,8 @@ function byOutcome(a: Transition, b: Transition): number {
 
 test('golden transition tables: at least the four toy-text files are found', () => {
   const ids = new Set(goldenTables().map((g) => g.id));
-  for (const id of ['FrozenLake-v1', 'FrozenLake8x8-v1', 'CliffWalking-v1', 'Taxi-v4']) assert.ok(ids.has(id), `no golden P for ${id} in ${goldenDirs().join(', ')}`);
+  for (const id of ['FrozenLake-v1', 'FrozenLake8x8-v1', 'CliffWalking-v1', 'Taxi-v4'])
+    assert.ok(ids.has(id), `no golden P for ${id} in ${goldenDirs().join(', ')}`);
 });
 
 for (const { file, id, golden } of goldenTables()) {
@@ -136,8 +146,17 @@ for (const [name, build] of VARIANTS) {
       assert.equal(env.getStateIndex(), r.obs);
       const fickle = env instanceof TaxiEnv && env.ficklePassenger;
       // A fickle passenger changes only the destination, outside P.
-      const match = env.P[s][act].find((t) => t[0] === r.info.prob && t[2] === r.reward && t[3] === r.terminated && (t[1] === r.obs || (fickle && t[1] >> 2 === r.obs >> 2)));
-      assert.ok(match, `step from ${s} with ${act} gave ${JSON.stringify(r)}, not in P ${JSON.stringify(env.P[s][act])}`);
+      const match = env.P[s][act].find(
+        (t) =>
+          t[0] === r.info.prob &&
+          t[2] === r.reward &&
+          t[3] === r.terminated &&
+          (t[1] === r.obs || (fickle && t[1] >> 2 === r.obs >> 2)),
+      );
+      assert.ok(
+        match,
+        `step from ${s} with ${act} gave ${JSON.stringify(r)}, not in P ${JSON.stringify(env.P[s][act])}`,
+      );
       s = r.terminated ? env.reset().obs : r.obs;
     }
   });
@@ -155,7 +174,11 @@ function checkFrequencies(env: TabularEnv, s: number, a: number, n = 20000): voi
     got.set(next, (got.get(next) ?? 0) + 1 / n);
   }
   for (const next of got.keys()) assert.ok(want.has(next), `P[${s}][${a}] has no outcome ${next}`);
-  for (const [next, p] of want) assert.ok(Math.abs((got.get(next) ?? 0) - p) < 0.015, `P[${s}][${a}] -> ${next}: frequency ${got.get(next)} vs ${p}`);
+  for (const [next, p] of want)
+    assert.ok(
+      Math.abs((got.get(next) ?? 0) - p) < 0.015,
+      `P[${s}][${a}] -> ${next}: frequency ${got.get(next)} vs ${p}`,
+    );
 }
 
 test('empirical transition frequencies match P', () => {
@@ -199,9 +222,16 @@ test('FrozenLake: custom maps, successRate and rewardSchedule build P as the ref
   assert.deepEqual(env.P[1][0], [[1, 0, -0.5, false]]);
   assert.deepEqual(env.P[2][0], [[1, 2, 0, true]]);
   const slippery = new FrozenLakeEnv({ successRate: 0.8 });
-  assert.deepEqual(slippery.P[14][2], [[(1 - 0.8) / 2, 14, 0, false], [0.8, 15, 1, true], [(1 - 0.8) / 2, 10, 0, false]]);
+  assert.deepEqual(slippery.P[14][2], [
+    [(1 - 0.8) / 2, 14, 0, false],
+    [0.8, 15, 1, true],
+    [(1 - 0.8) / 2, 10, 0, false],
+  ]);
   // The reference's own arithmetic: 1/3 intended, (1 - 1/3) / 2 = 0.33333333333333337 to each side.
-  assert.deepEqual(new FrozenLakeEnv().P[0][0].map((t) => t[0]), [0.33333333333333337, 1 / 3, 0.33333333333333337]);
+  assert.deepEqual(
+    new FrozenLakeEnv().P[0][0].map((t) => t[0]),
+    [0.33333333333333337, 1 / 3, 0.33333333333333337],
+  );
   const random = generateRandomMap(6, 0.7, 42);
   assert.deepEqual(random, generateRandomMap(6, 0.7, 42));
   assert.equal(random.length, 6);
@@ -221,13 +251,25 @@ test('FrozenLake: bad maps are rejected with the bad value named', () => {
 });
 
 test('kwargs errors name the env, the argument and the value', () => {
-  assert.throws(() => new FrozenLakeEnv({ mapName: '5x5' }), /FrozenLakeEnv: argument mapName must be one of "4x4", "8x8", null, got "5x5"/);
+  assert.throws(
+    () => new FrozenLakeEnv({ mapName: '5x5' }),
+    /FrozenLakeEnv: argument mapName must be one of "4x4", "8x8", null, got "5x5"/,
+  );
   assert.throws(() => new FrozenLakeEnv({ is_slippery: false }), /FrozenLakeEnv: unknown argument "is_slippery"/);
-  assert.throws(() => new FrozenLakeEnv({ isSlippery: 'yes' }), /argument isSlippery must be of type boolean, got "yes"/);
-  assert.throws(() => new FrozenLakeEnv({ successRate: 1.5 }), /successRate = 1.5 is invalid: expected a probability in \[0, 1\]/);
+  assert.throws(
+    () => new FrozenLakeEnv({ isSlippery: 'yes' }),
+    /argument isSlippery must be of type boolean, got "yes"/,
+  );
+  assert.throws(
+    () => new FrozenLakeEnv({ successRate: 1.5 }),
+    /successRate = 1.5 is invalid: expected a probability in \[0, 1\]/,
+  );
   assert.throws(() => new FrozenLakeEnv({ rewardSchedule: [1, 0] }), /rewardSchedule = \[1,0\] is invalid/);
   assert.throws(() => new FrozenLakeEnv({ renderMode: 'human' }), /renderMode "human" is not supported/);
-  assert.throws(() => new CliffWalkingEnv({ isSlippery: 1 }), /CliffWalkingEnv: argument isSlippery must be of type boolean, got 1/);
+  assert.throws(
+    () => new CliffWalkingEnv({ isSlippery: 1 }),
+    /CliffWalkingEnv: argument isSlippery must be of type boolean, got 1/,
+  );
   assert.throws(() => new CliffWalkingEnv({ shape: [4, 12] }), /CliffWalkingEnv: unknown argument "shape"/);
   assert.throws(() => new TaxiEnv({ rainyProbability: -0.1 }), /TaxiEnv: argument rainyProbability = -0.1 is invalid/);
   assert.throws(() => new TaxiEnv({ is_rainy: true }), /TaxiEnv: unknown argument "is_rainy"/);
@@ -249,10 +291,17 @@ test('CliffWalking: the cliff sends the player back to the start with -100; the 
   assert.deepEqual(env.P[36][1], [[1, 36, -100, false]]);
   assert.deepEqual(env.P[35][2], [[1, 47, -1, true]]);
   const slippery = new CliffWalkingEnv({ isSlippery: true });
-  assert.deepEqual(slippery.P[36][0], [[1 / 3, 36, -1, false], [1 / 3, 24, -1, false], [1 / 3, 36, -100, false]]);
+  assert.deepEqual(slippery.P[36][0], [
+    [1 / 3, 36, -1, false],
+    [1 / 3, 24, -1, false],
+    [1 / 3, 36, -100, false],
+  ]);
   env.reset({ seed: 0 });
   const steps = [0, ...Array(11).fill(1), 2].map((a) => env.step(a));
-  assert.equal(steps.reduce((sum, r) => sum + r.reward, 0), -13);
+  assert.equal(
+    steps.reduce((sum, r) => sum + r.reward, 0),
+    -13,
+  );
   assert.equal(steps[12].terminated, true);
   assert.equal(steps[12].obs, 47);
 });
@@ -307,30 +356,93 @@ test('Taxi rainy: [intended, left, right] with rainyProbability and (1 - rainyPr
   const cells = (row: number, col: number, action: number) =>
     env.P[encodeTaxiState(row, col, 0, 1)][action].map((t) => decodeTaxiState(t[1]).slice(0, 2));
   // From the reference's v4 tests: left and right are relative to the heading; a blocked move does not drift.
-  assert.deepEqual(cells(1, 3, 0), [[2, 3], [1, 4], [1, 2]]);
-  assert.deepEqual(cells(1, 3, 1), [[0, 3], [1, 2], [1, 4]]);
-  assert.deepEqual(cells(1, 3, 2), [[1, 4], [0, 3], [2, 3]]);
-  assert.deepEqual(cells(1, 3, 3), [[1, 2], [2, 3], [0, 3]]);
-  assert.deepEqual(cells(1, 4, 3), [[1, 3], [2, 4], [0, 4]]);
-  assert.deepEqual(cells(2, 1, 2), [[2, 2], [1, 1], [3, 1]]);
-  assert.deepEqual(cells(4, 3, 0), [[4, 3], [4, 3], [4, 3]]);
-  assert.deepEqual(cells(0, 3, 1), [[0, 3], [0, 3], [0, 3]]);
-  assert.deepEqual(cells(0, 1, 2), [[0, 1], [0, 1], [0, 1]]);
-  assert.deepEqual(cells(0, 2, 3), [[0, 2], [0, 2], [0, 2]]);
-  assert.deepEqual(cells(0, 2, 0), [[1, 2], [0, 3], [0, 2]]);
-  assert.deepEqual(env.P[1][0], [[0.8, 101, -1, false], [(1 - 0.8) / 2, 21, -1, false], [(1 - 0.8) / 2, 1, -1, false]]);
+  assert.deepEqual(cells(1, 3, 0), [
+    [2, 3],
+    [1, 4],
+    [1, 2],
+  ]);
+  assert.deepEqual(cells(1, 3, 1), [
+    [0, 3],
+    [1, 2],
+    [1, 4],
+  ]);
+  assert.deepEqual(cells(1, 3, 2), [
+    [1, 4],
+    [0, 3],
+    [2, 3],
+  ]);
+  assert.deepEqual(cells(1, 3, 3), [
+    [1, 2],
+    [2, 3],
+    [0, 3],
+  ]);
+  assert.deepEqual(cells(1, 4, 3), [
+    [1, 3],
+    [2, 4],
+    [0, 4],
+  ]);
+  assert.deepEqual(cells(2, 1, 2), [
+    [2, 2],
+    [1, 1],
+    [3, 1],
+  ]);
+  assert.deepEqual(cells(4, 3, 0), [
+    [4, 3],
+    [4, 3],
+    [4, 3],
+  ]);
+  assert.deepEqual(cells(0, 3, 1), [
+    [0, 3],
+    [0, 3],
+    [0, 3],
+  ]);
+  assert.deepEqual(cells(0, 1, 2), [
+    [0, 1],
+    [0, 1],
+    [0, 1],
+  ]);
+  assert.deepEqual(cells(0, 2, 3), [
+    [0, 2],
+    [0, 2],
+    [0, 2],
+  ]);
+  assert.deepEqual(cells(0, 2, 0), [
+    [1, 2],
+    [0, 3],
+    [0, 2],
+  ]);
+  assert.deepEqual(env.P[1][0], [
+    [0.8, 101, -1, false],
+    [(1 - 0.8) / 2, 21, -1, false],
+    [(1 - 0.8) / 2, 1, -1, false],
+  ]);
   for (let s = 0; s < 500; s++) {
-    for (let a = 0; a < 6; a++) assert.deepEqual(env.P[s][a].map((t) => t[0]), a < 4 ? [0.8, (1 - 0.8) / 2, (1 - 0.8) / 2] : [1]);
+    for (let a = 0; a < 6; a++)
+      assert.deepEqual(
+        env.P[s][a].map((t) => t[0]),
+        a < 4 ? [0.8, (1 - 0.8) / 2, (1 - 0.8) / 2] : [1],
+      );
   }
-  assert.deepEqual(new TaxiEnv({ isRainy: true, rainyProbability: 1 }).P[1][0].map((t) => t[0]), [1, 0, 0]);
+  assert.deepEqual(
+    new TaxiEnv({ isRainy: true, rainyProbability: 1 }).P[1][0].map((t) => t[0]),
+    [1, 0, 0],
+  );
 });
 
 test('Taxi fickle passenger: fickleProbability 1 always changes the destination on the first move, 0 never', () => {
-  for (const [p, changes] of [[1, true], [0, false]] as const) {
+  for (const [p, changes] of [
+    [1, true],
+    [0, false],
+  ] as const) {
     for (let seed = 0; seed < 20; seed++) {
       const env = new TaxiEnv({ ficklePassenger: true, fickleProbability: p });
       const [, , pass, dest] = decodeTaxiState(env.reset({ seed }).obs);
-      const [row, col] = [[0, 0], [0, 4], [4, 0], [4, 3]][pass];
+      const [row, col] = [
+        [0, 0],
+        [0, 4],
+        [4, 0],
+        [4, 3],
+      ][pass];
       env.setStateIndex(encodeTaxiState(row, col, pass, dest));
       assert.equal(decodeTaxiState(env.step(4).obs)[2], 4);
       const moved = env.step(row === 0 ? 0 : 1).obs;

@@ -48,8 +48,36 @@ test('grpo and ppo with measured iterations: the env asks the loop to measure; e
   const dir = mkdtempSync(join(tmpdir(), 'rltune-envmeasure-'));
   const K = task.space.knobs.length;
   for (const [name, make] of [
-    ['grpo', () => new GrpoTuner(task, 2, {}, { defaultPolicy: false, trainSteps: 0, measuredIterations: 3, grpo: { groupSize: 4, promptsPerIteration: 1, minibatchSize: 4 } })],
-    ['ppo', () => new PpoTuner(task, 2, {}, { defaultPolicy: false, trainSteps: 0, measuredIterations: 3, ppo: { nEnvs: 1, nSteps: 4 * K, nMinibatches: 1 } })],
+    [
+      'grpo',
+      () =>
+        new GrpoTuner(
+          task,
+          2,
+          {},
+          {
+            defaultPolicy: false,
+            trainSteps: 0,
+            measuredIterations: 3,
+            grpo: { groupSize: 4, promptsPerIteration: 1, minibatchSize: 4 },
+          },
+        ),
+    ],
+    [
+      'ppo',
+      () =>
+        new PpoTuner(
+          task,
+          2,
+          {},
+          {
+            defaultPolicy: false,
+            trainSteps: 0,
+            measuredIterations: 3,
+            ppo: { nEnvs: 1, nSteps: 4 * K, nMinibatches: 1 },
+          },
+        ),
+    ],
   ] as const) {
     // A database per strategy: every trial is then a fresh measurement, recorded under the run's id.
     const db = new RecordsDB(join(dir, `${name}.db`));
@@ -62,7 +90,12 @@ test('grpo and ppo with measured iterations: the env asks the loop to measure; e
       orig(rs);
     };
     const rounds: number[][] = [];
-    const r = await tune(task, tuner, new Measurer(task, { workDir: join(dir, 'work'), db, machine, runId: `env-${name}` }), { trials: 20, batch: 8, onResults: (rs) => rounds.push(rs.map((x) => x.config)) });
+    const r = await tune(
+      task,
+      tuner,
+      new Measurer(task, { workDir: join(dir, 'work'), db, machine, runId: `env-${name}` }),
+      { trials: 20, batch: 8, onResults: (rs) => rounds.push(rs.map((x) => x.config)) },
+    );
     const stats = tuner.stats();
     tuner.dispose();
     const all = rounds.flat();
@@ -73,8 +106,15 @@ test('grpo and ppo with measured iterations: the env asks the loop to measure; e
     assert.ok(rounds[0].length > 8, `${name}: the first round holds the env's measurements too (${rounds[0].length})`);
     assert.equal(rounds[0][0], referenceConfig(task), `${name}: the reward's reference config is measured first`);
     // Every trial is recorded under the run's id; the strategy's update saw every one.
-    const recorded = db.allResults().filter((x) => x.run_id === `env-${name}`).map((x) => x.config_index);
-    assert.deepEqual([...recorded].sort((a, b) => a - b), [...all].sort((a, b) => a - b), `${name}: recorded = trials`);
+    const recorded = db
+      .allResults()
+      .filter((x) => x.run_id === `env-${name}`)
+      .map((x) => x.config_index);
+    assert.deepEqual(
+      [...recorded].sort((a, b) => a - b),
+      [...all].sort((a, b) => a - b),
+      `${name}: recorded = trials`,
+    );
     assert.deepEqual(updated, all, `${name}: update got the env's results and the batches'`);
     assert.ok(stats.policy_steps >= 4 * K, `${name}: policy steps ${stats.policy_steps}`);
     assert.equal(r.measured, 20);
@@ -86,16 +126,54 @@ test('rltune tune op --measured-iterations: the JSON contract for grpo; refused 
   const dir = mkdtempSync(join(tmpdir(), 'rltune-cli-envm-'));
   const db = join(dir, 'r.db');
   // One measured iteration of grpo's default 4 x 8 episodes (and the reference) fits in 48 trials, with batches.
-  const ok = run('tune', 'op', 'gemm:M=16,N=32,K=48', '--strategy', 'grpo', '--trials', '48', '--measured-iterations', '1', '--db', db, '--verify-top', '0', '--json');
+  const ok = run(
+    'tune',
+    'op',
+    'gemm:M=16,N=32,K=48',
+    '--strategy',
+    'grpo',
+    '--trials',
+    '48',
+    '--measured-iterations',
+    '1',
+    '--db',
+    db,
+    '--verify-top',
+    '0',
+    '--json',
+  );
   assert.equal(ok.code, 0, ok.stderr);
   const j = JSON.parse(ok.last);
   assert.equal(j.trials, 48);
   assert.equal(j.measured, 48);
   assert.ok(j.cost_model.measured_train_ms > 0, JSON.stringify(j.cost_model));
-  const bad = run('tune', 'op', 'gemm:M=16,N=32,K=48', '--strategy', 'grpo', '--trials', '8', '--measured-iterations=-3', '--db', db);
+  const bad = run(
+    'tune',
+    'op',
+    'gemm:M=16,N=32,K=48',
+    '--strategy',
+    'grpo',
+    '--trials',
+    '8',
+    '--measured-iterations=-3',
+    '--db',
+    db,
+  );
   assert.equal(bad.code, 2, bad.stderr);
   assert.match(bad.stderr, /--measured-iterations expects an integer >= 0, got "-3"/);
-  const other = run('tune', 'op', 'gemm:M=16,N=32,K=48', '--strategy', 'anneal', '--trials', '8', '--measured-iterations', '1', '--db', db);
+  const other = run(
+    'tune',
+    'op',
+    'gemm:M=16,N=32,K=48',
+    '--strategy',
+    'anneal',
+    '--trials',
+    '8',
+    '--measured-iterations',
+    '1',
+    '--db',
+    db,
+  );
   assert.equal(other.code, 2, other.stderr);
   assert.match(other.stderr, /--measured-iterations is for the RL strategies \(grpo, ppo\); --strategy is anneal/);
 });
@@ -114,7 +192,13 @@ test('the synchronous path records failures as their kind; an env whose every me
     assert.notEqual(mutate(task.source(ref)), task.source(ref), kind);
     const bad: TuningTask = { ...task, source: (i) => mutate(task.source(i)) };
     const kdb = new RecordsDB(join(dir, `${kind}.db`)); // the same spec and config: a database per kind
-    const [r] = new Measurer(bad, { workDir: join(dir, 'work'), db: kdb, machine: kdb.addMachine(hostMachine()), run: fast, runId: `sync-${kind}` }).measureSync([ref]);
+    const [r] = new Measurer(bad, {
+      workDir: join(dir, 'work'),
+      db: kdb,
+      machine: kdb.addMachine(hostMachine()),
+      run: fast,
+      runId: `sync-${kind}`,
+    }).measureSync([ref]);
     assert.equal(r.ok, false);
     assert.equal(r.error!.kind, kind, r.error!.message);
     assert.equal(kdb.allResults().filter((x) => x.run_id === `sync-${kind}`)[0].error_kind, kind);
@@ -125,12 +209,25 @@ test('the synchronous path records failures as their kind; an env whose every me
   const failing: TuningTask = { ...task, source: (i) => (i === ref ? task.source(i) : plant[0][1](task.source(i))) };
   const db2 = new RecordsDB(join(dir, 'failing.db'));
   const machine2 = db2.addMachine(hostMachine());
-  const opts = { defaultPolicy: false, trainSteps: 0, measuredIterations: 2, grpo: { groupSize: 4, promptsPerIteration: 1, minibatchSize: 4 } };
+  const opts = {
+    defaultPolicy: false,
+    trainSteps: 0,
+    measuredIterations: 2,
+    grpo: { groupSize: 4, promptsPerIteration: 1, minibatchSize: 4 },
+  };
   const tuner = new GrpoTuner(failing, 4, {}, opts);
-  const r = await tune(failing, tuner, new Measurer(failing, { workDir: join(dir, 'work2'), db: db2, machine: machine2, run: fast }), { trials: 12, batch: 4 });
+  const r = await tune(
+    failing,
+    tuner,
+    new Measurer(failing, { workDir: join(dir, 'work2'), db: db2, machine: machine2, run: fast }),
+    { trials: 12, batch: 4 },
+  );
   const params = tuner.policy.policy.parameters;
   assert.ok(params.every(Number.isFinite), 'the policy stays finite');
-  assert.ok(tuner.stats().policy_steps >= 2 * 4 * task.space.knobs.length, `policy steps ${tuner.stats().policy_steps}`);
+  assert.ok(
+    tuner.stats().policy_steps >= 2 * 4 * task.space.knobs.length,
+    `policy steps ${tuner.stats().policy_steps}`,
+  );
   tuner.dispose();
   assert.equal(r.trials, 12);
   assert.equal(r.errors['compile-error'], 11);
@@ -139,7 +236,12 @@ test('the synchronous path records failures as their kind; an env whose every me
   const broken: TuningTask = { ...task, source: (i) => plant[0][1](task.source(i)) };
   const db3 = new RecordsDB(join(dir, 'broken.db'));
   const t3 = new GrpoTuner(broken, 4, {}, opts);
-  const r3 = await tune(broken, t3, new Measurer(broken, { workDir: join(dir, 'work3'), db: db3, machine: db3.addMachine(hostMachine()), run: fast }), { trials: 8, batch: 4 });
+  const r3 = await tune(
+    broken,
+    t3,
+    new Measurer(broken, { workDir: join(dir, 'work3'), db: db3, machine: db3.addMachine(hostMachine()), run: fast }),
+    { trials: 8, batch: 4 },
+  );
   assert.equal(t3.stats().policy_steps, 0);
   t3.dispose();
   assert.equal(r3.errors['compile-error'], 8);

@@ -10,7 +10,14 @@ import { make } from '../src/rl/core/registry.js';
 import { GRPO } from '../src/rl/algos/grpo.js';
 import { analytic } from '../src/tune/cost/analytic.js';
 import { costMachine } from '../src/tune/cost/features.js';
-import { INVALID_PENALTY, referenceConfig, ScheduleConstructEnv, scheduleEnvFactory, ScheduleWalkEnv, type RewardFn } from '../src/tune/search/rl/schedule_envs.js';
+import {
+  INVALID_PENALTY,
+  referenceConfig,
+  ScheduleConstructEnv,
+  scheduleEnvFactory,
+  ScheduleWalkEnv,
+  type RewardFn,
+} from '../src/tune/search/rl/schedule_envs.js';
 import { hostTarget } from '../src/tune/space/target.js';
 import { createTask } from '../src/tune/task/task.js';
 
@@ -24,13 +31,19 @@ test('ScheduleConstruct-v0 and ScheduleWalk-v0 pass the env checker', () => {
 });
 
 test('ScheduleConstruct: masked episodes always build a valid config; the reward is the analytic log speedup over the reference', () => {
-  const env = new ScheduleConstructEnv({ workloads: ['gemm:M=128,N=3072,K=768,epilogue=bias+gelu', 'bmm:B=12,M=128,N=128,K=64,transB=1'], machine });
+  const env = new ScheduleConstructEnv({
+    workloads: ['gemm:M=128,N=3072,K=768,epilogue=bias+gelu', 'bmm:B=12,M=128,N=128,K=64,transB=1'],
+    machine,
+  });
   const rng = new Rng(1);
   const seenWorkloads = new Set<string>();
   for (let ep = 0; ep < 40; ep++) {
     let { info } = env.reset({ seed: ep });
     seenWorkloads.add(info.workload as string);
-    let steps = 0, done = false, last: Record<string, unknown> = {}, reward = 0;
+    let steps = 0,
+      done = false,
+      last: Record<string, unknown> = {},
+      reward = 0;
     while (!done) {
       const mask = info.action_mask as Int8Array;
       const allowed = [...mask.keys()].filter((a) => mask[a] === 1);
@@ -44,9 +57,11 @@ test('ScheduleConstruct: masked episodes always build a valid config; the reward
       reward = s.reward;
     }
     assert.equal(steps, env.currentTask.space.knobs.length);
-    const index = last.config as number, t = env.currentTask;
+    const index = last.config as number,
+      t = env.currentTask;
     assert.ok(t.space.isValid(t.space.config(index)), `config ${index} is valid`);
-    const expected = Math.log(analytic(t, index, machine).gflops) - Math.log(analytic(t, referenceConfig(t), machine).gflops);
+    const expected =
+      Math.log(analytic(t, index, machine).gflops) - Math.log(analytic(t, referenceConfig(t), machine).gflops);
     assert.ok(Math.abs(reward - expected) < 1e-9, `${reward} vs ${expected}`);
   }
   assert.equal(seenWorkloads.size, 2, 'the pool is sampled');
@@ -70,7 +85,13 @@ test('rewards are never NaN: a failing reward function gives the penalty', () =>
   assert.equal(s.terminated, true);
   assert.equal(s.reward, INVALID_PENALTY);
   assert.match(String(s.info.reward_error), /returned NaN/);
-  const thrower = new ScheduleWalkEnv({ workloads: ['softmax:rows=16,cols=64'], machine, reward: () => { throw new Error('measurement failed'); } });
+  const thrower = new ScheduleWalkEnv({
+    workloads: ['softmax:rows=16,cols=64'],
+    machine,
+    reward: () => {
+      throw new Error('measurement failed');
+    },
+  });
   thrower.reset({ seed: 1 });
   const w = thrower.step(1);
   assert.equal(w.reward, INVALID_PENALTY);
@@ -98,9 +119,15 @@ test('ScheduleWalk: moves change one knob by one value, the reward is the change
 });
 
 test('bad input: mixed families, another family at reset, an invalid start', () => {
-  assert.throws(() => new ScheduleConstructEnv({ workloads: ['gemm:M=8,N=8,K=8', 'softmax:rows=4,cols=8'] }), /one env holds workloads of one family; .* is gemm, .* is row/);
+  assert.throws(
+    () => new ScheduleConstructEnv({ workloads: ['gemm:M=8,N=8,K=8', 'softmax:rows=4,cols=8'] }),
+    /one env holds workloads of one family; .* is gemm, .* is row/,
+  );
   const env = new ScheduleWalkEnv({ workloads: ['gemm:M=8,N=8,K=8'] });
-  assert.throws(() => env.reset({ options: { workload: 'softmax:rows=4,cols=8' } }), /is of the row family; this env holds gemm workloads/);
+  assert.throws(
+    () => env.reset({ options: { workload: 'softmax:rows=4,cols=8' } }),
+    /is of the row family; this env holds gemm workloads/,
+  );
   assert.throws(() => env.reset({ options: { start: -3 } }), /options.start must be the index of a valid config/);
   const made = make('ScheduleConstruct-v0', { workloads: ['rmsnorm:rows=16,cols=4096'] });
   const r = made.reset({ seed: 1 });
@@ -108,7 +135,10 @@ test('bad input: mixed families, another family at reset, an invalid start', () 
 });
 
 /** Runs one ScheduleConstruct episode with the first allowed value of each knob: its final reward and config. */
-function firstAllowedEpisode(env: { reset: ScheduleConstructEnv['reset']; step: ScheduleConstructEnv['step'] }): { reward: number; config: number } {
+function firstAllowedEpisode(env: { reset: ScheduleConstructEnv['reset']; step: ScheduleConstructEnv['step'] }): {
+  reward: number;
+  config: number;
+} {
   let { info } = env.reset({ seed: 1 });
   for (;;) {
     const r = env.step((info.action_mask as Int8Array).indexOf(1));
@@ -120,16 +150,27 @@ function firstAllowedEpisode(env: { reset: ScheduleConstructEnv['reset']; step: 
 test('the reward comes from the function the env is given: two reward functions in one process, no global state', async () => {
   const workloads = ['gemm:M=64,N=64,K=64'];
   const asked: string[] = [];
-  const rewardOf = (name: string, value: number): RewardFn => () => {
-    asked.push(name);
-    return value;
-  };
+  const rewardOf =
+    (name: string, value: number): RewardFn =>
+    () => {
+      asked.push(name);
+      return value;
+    };
   // Two envs and two factories, interleaved: each asks its own function.
   const a = new ScheduleConstructEnv({ workloads, machine, reward: rewardOf('a', 0.25) });
   const b = new ScheduleConstructEnv({ workloads, machine, reward: rewardOf('b', 0.75) });
-  const fa = make<Float32Array, number>(scheduleEnvFactory('ScheduleConstruct-v0', rewardOf('fa', -0.5)), { workloads, machine });
-  const fb = make<Float32Array, number>(scheduleEnvFactory('ScheduleConstruct-v0', rewardOf('fb', 1.5)), { workloads, machine });
-  assert.deepEqual([a, fa, b, fb, a].map((e) => firstAllowedEpisode(e).reward), [0.25, -0.5, 0.75, 1.5, 0.25]);
+  const fa = make<Float32Array, number>(scheduleEnvFactory('ScheduleConstruct-v0', rewardOf('fa', -0.5)), {
+    workloads,
+    machine,
+  });
+  const fb = make<Float32Array, number>(scheduleEnvFactory('ScheduleConstruct-v0', rewardOf('fb', 1.5)), {
+    workloads,
+    machine,
+  });
+  assert.deepEqual(
+    [a, fa, b, fb, a].map((e) => firstAllowedEpisode(e).reward),
+    [0.25, -0.5, 0.75, 1.5, 0.25],
+  );
   assert.deepEqual(asked, ['a', 'fa', 'b', 'fb', 'a']);
   // The registered id keeps the analytic cost model's reward.
   const task = createTask(workloads[0]);
@@ -137,7 +178,15 @@ test('the reward comes from the function the env is given: two reward functions 
   const v = (i: number) => Math.log(analytic(task, i, machine).gflops);
   assert.ok(Math.abs(registered.reward - (v(registered.config) - v(referenceConfig(task)))) < 1e-9);
   // An algorithm made from a factory trains and evaluates on that factory's reward.
-  const g = new GRPO(scheduleEnvFactory('ScheduleConstruct-v0', () => 0.125), { groupSize: 2, promptsPerIteration: 2, seed: 1, envKwargs: { workloads, machine: { ...machine, bw: { ...machine.bw } } } });
+  const g = new GRPO(
+    scheduleEnvFactory('ScheduleConstruct-v0', () => 0.125),
+    {
+      groupSize: 2,
+      promptsPerIteration: 2,
+      seed: 1,
+      envKwargs: { workloads, machine: { ...machine, bw: { ...machine.bw } } },
+    },
+  );
   const r = await g.learn({ totalSteps: 1 });
   assert.equal(g.envId, 'ScheduleConstruct-v0');
   assert.equal(r.final_mean_return, 0.125);

@@ -8,21 +8,31 @@ import { run } from './fixtures/run_cli.js';
 
 test('rltune export writes .c, .h, .so and a Node binding whose kernel computes the workload', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rltune-export-'));
-  const db = join(dir, 'r.db'), out = join(dir, 'kernel');
+  const db = join(dir, 'r.db'),
+    out = join(dir, 'kernel');
   const spec = 'gemm:M=33,N=20,K=17,epilogue=bias+relu';
   assert.equal(run('tune', 'op', spec, '--trials', '4', '--seed', '2', '--db', db, '--json').code, 0);
   const e = run('export', spec, '--db', db, '--out', out, '--name', 'mlp_up', '--json');
   assert.equal(e.code, 0, e.stderr);
   const j = JSON.parse(e.stdout.trim().split('\n').at(-1)!);
   assert.equal(j.bindingError, null);
-  for (const f of ['mlp_up.c', 'mlp_up.h', 'libmlp_up.so', 'mlp_up.node', 'index.js', 'index.d.ts']) assert.ok(existsSync(join(out, f)), f);
-  assert.match(readFileSync(join(out, 'mlp_up.h'), 'utf8'), /int mlp_up\(const float \*A, const float \*B, const float \*bias, float \*C\);/);
+  for (const f of ['mlp_up.c', 'mlp_up.h', 'libmlp_up.so', 'mlp_up.node', 'index.js', 'index.d.ts'])
+    assert.ok(existsSync(join(out, f)), f);
+  assert.match(
+    readFileSync(join(out, 'mlp_up.h'), 'utf8'),
+    /int mlp_up\(const float \*A, const float \*B, const float \*bias, float \*C\);/,
+  );
   const k = await import(pathToFileURL(join(out, 'index.js')).href);
   assert.deepEqual(k.inputs, ['A', 'B', 'bias']);
-  const M = 33, N = 20, K = 17;
+  const M = 33,
+    N = 20,
+    K = 17;
   let s = 1;
-  const rnd = (n: number) => Float32Array.from({ length: n }, () => ((s = (s * 48271) % 2147483647) / 2147483647) * 2 - 1);
-  const A = rnd(M * K), B = rnd(K * N), bias = rnd(N);
+  const rnd = (n: number) =>
+    Float32Array.from({ length: n }, () => ((s = (s * 48271) % 2147483647) / 2147483647) * 2 - 1);
+  const A = rnd(M * K),
+    B = rnd(K * N),
+    bias = rnd(N);
   const C = k.run({ A, B, bias });
   for (let m = 0; m < M; m++) {
     for (let n = 0; n < N; n++) {

@@ -21,14 +21,31 @@ const work = mkdtempSync(join(tmpdir(), 'rltune-measure-'));
 
 /** A valid config index of the task's space with these knobs. */
 function configOf(task: TuningTask, knobs: Partial<Record<string, number>>): number {
-  const base = { mr: 4, nv: 1, kc: 32, mcPanels: 2, ncPanels: 1, unroll: 2, prefetch: 0, loopOrder: 0, innerOrder: 0, ...knobs };
+  const base = {
+    mr: 4,
+    nv: 1,
+    kc: 32,
+    mcPanels: 2,
+    ncPanels: 1,
+    unroll: 2,
+    prefetch: 0,
+    loopOrder: 0,
+    innerOrder: 0,
+    ...knobs,
+  };
   const i = task.space.index(base);
   assert.equal(task.space.invalidReason(task.space.config(i)), null);
   return i;
 }
 
 async function buildAndRun(task: TuningTask, source: string, timeoutMs = FAST.timeoutMs) {
-  const b = new Builder({ workDir: work, cores: [], parallel: 2, timeoutMs: 60_000, flags: targetCFlags(task.space.target) });
+  const b = new Builder({
+    workDir: work,
+    cores: [],
+    parallel: 2,
+    timeoutMs: 60_000,
+    flags: targetCFlags(task.space.target),
+  });
   const built = await b.build(source, task.workload.threads > 1);
   if (!built.ok) return { ok: false, error: built.error! };
   const r = new Runner(work, -1, { number: 0, flush: false, ...FAST, timeoutMs });
@@ -57,16 +74,56 @@ test('generated GEMM and bmm kernels are correct on shapes the tiles do not divi
 /** Planted bugs: each turns a correct kernel's source into a wrong one, and the kind it must be recorded as. */
 const PLANTED: { name: string; kinds: string[]; mutate: (src: string) => string }[] = [
   // An off-by-one in the edge tiles: one row of each partial tile is never written (left NaN).
-  { name: 'off-by-one tile', kinds: ['wrong-result'], mutate: (s) => s.replace('mc - ir < MR ? mc - ir : MR', 'mc - ir - 1 < MR ? mc - ir - 1 : MR') },
+  {
+    name: 'off-by-one tile',
+    kinds: ['wrong-result'],
+    mutate: (s) => s.replace('mc - ir < MR ? mc - ir : MR', 'mc - ir - 1 < MR ? mc - ir - 1 : MR'),
+  },
   // A skipped store: the first row of each full tile is never written.
-  { name: 'skipped store', kinds: ['wrong-result'], mutate: (s) => s.replace(/\n {4}\*\(vfu \*\)\(c \+ 0\)[^\n]*/, '\n') },
+  {
+    name: 'skipped store',
+    kinds: ['wrong-result'],
+    mutate: (s) => s.replace(/\n {4}\*\(vfu \*\)\(c \+ 0\)[^\n]*/, '\n'),
+  },
   // An uninitialized accumulator: C (NaN-filled by the harness) is accumulated into instead of overwritten.
-  { name: 'uninitialized accumulator', kinds: ['wrong-result'], mutate: (s) => s.replace(/= first \? (c\d+_\d+) : /g, '= ').replaceAll('first ? tile[i * NR + j] : ', '') },
+  {
+    name: 'uninitialized accumulator',
+    kinds: ['wrong-result'],
+    mutate: (s) => s.replace(/= first \? (c\d+_\d+) : /g, '= ').replaceAll('first ? tile[i * NR + j] : ', ''),
+  },
   // A write past the end of C in the edge tiles.
-  { name: 'out-of-bounds write', kinds: ['crash'], mutate: (s) => s.replace('for (int j = 0; j < cols; j++) c[(size_t)i * N_ + j]', 'for (int j = 0; j <= cols + 64; j++) c[(size_t)i * N_ + j]') },
-  { name: 'null dereference', kinds: ['crash'], mutate: (s) => s.replace('const float *A = in[0], *B = in[1];', 'const float *A = in[0], *B = in[1]; *(volatile float *)0 = 1.f;') },
-  { name: 'endless loop', kinds: ['run-timeout'], mutate: (s) => s.replace('const float *A = in[0], *B = in[1];', 'const float *A = in[0], *B = in[1]; for (volatile int spin = 1; spin;) {}') },
-  { name: 'syntax error', kinds: ['compile-error'], mutate: (s) => s.replace('int rltune_kernel(', 'int rltune_kernel(((') },
+  {
+    name: 'out-of-bounds write',
+    kinds: ['crash'],
+    mutate: (s) =>
+      s.replace(
+        'for (int j = 0; j < cols; j++) c[(size_t)i * N_ + j]',
+        'for (int j = 0; j <= cols + 64; j++) c[(size_t)i * N_ + j]',
+      ),
+  },
+  {
+    name: 'null dereference',
+    kinds: ['crash'],
+    mutate: (s) =>
+      s.replace(
+        'const float *A = in[0], *B = in[1];',
+        'const float *A = in[0], *B = in[1]; *(volatile float *)0 = 1.f;',
+      ),
+  },
+  {
+    name: 'endless loop',
+    kinds: ['run-timeout'],
+    mutate: (s) =>
+      s.replace(
+        'const float *A = in[0], *B = in[1];',
+        'const float *A = in[0], *B = in[1]; for (volatile int spin = 1; spin;) {}',
+      ),
+  },
+  {
+    name: 'syntax error',
+    kinds: ['compile-error'],
+    mutate: (s) => s.replace('int rltune_kernel(', 'int rltune_kernel((('),
+  },
 ];
 
 test('planted wrong kernels are recorded as wrong-result, crash, run-timeout or compile-error', async () => {
@@ -87,8 +144,16 @@ test('tuning with planted wrong configs: they are recorded with their kind and n
   const machine = db.addMachine(hostMachine());
   // The first 6 grid configs; the planted bugs (which skip work, so they would look fast) go into 4 of them.
   const grid = new GridTuner(real, 0).propose(6);
-  const planted = new Map([[grid[0], PLANTED[0]], [grid[2], PLANTED[1]], [grid[3], PLANTED[2]], [grid[5], PLANTED[3]]]);
-  const task: TuningTask = { ...real, source: (i) => (planted.has(i) ? planted.get(i)!.mutate(real.source(i)) : real.source(i)) };
+  const planted = new Map([
+    [grid[0], PLANTED[0]],
+    [grid[2], PLANTED[1]],
+    [grid[3], PLANTED[2]],
+    [grid[5], PLANTED[3]],
+  ]);
+  const task: TuningTask = {
+    ...real,
+    source: (i) => (planted.has(i) ? planted.get(i)!.mutate(real.source(i)) : real.source(i)),
+  };
   const m = new Measurer(task, { workDir: work, db, machine, run: FAST });
   const r = await tune(task, new GridTuner(task, 0), m, { trials: 6 });
   assert.equal(r.trials, 6);
@@ -100,23 +165,44 @@ test('tuning with planted wrong configs: they are recorded with their kind and n
   for (const row of best) assert.ok(!planted.has(row.config_index));
   assert.equal(db.count(task.spec), 6);
   // A second run of the same configs measures nothing: the records are the results.
-  const again = await tune(task, new GridTuner(task, 0), new Measurer(task, { workDir: work, db, machine, run: FAST }), { trials: 6 });
+  const again = await tune(
+    task,
+    new GridTuner(task, 0),
+    new Measurer(task, { workDir: work, db, machine, run: FAST }),
+    { trials: 6 },
+  );
   assert.equal(again.measured, 0);
   assert.equal(again.best_config_index, r.best_config_index);
   assert.equal(db.count(task.spec), 6);
   // A replay of the records (no compiler, no runner) gives the same run: strategies can be tested on it.
-  const replay = await tune(task, new GridTuner(task, 0), new Measurer(task, { workDir: work, db, machine, replayOnly: true }), { trials: 6 });
+  const replay = await tune(
+    task,
+    new GridTuner(task, 0),
+    new Measurer(task, { workDir: work, db, machine, replayOnly: true }),
+    { trials: 6 },
+  );
   assert.deepEqual({ ...replay, wall_s: 0 }, { ...again, wall_s: 0 });
-  await assert.rejects(tune(task, new GridTuner(task, 0), new Measurer(task, { workDir: work, db, machine, replayOnly: true }), { trials: 7 }), /replay: config \d+ of gemm:M=37,N=45,K=29,epilogue=none,threads=1 is not in the records/);
+  await assert.rejects(
+    tune(task, new GridTuner(task, 0), new Measurer(task, { workDir: work, db, machine, replayOnly: true }), {
+      trials: 7,
+    }),
+    /replay: config \d+ of gemm:M=37,N=45,K=29,epilogue=none,threads=1 is not in the records/,
+  );
   db.close();
 });
 
 test('softmax, LayerNorm and RMSNorm kernels are correct in every config of their space (ragged column counts, 2 threads)', async () => {
   const db = new RecordsDB(join(work, 'rows.db'));
   const machine = db.addMachine(hostMachine());
-  for (const spec of ['softmax:rows=9,cols=131', 'layernorm:rows=5,cols=77,eps=1e-5', 'rmsnorm:rows=6,cols=45,threads=2']) {
+  for (const spec of [
+    'softmax:rows=9,cols=131',
+    'layernorm:rows=5,cols=77,eps=1e-5',
+    'rmsnorm:rows=6,cols=45,threads=2',
+  ]) {
     const task = createTask(spec);
-    const r = await tune(task, new GridTuner(task, 0), new Measurer(task, { workDir: work, db, machine, run: FAST }), { trials: 100 });
+    const r = await tune(task, new GridTuner(task, 0), new Measurer(task, { workDir: work, db, machine, run: FAST }), {
+      trials: 100,
+    });
     assert.equal(r.stopped, 'space-exhausted', spec);
     assert.equal(r.trials, spec.startsWith('rmsnorm') ? 4 : 8, spec);
     assert.deepEqual(Object.values(r.errors), [0, 0, 0, 0, 0], `${spec}: ${JSON.stringify(r.errors)}`);
@@ -126,7 +212,13 @@ test('softmax, LayerNorm and RMSNorm kernels are correct in every config of thei
 
 test('paired timing: the harness times a kernel against the reference in one process, checks both, and says which one failed', async () => {
   const task = createTask('gemm:M=37,N=45,K=29,epilogue=bias');
-  const b = new Builder({ workDir: work, cores: [], parallel: 2, timeoutMs: 60_000, flags: targetCFlags(task.space.target) });
+  const b = new Builder({
+    workDir: work,
+    cores: [],
+    parallel: 2,
+    timeoutMs: 60_000,
+    flags: targetCFlags(task.space.target),
+  });
   const good = await b.build(task.source(configOf(task, { mr: 6, nv: 2, kc: 32 })), false);
   const ref = await b.build(task.source(referenceConfig(task)), false);
   const wrong = await b.build(PLANTED[0].mutate(task.source(configOf(task, { mr: 6, nv: 2, kc: 32 }))), false);
@@ -155,13 +247,16 @@ test('paired timing in the measurer: calibrated on the reference once, the scale
   const dbPath = join(mkdtempSync(join(tmpdir(), 'rltune-paired-')), 'r.db');
   const db = new RecordsDB(dbPath);
   const machine = db.addMachine(hostMachine());
-  const a = configOf(task, { mr: 6, nv: 2, kc: 32 }), b = configOf(task, { mr: 4, nv: 1, kc: 64 }), c = configOf(task, { mr: 8, nv: 1, kc: 32 });
+  const a = configOf(task, { mr: 6, nv: 2, kc: 32 }),
+    b = configOf(task, { mr: 4, nv: 1, kc: 64 }),
+    c = configOf(task, { mr: 8, nv: 1, kc: 32 });
   const opts = { workDir: work, db, machine, runnerCore: -1, run: { ...FAST, paired: true } };
   const m1 = new Measurer(task, opts);
   const [ra, rb] = await m1.measure([a, b]);
   assert.ok(ra.ok && rb.ok && ra.gflops! > 0 && rb.gflops! > 0);
   const settingsOf = (id: number | null) => JSON.parse(db.allResults().find((r) => r.id === id)!.settings!);
-  const sa = settingsOf(ra.recordId), sb = settingsOf(rb.recordId);
+  const sa = settingsOf(ra.recordId),
+    sb = settingsOf(rb.recordId);
   assert.equal(sa.paired, true);
   assert.equal(sa.reference.config, referenceConfig(task));
   assert.ok(sa.reference.ms > 0 && sa.reference.raw_median_ms > 0 && sa.reference.ref_median_ms > 0);
@@ -183,7 +278,11 @@ test('paired timing in the measurer: calibrated on the reference once, the scale
   const [pa] = await plain.measure([a]);
   assert.equal(pa.cached, false);
   assert.equal(settingsOf(pa.recordId).reference, undefined);
-  assert.equal((await new Measurer(task, opts).measure([a]))[0].recordId, ra.recordId, 'the paired record, not the later plain one');
+  assert.equal(
+    (await new Measurer(task, opts).measure([a]))[0].recordId,
+    ra.recordId,
+    'the paired record, not the later plain one',
+  );
   db.close();
   // A paired record against another reference config is another scale: not served, not a calibration.
   const raw = new Database(dbPath);
@@ -205,7 +304,11 @@ test('paired timing: a run whose reference is off its recent runs is repeated af
   const m = new Measurer(task, { workDir: work, db, machine, runnerCore: -1, run: { ...FAST, paired: true } });
   const [a] = await m.measure([configOf(task, { mr: 6, nv: 2, kc: 32 })]);
   const settingsOf = (id: number | null) => JSON.parse(db.allResults().find((r) => r.id === id)!.settings!);
-  assert.equal(settingsOf(a.recordId).reference.first_ref_median_ms, undefined, 'a reference as fast as its calibration runs is not run again');
+  assert.equal(
+    settingsOf(a.recordId).reference.first_ref_median_ms,
+    undefined,
+    'a reference as fast as its calibration runs is not run again',
+  );
   // As if the reference had run 3 times slower in its recent runs: the next run's reference is off them, so it runs twice.
   const recent = (m.trials as LocalTrials).paired!.recentRefMs;
   const slow = recent.map((x) => 3 * x);

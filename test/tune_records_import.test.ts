@@ -10,8 +10,25 @@ test('records import: result lines without the optional fields (source hash, set
   const db = new RecordsDB(join(mkdtempSync(join(tmpdir(), 'rltune-imp-')), 'r.db'));
   const lines = [
     JSON.stringify({ kind: 'machine', fingerprint: 'f00', info: '{}', probe: null, created: '2026-12-02T00:00:00Z' }),
-    JSON.stringify({ kind: 'workload', spec: 'gemm:M=8,N=8,K=8,epilogue=none,threads=1', op: 'gemm', flops: 1024, bytes: 768 }),
-    JSON.stringify({ kind: 'result', spec: 'gemm:M=8,N=8,K=8,epilogue=none,threads=1', machine: 'f00', space: 'gemm-v1/avx512', config_index: 5, config: '{}', ok: 1, median_ms: 0.001, gflops: 1.024, created: '2026-12-02T00:00:01Z' }),
+    JSON.stringify({
+      kind: 'workload',
+      spec: 'gemm:M=8,N=8,K=8,epilogue=none,threads=1',
+      op: 'gemm',
+      flops: 1024,
+      bytes: 768,
+    }),
+    JSON.stringify({
+      kind: 'result',
+      spec: 'gemm:M=8,N=8,K=8,epilogue=none,threads=1',
+      machine: 'f00',
+      space: 'gemm-v1/avx512',
+      config_index: 5,
+      config: '{}',
+      ok: 1,
+      median_ms: 0.001,
+      gflops: 1.024,
+      created: '2026-12-02T00:00:01Z',
+    }),
   ];
   assert.deepEqual(db.importLines(lines), { results: 1, skipped: 0 });
   const [r] = db.allResults();

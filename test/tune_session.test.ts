@@ -31,7 +31,13 @@ test('a session tunes a GEMM into its records, resumes a rerun from them, and gi
     assert.deepEqual(again.best_config, first.best_config);
     const evolve = await session.tune('gemm:M=40,N=56,K=48', { strategy: 'evolve', trials: 4, seed: 1, run: FAST });
     assert.equal(evolve.cost_model?.transfer_records, 6, "the other workload's 6 records are the transfer prior");
-    const cold = await session.tune('gemm:M=40,N=56,K=48', { strategy: 'evolve', trials: 4, seed: 2, prior: 'none', run: FAST });
+    const cold = await session.tune('gemm:M=40,N=56,K=48', {
+      strategy: 'evolve',
+      trials: 4,
+      seed: 2,
+      prior: 'none',
+      run: FAST,
+    });
     assert.equal(cold.cost_model?.transfer_records, 0);
     assert.equal(session.db.best(first.op, session.machine, 1).length, 1);
   } finally {
@@ -50,7 +56,10 @@ test('a bad spec or strategy is refused by name before anything is measured', as
   const session = TuningSession.open({ db: join(dir, 'r.db'), claimRunnerCore: false, log: () => {} });
   try {
     await assert.rejects(session.tune('gemm:M=0,N=4,K=4', { trials: 1 }), /M/);
-    await assert.rejects(session.tune('gemm:M=8,N=8,K=8', { strategy: 'hill-climb', trials: 1 }), /unknown strategy "hill-climb"; expected one of random, grid/);
+    await assert.rejects(
+      session.tune('gemm:M=8,N=8,K=8', { strategy: 'hill-climb', trials: 1 }),
+      /unknown strategy "hill-climb"; expected one of random, grid/,
+    );
   } finally {
     session.close();
   }
@@ -83,14 +92,20 @@ test('a replayOnly session serves a recorded run again and refuses what it would
     const again = await replay.tune(spec, { strategy: 'random', trials: 4, seed: 5, run: FAST });
     assert.equal(again.measured, 0);
     assert.deepEqual(again.curve, first.curve);
-    await assert.rejects(replay.tune(spec, { strategy: 'random', trials: 4, seed: 6, run: FAST }), /replay: config \d+ of gemm:M=32,N=40,K=48,\S* is not in the records/);
+    await assert.rejects(
+      replay.tune(spec, { strategy: 'random', trials: 4, seed: 6, run: FAST }),
+      /replay: config \d+ of gemm:M=32,N=40,K=48,\S* is not in the records/,
+    );
   } finally {
     replay.close();
   }
   // A model-based strategy needs the machine's probe; a replay does not measure one.
   const empty = TuningSession.open({ db: join(dir, 'empty.db'), replayOnly: true, log: () => {} });
   try {
-    await assert.rejects(empty.tune(spec, { strategy: 'evolve', trials: 4 }), /replay: the records hold no probe of this machine/);
+    await assert.rejects(
+      empty.tune(spec, { strategy: 'evolve', trials: 4 }),
+      /replay: the records hold no probe of this machine/,
+    );
   } finally {
     empty.close();
   }

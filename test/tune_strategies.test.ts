@@ -42,7 +42,18 @@ test('anneal and evolve propose distinct, valid, unpruned configs, a full batch 
           assert.ok(pruner.keep(i), `${tuner.name} proposed pruned config ${i}: ${pruner.reason(i)}`);
         }
         // Every config failed (a compile error, say): the strategy goes on.
-        tuner.update(batch.map((i): MeasureResult => ({ config: i, configJSON: task.configJSON(i), ok: false, ms: null, gflops: null, error: { kind: 'compile-error', message: 'x' }, cached: false, recordId: null })));
+        tuner.update(
+          batch.map((i): MeasureResult => ({
+            config: i,
+            configJSON: task.configJSON(i),
+            ok: false,
+            ms: null,
+            gflops: null,
+            error: { kind: 'compile-error', message: 'x' },
+            cached: false,
+            recordId: null,
+          })),
+        );
       }
       tuner.model.dispose();
     }
@@ -79,8 +90,14 @@ test('grpo and ppo train a policy on the cost model and propose distinct, unprun
       const i = rng.below(task.space.size);
       if (pruner.keep(i)) rand.push(i);
     }
-    assert.ok(proposed > ref + 0.2, `${tuner.name}: proposals ${proposed.toFixed(3)} vs the reference ${ref.toFixed(3)} (log GFLOP/s)`);
-    assert.ok(proposed > mean(a(rand)) + 0.1, `${tuner.name}: proposals ${proposed.toFixed(3)} vs random ${mean(a(rand)).toFixed(3)}`);
+    assert.ok(
+      proposed > ref + 0.2,
+      `${tuner.name}: proposals ${proposed.toFixed(3)} vs the reference ${ref.toFixed(3)} (log GFLOP/s)`,
+    );
+    assert.ok(
+      proposed > mean(a(rand)) + 0.1,
+      `${tuner.name}: proposals ${proposed.toFixed(3)} vs random ${mean(a(rand)).toFixed(3)}`,
+    );
     tuner.dispose();
   }
 });
@@ -123,16 +140,29 @@ test('anneal and evolve tune real kernels; replayed from the records the same se
   const task = createTask('gemm:M=24,N=48,K=40,epilogue=bias');
   for (const name of ['anneal', 'evolve', 'grpo']) {
     const order: number[] = [];
-    const live = await tune(task, createTuner(name, task, 3), new Measurer(task, { workDir: work, db, machine, runId: name }), { trials: 20, batch: 8, onResults: (rs) => order.push(...rs.map((r) => r.config)) });
+    const live = await tune(
+      task,
+      createTuner(name, task, 3),
+      new Measurer(task, { workDir: work, db, machine, runId: name }),
+      { trials: 20, batch: 8, onResults: (rs) => order.push(...rs.map((r) => r.config)) },
+    );
     assert.equal(live.trials, 20);
     assert.ok(live.best_gflops! > 0);
     assert.equal(new Set(order).size, 20);
     const replayed: number[] = [];
-    const again = await tune(task, createTuner(name, task, 3), new Measurer(task, { workDir: work, db, machine, replayOnly: true }), { trials: 20, batch: 8, onResults: (rs) => replayed.push(...rs.map((r) => r.config)) });
+    const again = await tune(
+      task,
+      createTuner(name, task, 3),
+      new Measurer(task, { workDir: work, db, machine, replayOnly: true }),
+      { trials: 20, batch: 8, onResults: (rs) => replayed.push(...rs.map((r) => r.config)) },
+    );
     assert.deepEqual(replayed, order, `${name}: same seed, same measurements, same proposals`);
     assert.deepEqual(again.curve, live.curve);
   }
-  const small = await tune(task, createTuner('anneal', task, 9), new Measurer(task, { workDir: work, db, machine }), { trials: 3, batch: 8 });
+  const small = await tune(task, createTuner('anneal', task, 9), new Measurer(task, { workDir: work, db, machine }), {
+    trials: 3,
+    batch: 8,
+  });
   assert.equal(small.trials, 3, 'a budget smaller than one batch measures that many');
   db.close();
 });
@@ -141,11 +171,26 @@ test('transfer: the records of another workload are the prior of the learned mod
   const dir = mkdtempSync(join(tmpdir(), 'rltune-prior-'));
   const db = new RecordsDB(join(dir, 'r.db'));
   const machine = db.addMachine(hostMachine());
-  const a = createTask('gemm:M=32,N=64,K=64'), b = createTask('gemm:M=16,N=128,K=64'), s = createTask('softmax:rows=16,cols=64');
-  const row = (t: typeof a, i: number, g: number | null) => db.insert(t.spec, machine, {
-    space: t.spaceId, config_index: i, config: JSON.stringify(t.configJSON(i)), ok: g === null ? 0 : 1, median_ms: g === null ? null : 1, min_ms: null, max_ms: null, runs: null, gflops: g,
-    error_kind: g === null ? 'crash' : null, error_message: null, source_hash: null, settings: null, run_id: 'test',
-  });
+  const a = createTask('gemm:M=32,N=64,K=64'),
+    b = createTask('gemm:M=16,N=128,K=64'),
+    s = createTask('softmax:rows=16,cols=64');
+  const row = (t: typeof a, i: number, g: number | null) =>
+    db.insert(t.spec, machine, {
+      space: t.spaceId,
+      config_index: i,
+      config: JSON.stringify(t.configJSON(i)),
+      ok: g === null ? 0 : 1,
+      median_ms: g === null ? null : 1,
+      min_ms: null,
+      max_ms: null,
+      runs: null,
+      gflops: g,
+      error_kind: g === null ? 'crash' : null,
+      error_message: null,
+      source_hash: null,
+      settings: null,
+      run_id: 'test',
+    });
   for (let k = 0; k < 30; k++) row(a, 1000 + k, k === 3 ? null : 10 + k);
   row(b, 5, 50);
   row(s, 1, 3);
@@ -165,19 +210,73 @@ test('transfer: the records of another workload are the prior of the learned mod
 test('rltune tune op --strategy anneal|evolve: the JSON contract, the transfer prior and --no-transfer', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rltune-cli-mb-'));
   const db = join(dir, 'r.db');
-  const first = run('tune', 'op', 'gemm:M=16,N=32,K=48', '--strategy', 'evolve', '--trials', '16', '--db', db, '--verify-top', '0', '--json');
+  const first = run(
+    'tune',
+    'op',
+    'gemm:M=16,N=32,K=48',
+    '--strategy',
+    'evolve',
+    '--trials',
+    '16',
+    '--db',
+    db,
+    '--verify-top',
+    '0',
+    '--json',
+  );
   assert.equal(first.code, 0, first.stderr);
   const j = lastJson(first.stdout);
-  for (const k of ['op', 'strategy', 'trials', 'measured', 'errors', 'best_gflops', 'best_ms', 'best_config', 'wall_s', 'curve']) assert.ok(k in j, k);
+  for (const k of [
+    'op',
+    'strategy',
+    'trials',
+    'measured',
+    'errors',
+    'best_gflops',
+    'best_ms',
+    'best_config',
+    'wall_s',
+    'curve',
+  ])
+    assert.ok(k in j, k);
   assert.equal(j.strategy, 'evolve');
   assert.equal(j.trials, 16);
   assert.equal(j.cost_model.transfer_records, 0);
   assert.match(first.stderr, /ranking with the analytic model/);
-  const second = run('tune', 'op', 'gemm:M=24,N=32,K=48', '--strategy', 'anneal', '--trials', '8', '--db', db, '--verify-top', '0', '--json');
+  const second = run(
+    'tune',
+    'op',
+    'gemm:M=24,N=32,K=48',
+    '--strategy',
+    'anneal',
+    '--trials',
+    '8',
+    '--db',
+    db,
+    '--verify-top',
+    '0',
+    '--json',
+  );
   assert.equal(second.code, 0, second.stderr);
   assert.equal(lastJson(second.stdout).cost_model.transfer_records, 16);
   assert.match(second.stderr, /transfer from 16 records of 1 other workloads/);
-  const cold = run('tune', 'op', 'gemm:M=24,N=32,K=48', '--strategy', 'anneal', '--trials', '8', '--seed', '2', '--db', db, '--verify-top', '0', '--no-transfer', '--json');
+  const cold = run(
+    'tune',
+    'op',
+    'gemm:M=24,N=32,K=48',
+    '--strategy',
+    'anneal',
+    '--trials',
+    '8',
+    '--seed',
+    '2',
+    '--db',
+    db,
+    '--verify-top',
+    '0',
+    '--no-transfer',
+    '--json',
+  );
   assert.equal(cold.code, 0, cold.stderr);
   assert.equal(lastJson(cold.stdout).cost_model.transfer_records, 0);
 });

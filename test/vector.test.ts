@@ -2,8 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import {
-  makeVec, make, SyncVectorEnv, WorkerVectorEnv, InvalidActionError, ResetNeededError, UnknownEnvError,
-  type VectorEnv, type AutoresetMode,
+  makeVec,
+  make,
+  SyncVectorEnv,
+  WorkerVectorEnv,
+  InvalidActionError,
+  ResetNeededError,
+  UnknownEnvError,
+  type VectorEnv,
+  type AutoresetMode,
 } from '../src/rl/index.js';
 import { REQ } from '../src/rl/vector/worker_protocol.js';
 import './fixtures/line_walk.js';
@@ -20,7 +27,12 @@ function rollout(venv: VectorEnv, steps: number, seed: number): Trace {
     const acts = new Int32Array(n);
     for (let i = 0; i < n; i++) acts[i] = venv.singleActionSpace.sample() as number;
     const r = venv.step(acts);
-    trace.push(Array.from(r.obs as Float32Array), Array.from(r.rewards), Array.from(r.terminated), Array.from(r.truncated));
+    trace.push(
+      Array.from(r.obs as Float32Array),
+      Array.from(r.rewards),
+      Array.from(r.terminated),
+      Array.from(r.truncated),
+    );
     const fin = r.info.final_obs as unknown[] | undefined;
     if (fin) trace.push(fin.map((o) => (o ? Array.from(o as Float32Array) : null)));
     const ep = r.info.episode as { r: Float64Array; l: Int32Array } | undefined;
@@ -73,7 +85,12 @@ test('next-step autoreset: the step after an episode ends resets that env (rewar
   const venv = makeVec('CartPole-v1', n, { autoreset: 'next-step' });
   const singles = Array.from({ length: n }, () => make<Float32Array, number>('CartPole-v1'));
   const r0 = venv.reset({ seed: 100 });
-  singles.forEach((e, i) => assert.deepEqual(Array.from((r0.obs as Float32Array).subarray(i * 4, i * 4 + 4)), Array.from(e.reset({ seed: 100 + i }).obs)));
+  singles.forEach((e, i) =>
+    assert.deepEqual(
+      Array.from((r0.obs as Float32Array).subarray(i * 4, i * 4 + 4)),
+      Array.from(e.reset({ seed: 100 + i }).obs),
+    ),
+  );
   const ended = new Array(n).fill(false);
   let sawReset = false;
   for (let t = 0; t < 120; t++) {
@@ -126,8 +143,12 @@ test('disabled autoreset: stepping an ended env is refused until it is reset by 
   const venv = makeVec('CartPole-v1', 2, { autoreset: 'disabled' });
   venv.reset({ seed: 1 });
   let r;
-  do r = venv.step([1, 0]); while (!r.terminated[0] && !r.truncated[0] && !r.terminated[1]);
-  assert.throws(() => venv.step([1, 0]), (e: Error) => e instanceof ResetNeededError && /autoreset is disabled/.test(e.message));
+  do r = venv.step([1, 0]);
+  while (!r.terminated[0] && !r.truncated[0] && !r.terminated[1]);
+  assert.throws(
+    () => venv.step([1, 0]),
+    (e: Error) => e instanceof ResetNeededError && /autoreset is disabled/.test(e.message),
+  );
   const ended = Array.from(r.terminated, (v, i) => v || r.truncated[i]);
   venv.reset({ options: { resetMask: ended } });
   const after = venv.step([0, 0]);
@@ -144,14 +165,20 @@ test('bad input never leaves a vector env broken', () => {
       assert.throws(() => a.step([0, 0, 0]), /called before reset/);
       a.reset({ seed: 9 });
       b.reset({ seed: 9 });
-      assert.throws(() => a.step([0, 2, 0]), (e: Error) => e instanceof InvalidActionError && /action 2 for env 1 is not in the action space Discrete\(2\)/.test(e.message));
+      assert.throws(
+        () => a.step([0, 2, 0]),
+        (e: Error) =>
+          e instanceof InvalidActionError &&
+          /action 2 for env 1 is not in the action space Discrete\(2\)/.test(e.message),
+      );
       assert.throws(() => a.step([0, 1]), /expected 3 actions in Discrete\(2\)/);
       assert.throws(() => a.step('x'), /expected 3 actions/);
       assert.throws(() => a.reset({ seed: [1, 2] }), /seed must be a number or an array of 3 seeds/);
       assert.throws(() => a.reset({ seed: -4 }), /non-negative safe integer, got -4/);
       // Nothing was stepped by the failed calls: a and b are still in step.
       for (let t = 0; t < 50; t++) {
-        const x = a.step([1, 0, 1]), y = b.step([1, 0, 1]);
+        const x = a.step([1, 0, 1]),
+          y = b.step([1, 0, 1]);
         assert.deepEqual(x.obs, y.obs);
         assert.deepEqual(x.rewards, y.rewards);
       }
@@ -160,11 +187,20 @@ test('bad input never leaves a vector env broken', () => {
       b.close();
     }
   }
-  assert.throws(() => makeVec('CartPol-v1', 2), (e: Error) => e instanceof UnknownEnvError && /CartPole-v1/.test(e.message));
+  assert.throws(
+    () => makeVec('CartPol-v1', 2),
+    (e: Error) => e instanceof UnknownEnvError && /CartPole-v1/.test(e.message),
+  );
   assert.throws(() => makeVec('CartPole-v1', 0), /n must be a positive integer, got 0/);
-  assert.throws(() => makeVec('CartPole-v1', 2, { mode: 'threads' as never }), /mode must be "sync" or "worker", got "threads"/);
+  assert.throws(
+    () => makeVec('CartPole-v1', 2, { mode: 'threads' as never }),
+    /mode must be "sync" or "worker", got "threads"/,
+  );
   assert.throws(() => makeVec('CartPole-v1', 2, { autoreset: 'always' as never }), /autoreset must be one of/);
-  assert.throws(() => makeVec('CartPole-v1', 2, { mode: 'worker', makeOptions: { bogus: 1 } }), /unknown argument "bogus"/);
+  assert.throws(
+    () => makeVec('CartPole-v1', 2, { mode: 'worker', makeOptions: { bogus: 1 } }),
+    /unknown argument "bogus"/,
+  );
   const closed = makeVec('CartPole-v1', 1);
   closed.close();
   assert.throws(() => closed.reset(), /closed/);
@@ -173,7 +209,8 @@ test('bad input never leaves a vector env broken', () => {
 test('worker mode runs user-registered envs and reports worker-side errors', () => {
   const venv = makeVec('test/LineWalk-v0', 4, { mode: 'worker', makeOptions: { size: 5 } });
   const ref = makeVec('test/LineWalk-v0', 4, { mode: 'sync', makeOptions: { size: 5 } });
-  const a = venv.reset({ seed: 3 }), b = ref.reset({ seed: 3 });
+  const a = venv.reset({ seed: 3 }),
+    b = ref.reset({ seed: 3 });
   assert.deepEqual(a.obs, b.obs);
   assert.deepEqual(a.info, b.info, 'reset infos travel from the workers');
   const noTime = (r: ReturnType<typeof venv.step>) => {
@@ -185,7 +222,10 @@ test('worker mode runs user-registered envs and reports worker-side errors', () 
   venv.close();
   ref.close();
   const bad = fileURLToPath(new URL('./fixtures/throws_on_import.js', import.meta.url));
-  assert.throws(() => new WorkerVectorEnv('CartPole-v1', 2, { modules: [bad] }), /starting failed in worker 0: cannot load module .*throws_on_import/);
+  assert.throws(
+    () => new WorkerVectorEnv('CartPole-v1', 2, { modules: [bad] }),
+    /starting failed in worker 0: cannot load module .*throws_on_import/,
+  );
 });
 
 test('batched observations, infos and episode statistics', () => {
@@ -214,6 +254,9 @@ test('SyncVectorEnv from closures; mismatched spaces are refused', () => {
   const v = new SyncVectorEnv([() => make('CartPole-v1'), () => make('CartPole-v1')]);
   assert.equal(v.numEnvs, 2);
   v.close();
-  assert.throws(() => new SyncVectorEnv([() => make('CartPole-v1'), () => make('Acrobot-v1')]), /env 1 has spaces .* all must match/);
+  assert.throws(
+    () => new SyncVectorEnv([() => make('CartPole-v1'), () => make('Acrobot-v1')]),
+    /env 1 has spaces .* all must match/,
+  );
   assert.throws(() => new SyncVectorEnv([]), /non-empty array of functions/);
 });

@@ -2,8 +2,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Env, Box, Discrete, Dict, SyncVectorEnv, makeVec, WorkerVectorEnv,
-  type ResetOptions, type ResetResult, type StepResult, type AutoresetMode,
+  Env,
+  Box,
+  Discrete,
+  Dict,
+  SyncVectorEnv,
+  makeVec,
+  WorkerVectorEnv,
+  type ResetOptions,
+  type ResetResult,
+  type StepResult,
+  type AutoresetMode,
 } from '../src/rl/index.js';
 import type { MessagePort } from 'node:worker_threads';
 import { CMD, CMD_RESET, REQ, DONE } from '../src/rl/vector/worker_protocol.js';
@@ -50,7 +59,8 @@ class ThrowsOnce extends Env<Float32Array, number> {
 
 for (const mode of ['next-step', 'same-step', 'disabled'] as AutoresetMode[]) {
   test(`an env error mid-step leaves the vector env consistent (${mode})`, () => {
-    const term = new TermEveryStep(), flaky = new ThrowsOnce();
+    const term = new TermEveryStep(),
+      flaky = new ThrowsOnce();
     const v = new SyncVectorEnv([() => term, () => flaky], { autoreset: mode });
     v.reset({ seed: 0 });
     assert.throws(() => v.step([0, 0]), /env 1: boom/);
@@ -69,7 +79,10 @@ for (const mode of ['next-step', 'same-step', 'disabled'] as AutoresetMode[]) {
       if (mode === 'disabled' && (r.terminated[0] || r.truncated[0])) v.reset({ options: { resetMask: [1, 0] } });
     }
     // env 0 ends every episode after exactly one step
-    assert.ok(lengths.every((l) => l === 1), `episode lengths reported for env 0: ${JSON.stringify(lengths)} (each is 1)`);
+    assert.ok(
+      lengths.every((l) => l === 1),
+      `episode lengths reported for env 0: ${JSON.stringify(lengths)} (each is 1)`,
+    );
     assert.equal(term.stepsAfterEnd, 0, 'env 0 was stepped after its episode ended, without a reset');
     assert.equal(flaky.stepsWhileBroken, 0, 'env 1 threw in step() and was stepped again without a reset');
     v.close();
@@ -78,12 +91,18 @@ for (const mode of ['next-step', 'same-step', 'disabled'] as AutoresetMode[]) {
 
 test('a scalar seed whose seed + i is not a safe integer fails before any env is reset', () => {
   // README: "Bad actions, bad seeds and calls out of order fail before any env is stepped".
-  const a = makeVec('CartPole-v1', 2), b = makeVec('CartPole-v1', 2);
+  const a = makeVec('CartPole-v1', 2),
+    b = makeVec('CartPole-v1', 2);
   a.reset({ seed: 5 });
   b.reset({ seed: 5 });
   assert.throws(() => a.reset({ seed: Number.MAX_SAFE_INTEGER }));
-  const x = a.step([1, 1]), y = b.step([1, 1]);
-  assert.deepEqual(Array.from(x.obs as Float32Array), Array.from(y.obs as Float32Array), 'env 0 was reset by the failed reset()');
+  const x = a.step([1, 1]),
+    y = b.step([1, 1]);
+  assert.deepEqual(
+    Array.from(x.obs as Float32Array),
+    Array.from(y.obs as Float32Array),
+    'env 0 was reset by the failed reset()',
+  );
   a.close();
   b.close();
 });
@@ -99,7 +118,13 @@ class DictObsEnv extends Env<Record<string, unknown>, number> {
   }
   step(): StepResult<Record<string, unknown>> {
     this.t++;
-    return { obs: { pos: new Float32Array([this.t]), k: 1 }, reward: 1, terminated: this.t >= 2, truncated: false, info: {} };
+    return {
+      obs: { pos: new Float32Array([this.t]), k: 1 },
+      reward: 1,
+      terminated: this.t >= 2,
+      truncated: false,
+      info: {},
+    };
   }
 }
 
@@ -156,7 +181,10 @@ test('worker mode: a step that fails (info not cloneable) must not silently lose
     v.close();
   }
   assert.ok(lengths.sync.every((l) => l === 2));
-  assert.ok(lengths.worker.every((l) => l === 2), `worker-mode episode lengths: ${JSON.stringify(lengths.worker)} (each is 2)`);
+  assert.ok(
+    lengths.worker.every((l) => l === 2),
+    `worker-mode episode lengths: ${JSON.stringify(lengths.worker)} (each is 2)`,
+  );
 });
 
 test('worker protocol survives the request counter passing 2^31 - 1', () => {
@@ -170,7 +198,8 @@ test('worker protocol survives the request counter passing 2^31 - 1', () => {
   Atomics.store(h.ctrl, REQ, 2 ** 31 - 1);
   Atomics.notify(h.ctrl, REQ);
   const until = Date.now() + 5000;
-  while (Atomics.load(h.ctrl, DONE) !== 2 ** 31 - 1 && Date.now() < until) Atomics.wait(h.ctrl, DONE, Atomics.load(h.ctrl, DONE), 50);
+  while (Atomics.load(h.ctrl, DONE) !== 2 ** 31 - 1 && Date.now() < until)
+    Atomics.wait(h.ctrl, DONE, Atomics.load(h.ctrl, DONE), 50);
   assert.equal(Atomics.load(h.ctrl, DONE), 2 ** 31 - 1);
   // The next command is number 2^31.
   try {
@@ -208,17 +237,26 @@ await import('data:text/javascript,' + encodeURIComponent(throwSrc));
 
 test('an env error inside a worker keeps its class, names the env, and the env is reset before its next step', () => {
   for (const mode of ['sync', 'worker'] as const) {
-    const v = makeVec('edge/ThrowsTypeErrorOnce-v0', 3, { mode, numWorkers: mode === 'worker' ? 2 : undefined, autoreset: 'same-step' });
+    const v = makeVec('edge/ThrowsTypeErrorOnce-v0', 3, {
+      mode,
+      numWorkers: mode === 'worker' ? 2 : undefined,
+      autoreset: 'same-step',
+    });
     v.reset({ seed: 0 });
     v.step([0, 0, 0]);
-    assert.throws(() => v.step([0, 0, 0]), (e: Error) => e instanceof TypeError && /env 0: bad wiring/.test(e.message), mode);
+    assert.throws(
+      () => v.step([0, 0, 0]),
+      (e: Error) => e instanceof TypeError && /env 0: bad wiring/.test(e.message),
+      mode,
+    );
     const r = v.step([0, 0, 0]);
     // Every env threw on its second step: each is reset on this step (reward 0, first observation).
     assert.deepEqual(Array.from(r.obs as Float32Array), [0.5, 0.5, 0.5], mode);
     assert.deepEqual(Array.from(r.rewards), [0, 0, 0], mode);
     const r2 = v.step([0, 0, 0]);
     assert.deepEqual(Array.from(r2.rewards), [1, 1, 1], mode);
-    if (mode === 'worker') assert.throws(() => v.reset({ options: { fn: () => 1 } }), /options must be structured-cloneable/);
+    if (mode === 'worker')
+      assert.throws(() => v.reset({ options: { fn: () => 1 } }), /options must be structured-cloneable/);
     else v.reset({ options: { fn: () => 1 } }); // in this thread any value can be passed
     v.close();
   }
@@ -229,11 +267,17 @@ test('an env error inside a worker keeps its class, names the env, and the env i
 // with the exit code, not after its timeout (60 s by default) with "did not answer".
 test('a worker thread that exits fails the vector env at once, naming the worker, its exit code and the command', async () => {
   await import('./fixtures/exits_in_worker.js');
-  assert.throws(() => makeVec('test/ExitsOnMake-v0', 2, { mode: 'worker', numWorkers: 1 }), /WorkerVectorEnv: worker 0 exited with code 9 during starting/);
+  assert.throws(
+    () => makeVec('test/ExitsOnMake-v0', 2, { mode: 'worker', numWorkers: 1 }),
+    /WorkerVectorEnv: worker 0 exited with code 9 during starting/,
+  );
   const v = makeVec('test/ExitsOnStep-v0', 4, { mode: 'worker', numWorkers: 2 });
   v.reset({ seed: 1 });
   v.step([0, 0, 0, 0]);
-  assert.throws(() => v.step([0, 0, 0, 1]), /WorkerVectorEnv: worker 1 exited with code 7 during step.*the vector env was closed/);
+  assert.throws(
+    () => v.step([0, 0, 0, 1]),
+    /WorkerVectorEnv: worker 1 exited with code 7 during step.*the vector env was closed/,
+  );
   assert.throws(() => v.step([0, 0, 0, 0]), /closed/, 'a closed vector env refuses further steps');
 });
 
@@ -249,10 +293,14 @@ test('a worker whose modules cannot be loaded fails the vector env at once, with
   try {
     cpSync(path.join(built, 'src'), path.join(copy, 'src'), { recursive: true });
     rmSync(path.join(copy, 'src', 'rl', 'vector', 'import_module.js')); // imported by worker_main.js, not by the main thread's graph
-    const rl = await import(pathToFileURL(path.join(copy, 'src', 'rl', 'index.js')).href) as typeof import('../src/rl/index.js');
+    const rl = (await import(
+      pathToFileURL(path.join(copy, 'src', 'rl', 'index.js')).href
+    )) as typeof import('../src/rl/index.js');
     const t0 = performance.now();
-    assert.throws(() => new rl.WorkerVectorEnv('CartPole-v1', 2, { numWorkers: 1, timeoutMs: 30_000 }),
-      /starting failed in worker 0: the worker thread could not load its modules: .*import_module\.js/);
+    assert.throws(
+      () => new rl.WorkerVectorEnv('CartPole-v1', 2, { numWorkers: 1, timeoutMs: 30_000 }),
+      /starting failed in worker 0: the worker thread could not load its modules: .*import_module\.js/,
+    );
     assert.ok(performance.now() - t0 < 15_000, `failed after ${Math.round(performance.now() - t0)} ms, not at once`);
   } finally {
     rmSync(copy, { recursive: true, force: true });

@@ -1,15 +1,32 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  make, RecordEpisodeStatistics, NormalizeObservation, NormalizeReward, RunningMeanStd, ClipAction, RescaleAction,
-  FlattenObservation, TransformObservation, TransformReward, TimeLimit, Box, Discrete, Dict, Env, hasState,
-  type ResetOptions, type ResetResult, type StepResult,
+  make,
+  RecordEpisodeStatistics,
+  NormalizeObservation,
+  NormalizeReward,
+  RunningMeanStd,
+  ClipAction,
+  RescaleAction,
+  FlattenObservation,
+  TransformObservation,
+  TransformReward,
+  TimeLimit,
+  Box,
+  Discrete,
+  Dict,
+  Env,
+  hasState,
+  type ResetOptions,
+  type ResetResult,
+  type StepResult,
 } from '../src/rl/index.js';
 
 test('RecordEpisodeStatistics reports return and length at episode end', () => {
   const env = new RecordEpisodeStatistics(make<Float32Array, number>('CartPole-v1'));
   env.reset({ seed: 0 });
-  let total = 0, len = 0;
+  let total = 0,
+    len = 0;
   for (let ep = 0; ep < 3; ep++) {
     for (;;) {
       const r = env.step(len % 2);
@@ -34,7 +51,8 @@ test('RecordEpisodeStatistics reports return and length at episode end', () => {
 
 test('RunningMeanStd: batch and one-by-one updates agree with the direct statistics', () => {
   const xs = Array.from({ length: 300 }, (_v, i) => [Math.sin(i) * 3 + 1, (i % 7) - 2]);
-  const a = new RunningMeanStd(2), b = new RunningMeanStd(2);
+  const a = new RunningMeanStd(2),
+    b = new RunningMeanStd(2);
   xs.forEach((x) => a.update(x));
   b.updateBatch(xs.flat(), xs.length);
   for (let d = 0; d < 2; d++) {
@@ -95,7 +113,12 @@ test('NormalizeReward divides by the std of the discounted return, without subtr
 
 test('ClipAction clips into the bounds; RescaleAction maps affinely', () => {
   const pairs: [number, number][] = [];
-  for (const [a, expected] of [[5, 2], [-7, -2], [0.5, 0.5]]) pairs.push([a, expected]);
+  for (const [a, expected] of [
+    [5, 2],
+    [-7, -2],
+    [0.5, 0.5],
+  ])
+    pairs.push([a, expected]);
   for (const [a, expected] of pairs) {
     const clipped = new ClipAction(make<Float32Array, Float32Array>('Pendulum-v1', { disableEnvChecker: true }));
     const ref = make<Float32Array, Float32Array>('Pendulum-v1', { disableEnvChecker: true });
@@ -107,14 +130,21 @@ test('ClipAction clips into the bounds; RescaleAction maps affinely', () => {
   assert.equal(String(clipped.actionSpace), 'Box(-inf, inf, (1,), float32)');
   const scaled = new RescaleAction(make<Float32Array, Float32Array>('Pendulum-v1'), -1, 1);
   assert.equal(String(scaled.actionSpace), 'Box(-1, 1, (1,), float32)');
-  for (const [a, expected] of [[1, 2], [-1, -2], [0.25, 0.5]]) {
+  for (const [a, expected] of [
+    [1, 2],
+    [-1, -2],
+    [0.25, 0.5],
+  ]) {
     const s = new RescaleAction(make<Float32Array, Float32Array>('Pendulum-v1'), -1, 1);
     const ref = make<Float32Array, Float32Array>('Pendulum-v1');
     s.reset({ seed: 9 });
     ref.reset({ seed: 9 });
     assert.deepEqual(s.step(new Float32Array([a])), ref.step(new Float32Array([expected])));
   }
-  assert.throws(() => new RescaleAction(make('Pendulum-v1'), 1, 1), /minAction\[0\] = 1 must be below maxAction\[0\] = 1/);
+  assert.throws(
+    () => new RescaleAction(make('Pendulum-v1'), 1, 1),
+    /minAction\[0\] = 1 must be below maxAction\[0\] = 1/,
+  );
   assert.throws(() => new ClipAction(make('CartPole-v1') as never), /expected a Box action space, got Discrete\(2\)/);
 });
 
@@ -132,7 +162,13 @@ test('FlattenObservation one-hot encodes discrete observations and flattens dict
       return { obs: { pos: new Float64Array([0.5, -0.25]), cell: 2 }, info: {} };
     }
     step(): StepResult<Record<string, unknown>> {
-      return { obs: { pos: new Float64Array([0, 0]), cell: 0 }, reward: 0, terminated: true, truncated: false, info: {} };
+      return {
+        obs: { pos: new Float64Array([0, 0]), cell: 0 },
+        reward: 0,
+        terminated: true,
+        truncated: false,
+        info: {},
+      };
     }
   }
   const d = new FlattenObservation(new DictEnv());
@@ -143,10 +179,17 @@ test('FlattenObservation one-hot encodes discrete observations and flattens dict
 });
 
 test('TransformObservation and TransformReward apply their functions', () => {
-  const env = new TransformReward(new TransformObservation(make<Float32Array, number>('CartPole-v1'), (o) => o.map((v) => v * 2)), (r) => r - 1);
+  const env = new TransformReward(
+    new TransformObservation(make<Float32Array, number>('CartPole-v1'), (o) => o.map((v) => v * 2)),
+    (r) => r - 1,
+  );
   const ref = make<Float32Array, number>('CartPole-v1');
-  const a = env.reset({ seed: 2 }).obs, b = ref.reset({ seed: 2 }).obs;
-  assert.deepEqual(Array.from(a), Array.from(b).map((v) => Math.fround(v * 2)));
+  const a = env.reset({ seed: 2 }).obs,
+    b = ref.reset({ seed: 2 }).obs;
+  assert.deepEqual(
+    Array.from(a),
+    Array.from(b).map((v) => Math.fround(v * 2)),
+  );
   const r = env.step(1);
   assert.equal(r.reward, 0);
 });

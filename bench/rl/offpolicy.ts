@@ -35,7 +35,15 @@ const onlyList = values.only === undefined ? null : listFlag(values.only, '');
 const only = (name: string) => onlyList === null || onlyList.includes(name);
 const SEEDS = quick ? [1] : [1, 2, 3];
 
-interface RunSpec { name: string; algo: string; env: string; budget: number; target: number; config?: Record<string, unknown>; stopWhenSolved?: boolean }
+interface RunSpec {
+  name: string;
+  algo: string;
+  env: string;
+  budget: number;
+  target: number;
+  config?: Record<string, unknown>;
+  stopWhenSolved?: boolean;
+}
 
 const RUNS: RunSpec[] = [
   { name: 'dqn-cartpole', algo: 'dqn', env: 'CartPole-v1', budget: 100_000, target: 475 },
@@ -44,13 +52,27 @@ const RUNS: RunSpec[] = [
   { name: 'td3-pendulum', algo: 'td3', env: 'Pendulum-v1', budget: 20_000, target: -200 },
   { name: 'sac-pendulum', algo: 'sac', env: 'Pendulum-v1', budget: 20_000, target: -200 },
   { name: 'ddpg-pendulum', algo: 'ddpg', env: 'Pendulum-v1', budget: 20_000, target: -250 },
-  { name: 'td3-mountaincarcontinuous', algo: 'td3', env: 'MountainCarContinuous-v0', budget: presetFor('td3', 'MountainCarContinuous-v0').steps, target: 90 },
+  {
+    name: 'td3-mountaincarcontinuous',
+    algo: 'td3',
+    env: 'MountainCarContinuous-v0',
+    budget: presetFor('td3', 'MountainCarContinuous-v0').steps,
+    target: 90,
+  },
 ];
 
 /** The TD3 configuration of the speed target (the issue's), beside the defaults. */
 export const TD3_SPEED_CONFIG = {
-  hidden: [64, 64], batchSize: 100, learningStarts: 1000, trainFreq: 1, gradientSteps: 1, policyDelay: 2,
-  bufferSize: 1_000_000, actorLr: 1e-3, criticLr: 1e-3, explorationNoise: 0.1,
+  hidden: [64, 64],
+  batchSize: 100,
+  learningStarts: 1000,
+  trainFreq: 1,
+  gradientSteps: 1,
+  policyDelay: 2,
+  bufferSize: 1_000_000,
+  actorLr: 1e-3,
+  criticLr: 1e-3,
+  explorationNoise: 0.1,
 };
 
 async function runOne(spec: RunSpec, seed: number) {
@@ -59,21 +81,42 @@ async function runOne(spec: RunSpec, seed: number) {
   const logger = new Logger(null);
   const budget = quick ? Math.min(spec.budget, 3_000) : spec.budget;
   const stop = spec.stopWhenSolved !== false && !quick;
-  const r = await algo.learn({ totalSteps: budget, logger, target: spec.target, callbacks: stop ? [{ onIterationEnd: (ctx) => ctx.solvedStep === null }] : [] });
+  const r = await algo.learn({
+    totalSteps: budget,
+    logger,
+    target: spec.target,
+    callbacks: stop ? [{ onIterationEnd: (ctx) => ctx.solvedStep === null }] : [],
+  });
   const updates = logger.records.filter((x) => x.event === 'update');
   const sum = (k: string) => updates.reduce((a, x) => a + Number(x[k] ?? 0), 0) / 1000;
   const ev = algo.evaluate(quick ? 2 : 10);
   algo.close();
   return {
-    seed, steps: r.steps, solved_step: r.solved_step, solved_s: r.solved_s, wall_s: r.wall_s, sps: r.sps, final_mean_return: r.final_mean_return === null ? null : round(r.final_mean_return, 2),
-    eval_mean_return: round(ev.mean_return, 2), time_s: { env: round(sum('time_env_ms')), inference: round(sum('time_inference_ms')), update: round(sum('time_update_ms')) },
+    seed,
+    steps: r.steps,
+    solved_step: r.solved_step,
+    solved_s: r.solved_s,
+    wall_s: r.wall_s,
+    sps: r.sps,
+    final_mean_return: r.final_mean_return === null ? null : round(r.final_mean_return, 2),
+    eval_mean_return: round(ev.mean_return, 2),
+    time_s: {
+      env: round(sum('time_env_ms')),
+      inference: round(sum('time_inference_ms')),
+      update: round(sum('time_update_ms')),
+    },
   };
 }
 
 function summarize(spec: RunSpec, runs: Awaited<ReturnType<typeof runOne>>[]) {
   const solved = runs.map((r) => r.solved_step).filter((x): x is number => x !== null && x <= spec.budget);
   return {
-    algo: spec.algo, env: spec.env, budget: spec.budget, target: spec.target, config: { ...presetFor(spec.algo, spec.env).config, ...spec.config }, runs,
+    algo: spec.algo,
+    env: spec.env,
+    budget: spec.budget,
+    target: spec.target,
+    config: { ...presetFor(spec.algo, spec.env).config, ...spec.config },
+    runs,
     solved_seeds: solved.length,
     median_solved_step: solved.length === runs.length ? median(solved) : null,
     median_eval_return: median(runs.map((r) => r.eval_mean_return)),
@@ -99,18 +142,37 @@ async function td3Speed() {
     const r = await a.learn({ totalSteps: steps, logger });
     const updates = logger.records.filter((x) => x.event === 'update');
     const sum = (k: string) => updates.reduce((acc, x) => acc + Number(x[k] ?? 0), 0) / 1000;
-    const last5 = logger.records.filter((x) => x.event === 'episode').slice(-5).map((x) => Number(x.return));
+    const last5 = logger.records
+      .filter((x) => x.event === 'episode')
+      .slice(-5)
+      .map((x) => Number(x.return));
     runs.push({
-      seed, steps: r.steps, wall_s: r.wall_s, sps: r.sps, updates: a.updates, episodes: r.episodes,
+      seed,
+      steps: r.steps,
+      wall_s: r.wall_s,
+      sps: r.sps,
+      updates: a.updates,
+      episodes: r.episodes,
       mean_return_last5: last5.length ? round(last5.reduce((x, y) => x + y, 0) / last5.length, 2) : null,
-      time_s: { env: round(sum('time_env_ms')), inference: round(sum('time_inference_ms')), update: round(sum('time_update_ms')), loop_other: round(r.wall_s - sum('time_env_ms') - sum('time_inference_ms') - sum('time_update_ms')) },
+      time_s: {
+        env: round(sum('time_env_ms')),
+        inference: round(sum('time_inference_ms')),
+        update: round(sum('time_update_ms')),
+        loop_other: round(r.wall_s - sum('time_env_ms') - sum('time_inference_ms') - sum('time_update_ms')),
+      },
     });
     if (profile === null) {
       // Per-call cost of the update's parts on this run's networks and buffer (batch 100).
-      const B = TD3_SPEED_CONFIG.batchSize, s = a.buffer.sample(B, a.rng, a.buffer.createSample(B));
-      const sa = new Float32Array(B * 4), dq = new Float32Array(B).fill(0.01), n = quick ? 200 : 2000;
+      const B = TD3_SPEED_CONFIG.batchSize,
+        s = a.buffer.sample(B, a.rng, a.buffer.createSample(B));
+      const sa = new Float32Array(B * 4),
+        dq = new Float32Array(B).fill(0.01),
+        n = quick ? 200 : 2000;
       profile = {
-        full_update_us: timeCall(() => (a as unknown as { update(s: unknown, step: number): unknown }).update(a.buffer.sample(B, a.rng, s), 0), n),
+        full_update_us: timeCall(
+          () => (a as unknown as { update(s: unknown, step: number): unknown }).update(a.buffer.sample(B, a.rng, s), 0),
+          n,
+        ),
         buffer_sample_us: timeCall(() => a.buffer.sample(B, a.rng, s), n),
         actor_forward_1_us: timeCall(() => a.actor.forward(s.obs.subarray(0, 3), 1), n),
         actor_forward_batch_us: timeCall(() => a.actorTarget.forward(s.nextObs, B), n),
@@ -129,16 +191,29 @@ async function td3Speed() {
           polyakUpdate(a.actorTarget.params, a.actor.params, 0.005);
           for (let i = 0; i < 2; i++) polyakUpdate(a.criticTargets[i].params, a.critics[i].params, 0.005);
         }, n),
-        params_actor: a.actor.numParams, params_critic: a.critics[0].numParams,
+        params_actor: a.actor.numParams,
+        params_critic: a.critics[0].numParams,
       };
     }
     a.close();
   }
   const wall = median(runs.map((r) => r.wall_s));
   return {
-    config: TD3_SPEED_CONFIG, env: 'Pendulum-v1', steps: quick ? 2_000 : 10_000, runs, median_wall_s: wall, median_sps: median(runs.map((r) => r.sps)),
-    median_mean_return_last5: median(runs.map((r) => r.mean_return_last5 ?? NaN)), profile_us: profile, backend: 'native',
-    target_s: 4.5, quoted: { rltools_s: 1.5, cleanrl_td3_s: 39, note: 'quoted from the issue (RLtools with OpenBLAS, CleanRL with 256-unit networks on this kind of machine); neither can run here (no C++ RLtools checkout, no torch)' },
+    config: TD3_SPEED_CONFIG,
+    env: 'Pendulum-v1',
+    steps: quick ? 2_000 : 10_000,
+    runs,
+    median_wall_s: wall,
+    median_sps: median(runs.map((r) => r.sps)),
+    median_mean_return_last5: median(runs.map((r) => r.mean_return_last5 ?? NaN)),
+    profile_us: profile,
+    backend: 'native',
+    target_s: 4.5,
+    quoted: {
+      rltools_s: 1.5,
+      cleanrl_td3_s: 39,
+      note: 'quoted from the issue (RLtools with OpenBLAS, CleanRL with 256-unit networks on this kind of machine); neither can run here (no C++ RLtools checkout, no torch)',
+    },
   };
 }
 
@@ -148,16 +223,29 @@ async function perVsUniform() {
     const target = env === 'CartPole-v1' ? 475 : -100;
     const budget = presetFor('dqn', env).steps;
     const row: Record<string, unknown> = {};
-    for (const [label, config] of [['uniform', { prioritized: false }], ['prioritized', { prioritized: true }]] as const) {
-      const spec: RunSpec = { name: `per-${env}-${label}`, algo: 'dqn', env, budget, target, config, stopWhenSolved: false };
+    for (const [label, config] of [
+      ['uniform', { prioritized: false }],
+      ['prioritized', { prioritized: true }],
+    ] as const) {
+      const spec: RunSpec = {
+        name: `per-${env}-${label}`,
+        algo: 'dqn',
+        env,
+        budget,
+        target,
+        config,
+        stopWhenSolved: false,
+      };
       const runs = [];
       for (const seed of SEEDS) runs.push(await runOne(spec, seed));
       row[label] = summarize(spec, runs);
     }
-    const u = row.uniform as ReturnType<typeof summarize>, p = row.prioritized as ReturnType<typeof summarize>;
+    const u = row.uniform as ReturnType<typeof summarize>,
+      p = row.prioritized as ReturnType<typeof summarize>;
     row.prioritized_better = {
       solved_seeds: p.solved_seeds > u.solved_seeds,
-      median_solved_step: p.median_solved_step !== null && (u.median_solved_step === null || p.median_solved_step < u.median_solved_step),
+      median_solved_step:
+        p.median_solved_step !== null && (u.median_solved_step === null || p.median_solved_step < u.median_solved_step),
       median_eval_return: (p.median_eval_return ?? -Infinity) > (u.median_eval_return ?? -Infinity),
     };
     out[env] = row;
@@ -182,22 +270,32 @@ const all3 = (name: string) => (r[name] ? r[name].solved_seeds === r[name].runs.
 const speed = results['td3-speed'] as { median_wall_s: number | null } | undefined;
 const per = results['per-vs-uniform'] as Record<string, { prioritized_better: Record<string, boolean> }> | undefined;
 const out = {
-  benchmark: 'rl-offpolicy', date: new Date().toISOString(), quick, machine: machineInfo(), results,
-  acceptance: quick ? null : {
-    dqn_cartpole_475_within_100k_3_of_3: all3('dqn-cartpole'),
-    dqn_acrobot_minus100: r['dqn-acrobot'] ? r['dqn-acrobot'].solved_seeds > 0 : null,
-    dqn_acrobot_seeds: r['dqn-acrobot']?.solved_seeds ?? null,
-    dqn_mountaincar_minus110_within_300k: r['dqn-mountaincar'] ? r['dqn-mountaincar'].solved_seeds > 0 : null,
-    dqn_mountaincar_seeds: r['dqn-mountaincar']?.solved_seeds ?? null,
-    td3_pendulum_minus200_within_20k: all3('td3-pendulum'),
-    sac_pendulum_minus200_within_20k: all3('sac-pendulum'),
-    ddpg_pendulum_minus250_within_20k: all3('ddpg-pendulum'),
-    td3_mountaincarcontinuous_90: r['td3-mountaincarcontinuous'] ? r['td3-mountaincarcontinuous'].solved_seeds > 0 : null,
-    td3_mountaincarcontinuous_seeds: r['td3-mountaincarcontinuous']?.solved_seeds ?? null,
-    td3_10k_steps_s: speed?.median_wall_s ?? null,
-    td3_speed_target_4_5s: speed?.median_wall_s != null ? speed.median_wall_s <= 4.5 : null,
-    prioritized_beats_uniform_somewhere: per ? Object.values(per).some((x) => Object.values(x.prioritized_better).some(Boolean)) : null,
-  },
+  benchmark: 'rl-offpolicy',
+  date: new Date().toISOString(),
+  quick,
+  machine: machineInfo(),
+  results,
+  acceptance: quick
+    ? null
+    : {
+        dqn_cartpole_475_within_100k_3_of_3: all3('dqn-cartpole'),
+        dqn_acrobot_minus100: r['dqn-acrobot'] ? r['dqn-acrobot'].solved_seeds > 0 : null,
+        dqn_acrobot_seeds: r['dqn-acrobot']?.solved_seeds ?? null,
+        dqn_mountaincar_minus110_within_300k: r['dqn-mountaincar'] ? r['dqn-mountaincar'].solved_seeds > 0 : null,
+        dqn_mountaincar_seeds: r['dqn-mountaincar']?.solved_seeds ?? null,
+        td3_pendulum_minus200_within_20k: all3('td3-pendulum'),
+        sac_pendulum_minus200_within_20k: all3('sac-pendulum'),
+        ddpg_pendulum_minus250_within_20k: all3('ddpg-pendulum'),
+        td3_mountaincarcontinuous_90: r['td3-mountaincarcontinuous']
+          ? r['td3-mountaincarcontinuous'].solved_seeds > 0
+          : null,
+        td3_mountaincarcontinuous_seeds: r['td3-mountaincarcontinuous']?.solved_seeds ?? null,
+        td3_10k_steps_s: speed?.median_wall_s ?? null,
+        td3_speed_target_4_5s: speed?.median_wall_s != null ? speed.median_wall_s <= 4.5 : null,
+        prioritized_beats_uniform_somewhere: per
+          ? Object.values(per).some((x) => Object.values(x.prioritized_better).some(Boolean))
+          : null,
+      },
 };
 process.stdout.write(JSON.stringify(out) + '\n');
 if (record) {

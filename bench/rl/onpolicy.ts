@@ -25,7 +25,13 @@ import { medianOrNull as median, round } from '../util/stats.js';
 const { values, quick, record } = benchArgs('bench/rl/onpolicy', { only: { type: 'string' } });
 const onlyList = values.only === undefined ? null : listFlag(values.only, '');
 
-interface RunSpec { name: string; algo: string; env: string; budget: number; target: number }
+interface RunSpec {
+  name: string;
+  algo: string;
+  env: string;
+  budget: number;
+  target: number;
+}
 
 const RUNS: RunSpec[] = [
   { name: 'ppo-cartpole', algo: 'ppo', env: 'CartPole-v1', budget: 150_000, target: 475 },
@@ -41,14 +47,30 @@ async function runOne(spec: RunSpec, seed: number) {
   const logger = new Logger(null);
   const budget = quick ? Math.min(spec.budget, 8_192) : spec.budget;
   // Stop at the target, as CleanRL's timing does: the time to solve is what is measured.
-  const r = await algo.learn({ totalSteps: budget, logger, target: spec.target, callbacks: quick ? [] : [{ onIterationEnd: (ctx) => ctx.solvedStep === null }] });
+  const r = await algo.learn({
+    totalSteps: budget,
+    logger,
+    target: spec.target,
+    callbacks: quick ? [] : [{ onIterationEnd: (ctx) => ctx.solvedStep === null }],
+  });
   const updates = logger.records.filter((x) => x.event === 'update');
   const sum = (k: string) => updates.reduce((a, x) => a + Number(x[k] ?? 0), 0) / 1000;
   const backend = (algo as unknown as { actor?: { backend: string } }).actor?.backend ?? null;
   algo.close();
   return {
-    seed, steps: r.steps, solved_step: r.solved_step, solved_s: r.solved_s, wall_s: r.wall_s, sps: r.sps, final_mean_return: r.final_mean_return,
-    time_s: { env: round(sum('time_env_ms')), inference: round(sum('time_inference_ms')), update: round(sum('time_update_ms')) }, backend,
+    seed,
+    steps: r.steps,
+    solved_step: r.solved_step,
+    solved_s: r.solved_s,
+    wall_s: r.wall_s,
+    sps: r.sps,
+    final_mean_return: r.final_mean_return,
+    time_s: {
+      env: round(sum('time_env_ms')),
+      inference: round(sum('time_inference_ms')),
+      update: round(sum('time_update_ms')),
+    },
+    backend,
   };
 }
 
@@ -61,7 +83,11 @@ for (const spec of RUNS) {
   const solvedSteps = runs.map((r) => r.solved_step).filter((x): x is number => x !== null);
   const solvedTimes = runs.map((r) => r.solved_s).filter((x): x is number => x !== null);
   results[spec.name] = {
-    algo: spec.algo, env: spec.env, budget: spec.budget, target: spec.target, runs,
+    algo: spec.algo,
+    env: spec.env,
+    budget: spec.budget,
+    target: spec.target,
+    runs,
     solved_seeds: solvedSteps.length,
     median_solved_step: solvedSteps.length === runs.length ? median(solvedSteps) : null,
     median_solve_s: solvedTimes.length === runs.length ? median(solvedTimes) : null,
@@ -71,13 +97,20 @@ for (const spec of RUNS) {
 
 const ppo = results['ppo-cartpole'] as { solved_seeds: number; median_solve_s: number | null } | undefined;
 const out = {
-  benchmark: 'rl-onpolicy', date: new Date().toISOString(), quick, machine: machineInfo(), results,
-  acceptance: quick ? null : {
-    ppo_cartpole_3_of_3: ppo ? ppo.solved_seeds === 3 : null,
-    ppo_cartpole_median_solve_s: ppo?.median_solve_s ?? null,
-    ppo_cartpole_speed_target_5s: ppo?.median_solve_s !== null && ppo?.median_solve_s !== undefined ? ppo.median_solve_s <= 5 : null,
-    cleanrl_reference_s: 14,
-  },
+  benchmark: 'rl-onpolicy',
+  date: new Date().toISOString(),
+  quick,
+  machine: machineInfo(),
+  results,
+  acceptance: quick
+    ? null
+    : {
+        ppo_cartpole_3_of_3: ppo ? ppo.solved_seeds === 3 : null,
+        ppo_cartpole_median_solve_s: ppo?.median_solve_s ?? null,
+        ppo_cartpole_speed_target_5s:
+          ppo?.median_solve_s !== null && ppo?.median_solve_s !== undefined ? ppo.median_solve_s <= 5 : null,
+        cleanrl_reference_s: 14,
+      },
 };
 process.stdout.write(JSON.stringify(out) + '\n');
 if (record) {

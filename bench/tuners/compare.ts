@@ -73,7 +73,12 @@ async function main(): Promise<void> {
   mkdirSync(dirname(o.dbPath), { recursive: true });
   // The session claims the runner's core at its first probe: this process's threads (search, cost models, SQLite)
   // stay off the kernels' core, as with `rltune tune op`.
-  const session = TuningSession.open({ db: o.dbPath, workDir: join(dirname(o.dbPath), 'build'), replayOnly: o.replayOnly, log });
+  const session = TuningSession.open({
+    db: o.dbPath,
+    workDir: join(dirname(o.dbPath), 'build'),
+    replayOnly: o.replayOnly,
+    log,
+  });
   try {
     const probe = session.probe();
     const tasks = tasksOf(o);
@@ -88,7 +93,9 @@ async function main(): Promise<void> {
     const cold = await coldFirstBatch(session, o, tasks, bestKnownOf, log);
     const trainS = policyTrainS(o);
     const zeroShot = zeroShotOf(o, runs, bestKnownOf);
-    const replayMedian = Object.keys(replay).length ? round(median(Object.values(replay).map((x) => x.fraction_of_best_known))) : null;
+    const replayMedian = Object.keys(replay).length
+      ? round(median(Object.values(replay).map((x) => x.fraction_of_best_known)))
+      : null;
     addZeroShot(table, zeroShot, rl, trainS);
     const spaces = spacesOf(o, tasks, runs, bestKnownOf);
     const ranking = rankingQuality(session, o, tasks);
@@ -100,21 +107,48 @@ async function main(): Promise<void> {
       workload_set: o.set.name,
       machine: { ...machineInfo(), probe, fingerprint: session.machine },
       settings: {
-        trials: o.budget, batch: BATCH, seeds: o.seeds, strategies: o.strategies, transfer: o.transferModes, prior_workloads: o.priorWorkloadsFile || null, policy: o.policyDir || null,
-        rl_options: o.rlOptions, paired: o.paired, policy_train_s: trainS, db: rel(o.dbPath), best_known: rel(o.bestKnownPath), replay_only: o.replayOnly,
+        trials: o.budget,
+        batch: BATCH,
+        seeds: o.seeds,
+        strategies: o.strategies,
+        transfer: o.transferModes,
+        prior_workloads: o.priorWorkloadsFile || null,
+        policy: o.policyDir || null,
+        rl_options: o.rlOptions,
+        paired: o.paired,
+        policy_train_s: trainS,
+        db: rel(o.dbPath),
+        best_known: rel(o.bestKnownPath),
+        replay_only: o.replayOnly,
       },
       wall_s: round((performance.now() - t0) / 1000, 1),
       table,
       per_workload: perWorkload,
       spaces,
       ranking_quality: ranking,
-      acceptance: { ...acceptanceOf(o, table, ranking), ...(rl.length > 0 ? rlAcceptanceOf(o, rl, table, perWorkload, replayMedian, cold) : {}) },
-      zero_shot: rl.length > 0 ? { first_batch: zeroShot, replay_top8: replay, replay_median_fraction_of_best_known: replayMedian, cold_policy_first_batch: cold } : undefined,
-      runs: runs.map(({ per_trial, ...r }) => ({ ...r, per_trial: per_trial.map((g) => (g === null ? null : round(g, 2))) })),
+      acceptance: {
+        ...acceptanceOf(o, table, ranking),
+        ...(rl.length > 0 ? rlAcceptanceOf(o, rl, table, perWorkload, replayMedian, cold) : {}),
+      },
+      zero_shot:
+        rl.length > 0
+          ? {
+              first_batch: zeroShot,
+              replay_top8: replay,
+              replay_median_fraction_of_best_known: replayMedian,
+              cold_policy_first_batch: cold,
+            }
+          : undefined,
+      runs: runs.map(({ per_trial, ...r }) => ({
+        ...r,
+        per_trial: per_trial.map((g) => (g === null ? null : round(g, 2))),
+      })),
     };
     if (o.record) recordResult(repo, o, result, bestKnownOf);
     if (o.out) writeFileSync(o.out, JSON.stringify(result, null, 1) + '\n');
-    console.log(JSON.stringify({ ...result, runs: o.quick ? result.runs : `${result.runs.length} runs (in the recorded file)` }));
+    console.log(
+      JSON.stringify({ ...result, runs: o.quick ? result.runs : `${result.runs.length} runs (in the recorded file)` }),
+    );
   } finally {
     session.close();
   }

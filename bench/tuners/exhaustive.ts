@@ -49,8 +49,14 @@ export const SUB_SPACE: Record<keyof GemmConfig, number[]> = {
   innerOrder: [0, 1],
 };
 
-const { values, quick, record } = benchArgs('bench/tuners/exhaustive', { out: { type: 'string' }, rounds: { type: 'string' } });
-if (record) throw new RangeError('bench/tuners/exhaustive writes the pruning test\'s fixture (--out), nothing in bench/results: it has no --record');
+const { values, quick, record } = benchArgs('bench/tuners/exhaustive', {
+  out: { type: 'string' },
+  rounds: { type: 'string' },
+});
+if (record)
+  throw new RangeError(
+    "bench/tuners/exhaustive writes the pruning test's fixture (--out), nothing in bench/results: it has no --record",
+  );
 const outArg = values.out;
 const rounds = intFlag('rounds', values.rounds, quick ? 1 : 3);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -68,13 +74,21 @@ const todo = quick ? indices.slice(0, 4) : indices;
 const dir = mkdtempSync(join(tmpdir(), 'rltune-exhaustive-'));
 const cores = availableParallelism();
 const t0 = performance.now();
-const builder = new Builder({ workDir: dir, cores: Array.from({ length: cores }, (_, i) => i), parallel: cores, timeoutMs: 120_000, flags: targetCFlags(task.space.target) });
+const builder = new Builder({
+  workDir: dir,
+  cores: Array.from({ length: cores }, (_, i) => i),
+  parallel: cores,
+  timeoutMs: 120_000,
+  flags: targetCFlags(task.space.target),
+});
 const built = await Promise.all(todo.map((i) => builder.build(task.source(i), false)));
 const buildS = (performance.now() - t0) / 1000;
 const runner = new Runner(dir, cores - 1, DEFAULT_RUN_SETTINGS);
 const data = dataFile(dir, task.workload, 1);
 const perRound: (number | null)[][] = todo.map(() => []);
-const errors: (string | undefined)[] = todo.map((_, j) => (built[j].ok ? undefined : `${built[j].error!.kind}: ${built[j].error!.message.slice(0, 200)}`));
+const errors: (string | undefined)[] = todo.map((_, j) =>
+  built[j].ok ? undefined : `${built[j].error!.kind}: ${built[j].error!.message.slice(0, 200)}`,
+);
 const rng = new Rng(1);
 for (let r = 0; r < rounds; r++) {
   const order = todo.map((_, j) => j);
@@ -97,29 +111,56 @@ const wallS = (performance.now() - t0) / 1000;
 rmSync(dir, { recursive: true, force: true });
 
 const measured = todo.map((index, j) => ({
-  index, config: task.configJSON(index), gflops: errors[j] === undefined ? round3(median(perRound[j] as number[])) : null,
-  rounds: perRound[j], ...(errors[j] !== undefined ? { error: errors[j] } : {}),
+  index,
+  config: task.configJSON(index),
+  gflops: errors[j] === undefined ? round3(median(perRound[j] as number[])) : null,
+  rounds: perRound[j],
+  ...(errors[j] !== undefined ? { error: errors[j] } : {}),
 }));
 /** The fixture as JSON with one measured config per line (a small, diffable file). */
 function fixtureText(f: { measured: unknown[] }): string {
   const { measured: rows, ...meta } = f;
-  return JSON.stringify(meta, null, 1).replace(/\n}$/, `,\n "measured": [\n${rows.map((r) => `  ${JSON.stringify(r)}`).join(',\n')}\n ]\n}\n`);
+  return JSON.stringify(meta, null, 1).replace(
+    /\n}$/,
+    `,\n "measured": [\n${rows.map((r) => `  ${JSON.stringify(r)}`).join(',\n')}\n ]\n}\n`,
+  );
 }
 const t = task.space.target;
 const fixture = {
-  spec: task.spec, date: new Date().toISOString(), machine: hostMachine(), caches: cacheInfo(), lanes: t.lanes,
-  target: { isa: t.isa, lanes: t.lanes, registers: t.registers }, spaceId: task.spaceId, subSpace: SUB_SPACE,
-  settings: { ...DEFAULT_RUN_SETTINGS, rounds, gflops: 'median of the rounds' }, measured,
+  spec: task.spec,
+  date: new Date().toISOString(),
+  machine: hostMachine(),
+  caches: cacheInfo(),
+  lanes: t.lanes,
+  target: { isa: t.isa, lanes: t.lanes, registers: t.registers },
+  spaceId: task.spaceId,
+  subSpace: SUB_SPACE,
+  settings: { ...DEFAULT_RUN_SETTINGS, rounds, gflops: 'median of the rounds' },
+  measured,
 };
 if (!quick) {
   mkdirSync(dirname(outPath), { recursive: true });
   writeFileSync(outPath, fixtureText(fixture));
 }
 const ok = measured.filter((m) => m.gflops !== null).sort((a, b) => b.gflops! - a.gflops!);
-const spread = ok.map((m) => (Math.max(...m.rounds as number[]) - Math.min(...m.rounds as number[])) / m.gflops!);
-process.stdout.write(JSON.stringify({
-  benchmark: 'tuners-exhaustive', date: fixture.date, quick, machine: machineInfo(), spec: task.spec, configs: configs.length, valid: valid.length,
-  measured: measured.length, errors: measured.length - ok.length, rounds, build_s: Math.round(buildS * 10) / 10, wall_s: Math.round(wallS * 10) / 10,
-  round_spread_median: spread.length ? round3(median(spread)) : null, best: ok[0] ?? null, median_gflops: ok.length ? ok[Math.floor(ok.length / 2)].gflops : null,
-  fixture: quick ? null : outPath,
-}) + '\n');
+const spread = ok.map((m) => (Math.max(...(m.rounds as number[])) - Math.min(...(m.rounds as number[]))) / m.gflops!);
+process.stdout.write(
+  JSON.stringify({
+    benchmark: 'tuners-exhaustive',
+    date: fixture.date,
+    quick,
+    machine: machineInfo(),
+    spec: task.spec,
+    configs: configs.length,
+    valid: valid.length,
+    measured: measured.length,
+    errors: measured.length - ok.length,
+    rounds,
+    build_s: Math.round(buildS * 10) / 10,
+    wall_s: Math.round(wallS * 10) / 10,
+    round_spread_median: spread.length ? round3(median(spread)) : null,
+    best: ok[0] ?? null,
+    median_gflops: ok.length ? ok[Math.floor(ok.length / 2)].gflops : null,
+    fixture: quick ? null : outPath,
+  }) + '\n',
+);

@@ -12,8 +12,15 @@ import { median, round } from '../util/stats.js';
 import { BATCH, RL_STRATEGIES, type CompareOptions } from './options.js';
 import { variant, type RunRecord } from './runs.js';
 
-export interface ReplayTop8 { configs: number[]; best_gflops: number; fraction_of_best_known: number }
-export interface FirstBatch { first8_fraction_of_best_known: number; per_workload: Record<string, number> }
+export interface ReplayTop8 {
+  configs: number[];
+  best_gflops: number;
+  fraction_of_best_known: number;
+}
+export interface FirstBatch {
+  first8_fraction_of_best_known: number;
+  per_workload: Record<string, number>;
+}
 
 /** The RL strategies among the benchmarked ones. */
 export const rlOf = (o: CompareOptions) => RL_STRATEGIES.filter((s) => o.strategies.includes(s));
@@ -26,7 +33,13 @@ export const firstBatchBest = (r: RunRecord) => Math.max(0, ...r.per_trial.slice
  * largest fraction of their own workload's best (this machine's records of the prior workloads in the same space),
  * skipping those not valid on the held-out shape, measured once (served from the records when measured before).
  */
-export async function replayTop8(session: TuningSession, o: CompareOptions, tasks: Map<string, TuningTask>, bestKnownOf: (spec: string) => number, log: (m: string) => void): Promise<Record<string, ReplayTop8>> {
+export async function replayTop8(
+  session: TuningSession,
+  o: CompareOptions,
+  tasks: Map<string, TuningTask>,
+  bestKnownOf: (spec: string) => number,
+  log: (m: string) => void,
+): Promise<Record<string, ReplayTop8>> {
   const replay: Record<string, ReplayTop8> = {};
   if (!o.priorWorkloads || rlOf(o).length === 0) return replay;
   const priorSet = new Set(o.priorWorkloads);
@@ -51,12 +64,19 @@ export async function replayTop8(session: TuningSession, o: CompareOptions, task
     const picked: number[] = [];
     for (const { index } of ranked) {
       if (picked.length === BATCH) break;
-      if (!picked.includes(index) && index < task.space.size && task.space.isValid(task.space.config(index))) picked.push(index);
+      if (!picked.includes(index) && index < task.space.size && task.space.isValid(task.space.config(index)))
+        picked.push(index);
     }
     if (picked.length === 0) continue;
-    const res = await session.measurer(task, { runId: 'bench-tuners:replay-top8', run: { paired: o.paired } }).measure(picked);
-    const best = Math.max(0, ...res.map((x) => (x.ok ? x.gflops ?? 0 : 0)));
-    replay[w.name] = { configs: picked, best_gflops: round(best, 2), fraction_of_best_known: round(best / bestKnownOf(w.spec)) };
+    const res = await session
+      .measurer(task, { runId: 'bench-tuners:replay-top8', run: { paired: o.paired } })
+      .measure(picked);
+    const best = Math.max(0, ...res.map((x) => (x.ok ? (x.gflops ?? 0) : 0)));
+    replay[w.name] = {
+      configs: picked,
+      best_gflops: round(best, 2),
+      fraction_of_best_known: round(best / bestKnownOf(w.spec)),
+    };
     log(`replay of the training workloads' top 8 on ${w.name}: ${best.toFixed(1)} GFLOP/s`);
   }
   return replay;
@@ -66,7 +86,13 @@ export async function replayTop8(session: TuningSession, o: CompareOptions, task
  * The RL strategies' first batch from a cold policy (no pretraining, the same transfer prior of the cost model and
  * the same walks on it), per strategy: what the pretrained policy itself adds to the zero-shot result.
  */
-export async function coldFirstBatch(session: TuningSession, o: CompareOptions, tasks: Map<string, TuningTask>, bestKnownOf: (spec: string) => number, log: (m: string) => void): Promise<Record<string, FirstBatch>> {
+export async function coldFirstBatch(
+  session: TuningSession,
+  o: CompareOptions,
+  tasks: Map<string, TuningTask>,
+  bestKnownOf: (spec: string) => number,
+  log: (m: string) => void,
+): Promise<Record<string, FirstBatch>> {
   const cold: Record<string, FirstBatch> = {};
   if (!o.priorWorkloads) return cold;
   for (const strategy of rlOf(o)) {
@@ -77,9 +103,18 @@ export async function coldFirstBatch(session: TuningSession, o: CompareOptions, 
       for (const seed of o.seeds) {
         const per: number[] = [];
         await session.tune(tasks.get(w.spec)!, {
-          strategy, trials: Math.min(BATCH, o.budget), seed, batch: BATCH, verifyTop: 0, run: { paired: o.paired }, runId: `bench-tuners:cold-first8:${strategy}:${seed}`,
-          prior: 'records', priorOptions: { only: o.priorWorkloads }, policy: { defaultPolicy: false, ...o.rlOptions }, context: { log: () => {} },
-          onResults: (rs) => rs.forEach((x) => per.push(x.ok ? x.gflops ?? 0 : 0)),
+          strategy,
+          trials: Math.min(BATCH, o.budget),
+          seed,
+          batch: BATCH,
+          verifyTop: 0,
+          run: { paired: o.paired },
+          runId: `bench-tuners:cold-first8:${strategy}:${seed}`,
+          prior: 'records',
+          priorOptions: { only: o.priorWorkloads },
+          policy: { defaultPolicy: false, ...o.rlOptions },
+          context: { log: () => {} },
+          onResults: (rs) => rs.forEach((x) => per.push(x.ok ? (x.gflops ?? 0) : 0)),
         });
         ws.push(Math.max(0, ...per) / bestKnownOf(w.spec));
       }
@@ -93,7 +128,11 @@ export async function coldFirstBatch(session: TuningSession, o: CompareOptions, 
 }
 
 /** Per variant, the best of the first batch as a fraction of best-known: the median over runs and per workload. */
-export function zeroShotOf(o: CompareOptions, runs: RunRecord[], bestKnownOf: (spec: string) => number): Record<string, FirstBatch> {
+export function zeroShotOf(
+  o: CompareOptions,
+  runs: RunRecord[],
+  bestKnownOf: (spec: string) => number,
+): Record<string, FirstBatch> {
   const out: Record<string, FirstBatch> = {};
   for (const v of [...new Set(runs.map(variant))]) {
     const rs = runs.filter((r) => variant(r) === v);
@@ -102,7 +141,10 @@ export function zeroShotOf(o: CompareOptions, runs: RunRecord[], bestKnownOf: (s
       const ws = rs.filter((r) => r.workload === w.name);
       if (ws.length) perW[w.name] = round(median(ws.map((r) => firstBatchBest(r) / bestKnownOf(r.spec))));
     }
-    out[v] = { first8_fraction_of_best_known: round(median(rs.map((r) => firstBatchBest(r) / bestKnownOf(r.spec)))), per_workload: perW };
+    out[v] = {
+      first8_fraction_of_best_known: round(median(rs.map((r) => firstBatchBest(r) / bestKnownOf(r.spec)))),
+      per_workload: perW,
+    };
   }
   return out;
 }
@@ -110,5 +152,7 @@ export function zeroShotOf(o: CompareOptions, runs: RunRecord[], bestKnownOf: (s
 /** The training time of the pretrained policy (its policy.json's train_s), or null without one. */
 export function policyTrainS(o: CompareOptions): number | null {
   const file = o.policyDir && o.policyDir !== 'cold' ? join(resolve(o.policyDir), 'policy.json') : '';
-  return file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { train_s?: number }).train_s ?? null : null;
+  return file && existsSync(file)
+    ? ((JSON.parse(readFileSync(file, 'utf8')) as { train_s?: number }).train_s ?? null)
+    : null;
 }

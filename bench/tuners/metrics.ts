@@ -22,7 +22,8 @@ export function trialsTo(perTrial: readonly (number | null)[], target: number, b
 export function meanBestSoFar(perTrial: readonly (number | null)[], bestKnown: number, upTo: number): number {
   if (!(bestKnown > 0)) throw new RangeError(`bestKnown must be a positive GFLOP/s, got ${bestKnown}`);
   if (!(Number.isSafeInteger(upTo) && upTo >= 1)) throw new RangeError(`upTo must be a positive integer, got ${upTo}`);
-  let best = 0, sum = 0;
+  let best = 0,
+    sum = 0;
   for (let t = 0; t < upTo; t++) {
     const g = t < perTrial.length ? perTrial[t] : null;
     if (g !== null && g > best) best = g;

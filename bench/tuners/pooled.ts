@@ -21,21 +21,45 @@ import { benchArgs } from '../util/args.js';
 import { median, round } from '../util/stats.js';
 import { meanBestSoFar, trialsTo } from './metrics.js';
 
-interface RecordedRun { workload: string; spec: string; strategy: string; trials: number; per_trial: (number | null)[] }
-interface PooledRun extends RecordedRun { best_known: number; best_trial: number; file: string }
+interface RecordedRun {
+  workload: string;
+  spec: string;
+  strategy: string;
+  trials: number;
+  per_trial: (number | null)[];
+}
+interface PooledRun extends RecordedRun {
+  best_known: number;
+  best_trial: number;
+  file: string;
+}
 
 const results = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
-const { values, positionals } = benchArgs('bench/tuners/pooled', { 'best-known': { type: 'string' } }, { positionals: true });
-const files = positionals.length > 0 ? positionals.map((f) => resolve(f))
-  : readdirSync(results).filter((f) => /^tuners-rl.*\.json$/.test(f)).sort().map((f) => join(results, f)); // every recorded held-out set
-const bk = (JSON.parse(readFileSync(values['best-known'] ?? join(results, 'best-known.json'), 'utf8')) as { entries: Record<string, { gflops: number }> }).entries;
+const { values, positionals } = benchArgs(
+  'bench/tuners/pooled',
+  { 'best-known': { type: 'string' } },
+  { positionals: true },
+);
+const files =
+  positionals.length > 0
+    ? positionals.map((f) => resolve(f))
+    : readdirSync(results)
+        .filter((f) => /^tuners-rl.*\.json$/.test(f))
+        .sort()
+        .map((f) => join(results, f)); // every recorded held-out set
+const bk = (
+  JSON.parse(readFileSync(values['best-known'] ?? join(results, 'best-known.json'), 'utf8')) as {
+    entries: Record<string, { gflops: number }>;
+  }
+).entries;
 const names = files.map((f) => f.replace(/.*\//, ''));
 
 const runs: PooledRun[] = [];
 for (const [i, f] of files.entries()) {
   const d = JSON.parse(readFileSync(f, 'utf8')) as { machine: { fingerprint: string }; runs: RecordedRun[] };
   const bestTrial = new Map<string, number>();
-  for (const r of d.runs) for (const g of r.per_trial) if (g !== null && g > (bestTrial.get(r.spec) ?? 0)) bestTrial.set(r.spec, g);
+  for (const r of d.runs)
+    for (const g of r.per_trial) if (g !== null && g > (bestTrial.get(r.spec) ?? 0)) bestTrial.set(r.spec, g);
   for (const r of d.runs) {
     const e = bk[`${d.machine.fingerprint}|${r.spec}`];
     if (!e) throw new Error(`no best-known for ${r.spec} on machine ${d.machine.fingerprint}`);
@@ -51,8 +75,23 @@ const t95best = (r: PooledRun) => trialsTo(r.per_trial, 0.95 * r.best_trial, r.t
 const out = {
   files: names,
   runs: runs.length,
-  trials_to_95: Object.fromEntries([0.98, 1, 1.02].map((scale) => [`best_known_x${scale}`, perStrategy((r) => trialsTo(r.per_trial, 0.95 * scale * r.best_known, r.trials))])),
-  mean_best_so_far: Object.fromEntries([16, 64, 256].map((k) => [`first_${k}`, Object.fromEntries(Object.entries(perStrategy((r) => meanBestSoFar(r.per_trial, r.best_known, k))).map(([s, x]) => [s, round(x)]))])),
-  trials_to_95_of_best_trial: { all: perStrategy(t95best), ...Object.fromEntries(names.map((f) => [f, perStrategy(t95best, (r) => r.file === f)])) },
+  trials_to_95: Object.fromEntries(
+    [0.98, 1, 1.02].map((scale) => [
+      `best_known_x${scale}`,
+      perStrategy((r) => trialsTo(r.per_trial, 0.95 * scale * r.best_known, r.trials)),
+    ]),
+  ),
+  mean_best_so_far: Object.fromEntries(
+    [16, 64, 256].map((k) => [
+      `first_${k}`,
+      Object.fromEntries(
+        Object.entries(perStrategy((r) => meanBestSoFar(r.per_trial, r.best_known, k))).map(([s, x]) => [s, round(x)]),
+      ),
+    ]),
+  ),
+  trials_to_95_of_best_trial: {
+    all: perStrategy(t95best),
+    ...Object.fromEntries(names.map((f) => [f, perStrategy(t95best, (r) => r.file === f)])),
+  },
 };
 console.log(JSON.stringify(out, null, 1));

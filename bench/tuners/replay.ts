@@ -29,12 +29,25 @@ import { round } from '../util/stats.js';
 import { diffResults, restrictTo, type Result } from './replay_diff.js';
 
 /** The results of this machine that the README cites: the held-out sets (each recorded as a replay of its records), the v5 ablation and the training prior (recorded in their measuring passes). */
-export const RESULTS = ['tuners-rl-2026-12-02.json', 'tuners-rl-decode-2026-12-02.json', 'tuners-rl-v3-2026-12-02.json', 'tuners-rl-v4-2026-12-02.json', 'tuners-rl-v5-2026-12-02.json', 'tuners-rl-v6-paired-2026-12-05.json',
-  'tuners-ablation-rl-v5-no-incumbents-2026-12-02.json', 'tuners-train-prior-2026-12-02.json'];
+export const RESULTS = [
+  'tuners-rl-2026-12-02.json',
+  'tuners-rl-decode-2026-12-02.json',
+  'tuners-rl-v3-2026-12-02.json',
+  'tuners-rl-v4-2026-12-02.json',
+  'tuners-rl-v5-2026-12-02.json',
+  'tuners-rl-v6-paired-2026-12-05.json',
+  'tuners-ablation-rl-v5-no-incumbents-2026-12-02.json',
+  'tuners-train-prior-2026-12-02.json',
+];
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const { values, positionals } = benchArgs('bench/tuners/replay', { workload: { type: 'string', multiple: true }, work: { type: 'string' } }, { positionals: true });
-const files = positionals.length > 0 ? positionals.map((f) => resolve(f)) : RESULTS.map((f) => join(repo, 'bench', 'results', f));
+const { values, positionals } = benchArgs(
+  'bench/tuners/replay',
+  { workload: { type: 'string', multiple: true }, work: { type: 'string' } },
+  { positionals: true },
+);
+const files =
+  positionals.length > 0 ? positionals.map((f) => resolve(f)) : RESULTS.map((f) => join(repo, 'bench', 'results', f));
 const only = values.workload?.length ? new Set(values.workload) : null;
 const work = values.work ? resolve(values.work) : mkdtempSync(join(tmpdir(), 'rltune-replay-'));
 const log = (m: string) => process.stderr.write(`[bench:replay] ${m}\n`);
@@ -42,16 +55,22 @@ const log = (m: string) => process.stderr.write(`[bench:replay] ${m}\n`);
 /** The records files of bench/data holding records of machine `fingerprint` (their first line names it). */
 function recordsOf(fingerprint: string): string[] {
   const dir = join(repo, 'bench', 'data');
-  return readdirSync(dir).filter((f) => f.endsWith('.jsonl.gz')).sort().map((f) => join(dir, f)).filter((f) => {
-    const text = gunzipSync(readFileSync(f)).toString('utf8');
-    return (JSON.parse(text.slice(0, text.indexOf('\n'))) as { fingerprint?: string }).fingerprint === fingerprint;
-  });
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl.gz'))
+    .sort()
+    .map((f) => join(dir, f))
+    .filter((f) => {
+      const text = gunzipSync(readFileSync(f)).toString('utf8');
+      return (JSON.parse(text.slice(0, text.indexOf('\n'))) as { fingerprint?: string }).fingerprint === fingerprint;
+    });
 }
 
 /** The workload set file (bench/tuners/*.json) of a set name. */
 function setFile(name: string): string {
   const dir = join(repo, 'bench', 'tuners');
-  const f = readdirSync(dir).filter((x) => x.endsWith('.json')).find((x) => (JSON.parse(readFileSync(join(dir, x), 'utf8')) as { name?: string }).name === name);
+  const f = readdirSync(dir)
+    .filter((x) => x.endsWith('.json'))
+    .find((x) => (JSON.parse(readFileSync(join(dir, x), 'utf8')) as { name?: string }).name === name);
   if (!f) throw new Error(`no workload set named ${JSON.stringify(name)} in ${dir}`);
   return join(dir, f);
 }
@@ -76,7 +95,12 @@ function replayOne(file: string, host: string) {
   const name = file.replace(/.*\//, '');
   const recorded = JSON.parse(readFileSync(file, 'utf8')) as Result;
   const fp = recorded.machine.fingerprint;
-  if (fp !== host) return { file: name, status: 'not replayable here', why: `recorded on machine ${fp}, this is ${host}: its records are not served here` };
+  if (fp !== host)
+    return {
+      file: name,
+      status: 'not replayable here',
+      why: `recorded on machine ${fp}, this is ${host}: its records are not served here`,
+    };
   const db = databaseOf(fp);
   const rdb = new RecordsDB(db);
   rdb.setMachineProbe(fp, recorded.machine.probe);
@@ -85,25 +109,65 @@ function replayOne(file: string, host: string) {
   const set = JSON.parse(readFileSync(setFile(recorded.workload_set), 'utf8')) as { workloads: { name: string }[] };
   const setPath = join(work, `${name}.set.json`);
   writeFileSync(setPath, JSON.stringify({ ...set, workloads: set.workloads.filter((w) => !only || only.has(w.name)) }));
-  const bk = join(work, `${name}.best-known.json`), out = join(work, `${name}.replay.json`);
+  const bk = join(work, `${name}.best-known.json`),
+    out = join(work, `${name}.replay.json`);
   copyFileSync(join(repo, 'bench', 'results', 'best-known.json'), bk);
-  const args = ['--workloads', setPath, '--strategies', s.strategies.join(','), '--seeds', s.seeds.join(','), '--trials', String(s.trials), '--transfer', s.transfer.join(','),
-    ...(s.prior_workloads ? ['--prior-workloads', s.prior_workloads] : []), ...(s.policy ? ['--policy', s.policy] : []),
-    ...(s.rl_options && Object.keys(s.rl_options).length ? ['--rl-options', JSON.stringify(s.rl_options)] : []), ...(s.paired ? ['--paired'] : []),
-    '--db', db, '--best-known', bk, '--replay-only', '--out', out];
+  const args = [
+    '--workloads',
+    setPath,
+    '--strategies',
+    s.strategies.join(','),
+    '--seeds',
+    s.seeds.join(','),
+    '--trials',
+    String(s.trials),
+    '--transfer',
+    s.transfer.join(','),
+    ...(s.prior_workloads ? ['--prior-workloads', s.prior_workloads] : []),
+    ...(s.policy ? ['--policy', s.policy] : []),
+    ...(s.rl_options && Object.keys(s.rl_options).length ? ['--rl-options', JSON.stringify(s.rl_options)] : []),
+    ...(s.paired ? ['--paired'] : []),
+    '--db',
+    db,
+    '--best-known',
+    bk,
+    '--replay-only',
+    '--out',
+    out,
+  ];
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(repo, 'dist', 'bench', 'tuners', 'compare.js'), ...args], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(process.execPath, [join(repo, 'dist', 'bench', 'tuners', 'compare.js'), ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const wallS = round((performance.now() - t0) / 1000, 1);
   if (r.status !== 0 || !existsSync(out)) {
-    const why = r.stderr.trim().split('\n').filter((l) => /Error|replay:/.test(l)).slice(0, 3).join(' | ') || r.stderr.slice(-500);
+    const why =
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => /Error|replay:/.test(l))
+        .slice(0, 3)
+        .join(' | ') || r.stderr.slice(-500);
     log(`${name}: not replayable (${why}), ${wallS} s`);
     return { file: name, status: 'not replayable', wall_s: wallS, why };
   }
   const replayed = JSON.parse(readFileSync(out, 'utf8')) as Result;
   const measured = replayed.runs.reduce((a, x) => a + x.measured_now, 0);
   const differences = diffResults(restrictTo(recorded, only), restrictTo(replayed, only));
-  log(`${name}: ${differences.length === 0 ? 'the same' : `${differences.length} differences`}, ${measured} measured, ${wallS} s`);
-  return { file: name, status: differences.length === 0 && measured === 0 ? 'same' : 'differs', measured, runs: replayed.runs.length, wall_s: wallS, differences: differences.slice(0, 20), differences_total: differences.length };
+  log(
+    `${name}: ${differences.length === 0 ? 'the same' : `${differences.length} differences`}, ${measured} measured, ${wallS} s`,
+  );
+  return {
+    file: name,
+    status: differences.length === 0 && measured === 0 ? 'same' : 'differs',
+    measured,
+    runs: replayed.runs.length,
+    wall_s: wallS,
+    differences: differences.slice(0, 20),
+    differences_total: differences.length,
+  };
 }
 
 const t0 = performance.now();
@@ -111,5 +175,14 @@ const host = fingerprintOf(hostMachine());
 const replays = files.map((f) => replayOne(f, host));
 if (!values.work) rmSync(work, { recursive: true, force: true });
 const allSame = replays.every((r) => r.status === 'same');
-console.log(JSON.stringify({ benchmark: 'tuners-replay', date: new Date().toISOString(), workloads: only ? [...only] : 'all', replays, all_same: allSame, wall_s: round((performance.now() - t0) / 1000, 1) }));
+console.log(
+  JSON.stringify({
+    benchmark: 'tuners-replay',
+    date: new Date().toISOString(),
+    workloads: only ? [...only] : 'all',
+    replays,
+    all_same: allSame,
+    wall_s: round((performance.now() - t0) / 1000, 1),
+  }),
+);
 process.exitCode = allSame ? 0 : 1;

@@ -7,12 +7,30 @@
 export interface Result {
   workload_set: string;
   machine: { fingerprint: string; probe: unknown };
-  settings: { trials: number; seeds: number[]; strategies: string[]; transfer: string[]; prior_workloads: string | null; policy: string | null; rl_options?: Record<string, number>; paired?: boolean };
+  settings: {
+    trials: number;
+    seeds: number[];
+    strategies: string[];
+    transfer: string[];
+    prior_workloads: string | null;
+    policy: string | null;
+    rl_options?: Record<string, number>;
+    paired?: boolean;
+  };
   runs: { workload: string; measured_now: number }[];
   [field: string]: unknown;
 }
 
-const IGNORED = new Set(['date', 'wall_s', 'median_wall_s', 'median_wall_s_with_pretraining', 'machine', 'settings', 'measured_now', 'policy_from']);
+const IGNORED = new Set([
+  'date',
+  'wall_s',
+  'median_wall_s',
+  'median_wall_s_with_pretraining',
+  'machine',
+  'settings',
+  'measured_now',
+  'policy_from',
+]);
 const ignored = (key: string) => IGNORED.has(key) || key.endsWith('_ms');
 
 /**
@@ -20,12 +38,20 @@ const ignored = (key: string) => IGNORED.has(key) || key.endsWith('_ms');
  * records first, and a later pass that adds records to the same workloads (the v5 ablation did) reorders them.
  * Compared in a fixed order (by workload name).
  */
-const UNORDERED = new Set(['ranking_quality', 'learned_recall_better_than_analytic_on', 'learned_spearman_better_than_analytic_on']);
+const UNORDERED = new Set([
+  'ranking_quality',
+  'learned_recall_better_than_analytic_on',
+  'learned_spearman_better_than_analytic_on',
+]);
 const byWorkload = (x: unknown) => (typeof x === 'string' ? x : String((x as { workload?: unknown })?.workload));
 const sorted = (xs: unknown[]) => [...xs].sort((x, y) => byWorkload(x).localeCompare(byWorkload(y)));
 
 /** The paths (a.b[3].c) where `recorded` and `replayed` differ, with both values. */
-export function diffResults(recorded: unknown, replayed: unknown, path = ''): { path: string; recorded: unknown; replayed: unknown }[] {
+export function diffResults(
+  recorded: unknown,
+  replayed: unknown,
+  path = '',
+): { path: string; recorded: unknown; replayed: unknown }[] {
   const out: { path: string; recorded: unknown; replayed: unknown }[] = [];
   const walk = (a: unknown, b: unknown, p: string) => {
     if (Array.isArray(a) && Array.isArray(b) && UNORDERED.has(p.slice(p.lastIndexOf('.') + 1)) && !p.endsWith(']')) {
@@ -33,8 +59,16 @@ export function diffResults(recorded: unknown, replayed: unknown, path = ''): { 
     } else if (Array.isArray(a) && Array.isArray(b)) {
       if (a.length !== b.length) out.push({ path: `${p}.length`, recorded: a.length, replayed: b.length });
       else a.forEach((x, i) => walk(x, b[i], `${p}[${i}]`));
-    } else if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
-      const ra = a as Record<string, unknown>, rb = b as Record<string, unknown>;
+    } else if (
+      a !== null &&
+      b !== null &&
+      typeof a === 'object' &&
+      typeof b === 'object' &&
+      !Array.isArray(a) &&
+      !Array.isArray(b)
+    ) {
+      const ra = a as Record<string, unknown>,
+        rb = b as Record<string, unknown>;
       for (const k of new Set([...Object.keys(ra), ...Object.keys(rb)])) {
         if (ignored(k)) continue;
         // A field added after the result was recorded is not a difference (benchmarks add fields, never drop them).
@@ -51,15 +85,26 @@ export function diffResults(recorded: unknown, replayed: unknown, path = ''): { 
 /** The part of a result that belongs to `workloads` (null: all of it): what a replay of those workloads alone reproduces. */
 export function restrictTo(r: Result, workloads: Set<string> | null): unknown {
   if (!workloads) return r;
-  const pick = (o: unknown) => Object.fromEntries(Object.entries((o ?? {}) as Record<string, unknown>).filter(([w]) => workloads.has(w)));
-  const rows = (o: unknown) => Object.fromEntries(Object.entries((o ?? {}) as Record<string, { per_workload: unknown }>).map(([k, v]) => [k, pick(v.per_workload)]));
-  const zs = r.zero_shot as { first_batch: unknown; replay_top8: unknown; cold_policy_first_batch: unknown } | undefined;
+  const pick = (o: unknown) =>
+    Object.fromEntries(Object.entries((o ?? {}) as Record<string, unknown>).filter(([w]) => workloads.has(w)));
+  const rows = (o: unknown) =>
+    Object.fromEntries(
+      Object.entries((o ?? {}) as Record<string, { per_workload: unknown }>).map(([k, v]) => [k, pick(v.per_workload)]),
+    );
+  const zs = r.zero_shot as
+    { first_batch: unknown; replay_top8: unknown; cold_policy_first_batch: unknown } | undefined;
   const acc = r.acceptance as { per_workload_rl_vs_traditional_95?: unknown };
   return {
     per_workload: pick(r.per_workload),
     spaces: pick(r.spaces),
     per_workload_rl_vs_traditional_95: pick(acc.per_workload_rl_vs_traditional_95),
-    zero_shot: zs ? { first_batch: rows(zs.first_batch), replay_top8: pick(zs.replay_top8), cold_policy_first_batch: rows(zs.cold_policy_first_batch) } : null,
+    zero_shot: zs
+      ? {
+          first_batch: rows(zs.first_batch),
+          replay_top8: pick(zs.replay_top8),
+          cold_policy_first_batch: rows(zs.cold_policy_first_batch),
+        }
+      : null,
     runs: r.runs.filter((x) => workloads.has(x.workload)),
   };
 }

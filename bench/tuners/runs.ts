@@ -36,25 +36,66 @@ export function variant(r: Pick<RunRecord, 'strategy' | 'transfer'>): string {
   return r.strategy === 'random' || r.transfer === 'off' ? r.strategy : `${r.strategy}+transfer`;
 }
 
-async function runOne(session: TuningSession, o: CompareOptions, tasks: Map<string, TuningTask>, w: WorkloadEntry, strategy: string, transfer: 'off' | 'on', seed: number, log: (m: string) => void): Promise<RunRecord> {
+async function runOne(
+  session: TuningSession,
+  o: CompareOptions,
+  tasks: Map<string, TuningTask>,
+  w: WorkloadEntry,
+  strategy: string,
+  transfer: 'off' | 'on',
+  seed: number,
+  log: (m: string) => void,
+): Promise<RunRecord> {
   const task = tasks.get(w.spec)!;
   const perTrial: (number | null)[] = [];
   // Equal prior data: held out, the training set's records; else the transfer-off runs' records of the OTHER
   // workloads of this set (a snapshot: their run ids, made before any transfer-on run).
-  const priorOptions = o.priorWorkloads ? { only: o.priorWorkloads } : { only: o.set.workloads.map((x) => tasks.get(x.spec)!.spec), runIdPrefix: 'bench-tuners:off:' };
+  const priorOptions = o.priorWorkloads
+    ? { only: o.priorWorkloads }
+    : { only: o.set.workloads.map((x) => tasks.get(x.spec)!.spec), runIdPrefix: 'bench-tuners:off:' };
   const r = await session.tune(task, {
-    strategy, trials: o.budget, seed, batch: BATCH, verifyTop: 0, run: { paired: o.paired }, runId: `bench-tuners:${transfer}:${strategy}:${seed}`,
-    prior: transfer === 'on' ? 'records' : 'none', priorOptions, policy: policyOf(o),
+    strategy,
+    trials: o.budget,
+    seed,
+    batch: BATCH,
+    verifyTop: 0,
+    run: { paired: o.paired },
+    runId: `bench-tuners:${transfer}:${strategy}:${seed}`,
+    prior: transfer === 'on' ? 'records' : 'none',
+    priorOptions,
+    policy: policyOf(o),
     context: { log: (m: string) => log(`${w.name} ${strategy} seed ${seed} transfer ${transfer}: ${m}`) },
     onResults: (rs) => rs.forEach((x) => perTrial.push(x.ok ? x.gflops : null)),
   });
-  log(`${w.name} ${strategy} transfer ${transfer} seed ${seed}: best ${r.best_gflops?.toFixed(1)} GFLOP/s, ${r.measured} measured now, ${r.wall_s} s`);
-  const model = r.cost_model ? (({ transfer_records, ...stats }) => ({ cost_model: stats, prior_records: transfer_records }))(r.cost_model) : {};
-  return { workload: w.name, spec: task.spec, strategy, transfer, seed, trials: r.trials, measured_now: r.measured, best_gflops: r.best_gflops, wall_s: r.wall_s, curve: r.curve, per_trial: perTrial, ...model };
+  log(
+    `${w.name} ${strategy} transfer ${transfer} seed ${seed}: best ${r.best_gflops?.toFixed(1)} GFLOP/s, ${r.measured} measured now, ${r.wall_s} s`,
+  );
+  const model = r.cost_model
+    ? (({ transfer_records, ...stats }) => ({ cost_model: stats, prior_records: transfer_records }))(r.cost_model)
+    : {};
+  return {
+    workload: w.name,
+    spec: task.spec,
+    strategy,
+    transfer,
+    seed,
+    trials: r.trials,
+    measured_now: r.measured,
+    best_gflops: r.best_gflops,
+    wall_s: r.wall_s,
+    curve: r.curve,
+    per_trial: perTrial,
+    ...model,
+  };
 }
 
 /** Every run, the transfer-off ones first (they make the equal prior of the transfer-on runs). */
-export async function runAll(session: TuningSession, o: CompareOptions, tasks: Map<string, TuningTask>, log: (m: string) => void): Promise<RunRecord[]> {
+export async function runAll(
+  session: TuningSession,
+  o: CompareOptions,
+  tasks: Map<string, TuningTask>,
+  log: (m: string) => void,
+): Promise<RunRecord[]> {
   const runs: RunRecord[] = [];
   for (const transfer of o.transferModes) {
     for (const w of o.set.workloads) {

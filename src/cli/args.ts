@@ -40,6 +40,8 @@ export function joinNegativeValues(args: readonly string[], options: Options): s
 }
 
 /** parseArgs over `config.args` (required: the commands always pass theirs) with negative numbers joined. */
-export function parseArgs<T extends ParseArgsConfig & { args: string[] }>(config: T): ReturnType<typeof nodeParseArgs<T>> {
+export function parseArgs<T extends ParseArgsConfig & { args: string[] }>(
+  config: T,
+): ReturnType<typeof nodeParseArgs<T>> {
   return nodeParseArgs({ ...config, args: joinNegativeValues(config.args, config.options ?? {}) });
 }

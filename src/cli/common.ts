@@ -11,7 +11,8 @@ export function out(line: string): void {
 export function intFlag(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new CliUsageError(`--${name} expects an integer >= ${min}, got ${JSON.stringify(v)}`);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new CliUsageError(`--${name} expects an integer >= ${min}, got ${JSON.stringify(v)}`);
   return n;
 }
 

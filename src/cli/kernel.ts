@@ -13,40 +13,76 @@ import { CliUsageError } from './train.js';
 
 export async function cmdBenchOp(argv: string[]): Promise<number> {
   const [what, ...rest] = argv;
-  if (what !== 'op') throw new CliUsageError(`unknown bench target ${JSON.stringify(what ?? '')}; expected "op" (rltune bench op <spec> --vs openblas,onnxruntime)`);
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string' }, vs: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'boolean' } } });
+  if (what !== 'op')
+    throw new CliUsageError(
+      `unknown bench target ${JSON.stringify(what ?? '')}; expected "op" (rltune bench op <spec> --vs openblas,onnxruntime)`,
+    );
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { db: { type: 'string' }, vs: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'boolean' } },
+  });
   const spec = specOf(positionals[0], 'bench op');
   const rounds = intFlag('rounds', values.rounds, 5) ?? 5;
   // "openblas" names both OpenBLAS anchors (auto-selected and AVX-512 kernels).
-  const asked = (values.vs ?? 'openblas,onnxruntime').split(',').map((x) => x.trim()).filter(Boolean);
+  const asked = (values.vs ?? 'openblas,onnxruntime')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   const anchors = new Set<AnchorName>();
   for (const a of asked) {
-    if (a === 'openblas') { anchors.add('openblas'); anchors.add('openblas_avx512'); }
-    else if ((ANCHORS as readonly string[]).includes(a)) anchors.add(a as AnchorName);
-    else throw new CliUsageError(`unknown anchor ${JSON.stringify(a)}; expected openblas, openblas_avx512 or onnxruntime`);
+    if (a === 'openblas') {
+      anchors.add('openblas');
+      anchors.add('openblas_avx512');
+    } else if ((ANCHORS as readonly string[]).includes(a)) anchors.add(a as AnchorName);
+    else
+      throw new CliUsageError(`unknown anchor ${JSON.stringify(a)}; expected openblas, openblas_avx512 or onnxruntime`);
   }
   const task = createTask(spec);
   const session = openSession(values.db);
   const { db, machine, workDir } = session;
   try {
     const [best] = db.best(task.spec, machine, 1);
-    if (!best) throw new CliUsageError(`${task.spec} has no correct record on this machine in ${db.path}; run rltune tune op first`);
+    if (!best)
+      throw new CliUsageError(
+        `${task.spec} has no correct record on this machine in ${db.path}; run rltune tune op first`,
+      );
     const runnerCore = session.runnerCore;
     session.claimRunnerCore();
     const source = (best.source_hash ? db.source(best.source_hash) : null) ?? task.source(best.config_index);
-    const built = await new Builder({ workDir, cores: [], parallel: 1, timeoutMs: 120_000, flags: targetCFlags(task.space.target) }).build(source, task.workload.threads > 1);
+    const built = await new Builder({
+      workDir,
+      cores: [],
+      parallel: 1,
+      timeoutMs: 120_000,
+      flags: targetCFlags(task.space.target),
+    }).build(source, task.workload.threads > 1);
     if (!built.ok) throw new Error(`the best record's source does not build any more: ${built.error?.message}`);
     const first = task.workload.threads > 1 ? 0 : runnerCore;
     const runner = new Runner(workDir, first, { ...DEFAULT_RUN_SETTINGS });
     const probe = session.probe();
     const r = await compareWithAnchors({
-      task, libPath: built.libPath!, dataPath: dataFile(workDir, task.workload, 1), runner, workDir, anchors: [...anchors], rounds,
-      firstCore: first, repeat: DEFAULT_RUN_SETTINGS.repeat, minRepeatMs: DEFAULT_RUN_SETTINGS.minRepeatMs, peakGflopsPerCore: probe.fma_peak_gflops,
+      task,
+      libPath: built.libPath!,
+      dataPath: dataFile(workDir, task.workload, 1),
+      runner,
+      workDir,
+      anchors: [...anchors],
+      rounds,
+      firstCore: first,
+      repeat: DEFAULT_RUN_SETTINGS.repeat,
+      minRepeatMs: DEFAULT_RUN_SETTINGS.minRepeatMs,
+      peakGflopsPerCore: probe.fma_peak_gflops,
     });
     if (values.json) out(JSON.stringify({ ...r, config: JSON.parse(best.config) as unknown, record_id: best.id }));
     else {
-      out(`${r.op}: ours ${r.gflops.toFixed(1)} GFLOP/s (${r.ms.toFixed(4)} ms, ${(100 * r.fraction_of_peak).toFixed(1)}% of the probed ${r.peak_gflops.toFixed(1)} GFLOP/s peak), median of ${r.rounds} interleaved rounds`);
-      for (const [name, v] of Object.entries(r.vs)) out(`  ${name.padEnd(16)} ${v.gflops === null ? `unavailable: ${v.error}` : `${v.gflops.toFixed(1)} GFLOP/s  ours/theirs ${v.ratio!.toFixed(3)}${v.kernel ? `  (${v.kernel})` : ''}`}`);
+      out(
+        `${r.op}: ours ${r.gflops.toFixed(1)} GFLOP/s (${r.ms.toFixed(4)} ms, ${(100 * r.fraction_of_peak).toFixed(1)}% of the probed ${r.peak_gflops.toFixed(1)} GFLOP/s peak), median of ${r.rounds} interleaved rounds`,
+      );
+      for (const [name, v] of Object.entries(r.vs))
+        out(
+          `  ${name.padEnd(16)} ${v.gflops === null ? `unavailable: ${v.error}` : `${v.gflops.toFixed(1)} GFLOP/s  ours/theirs ${v.ratio!.toFixed(3)}${v.kernel ? `  (${v.kernel})` : ''}`}`,
+        );
     }
     return 0;
   } finally {
@@ -56,7 +92,11 @@ export async function cmdBenchOp(argv: string[]): Promise<number> {
 
 /** rltune export <spec> --out DIR [--db F] [--name NAME] [--json] */
 export function cmdExport(argv: string[]): number {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { db: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } },
+  });
   const spec = specOf(positionals[0], 'export');
   if (values.out === undefined) throw new CliUsageError('export needs --out DIR');
   const task = createTask(spec);
@@ -64,7 +104,10 @@ export function cmdExport(argv: string[]): number {
   const { db, machine } = session;
   try {
     const [best] = db.best(task.spec, machine, 1);
-    if (!best) throw new CliUsageError(`${task.spec} has no correct record on this machine in ${db.path}; run rltune tune op first`);
+    if (!best)
+      throw new CliUsageError(
+        `${task.spec} has no correct record on this machine in ${db.path}; run rltune tune op first`,
+      );
     const source = (best.source_hash ? db.source(best.source_hash) : null) ?? task.source(best.config_index);
     let r;
     try {
@@ -73,7 +116,8 @@ export function cmdExport(argv: string[]): number {
       if (err instanceof RangeError) throw new CliUsageError(err.message);
       throw err;
     }
-    if (values.json) out(JSON.stringify({ spec: task.spec, gflops: best.gflops, config: JSON.parse(best.config) as unknown, ...r }));
+    if (values.json)
+      out(JSON.stringify({ spec: task.spec, gflops: best.gflops, config: JSON.parse(best.config) as unknown, ...r }));
     else {
       out(`${task.spec}: exported the best kernel (${best.gflops?.toFixed(1)} GFLOP/s) to ${r.dir}`);
       for (const f of r.files) out(`  ${f}`);

@@ -88,10 +88,17 @@ async function loadModules(mods: string[] | undefined): Promise<void> {
 }
 
 async function cmdEnvs(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, module: { type: 'string', multiple: true } }, allowPositionals: false });
+  const { values } = parseArgs({
+    args: argv,
+    options: { json: { type: 'boolean' }, module: { type: 'string', multiple: true } },
+    allowPositionals: false,
+  });
   await loadModules(values.module);
   const rows = registeredEnvs().map((s) => {
-    let obs: string, act: string, obsJson: unknown = null, actJson: unknown = null;
+    let obs: string,
+      act: string,
+      obsJson: unknown = null,
+      actJson: unknown = null;
     try {
       const e = make(s.id, { disableEnvChecker: true });
       obs = String(e.observationSpace);
@@ -102,16 +109,30 @@ async function cmdEnvs(argv: string[]): Promise<number> {
     } catch (err) {
       obs = act = `(cannot make: ${(err as Error).message})`;
     }
-    return { id: s.id, observation_space: obs, action_space: act, max_episode_steps: s.maxEpisodeSteps, reward_threshold: s.rewardThreshold, obsJson, actJson };
+    return {
+      id: s.id,
+      observation_space: obs,
+      action_space: act,
+      max_episode_steps: s.maxEpisodeSteps,
+      reward_threshold: s.rewardThreshold,
+      obsJson,
+      actJson,
+    };
   });
   if (values.json) {
-    out(JSON.stringify({
-      envs: rows.map((r) => ({
-        id: r.id, observation_space: r.observation_space, action_space: r.action_space,
-        max_episode_steps: r.max_episode_steps, reward_threshold: r.reward_threshold,
-        observation_space_json: r.obsJson, action_space_json: r.actJson,
-      })),
-    }));
+    out(
+      JSON.stringify({
+        envs: rows.map((r) => ({
+          id: r.id,
+          observation_space: r.observation_space,
+          action_space: r.action_space,
+          max_episode_steps: r.max_episode_steps,
+          reward_threshold: r.reward_threshold,
+          observation_space_json: r.obsJson,
+          action_space_json: r.actJson,
+        })),
+      }),
+    );
     return 0;
   }
   const w = Math.max(...rows.map((r) => r.id.length));
@@ -129,7 +150,8 @@ async function cmdEnvs(argv: string[]): Promise<number> {
 function parseIntFlag(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`--${name} expects a non-negative integer, got ${JSON.stringify(v)}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new UsageError(`--${name} expects a non-negative integer, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -137,12 +159,18 @@ async function cmdEnvCheck(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
-      golden: { type: 'string' }, json: { type: 'boolean' }, module: { type: 'string', multiple: true },
-      steps: { type: 'string' }, seed: { type: 'string' },
+      golden: { type: 'string' },
+      json: { type: 'boolean' },
+      module: { type: 'string', multiple: true },
+      steps: { type: 'string' },
+      seed: { type: 'string' },
     },
     allowPositionals: true,
   });
-  if (positionals.length !== 1) throw new UsageError(`env check takes one env id, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      `env check takes one env id, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`,
+    );
   const id = positionals[0];
   const steps = parseIntFlag('steps', values.steps, 300);
   const seed = parseIntFlag('seed', values.seed, 12345);
@@ -155,44 +183,75 @@ async function cmdEnvCheck(argv: string[]): Promise<number> {
     } catch {
       // reported below
     }
-    if (!isDir) throw new UsageError(`golden directory ${values.golden} cannot be read (it must be a directory of trace files)`);
+    if (!isDir)
+      throw new UsageError(`golden directory ${values.golden} cannot be read (it must be a directory of trace files)`);
   }
 
   const report = checkEnv(id, { steps, seed });
   const results: CheckResult[] = [...report.results];
-  let golden = { episodes: 0, transitions: 0, maxAbsErr: 0, maxRewardErr: 0, files: [] as string[], failures: [] as string[] };
+  let golden = {
+    episodes: 0,
+    transitions: 0,
+    maxAbsErr: 0,
+    maxRewardErr: 0,
+    files: [] as string[],
+    failures: [] as string[],
+  };
   if (values.golden !== undefined) {
     try {
       const files = findGoldenFiles(values.golden, id);
       golden = replayGolden(id, files);
       if (files.length === 0) {
-        results.push({ name: `golden ${values.golden}`, ok: false, message: `no trace for ${id} in ${values.golden}: nothing was replayed` });
+        results.push({
+          name: `golden ${values.golden}`,
+          ok: false,
+          message: `no trace for ${id} in ${values.golden}: nothing was replayed`,
+        });
       }
       for (const f of files) {
         const mine = golden.failures.filter((m) => m.startsWith(f.file));
-        results.push(mine.length === 0 ? { name: `golden ${f.file}`, ok: true } : { name: `golden ${f.file}`, ok: false, message: mine.slice(0, 5).join('\n') });
+        results.push(
+          mine.length === 0
+            ? { name: `golden ${f.file}`, ok: true }
+            : { name: `golden ${f.file}`, ok: false, message: mine.slice(0, 5).join('\n') },
+        );
       }
     } catch (err) {
-      results.push({ name: `golden ${values.golden}`, ok: false, message: `${(err as Error).name}: ${(err as Error).message}` });
+      results.push({
+        name: `golden ${values.golden}`,
+        ok: false,
+        message: `${(err as Error).name}: ${(err as Error).message}`,
+      });
       golden.failures.push((err as Error).message);
     }
   }
   const failed = results.filter((r) => !r.ok).length;
   for (const r of results) {
-    out(`${r.ok ? '  ok  ' : '  FAIL'} ${r.name}${r.message ? `\n         ${r.message.replace(/\n/g, '\n         ')}` : ''}`);
+    out(
+      `${r.ok ? '  ok  ' : '  FAIL'} ${r.name}${r.message ? `\n         ${r.message.replace(/\n/g, '\n         ')}` : ''}`,
+    );
   }
   if (values.golden !== undefined) {
-    out(`golden: ${golden.files.length} file(s), ${golden.episodes} episodes, ${golden.transitions} transitions, ` +
-      `max abs error ${golden.maxAbsErr.toExponential(2)}, max relative reward error ${golden.maxRewardErr.toExponential(2)}`);
+    out(
+      `golden: ${golden.files.length} file(s), ${golden.episodes} episodes, ${golden.transitions} transitions, ` +
+        `max abs error ${golden.maxAbsErr.toExponential(2)}, max relative reward error ${golden.maxRewardErr.toExponential(2)}`,
+    );
   }
   out(`${id}: ${results.length} checks, ${failed} failed`);
   if (values.json) {
-    out(JSON.stringify({
-      env: id, checks: results.length, failed,
-      golden_episodes: golden.episodes, golden_transitions: golden.transitions, golden_max_abs_err: golden.maxAbsErr,
-      golden_max_reward_err: golden.maxRewardErr, golden_files: golden.files,
-      failures: results.filter((r) => !r.ok).map((r) => ({ check: r.name, message: r.message })),
-    }));
+    out(
+      JSON.stringify({
+        env: id,
+        checks: results.length,
+        failed,
+        golden_episodes: golden.episodes,
+        golden_transitions: golden.transitions,
+        golden_max_abs_err: golden.maxAbsErr,
+        golden_max_reward_err: golden.maxRewardErr,
+        golden_files: golden.files,
+        failures: results.filter((r) => !r.ok).map((r) => ({ check: r.name, message: r.message })),
+      }),
+    );
   }
   return failed === 0 ? 0 : 1;
 }
@@ -200,8 +259,22 @@ async function cmdEnvCheck(argv: string[]): Promise<number> {
 /** The JSON line printed with --json when the command could not run: the command's usual keys, and `error`. */
 function errorResult(argv: string[], message: string): Record<string, unknown> {
   if (argv[0] === 'env' && argv[1] === 'check') {
-    const id = argv.slice(2).find((a, i, all) => !a.startsWith('-') && !(i > 0 && ['--golden', '--module', '--steps', '--seed'].includes(all[i - 1]))) ?? null;
-    return { env: id, checks: 0, failed: 1, golden_episodes: 0, golden_transitions: 0, golden_max_abs_err: 0, error: message };
+    const id =
+      argv
+        .slice(2)
+        .find(
+          (a, i, all) =>
+            !a.startsWith('-') && !(i > 0 && ['--golden', '--module', '--steps', '--seed'].includes(all[i - 1])),
+        ) ?? null;
+    return {
+      env: id,
+      checks: 0,
+      failed: 1,
+      golden_episodes: 0,
+      golden_transitions: 0,
+      golden_max_abs_err: 0,
+      error: message,
+    };
   }
   return { error: message };
 }
@@ -237,10 +310,17 @@ export async function main(argv: string[]): Promise<number> {
       if (sub === 'check') return await cmdEnvCheck(args);
       throw new UsageError(`unknown env subcommand ${JSON.stringify(sub ?? '')}; expected "check"`);
     }
-    throw new UsageError(`unknown command ${JSON.stringify(cmd)}; expected "envs", "env check", "train", "eval", "tune op", "records", "best", "bench op", "export" or "workloads" (see rltune --help)`);
+    throw new UsageError(
+      `unknown command ${JSON.stringify(cmd)}; expected "envs", "env check", "train", "eval", "tune op", "records", "best", "bench op", "export" or "workloads" (see rltune --help)`,
+    );
   } catch (err) {
     const e = err as Error & { code?: string };
-    if (err instanceof UsageError || err instanceof CliUsageError || e.code?.startsWith('ERR_PARSE_ARGS') || err instanceof UnknownEnvError) {
+    if (
+      err instanceof UsageError ||
+      err instanceof CliUsageError ||
+      e.code?.startsWith('ERR_PARSE_ARGS') ||
+      err instanceof UnknownEnvError
+    ) {
       process.stderr.write(`rltune: error: ${e.message}\n`);
       if (argv.includes('--json')) out(JSON.stringify(errorResult(argv, e.message)));
       return 2;

@@ -7,7 +7,10 @@ import type { TrainContext } from '../rl/train/context.js';
 export class ProgressReporter implements Callback {
   private lastLine = 0;
 
-  constructor(private readonly stream: NodeJS.WriteStream, private readonly everyMs = 5000) {}
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly everyMs = 5000,
+  ) {}
 
   private text(ctx: TrainContext): string {
     const secs = (performance.now() - ctx.startTime) / 1000;

@@ -23,19 +23,41 @@ import { CliUsageError } from './train.js';
 /** --timing: which records best, records show and records verify rank (default all). */
 function timingFlag(v: string | undefined): Timing {
   if (v === undefined) return 'all';
-  if (!(TIMINGS as readonly string[]).includes(v)) throw new CliUsageError(`--timing expects one of ${TIMINGS.join(', ')}, got ${JSON.stringify(v)}`);
+  if (!(TIMINGS as readonly string[]).includes(v))
+    throw new CliUsageError(`--timing expects one of ${TIMINGS.join(', ')}, got ${JSON.stringify(v)}`);
   return v as Timing;
 }
 
 function rowJSON(r: ResultRow) {
   const paired = isPairedRow(r);
-  return { id: r.id, config_index: r.config_index, config: JSON.parse(r.config) as unknown, ok: r.ok === 1, gflops: r.gflops,
-    timing: paired ? 'paired' : 'plain', reference_config: paired ? pairedReferenceOf(r) : null, ms: r.ok ? { median: r.median_ms, min: r.min_ms, max: r.max_ms, runs: r.runs } : null, error: r.ok ? null : { kind: r.error_kind, message: r.error_message }, source_hash: r.source_hash, created: r.created };
+  return {
+    id: r.id,
+    config_index: r.config_index,
+    config: JSON.parse(r.config) as unknown,
+    ok: r.ok === 1,
+    gflops: r.gflops,
+    timing: paired ? 'paired' : 'plain',
+    reference_config: paired ? pairedReferenceOf(r) : null,
+    ms: r.ok ? { median: r.median_ms, min: r.min_ms, max: r.max_ms, runs: r.runs } : null,
+    error: r.ok ? null : { kind: r.error_kind, message: r.error_message },
+    source_hash: r.source_hash,
+    created: r.created,
+  };
 }
 
 export async function cmdRecords(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' }, top: { type: 'string' }, out: { type: 'string' }, timing: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      json: { type: 'boolean' },
+      top: { type: 'string' },
+      out: { type: 'string' },
+      timing: { type: 'string' },
+    },
+  });
   const json = values.json === true;
   const timing = timingFlag(values.timing);
   if (sub === 'list') {
@@ -44,7 +66,11 @@ export async function cmdRecords(argv: string[]): Promise<number> {
     try {
       const rows = db.summary();
       if (json) out(JSON.stringify({ workloads: rows }));
-      else for (const r of rows) out(`${r.spec}  machine ${r.machine}  records ${r.records}  correct ${r.ok}  best ${r.best_gflops === null ? '-' : r.best_gflops.toFixed(1)} GFLOP/s`);
+      else
+        for (const r of rows)
+          out(
+            `${r.spec}  machine ${r.machine}  records ${r.records}  correct ${r.ok}  best ${r.best_gflops === null ? '-' : r.best_gflops.toFixed(1)} GFLOP/s`,
+          );
       return 0;
     } finally {
       db.close();
@@ -58,11 +84,19 @@ export async function cmdRecords(argv: string[]): Promise<number> {
     try {
       const best = db.best(spec, machine, top, timing);
       const task = createTask(spec);
-      const items = best.map((r) => ({ ...rowJSON(r), source: (r.source_hash ? db.source(r.source_hash) : null) ?? task.source(r.config_index) }));
+      const items = best.map((r) => ({
+        ...rowJSON(r),
+        source: (r.source_hash ? db.source(r.source_hash) : null) ?? task.source(r.config_index),
+      }));
       if (json) out(JSON.stringify({ spec, machine, timing, records: db.count(spec), top: items }));
       else {
-        out(`${spec}: ${db.count(spec)} records; top ${items.length} on this machine (${machine})${timing === 'all' ? '' : `, ${timing} records only`}`);
-        for (const it of items) out(`\n#${it.id}  ${it.gflops?.toFixed(1)} GFLOP/s  ${it.ms?.median?.toFixed(4)} ms  ${it.timing}  ${JSON.stringify(it.config)}\n${it.source}`);
+        out(
+          `${spec}: ${db.count(spec)} records; top ${items.length} on this machine (${machine})${timing === 'all' ? '' : `, ${timing} records only`}`,
+        );
+        for (const it of items)
+          out(
+            `\n#${it.id}  ${it.gflops?.toFixed(1)} GFLOP/s  ${it.ms?.median?.toFixed(4)} ms  ${it.timing}  ${JSON.stringify(it.config)}\n${it.source}`,
+          );
       }
       return 0;
     } finally {
@@ -120,28 +154,54 @@ export async function cmdRecords(argv: string[]): Promise<number> {
       if (rows.length === 0) throw new CliUsageError(`${task.spec} has no correct record on this machine`);
       const runnerCore = session.runnerCore;
       session.claimRunnerCore();
-      const builder = new Builder({ workDir, cores: [], parallel: 1, timeoutMs: 120_000, flags: targetCFlags(task.space.target) });
+      const builder = new Builder({
+        workDir,
+        cores: [],
+        parallel: 1,
+        timeoutMs: 120_000,
+        flags: targetCFlags(task.space.target),
+      });
       const runner = new Runner(workDir, task.workload.threads > 1 ? 0 : runnerCore, DEFAULT_RUN_SETTINGS);
       const data = dataFile(workDir, task.workload, 1);
       const items = [];
       for (const r of rows) {
-        const b = await builder.build((r.source_hash ? db.source(r.source_hash) : null) ?? task.source(r.config_index), task.workload.threads > 1);
+        const b = await builder.build(
+          (r.source_hash ? db.source(r.source_hash) : null) ?? task.source(r.config_index),
+          task.workload.threads > 1,
+        );
         const m = b.ok ? await runner.run(b.libPath!, data, task.workload.threads) : null;
         const gflops = m?.ok ? task.flops / (m.ms!.median * 1e6) : null;
-        items.push({ id: r.id, config: JSON.parse(r.config) as unknown, recorded_gflops: r.gflops, remeasured_gflops: gflops, ok: m?.ok ?? false, error: m?.error ?? b.error ?? null });
+        items.push({
+          id: r.id,
+          config: JSON.parse(r.config) as unknown,
+          recorded_gflops: r.gflops,
+          remeasured_gflops: gflops,
+          ok: m?.ok ?? false,
+          error: m?.error ?? b.error ?? null,
+        });
       }
       if (json) out(JSON.stringify({ spec: task.spec, verified: items }));
-      else for (const it of items) out(`#${it.id}  recorded ${it.recorded_gflops?.toFixed(1)}  now ${it.remeasured_gflops === null ? `FAILED (${it.error?.kind}: ${it.error?.message})` : it.remeasured_gflops.toFixed(1)} GFLOP/s  ${JSON.stringify(it.config)}`);
+      else
+        for (const it of items)
+          out(
+            `#${it.id}  recorded ${it.recorded_gflops?.toFixed(1)}  now ${it.remeasured_gflops === null ? `FAILED (${it.error?.kind}: ${it.error?.message})` : it.remeasured_gflops.toFixed(1)} GFLOP/s  ${JSON.stringify(it.config)}`,
+          );
       return items.every((i) => i.ok) ? 0 : 1;
     } finally {
       db.close();
     }
   }
-  throw new CliUsageError(`unknown records subcommand ${JSON.stringify(sub ?? '')}; expected list, show, verify, export or import`);
+  throw new CliUsageError(
+    `unknown records subcommand ${JSON.stringify(sub ?? '')}; expected list, show, verify, export or import`,
+  );
 }
 
 export function cmdBest(argv: string[]): number {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' }, timing: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { db: { type: 'string' }, json: { type: 'boolean' }, timing: { type: 'string' } },
+  });
   const spec = specOf(positionals[0], 'best');
   const timing = timingFlag(values.timing);
   const session = openSession(values.db);
@@ -150,8 +210,12 @@ export function cmdBest(argv: string[]): number {
     const [b] = db.best(spec, machine, 1, timing);
     const row = b ? rowJSON(b) : null;
     if (values.json) out(JSON.stringify({ spec, machine, timing, best: row }));
-    else out(b ? `${spec}: ${b.gflops?.toFixed(1)} GFLOP/s, ${b.median_ms?.toFixed(4)} ms (${row!.timing} timing), config ${b.config}`
-      : `${spec}: no correct${timing === 'all' ? '' : ` ${timing}`} record on this machine`);
+    else
+      out(
+        b
+          ? `${spec}: ${b.gflops?.toFixed(1)} GFLOP/s, ${b.median_ms?.toFixed(4)} ms (${row!.timing} timing), config ${b.config}`
+          : `${spec}: no correct${timing === 'all' ? '' : ` ${timing}`} record on this machine`,
+      );
     return b ? 0 : 1;
   } finally {
     db.close();

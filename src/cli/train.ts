@@ -30,7 +30,8 @@ function out(line: string): void {
 function intFlag(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new CliUsageError(`--${name} expects a non-negative integer, got ${JSON.stringify(v)}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new CliUsageError(`--${name} expects a non-negative integer, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -45,9 +46,17 @@ export async function cmdTrain(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      env: { type: 'string' }, algo: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' },
-      'n-envs': { type: 'string' }, config: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' },
-      resume: { type: 'string' }, json: { type: 'boolean' }, 'save-buffer': { type: 'boolean' },
+      env: { type: 'string' },
+      algo: { type: 'string' },
+      steps: { type: 'string' },
+      seed: { type: 'string' },
+      'n-envs': { type: 'string' },
+      config: { type: 'string' },
+      target: { type: 'string' },
+      out: { type: 'string' },
+      resume: { type: 'string' },
+      json: { type: 'boolean' },
+      'save-buffer': { type: 'boolean' },
     },
     allowPositionals: false,
   });
@@ -68,9 +77,13 @@ export async function cmdTrain(argv: string[]): Promise<number> {
     totalSteps = intFlag('steps', values.steps) ?? presetFor(algo.name, algo.envId).steps;
   } else {
     if (values.env === undefined) throw new CliUsageError('train needs --env <id> (see `rltune envs`)');
-    if (values.algo === undefined) throw new CliUsageError(`train needs --algo <name>; one of ${algorithmNames().join(', ')}`);
+    if (values.algo === undefined)
+      throw new CliUsageError(`train needs --algo <name>; one of ${algorithmNames().join(', ')}`);
     getSpec(values.env);
-    if (!algorithmNames().includes(values.algo)) throw new CliUsageError(`unknown algorithm ${JSON.stringify(values.algo)}; expected one of ${algorithmNames().join(', ')}`);
+    if (!algorithmNames().includes(values.algo))
+      throw new CliUsageError(
+        `unknown algorithm ${JSON.stringify(values.algo)}; expected one of ${algorithmNames().join(', ')}`,
+      );
     const preset = presetFor(values.algo, values.env);
     let fileConfig: Record<string, unknown> = {};
     if (values.config !== undefined) {
@@ -79,7 +92,8 @@ export async function cmdTrain(argv: string[]): Promise<number> {
       } catch (err) {
         throw new CliUsageError(`--config ${values.config} cannot be read as JSON: ${(err as Error).message}`);
       }
-      if (fileConfig === null || typeof fileConfig !== 'object' || Array.isArray(fileConfig)) throw new CliUsageError(`--config ${values.config} must hold a JSON object`);
+      if (fileConfig === null || typeof fileConfig !== 'object' || Array.isArray(fileConfig))
+        throw new CliUsageError(`--config ${values.config} must hold a JSON object`);
     }
     seed = intFlag('seed', values.seed) ?? 1;
     const flags: Record<string, unknown> = { seed };
@@ -109,7 +123,9 @@ export async function cmdTrain(argv: string[]): Promise<number> {
   } catch (err) {
     algo.close();
     if (err instanceof NonFiniteError || err instanceof RangeError) {
-      const kept = existsSync(join(runDir, 'manifest.json')) ? `the last good checkpoint is in ${runDir}` : 'no checkpoint had been written yet';
+      const kept = existsSync(join(runDir, 'manifest.json'))
+        ? `the last good checkpoint is in ${runDir}`
+        : 'no checkpoint had been written yet';
       process.stderr.write(`rltune: training stopped: ${err.message}\nrltune: ${kept}\n`);
       if (json) out(JSON.stringify({ env: algo.envId, algo: algo.name, seed, error: err.message, checkpoint: runDir }));
       return 1;
@@ -118,17 +134,31 @@ export async function cmdTrain(argv: string[]): Promise<number> {
   }
   algo.save(runDir);
   // Planners (value/policy iteration) take no env steps: report their policy's return over 100 episodes.
-  const finalReturn = result.final_mean_return ?? (result.episodes === 0 ? algo.evaluate(100, { deterministic: true }).mean_return : null);
+  const finalReturn =
+    result.final_mean_return ??
+    (result.episodes === 0 ? algo.evaluate(100, { deterministic: true }).mean_return : null);
   algo.close();
   const res = {
-    env: algo.envId, algo: algo.name, seed, steps: result.steps, wall_s: result.wall_s, sps: result.sps,
-    solved_step: result.solved_step, solved_s: result.solved_s, final_mean_return: finalReturn,
-    checkpoint: runDir, episodes: result.episodes,
+    env: algo.envId,
+    algo: algo.name,
+    seed,
+    steps: result.steps,
+    wall_s: result.wall_s,
+    sps: result.sps,
+    solved_step: result.solved_step,
+    solved_s: result.solved_s,
+    final_mean_return: finalReturn,
+    checkpoint: runDir,
+    episodes: result.episodes,
   };
   if (json) out(JSON.stringify(res));
   else {
-    out(`${res.algo} on ${res.env}: ${res.steps} steps in ${res.wall_s} s (${res.sps} steps/s), ${res.episodes} episodes`);
-    out(`mean return of the last 20 episodes: ${res.final_mean_return ?? '-'}; solved: ${res.solved_step === null ? 'no' : `at step ${res.solved_step} (${res.solved_s} s)`}`);
+    out(
+      `${res.algo} on ${res.env}: ${res.steps} steps in ${res.wall_s} s (${res.sps} steps/s), ${res.episodes} episodes`,
+    );
+    out(
+      `mean return of the last 20 episodes: ${res.final_mean_return ?? '-'}; solved: ${res.solved_step === null ? 'no' : `at step ${res.solved_step} (${res.solved_s} s)`}`,
+    );
     out(`checkpoint: ${res.checkpoint}`);
   }
   return 0;
@@ -137,7 +167,12 @@ export async function cmdTrain(argv: string[]): Promise<number> {
 export function cmdEval(argv: string[]): number {
   const { values } = parseArgs({
     args: argv,
-    options: { checkpoint: { type: 'string' }, episodes: { type: 'string' }, json: { type: 'boolean' }, seed: { type: 'string' } },
+    options: {
+      checkpoint: { type: 'string' },
+      episodes: { type: 'string' },
+      json: { type: 'boolean' },
+      seed: { type: 'string' },
+    },
     allowPositionals: false,
   });
   if (values.checkpoint === undefined) throw new CliUsageError('eval needs --checkpoint DIR');
@@ -156,8 +191,16 @@ export function cmdEval(argv: string[]): number {
   }
   const r = algo.evaluate(episodes, { deterministic: true, seed: intFlag('seed', values.seed) });
   algo.close();
-  const res = { episodes, mean_return: r.mean_return, std_return: r.std_return, truncated: r.truncated.reduce((a, b) => a + b, 0) };
+  const res = {
+    episodes,
+    mean_return: r.mean_return,
+    std_return: r.std_return,
+    truncated: r.truncated.reduce((a, b) => a + b, 0),
+  };
   if (values.json) out(JSON.stringify(res));
-  else out(`${algo.name} on ${algo.envId}: mean return ${r.mean_return.toFixed(3)} +- ${r.std_return.toFixed(3)} over ${episodes} episodes (${res.truncated} cut at the step limit)`);
+  else
+    out(
+      `${algo.name} on ${algo.envId}: mean return ${r.mean_return.toFixed(3)} +- ${r.std_return.toFixed(3)} over ${episodes} episodes (${res.truncated} cut at the step limit)`,
+    );
   return 0;
 }

@@ -6,7 +6,19 @@ export * from './core/spaces/index.js';
 export { Rng, type RngState } from './core/rng.js';
 export * from './core/env.js';
 export type { EnvSpec, EnvSpecInput, EnvCreator } from './core/env.js';
-export { register, unregister, make, makeUnwrapped, spec, registeredEnvs, envIdOf, UnknownEnvError, type EnvFactory, type EnvSource, type MakeOptions } from './core/registry.js';
+export {
+  register,
+  unregister,
+  make,
+  makeUnwrapped,
+  spec,
+  registeredEnvs,
+  envIdOf,
+  UnknownEnvError,
+  type EnvFactory,
+  type EnvSource,
+  type MakeOptions,
+} from './core/registry.js';
 export { parseKwargs, renderModeKwarg, type KwargSchema, type KwargSpec } from './core/kwargs.js';
 export { checkEnv, deepEqual, type CheckReport, type CheckResult } from './core/check_env.js';
 export * from './core/golden.js';
@@ -17,7 +29,13 @@ export { NormalizeObservation, NormalizeReward } from './wrappers/normalize.js';
 export { RunningMeanStd } from './wrappers/running_mean_std.js';
 export { ClipAction, RescaleAction } from './wrappers/action.js';
 export { FlattenObservation, TransformObservation, TransformReward } from './wrappers/transform.js';
-export { EnvChecker, ResetNeededError, InvalidActionError, EnvContractError, withChecker } from './wrappers/env_checker.js';
+export {
+  EnvChecker,
+  ResetNeededError,
+  InvalidActionError,
+  EnvContractError,
+  withChecker,
+} from './wrappers/env_checker.js';
 export * from './vector/batch.js';
 export * from './vector/vector_env.js';
 export { SyncVectorEnv } from './vector/sync_vector_env.js';
@@ -33,13 +51,34 @@ export { nativeAvailable } from './nn/native_mlp.js';
 export { Adam, scheduleFactor, type ParamGroup, type AdamOptions, type Schedule } from './nn/adam.js';
 export { Categorical, DiagGaussian } from './nn/distributions.js';
 export {
-  Algorithm, NonFiniteError, type LearnOptions, type TrainResult, type PredictOptions, type EvalResult, type EvaluateOptions,
-  type EpisodeStart, type StartSource, type EpisodeSummary,
+  Algorithm,
+  NonFiniteError,
+  type LearnOptions,
+  type TrainResult,
+  type PredictOptions,
+  type EvalResult,
+  type EvaluateOptions,
+  type EpisodeStart,
+  type StartSource,
+  type EpisodeSummary,
 } from './train/algorithm.js';
-export { StopOnRewardThreshold, EveryNSteps, EvalCallback, CheckpointCallback, type Callback, type EpisodeInfo } from './train/callbacks.js';
+export {
+  StopOnRewardThreshold,
+  EveryNSteps,
+  EvalCallback,
+  CheckpointCallback,
+  type Callback,
+  type EpisodeInfo,
+} from './train/callbacks.js';
 export type { TrainContext } from './train/context.js';
 export { Logger, type LogRecord } from './train/logger.js';
-export { readCheckpoint, writeCheckpoint, CheckpointError, CHECKPOINT_VERSION, type CheckpointManifest } from './train/checkpoint.js';
+export {
+  readCheckpoint,
+  writeCheckpoint,
+  CheckpointError,
+  CHECKPOINT_VERSION,
+  type CheckpointManifest,
+} from './train/checkpoint.js';
 export { presetFor, hasPreset, type Preset } from './train/presets.js';
 export type { StochasticPolicy, PolicyAlgorithm } from './train/policy.js';
 export * from './algos/index.js';

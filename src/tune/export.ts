@@ -31,7 +31,12 @@ export interface ExportResult {
 }
 
 function inputNames(w: GemmWorkload): string[] {
-  return ['A', 'B', ...(w.epilogue.includes('bias') ? ['bias'] : []), ...(w.epilogue.includes('residual') ? ['residual'] : [])];
+  return [
+    'A',
+    'B',
+    ...(w.epilogue.includes('bias') ? ['bias'] : []),
+    ...(w.epilogue.includes('residual') ? ['residual'] : []),
+  ];
 }
 
 function inputLengths(w: GemmWorkload): Record<string, number> {
@@ -40,16 +45,23 @@ function inputLengths(w: GemmWorkload): Record<string, number> {
 
 /** Node's C headers (node_api.h), or null. */
 function nodeIncludeDir(): string | null {
-  const cands = [process.env.npm_config_nodedir ? join(process.env.npm_config_nodedir, 'include', 'node') : '', join(dirname(dirname(process.execPath)), 'include', 'node'), '/usr/include/node', '/usr/local/include/node'];
+  const cands = [
+    process.env.npm_config_nodedir ? join(process.env.npm_config_nodedir, 'include', 'node') : '',
+    join(dirname(dirname(process.execPath)), 'include', 'node'),
+    '/usr/include/node',
+    '/usr/local/include/node',
+  ];
   return cands.find((d) => d && existsSync(join(d, 'node_api.h'))) ?? null;
 }
 
 export function exportKernel(task: TuningTask, source: string, outDir: string, name = 'rltune_gemm'): ExportResult {
   const w = task.workload;
   if (w.op !== 'gemm') throw new RangeError(`export covers gemm workloads (got ${w.op})`);
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new RangeError(`export: the kernel name must be a C identifier, got ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    throw new RangeError(`export: the kernel name must be a C identifier, got ${JSON.stringify(name)}`);
   mkdirSync(outDir, { recursive: true });
-  const ins = inputNames(w), lens = inputLengths(w);
+  const ins = inputNames(w),
+    lens = inputLengths(w);
   const params = [...ins.map((n) => `const float *${n}`), 'float *C'].join(', ');
   const header = `/* ${name}: ${task.spec}, tuned by RLTune.
    C[${w.M} x ${w.N}] = ${w.epilogue.length ? `${w.epilogue.join(' then ')} of ` : ''}A[${w.M} x ${w.K}] . B[${w.K} x ${w.N}], float32 row-major.
@@ -69,19 +81,34 @@ int rltune_kernel(const float *const *inputs, float *output);
 #endif
 #endif
 `;
-  const cFile = join(outDir, `${name}.c`), hFile = join(outDir, `${name}.h`), soFile = join(outDir, `lib${name}.so`);
+  const cFile = join(outDir, `${name}.c`),
+    hFile = join(outDir, `${name}.h`),
+    soFile = join(outDir, `lib${name}.so`);
   writeFileSync(hFile, header);
-  writeFileSync(cFile, `${source}\n/* Typed entry point (see ${name}.h). */\nint ${name}(${params}) {\n  const float *in[] = { ${ins.join(', ')} };\n  return rltune_kernel(in, C);\n}\n`);
+  writeFileSync(
+    cFile,
+    `${source}\n/* Typed entry point (see ${name}.h). */\nint ${name}(${params}) {\n  const float *in[] = { ${ins.join(', ')} };\n  return rltune_kernel(in, C);\n}\n`,
+  );
   const cc = findCompiler().path;
-  const flags = [...BASE_CFLAGS.filter((f) => f !== '-w'), ...targetCFlags(task.space.target), ...(w.threads > 1 ? ['-fopenmp'] : [])];
+  const flags = [
+    ...BASE_CFLAGS.filter((f) => f !== '-w'),
+    ...targetCFlags(task.space.target),
+    ...(w.threads > 1 ? ['-fopenmp'] : []),
+  ];
   execFileSync(cc, [...flags, '-o', soFile, cFile, '-lm'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const files = [cFile, hFile, soFile];
   const inc = nodeIncludeDir();
-  if (!inc) return { dir: outDir, name, files, bindingError: 'Node headers (node_api.h) not found; set npm_config_nodedir' };
-  const bindingC = join(outDir, `${name}_node.c`), nodeFile = join(outDir, `${name}.node`);
+  if (!inc)
+    return { dir: outDir, name, files, bindingError: 'Node headers (node_api.h) not found; set npm_config_nodedir' };
+  const bindingC = join(outDir, `${name}_node.c`),
+    nodeFile = join(outDir, `${name}.node`);
   writeFileSync(bindingC, bindingSource(name, ins, lens, w.M * w.N));
-  execFileSync(cc, [...flags, `-I${inc}`, '-o', nodeFile, bindingC, cFile, '-lm'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  writeFileSync(join(outDir, 'index.js'), `// ${task.spec}, tuned by RLTune: run({ ${ins.join(', ')} }) -> Float32Array C (${w.M} x ${w.N}, row-major).
+  execFileSync(cc, [...flags, `-I${inc}`, '-o', nodeFile, bindingC, cFile, '-lm'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  writeFileSync(
+    join(outDir, 'index.js'),
+    `// ${task.spec}, tuned by RLTune: run({ ${ins.join(', ')} }) -> Float32Array C (${w.M} x ${w.N}, row-major).
 import { createRequire } from 'node:module';
 const binding = createRequire(import.meta.url)('./${name}.node');
 export const spec = ${JSON.stringify(task.spec)};
@@ -98,9 +125,17 @@ export function run(args, out = new Float32Array(${w.M * w.N})) {
   binding.run(...arrays, out);
   return out;
 }
-`);
-  writeFileSync(join(outDir, 'index.d.ts'), `export declare const spec: string;\nexport declare const shape: { M: number; N: number; K: number };\nexport declare const inputs: string[];\nexport declare function run(args: { ${ins.map((n) => `${n}: Float32Array`).join('; ')} }, out?: Float32Array): Float32Array;\n`);
-  writeFileSync(join(outDir, 'package.json'), JSON.stringify({ name: name.replace(/_/g, '-'), type: 'module', main: 'index.js', types: 'index.d.ts' }, null, 2) + '\n');
+`,
+  );
+  writeFileSync(
+    join(outDir, 'index.d.ts'),
+    `export declare const spec: string;\nexport declare const shape: { M: number; N: number; K: number };\nexport declare const inputs: string[];\nexport declare function run(args: { ${ins.map((n) => `${n}: Float32Array`).join('; ')} }, out?: Float32Array): Float32Array;\n`,
+  );
+  writeFileSync(
+    join(outDir, 'package.json'),
+    JSON.stringify({ name: name.replace(/_/g, '-'), type: 'module', main: 'index.js', types: 'index.d.ts' }, null, 2) +
+      '\n',
+  );
   files.push(nodeFile, join(outDir, 'index.js'), join(outDir, 'index.d.ts'));
   return { dir: outDir, name, files, bindingError: null };
 }
@@ -132,4 +167,3 @@ NAPI_MODULE_INIT() {
 }
 `;
 }
-

@@ -2,9 +2,23 @@
  * RLTune's kernel tuner (`rltune/tune`): a TuningSession wires the records, the machine probe, the cost model's
  * prior, a strategy and the tuning loop; the pieces below are for callers that assemble their own.
  */
-export { TuningSession, disposeTuner, type SessionOptions, type SessionTuneOptions, type SessionTuneResult } from './session.js';
+export {
+  TuningSession,
+  disposeTuner,
+  type SessionOptions,
+  type SessionTuneOptions,
+  type SessionTuneResult,
+} from './session.js';
 export { createTask, referenceConfig, type TuningTask } from './task/task.js';
-export { parseSpec, canonicalSpec, workloadFlops, workloadBytes, SpecError, OPERATORS, type Workload } from './task/spec.js';
+export {
+  parseSpec,
+  canonicalSpec,
+  workloadFlops,
+  workloadBytes,
+  SpecError,
+  OPERATORS,
+  type Workload,
+} from './task/spec.js';
 export { MODEL_PRESETS, type ModelPreset } from './task/presets.js';
 export { tune, type TuneOptions, type TuneProgress, type TuneResult } from './search/loop.js';
 export { STRATEGIES, MODEL_BASED, createTuner } from './search/registry.js';

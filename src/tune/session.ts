@@ -126,7 +126,8 @@ export class TuningSession {
       throw err;
     }
     const others = db.machines().filter((m) => m.fingerprint !== machine).length;
-    if (others > 0) log(`${file} also holds records of ${others} other machine(s); only this machine's (${machine}) are used`);
+    if (others > 0)
+      log(`${file} also holds records of ${others} other machine(s); only this machine's (${machine}) are used`);
     return new TuningSession(db, !given, machine, { ...opts, log }, file);
   }
 
@@ -144,7 +145,10 @@ export class TuningSession {
 
   /** The machine's probe (FMA peak, bandwidths): measured on the runner's core once per machine, then cached in the records. */
   probe(): Probe {
-    if (this.replayOnly && this.db.machineProbe(this.machine) === null) throw new Error(`replay: the records hold no probe of this machine (${this.machine}), and a replay measures nothing`);
+    if (this.replayOnly && this.db.machineProbe(this.machine) === null)
+      throw new Error(
+        `replay: the records hold no probe of this machine (${this.machine}), and a replay measures nothing`,
+      );
     this.claimRunnerCore();
     this.probed ??= machineProbe(this.db, this.machine, this.workDir, this.runnerCore);
     return this.probed;
@@ -163,17 +167,40 @@ export class TuningSession {
   /** A measurer of `task` that files its results in the session's records. */
   measurer(task: TuningTask, opts: { runId?: string; run?: Partial<RunSettings> } = {}): Measurer {
     this.claimRunnerCore();
-    return new Measurer(task, { workDir: this.workDir, db: this.db, machine: this.machine, runnerCore: this.runnerCore, runId: opts.runId ?? freshRunId(), run: opts.run, replayOnly: this.replayOnly });
+    return new Measurer(task, {
+      workDir: this.workDir,
+      db: this.db,
+      machine: this.machine,
+      runnerCore: this.runnerCore,
+      runId: opts.runId ?? freshRunId(),
+      run: opts.run,
+      replayOnly: this.replayOnly,
+    });
   }
 
   /**
    * A strategy for `task`: a model-based one gets the machine's cost model and the transfer prior (`prior`),
    * the others only the task and the seed. Dispose of it with `disposeTuner` when done.
    */
-  tuner(strategy: string, task: TuningTask, seed: number, opts: Pick<SessionTuneOptions, 'prior' | 'priorOptions' | 'policy' | 'context'> = {}): { tuner: Tuner; prior: CostSample[] } {
+  tuner(
+    strategy: string,
+    task: TuningTask,
+    seed: number,
+    opts: Pick<SessionTuneOptions, 'prior' | 'priorOptions' | 'policy' | 'context'> = {},
+  ): { tuner: Tuner; prior: CostSample[] } {
     if (!MODEL_BASED.has(strategy)) return { tuner: createTuner(strategy, task, seed), prior: [] };
-    const prior = Array.isArray(opts.prior) ? opts.prior : opts.prior === 'none' ? [] : this.prior(task, opts.priorOptions);
-    const ctx: TunerContext = { log: this.log, ...opts.context, machine: this.costMachine(task), prior, policy: opts.policy };
+    const prior = Array.isArray(opts.prior)
+      ? opts.prior
+      : opts.prior === 'none'
+        ? []
+        : this.prior(task, opts.priorOptions);
+    const ctx: TunerContext = {
+      log: this.log,
+      ...opts.context,
+      machine: this.costMachine(task),
+      prior,
+      policy: opts.policy,
+    };
     return { tuner: createTuner(strategy, task, seed, ctx), prior };
   }
 
@@ -185,10 +212,17 @@ export class TuningSession {
     const { tuner, prior } = this.tuner(strategy, task, opts.seed ?? 0, opts);
     try {
       const r = await tune(task, tuner, measurer, {
-        trials: opts.trials, timeBudgetS: opts.timeBudgetS ?? null, earlyStopping: opts.earlyStopping ?? null, batch: opts.batch,
-        verifyTop: opts.verifyTop ?? 0, onProgress: opts.onProgress, onResults: opts.onResults,
+        trials: opts.trials,
+        timeBudgetS: opts.timeBudgetS ?? null,
+        earlyStopping: opts.earlyStopping ?? null,
+        batch: opts.batch,
+        verifyTop: opts.verifyTop ?? 0,
+        onProgress: opts.onProgress,
+        onResults: opts.onResults,
       });
-      return tuner instanceof CostModelTuner ? { ...r, cost_model: { ...tuner.stats(), transfer_records: prior.length } } : r;
+      return tuner instanceof CostModelTuner
+        ? { ...r, cost_model: { ...tuner.stats(), transfer_records: prior.length } }
+        : r;
     } finally {
       disposeTuner(tuner);
     }

@@ -17,7 +17,15 @@ export interface A2CConfig extends OnPolicyConfig {
 }
 
 export const A2C_DEFAULTS: A2CConfig = {
-  ...ON_POLICY_DEFAULTS, nEnvs: 8, nSteps: 5, lr: 7e-4, gaeLambda: 1, entCoef: 0, vfCoef: 0.5, maxGradNorm: 0.5, normAdv: false,
+  ...ON_POLICY_DEFAULTS,
+  nEnvs: 8,
+  nSteps: 5,
+  lr: 7e-4,
+  gaeLambda: 1,
+  entCoef: 0,
+  vfCoef: 0.5,
+  maxGradNorm: 0.5,
+  normAdv: false,
 };
 
 export class A2C extends OnPolicyAlgorithm<A2CConfig> {
@@ -31,7 +39,9 @@ export class A2C extends OnPolicyAlgorithm<A2CConfig> {
     this.applySchedule(ctx);
     this.collectRollout(ctx);
     const t0 = performance.now();
-    const cfg = this.cfg, buf = this.buffer, B = buf.size;
+    const cfg = this.cfg,
+      buf = this.buffer,
+      B = buf.size;
     const adv = Float64Array.from(buf.advantages);
     if (cfg.normAdv && B > 1) {
       const m = adv.reduce((a, b) => a + b, 0) / B;
@@ -40,8 +50,12 @@ export class A2C extends OnPolicyAlgorithm<A2CConfig> {
     }
     const pe: PolicyEval = { logp: new Float64Array(B), ent: new Float64Array(B), values: new Float32Array(B) };
     const out = this.evaluatePolicy(buf.obs, buf.actions, buf.masks, B, pe);
-    const dLogp = new Float64Array(B), dEnt = new Float64Array(B).fill(-cfg.entCoef / B), dV = new Float32Array(B);
-    let pg = 0, vl = 0, h = 0;
+    const dLogp = new Float64Array(B),
+      dEnt = new Float64Array(B).fill(-cfg.entCoef / B),
+      dV = new Float32Array(B);
+    let pg = 0,
+      vl = 0,
+      h = 0;
     for (let b = 0; b < B; b++) {
       pg -= pe.logp[b] * adv[b];
       dLogp[b] = -adv[b] / B;
@@ -52,8 +66,14 @@ export class A2C extends OnPolicyAlgorithm<A2CConfig> {
     }
     const gradNorm = this.applyGradients(out, { actions: buf.actions, masks: buf.masks }, B, dLogp, dEnt, dV);
     return {
-      policy_loss: pg / B, value_loss: vl / B, entropy: h / B, grad_norm: gradNorm, lr: this.optimizer.lr,
-      time_env_ms: this.lastTimes.envMs, time_inference_ms: this.lastTimes.inferenceMs, time_update_ms: performance.now() - t0,
+      policy_loss: pg / B,
+      value_loss: vl / B,
+      entropy: h / B,
+      grad_norm: gradNorm,
+      lr: this.optimizer.lr,
+      time_env_ms: this.lastTimes.envMs,
+      time_inference_ms: this.lastTimes.inferenceMs,
+      time_update_ms: performance.now() - t0,
     };
   }
 }

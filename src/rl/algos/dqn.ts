@@ -48,10 +48,32 @@ export interface DQNConfig extends OffPolicyConfig {
 }
 
 export const DQN_DEFAULTS: DQNConfig = {
-  nEnvs: 1, bufferSize: 100_000, batchSize: 64, learningStarts: 1000, trainFreq: 4, gradientSteps: 1, lr: 1e-4, gamma: 0.99,
-  nStep: 1, targetUpdateInterval: 1000, tau: 1, epsStart: 1, epsEnd: 0.05, explorationFraction: 0.1, double: true, dueling: false,
-  prioritized: false, perAlpha: 0.6, perBeta0: 0.4, maxGradNorm: 10, loss: 'huber', hidden: [64, 64], activation: 'relu', saveBuffer: false,
-  backend: 'auto', seed: 1,
+  nEnvs: 1,
+  bufferSize: 100_000,
+  batchSize: 64,
+  learningStarts: 1000,
+  trainFreq: 4,
+  gradientSteps: 1,
+  lr: 1e-4,
+  gamma: 0.99,
+  nStep: 1,
+  targetUpdateInterval: 1000,
+  tau: 1,
+  epsStart: 1,
+  epsEnd: 0.05,
+  explorationFraction: 0.1,
+  double: true,
+  dueling: false,
+  prioritized: false,
+  perAlpha: 0.6,
+  perBeta0: 0.4,
+  maxGradNorm: 10,
+  loss: 'huber',
+  hidden: [64, 64],
+  activation: 'relu',
+  saveBuffer: false,
+  backend: 'auto',
+  seed: 1,
 };
 
 export class DQN extends OffPolicyAlgorithm<DQNConfig> {
@@ -71,17 +93,28 @@ export class DQN extends OffPolicyAlgorithm<DQNConfig> {
   constructor(env: EnvSource, config: Partial<DQNConfig> & { envKwargs?: MakeOptions } = {}) {
     for (const k of ['nStep', 'targetUpdateInterval'] as const) {
       const v = config[k];
-      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`dqn: ${k} must be a positive integer, got ${describe(v)}`);
+      if (v !== undefined && (!Number.isInteger(v) || v < 1))
+        throw new RangeError(`dqn: ${k} must be a positive integer, got ${describe(v)}`);
     }
-    super(env, DQN_DEFAULTS, config, 'Discrete', (cfg) => ({ nStep: cfg.nStep, prioritized: cfg.prioritized ? { alpha: cfg.perAlpha, beta0: cfg.perBeta0 } : null }));
+    super(env, DQN_DEFAULTS, config, 'Discrete', (cfg) => ({
+      nStep: cfg.nStep,
+      prioritized: cfg.prioritized ? { alpha: cfg.perAlpha, beta0: cfg.perBeta0 } : null,
+    }));
     const cfg = this.cfg;
     this.nAct = (this.venv.singleActionSpace as Discrete).n;
     this.outDim = cfg.dueling ? this.nAct + 1 : this.nAct;
-    const spec = { sizes: [this.obsDim, ...cfg.hidden, this.outDim], activation: cfg.activation, seed: this.rng.spawnSeed() };
+    const spec = {
+      sizes: [this.obsDim, ...cfg.hidden, this.outDim],
+      activation: cfg.activation,
+      seed: this.rng.spawnSeed(),
+    };
     this.q = createMLP(spec, { backend: cfg.backend });
     this.qTarget = createMLP(spec, { backend: cfg.backend });
     this.qTarget.params.set(this.q.params);
-    this.optimizer = new Adam([{ params: this.q.params, grads: this.q.grads }], { lr: cfg.lr, maxGradNorm: cfg.maxGradNorm });
+    this.optimizer = new Adam([{ params: this.q.params, grads: this.q.grads }], {
+      lr: cfg.lr,
+      maxGradNorm: cfg.maxGradNorm,
+    });
     this.qScratch = new Float32Array(cfg.nEnvs * this.nAct);
     this.actions = new Int32Array(cfg.nEnvs);
     this.epsilon = cfg.epsStart;
@@ -90,12 +123,16 @@ export class DQN extends OffPolicyAlgorithm<DQNConfig> {
   override async learn(opts: LearnOptions): Promise<TrainResult> {
     this.budget = opts.totalSteps;
     // Beta anneals to 1 over this run's budget.
-    if (this.cfg.prioritized) (this.buffer as unknown as { betaSteps: number }).betaSteps = Math.max(1, opts.totalSteps);
+    if (this.cfg.prioritized)
+      (this.buffer as unknown as { betaSteps: number }).betaSteps = Math.max(1, opts.totalSteps);
     return super.learn(opts);
   }
 
   protected networks(): NamedNet[] {
-    return [{ name: 'q', net: this.q, optimizer: this.optimizer }, { name: 'q_target', net: this.qTarget, optimizer: null }];
+    return [
+      { name: 'q', net: this.q, optimizer: this.optimizer },
+      { name: 'q_target', net: this.qTarget, optimizer: null },
+    ];
   }
 
   /** Q(s, .) of `batch` rows into `out` (batch x nAct), combining the dueling heads. */
@@ -118,8 +155,13 @@ export class DQN extends OffPolicyAlgorithm<DQNConfig> {
 
   /** Epsilon-greedy: epsilon decays linearly over explorationFraction of this learn() call's budget. */
   protected selectActions(obs: Float32Array, n: number, ctx: TrainContext): Int32Array {
-    const cfg = this.cfg, A = this.nAct;
-    const frac = Math.min(1, (ctx.numTimesteps - ctx.startTimesteps) / Math.max(1, cfg.explorationFraction * (this.budget - ctx.startTimesteps)));
+    const cfg = this.cfg,
+      A = this.nAct;
+    const frac = Math.min(
+      1,
+      (ctx.numTimesteps - ctx.startTimesteps) /
+        Math.max(1, cfg.explorationFraction * (this.budget - ctx.startTimesteps)),
+    );
     this.epsilon = cfg.epsStart + frac * (cfg.epsEnd - cfg.epsStart);
     this.qValues(this.q.forward(obs, n), n, this.qScratch);
     for (let i = 0; i < n; i++) {
@@ -141,7 +183,10 @@ export class DQN extends OffPolicyAlgorithm<DQNConfig> {
   }
 
   protected update(s: ReplaySample, step: number): Record<string, number> {
-    const cfg = this.cfg, B = cfg.batchSize, A = this.nAct, W = this.outDim;
+    const cfg = this.cfg,
+      B = cfg.batchSize,
+      A = this.nAct,
+      W = this.outDim;
     // Targets y = R + d (1 - terminated) Q_target(s', a*).
     const qNextT = this.qValues(this.qTarget.forward(s.nextObs, B), B, new Float32Array(B * A));
     const qNextO = cfg.double ? this.qValues(this.q.forward(s.nextObs, B), B, new Float32Array(B * A)) : qNextT;
@@ -154,8 +199,10 @@ export class DQN extends OffPolicyAlgorithm<DQNConfig> {
     checkFinite(y, 'dqn: TD target y is not finite', step, B);
     const out = this.q.forwardTrain(s.obs, B);
     const qNow = this.qValues(out, B, new Float32Array(B * A));
-    const dOut = new Float32Array(B * W), td = new Float64Array(B);
-    let loss = 0, meanQ = 0;
+    const dOut = new Float32Array(B * W),
+      td = new Float64Array(B);
+    let loss = 0,
+      meanQ = 0;
     for (let b = 0; b < B; b++) {
       const a = s.actions[b];
       const diff = qNow[b * A + a] - y[b];
@@ -182,7 +229,8 @@ export class DQN extends OffPolicyAlgorithm<DQNConfig> {
 
   predict(obs: unknown, opts: PredictOptions = {}): number {
     const x = Float32Array.from(obs as ArrayLike<number>);
-    if (x.length !== this.obsDim) throw new TypeError(`dqn.predict: expected an observation of ${this.obsDim} numbers, got ${describe(obs)}`);
+    if (x.length !== this.obsDim)
+      throw new TypeError(`dqn.predict: expected an observation of ${this.obsDim} numbers, got ${describe(obs)}`);
     if (!(opts.deterministic ?? true) && this.rng.random() < this.epsilon) return this.rng.below(this.nAct);
     const q = this.qValues(this.q.forward(x, 1), 1, new Float32Array(this.nAct));
     return argmax(q, 0, this.nAct);
@@ -190,11 +238,22 @@ export class DQN extends OffPolicyAlgorithm<DQNConfig> {
 
   /** DQN's checkpoint layout (q, q_target, adam_m, adam_v), kept from before the shared off-policy loop. */
   protected override stateArrays(): Record<string, StoredArray> {
-    return { q: this.q.params, q_target: this.qTarget.params, adam_m: this.optimizer.m[0], adam_v: this.optimizer.v[0], ...this.replayArrays() };
+    return {
+      q: this.q.params,
+      q_target: this.qTarget.params,
+      adam_m: this.optimizer.m[0],
+      adam_v: this.optimizer.v[0],
+      ...this.replayArrays(),
+    };
   }
 
   protected override stateExtra(): Record<string, unknown> {
-    return { adam_t: this.optimizer.t, epsilon: this.epsilon, last_target_update: this.lastTargetUpdate, updates: this.updates };
+    return {
+      adam_t: this.optimizer.t,
+      epsilon: this.epsilon,
+      last_target_update: this.lastTargetUpdate,
+      updates: this.updates,
+    };
   }
 
   override restore(ck: Checkpoint, dir: string): void {
@@ -202,7 +261,12 @@ export class DQN extends OffPolicyAlgorithm<DQNConfig> {
     this.qTarget.params.set(tensorOf(ck, 'q_target', Float32Array, this.qTarget.numParams, dir));
     this.optimizer.m[0].set(tensorOf(ck, 'adam_m', Float32Array, this.q.numParams, dir));
     this.optimizer.v[0].set(tensorOf(ck, 'adam_v', Float32Array, this.q.numParams, dir));
-    const st = (ck.manifest.state ?? {}) as { adam_t?: number; epsilon?: number; last_target_update?: number; updates?: number };
+    const st = (ck.manifest.state ?? {}) as {
+      adam_t?: number;
+      epsilon?: number;
+      last_target_update?: number;
+      updates?: number;
+    };
     this.optimizer.t = st.adam_t ?? 0;
     this.epsilon = st.epsilon ?? this.cfg.epsStart;
     this.lastTargetUpdate = st.last_target_update ?? 0;
@@ -213,7 +277,12 @@ export class DQN extends OffPolicyAlgorithm<DQNConfig> {
 }
 
 function argmax(x: ArrayLike<number>, off: number, n: number): number {
-  let best = 0, bv = x[off];
-  for (let j = 1; j < n; j++) if (x[off + j] > bv) { bv = x[off + j]; best = j; }
+  let best = 0,
+    bv = x[off];
+  for (let j = 1; j < n; j++)
+    if (x[off + j] > bv) {
+      bv = x[off + j];
+      best = j;
+    }
   return best;
 }

@@ -38,7 +38,15 @@ import { Adam, scheduleFactor, type Schedule } from '../nn/adam.js';
 import type { Categorical } from '../nn/distributions.js';
 import { createMLP } from '../nn/make_mlp.js';
 import type { Activation, MLP } from '../nn/mlp.js';
-import { Algorithm, NonFiniteError, type EpisodeStart, type LearnOptions, type PredictOptions, type StartSource, type TrainResult } from '../train/algorithm.js';
+import {
+  Algorithm,
+  NonFiniteError,
+  type EpisodeStart,
+  type LearnOptions,
+  type PredictOptions,
+  type StartSource,
+  type TrainResult,
+} from '../train/algorithm.js';
 import { tensorOf, type Checkpoint, type StoredArray } from '../train/checkpoint.js';
 import type { TrainContext } from '../train/context.js';
 import { groupAdvantages, grpoLoss } from './grpo_objective.js';
@@ -73,9 +81,21 @@ export interface GRPOConfig {
 }
 
 export const GRPO_DEFAULTS: GRPOConfig = {
-  groupSize: 8, promptsPerIteration: 4, clipRange: 0.2, klCoef: 0.04, updateEpochs: 4, minibatchSize: 8,
-  lr: 1e-3, lrSchedule: 'constant', maxGradNorm: 1, refUpdateInterval: null, advEps: 1e-8,
-  hidden: [64, 64], activation: 'tanh', backend: 'auto', seed: 1,
+  groupSize: 8,
+  promptsPerIteration: 4,
+  clipRange: 0.2,
+  klCoef: 0.04,
+  updateEpochs: 4,
+  minibatchSize: 8,
+  lr: 1e-3,
+  lrSchedule: 'constant',
+  maxGradNorm: 1,
+  refUpdateInterval: null,
+  advEps: 1e-8,
+  hidden: [64, 64],
+  activation: 'tanh',
+  backend: 'auto',
+  seed: 1,
 };
 
 /** The steps of the iteration's episodes, one after the other, in growable typed arrays. */
@@ -85,7 +105,11 @@ class StepStore {
   masks: Uint8Array;
   size = 0;
 
-  constructor(readonly obsDim: number, readonly nAct: number, capacity = 256) {
+  constructor(
+    readonly obsDim: number,
+    readonly nAct: number,
+    capacity = 256,
+  ) {
     this.obs = new Float32Array(capacity * obsDim);
     this.actions = new Int32Array(capacity);
     this.masks = new Uint8Array(capacity * nAct);
@@ -142,27 +166,44 @@ export class GRPO extends Algorithm {
     super(env, envKwargs, cfg.seed);
     this.cfg = cfg;
     checkConfig(cfg);
-    if (prompts !== undefined && typeof prompts !== 'function') throw new TypeError(`grpo: prompts must be a function (index, rng) => {seed?, options?}, got ${describe(prompts)}`);
+    if (prompts !== undefined && typeof prompts !== 'function')
+      throw new TypeError(
+        `grpo: prompts must be a function (index, rng) => {seed?, options?}, got ${describe(prompts)}`,
+      );
     this.prompts = prompts ?? DEFAULT_PROMPTS;
     this.env = this.makeEnv();
-    const os = this.env.observationSpace, as = this.env.actionSpace;
+    const os = this.env.observationSpace,
+      as = this.env.actionSpace;
     if (!(os instanceof Box)) {
       this.env.close();
-      throw new TypeError(`grpo needs a Box observation space (wrap others with FlattenObservation); ${this.envId} has ${os}`);
+      throw new TypeError(
+        `grpo needs a Box observation space (wrap others with FlattenObservation); ${this.envId} has ${os}`,
+      );
     }
     if (!(as instanceof Discrete)) {
       this.env.close();
-      throw new TypeError(`grpo needs a Discrete action space (it samples outputs from a Categorical policy); ${this.envId} has ${as}`);
+      throw new TypeError(
+        `grpo needs a Discrete action space (it samples outputs from a Categorical policy); ${this.envId} has ${as}`,
+      );
     }
     this.obsDim = os.size;
     this.nAct = as.n;
     this.episodeCap = this.env.spec?.maxEpisodeSteps ?? 10_000;
     // A small output gain, as CleanRL: the initial policy (and so the reference) is near uniform.
-    const spec = { sizes: [this.obsDim, ...cfg.hidden, this.nAct], activation: cfg.activation, gains: [...cfg.hidden.map(() => Math.SQRT2), 0.01], seed: this.rng.spawnSeed() };
+    const spec = {
+      sizes: [this.obsDim, ...cfg.hidden, this.nAct],
+      activation: cfg.activation,
+      gains: [...cfg.hidden.map(() => Math.SQRT2), 0.01],
+      seed: this.rng.spawnSeed(),
+    };
     this.actor = createMLP(spec, { backend: cfg.backend });
     this.reference = createMLP(spec, { backend: cfg.backend });
     this.reference.params.set(this.actor.params);
-    this.optimizer = new Adam([{ params: this.actor.params, grads: this.actor.grads }], { lr: cfg.lr, eps: 1e-5, maxGradNorm: cfg.maxGradNorm });
+    this.optimizer = new Adam([{ params: this.actor.params, grads: this.actor.grads }], {
+      lr: cfg.lr,
+      eps: 1e-5,
+      maxGradNorm: cfg.maxGradNorm,
+    });
     this.policy = new MlpPolicy('grpo', this.actor, this.obsDim, as, this.rng);
     this.cat = this.policy.cat!;
     this.x = new Float32Array(this.obsDim);
@@ -182,20 +223,30 @@ export class GRPO extends Algorithm {
   private nextPrompt(): EpisodeStart {
     const i = this.promptsDrawn++;
     const start = this.prompts(i, this.rng);
-    if (start === null || typeof start !== 'object' || (start.options !== undefined && (start.options === null || typeof start.options !== 'object'))) {
-      throw new TypeError(`grpo: the prompt source returned ${describe(start)} for prompt ${i}; expected {seed?, options?} (the arguments of env.reset)`);
+    if (
+      start === null ||
+      typeof start !== 'object' ||
+      (start.options !== undefined && (start.options === null || typeof start.options !== 'object'))
+    ) {
+      throw new TypeError(
+        `grpo: the prompt source returned ${describe(start)} for prompt ${i}; expected {seed?, options?} (the arguments of env.reset)`,
+      );
     }
     return { ...start, seed: start.seed ?? this.rng.spawnSeed() };
   }
 
   protected iteration(ctx: TrainContext): Record<string, number> {
-    const cfg = this.cfg, G = cfg.groupSize;
+    const cfg = this.cfg,
+      G = cfg.groupSize;
     this.optimizer.lr = cfg.lr * scheduleFactor(cfg.lrSchedule, ctx.numTimesteps / Math.max(1, this.scheduleTotal));
     const t0 = performance.now();
     const steps = new StepStore(this.obsDim, this.nAct);
     const maxEpisodes = cfg.promptsPerIteration * G;
-    const epStart = new Int32Array(maxEpisodes), epLen = new Int32Array(maxEpisodes), returns = new Float64Array(maxEpisodes);
-    const logp = new Float32Array(1), a = new Int32Array(1);
+    const epStart = new Int32Array(maxEpisodes),
+      epLen = new Int32Array(maxEpisodes),
+      returns = new Float64Array(maxEpisodes);
+    const logp = new Float32Array(1),
+      a = new Int32Array(1);
     const act = (obs: unknown, info: Info): number => {
       const x = this.observation(obs, ctx.numTimesteps);
       const mask = this.readMask(info, ctx.numTimesteps);
@@ -220,39 +271,70 @@ export class GRPO extends Algorithm {
     const adv = groupAdvantages(returns.subarray(0, episodes), G, cfg.advEps);
     const stats = this.update(steps, epStart.subarray(0, episodes), epLen.subarray(0, episodes), adv);
     this.iterations++;
-    if (cfg.refUpdateInterval !== null && this.iterations % cfg.refUpdateInterval === 0) this.reference.params.set(this.actor.params);
-    let mean = 0, zeroStd = 0;
+    if (cfg.refUpdateInterval !== null && this.iterations % cfg.refUpdateInterval === 0)
+      this.reference.params.set(this.actor.params);
+    let mean = 0,
+      zeroStd = 0;
     for (let i = 0; i < episodes; i++) mean += returns[i] / episodes;
     for (let s = 0; s < episodes; s += G) if (adv.subarray(s, s + G).every((v) => v === 0)) zeroStd++;
     return {
-      ...stats, return_mean: mean, zero_std_groups: zeroStd / (episodes / G), episodes, batch: steps.size, lr: this.optimizer.lr,
-      time_collect_ms: t1 - t0, time_update_ms: performance.now() - t1,
+      ...stats,
+      return_mean: mean,
+      zero_std_groups: zeroStd / (episodes / G),
+      episodes,
+      batch: steps.size,
+      lr: this.optimizer.lr,
+      time_collect_ms: t1 - t0,
+      time_update_ms: performance.now() - t1,
     };
   }
 
   /** updateEpochs passes of minibatch gradient steps on L over the collected episodes. */
   private update(steps: StepStore, epStart: Int32Array, epLen: Int32Array, adv: Float64Array): Record<string, number> {
-    const cfg = this.cfg, D = this.obsDim, A = this.nAct, nEp = epStart.length, B = steps.size;
-    const obs = steps.obs.subarray(0, B * D), actions = steps.actions.subarray(0, B), masks = steps.masks.subarray(0, B * A);
+    const cfg = this.cfg,
+      D = this.obsDim,
+      A = this.nAct,
+      nEp = epStart.length,
+      B = steps.size;
+    const obs = steps.obs.subarray(0, B * D),
+      actions = steps.actions.subarray(0, B),
+      masks = steps.masks.subarray(0, B * A);
     // log pi_old and log pi_ref of every step, once: neither changes during the update.
     const oldLogp = this.logProbs(this.actor, obs, actions, masks, B);
     const refLogp = this.logProbs(this.reference, obs, actions, masks, B);
     const E = cfg.minibatchSize === null ? nEp : Math.min(cfg.minibatchSize, nEp);
     const order = Int32Array.from({ length: nEp }, (_v, i) => i);
-    const mbObs = new Float32Array(B * D), mbAct = new Int32Array(B), mbMask = new Uint8Array(B * A);
-    const mbOld = new Float64Array(B), mbRef = new Float64Array(B), mbAdv = new Float64Array(B), mbW = new Float64Array(B);
-    const lp = new Float64Array(B), ent = new Float64Array(B), dLogp = new Float64Array(B), zeros = new Float64Array(B);
-    let policyLoss = 0, kl = 0, clipFrac = 0, entropy = 0, gradNorm = 0, updates = 0;
+    const mbObs = new Float32Array(B * D),
+      mbAct = new Int32Array(B),
+      mbMask = new Uint8Array(B * A);
+    const mbOld = new Float64Array(B),
+      mbRef = new Float64Array(B),
+      mbAdv = new Float64Array(B),
+      mbW = new Float64Array(B);
+    const lp = new Float64Array(B),
+      ent = new Float64Array(B),
+      dLogp = new Float64Array(B),
+      zeros = new Float64Array(B);
+    let policyLoss = 0,
+      kl = 0,
+      clipFrac = 0,
+      entropy = 0,
+      gradNorm = 0,
+      updates = 0;
     for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
       for (let i = nEp - 1; i > 0; i--) {
         const j = this.rng.below(i + 1);
-        const tmp = order[i]; order[i] = order[j]; order[j] = tmp;
+        const tmp = order[i];
+        order[i] = order[j];
+        order[j] = tmp;
       }
       for (let first = 0; first < nEp; first += E) {
         const last = Math.min(first + E, nEp);
         let m = 0;
         for (let q = first; q < last; q++) {
-          const e = order[q], s = epStart[e], len = epLen[e];
+          const e = order[q],
+            s = epStart[e],
+            len = epLen[e];
           mbObs.set(obs.subarray(s * D, (s + len) * D), m * D);
           mbAct.set(actions.subarray(s, s + len), m);
           mbMask.set(masks.subarray(s * A, (s + len) * A), m * A);
@@ -270,7 +352,10 @@ export class GRPO extends Algorithm {
         this.cat.evaluate(out, m, mbAct, lp, ent, mbMask, { dLogp, dEnt: zeros, dLogits });
         this.actor.backward(dLogits);
         const norm = this.optimizer.gradNorm();
-        if (!Number.isFinite(norm)) throw new NonFiniteError(`grpo: the gradient norm is ${norm} at step ${this.numTimesteps}; training stopped (the last checkpoint written is the last good one)`);
+        if (!Number.isFinite(norm))
+          throw new NonFiniteError(
+            `grpo: the gradient norm is ${norm} at step ${this.numTimesteps}; training stopped (the last checkpoint written is the last good one)`,
+          );
         gradNorm = this.optimizer.step();
         this.actor.zeroGrad();
         let h = 0;
@@ -282,7 +367,13 @@ export class GRPO extends Algorithm {
         updates++;
       }
     }
-    return { policy_loss: policyLoss / updates, kl: kl / updates, clip_fraction: clipFrac / updates, entropy: entropy / updates, grad_norm: gradNorm };
+    return {
+      policy_loss: policyLoss / updates,
+      kl: kl / updates,
+      clip_fraction: clipFrac / updates,
+      entropy: entropy / updates,
+      grad_norm: gradNorm,
+    };
   }
 
   /** log pi(a|s) of `n` stored steps under `net` (masked). */
@@ -297,7 +388,8 @@ export class GRPO extends Algorithm {
   /** The observation as the network's input row (checked: obsDim finite numbers). */
   private observation(obs: unknown, step: number): Float32Array {
     const o = obs as ArrayLike<number>;
-    if (o === null || typeof o !== 'object' || o.length !== this.obsDim) throw new TypeError(`grpo: expected an observation of ${this.obsDim} numbers, got ${describe(obs)}`);
+    if (o === null || typeof o !== 'object' || o.length !== this.obsDim)
+      throw new TypeError(`grpo: expected an observation of ${this.obsDim} numbers, got ${describe(obs)}`);
     for (let j = 0; j < this.obsDim; j++) this.x[j] = o[j];
     this.checkFinite(this.x, 'observation', step);
     return this.x;
@@ -307,7 +399,10 @@ export class GRPO extends Algorithm {
   private readMask(info: Info, step: number): Uint8Array {
     const m = info.action_mask as ArrayLike<number> | undefined | null;
     if (m === undefined || m === null) return this.maskRow.fill(1);
-    if (m.length !== this.nAct) throw new TypeError(`grpo: info.action_mask has ${describe(m.length)} entries at step ${step}, expected ${this.nAct} (one per action)`);
+    if (m.length !== this.nAct)
+      throw new TypeError(
+        `grpo: info.action_mask has ${describe(m.length)} entries at step ${step}, expected ${this.nAct} (one per action)`,
+      );
     let any = 0;
     for (let j = 0; j < this.nAct; j++) any |= this.maskRow[j] = m[j] ? 1 : 0;
     if (!any) throw new RangeError(`grpo: info.action_mask allows no action at step ${step}`);
@@ -316,7 +411,10 @@ export class GRPO extends Algorithm {
 
   private checkFinite(x: ArrayLike<number>, what: string, step: number): void {
     for (let k = 0; k < x.length; k++) {
-      if (!Number.isFinite(x[k])) throw new NonFiniteError(`grpo: ${what} entry ${k} is ${x[k]} at step ${step}; training stopped (the last checkpoint written is the last good one)`);
+      if (!Number.isFinite(x[k]))
+        throw new NonFiniteError(
+          `grpo: ${what} entry ${k} is ${x[k]} at step ${step}; training stopped (the last checkpoint written is the last good one)`,
+        );
     }
   }
 
@@ -325,7 +423,12 @@ export class GRPO extends Algorithm {
   }
 
   protected stateArrays(): Record<string, StoredArray> {
-    return { actor: this.actor.params, reference: this.reference.params, adam_m_actor: this.optimizer.m[0], adam_v_actor: this.optimizer.v[0] };
+    return {
+      actor: this.actor.params,
+      reference: this.reference.params,
+      adam_m_actor: this.optimizer.m[0],
+      adam_v_actor: this.optimizer.v[0],
+    };
   }
 
   protected override stateExtra(): Record<string, unknown> {
@@ -333,7 +436,8 @@ export class GRPO extends Algorithm {
   }
 
   restore(ck: Checkpoint, dir: string): void {
-    for (const [name, arr] of Object.entries(this.stateArrays())) (arr as Float32Array).set(tensorOf(ck, name, Float32Array, arr.length, dir));
+    for (const [name, arr] of Object.entries(this.stateArrays()))
+      (arr as Float32Array).set(tensorOf(ck, name, Float32Array, arr.length, dir));
     const s = (ck.manifest.state ?? {}) as { adam_t?: number; prompts_drawn?: number; iterations?: number };
     this.optimizer.t = Number(s.adam_t ?? 0);
     this.promptsDrawn = Number(s.prompts_drawn ?? 0);
@@ -350,18 +454,32 @@ export class GRPO extends Algorithm {
 
 /** RangeErrors naming the first bad hyperparameter. */
 function checkConfig(c: GRPOConfig): void {
-  const bad = (name: string, want: string, v: unknown) => new RangeError(`grpo: ${name} must be ${want}, got ${describe(v)}`);
+  const bad = (name: string, want: string, v: unknown) =>
+    new RangeError(`grpo: ${name} must be ${want}, got ${describe(v)}`);
   const posInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
-  if (!Number.isInteger(c.groupSize) || c.groupSize < 2) throw bad('groupSize', 'an integer >= 2 (the advantage compares the episodes of a group)', c.groupSize);
+  if (!Number.isInteger(c.groupSize) || c.groupSize < 2)
+    throw bad('groupSize', 'an integer >= 2 (the advantage compares the episodes of a group)', c.groupSize);
   if (!posInt(c.promptsPerIteration)) throw bad('promptsPerIteration', 'a positive integer', c.promptsPerIteration);
-  if (!(typeof c.clipRange === 'number' && c.clipRange > 0 && c.clipRange < 1)) throw bad('clipRange', 'a number in (0, 1)', c.clipRange);
-  if (!(typeof c.klCoef === 'number' && c.klCoef >= 0 && Number.isFinite(c.klCoef))) throw bad('klCoef', 'a finite number >= 0', c.klCoef);
+  if (!(typeof c.clipRange === 'number' && c.clipRange > 0 && c.clipRange < 1))
+    throw bad('clipRange', 'a number in (0, 1)', c.clipRange);
+  if (!(typeof c.klCoef === 'number' && c.klCoef >= 0 && Number.isFinite(c.klCoef)))
+    throw bad('klCoef', 'a finite number >= 0', c.klCoef);
   if (!posInt(c.updateEpochs)) throw bad('updateEpochs', 'a positive integer', c.updateEpochs);
-  if (c.minibatchSize !== null && !posInt(c.minibatchSize)) throw bad('minibatchSize', 'a positive integer (episodes) or null (all)', c.minibatchSize);
+  if (c.minibatchSize !== null && !posInt(c.minibatchSize))
+    throw bad('minibatchSize', 'a positive integer (episodes) or null (all)', c.minibatchSize);
   if (!(typeof c.lr === 'number' && c.lr > 0 && Number.isFinite(c.lr))) throw bad('lr', 'a positive number', c.lr);
-  if (c.lrSchedule !== 'constant' && c.lrSchedule !== 'linear') throw bad('lrSchedule', "'constant' or 'linear'", c.lrSchedule);
-  if (!(typeof c.maxGradNorm === 'number' && c.maxGradNorm > 0)) throw bad('maxGradNorm', 'a positive number (Infinity: no clipping)', c.maxGradNorm);
-  if (c.refUpdateInterval !== null && !posInt(c.refUpdateInterval)) throw bad('refUpdateInterval', 'a positive integer or null (the reference stays the initial policy)', c.refUpdateInterval);
-  if (!(typeof c.advEps === 'number' && c.advEps >= 0 && Number.isFinite(c.advEps))) throw bad('advEps', 'a finite number >= 0', c.advEps);
-  if (!Array.isArray(c.hidden) || !c.hidden.every(posInt)) throw bad('hidden', 'an array of positive integer layer widths', c.hidden);
+  if (c.lrSchedule !== 'constant' && c.lrSchedule !== 'linear')
+    throw bad('lrSchedule', "'constant' or 'linear'", c.lrSchedule);
+  if (!(typeof c.maxGradNorm === 'number' && c.maxGradNorm > 0))
+    throw bad('maxGradNorm', 'a positive number (Infinity: no clipping)', c.maxGradNorm);
+  if (c.refUpdateInterval !== null && !posInt(c.refUpdateInterval))
+    throw bad(
+      'refUpdateInterval',
+      'a positive integer or null (the reference stays the initial policy)',
+      c.refUpdateInterval,
+    );
+  if (!(typeof c.advEps === 'number' && c.advEps >= 0 && Number.isFinite(c.advEps)))
+    throw bad('advEps', 'a finite number >= 0', c.advEps);
+  if (!Array.isArray(c.hidden) || !c.hidden.every(posInt))
+    throw bad('hidden', 'an array of positive integer layer widths', c.hidden);
 }

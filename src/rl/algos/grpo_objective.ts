@@ -11,11 +11,15 @@ import { describe } from '../core/rng.js';
  */
 export function groupAdvantages(returns: ArrayLike<number>, groupSize: number, eps = 1e-8): Float64Array {
   if (!Number.isInteger(groupSize) || groupSize < 2 || returns.length % groupSize !== 0) {
-    throw new RangeError(`groupAdvantages: ${returns.length} returns do not split into groups of groupSize = ${describe(groupSize)} (an integer >= 2)`);
+    throw new RangeError(
+      `groupAdvantages: ${returns.length} returns do not split into groups of groupSize = ${describe(groupSize)} (an integer >= 2)`,
+    );
   }
   const adv = new Float64Array(returns.length);
   for (let s = 0; s < returns.length; s += groupSize) {
-    let mean = 0, lo = Infinity, hi = -Infinity;
+    let mean = 0,
+      lo = Infinity,
+      hi = -Infinity;
     for (let i = s; i < s + groupSize; i++) {
       mean += returns[i];
       lo = Math.min(lo, returns[i]);
@@ -56,10 +60,19 @@ export interface GRPOLossTerms {
  * The file's L is this with w_k = 1 / (E |o_i|) for the steps of episode i of E.
  */
 export function grpoLoss(
-  n: number, logp: ArrayLike<number>, oldLogp: ArrayLike<number>, refLogp: ArrayLike<number>, adv: ArrayLike<number>, weight: ArrayLike<number>,
-  clipRange: number, klCoef: number, dLogp?: Float64Array,
+  n: number,
+  logp: ArrayLike<number>,
+  oldLogp: ArrayLike<number>,
+  refLogp: ArrayLike<number>,
+  adv: ArrayLike<number>,
+  weight: ArrayLike<number>,
+  clipRange: number,
+  klCoef: number,
+  dLogp?: Float64Array,
 ): GRPOLossTerms {
-  let pl = 0, kl = 0, clipped = 0;
+  let pl = 0,
+    kl = 0,
+    clipped = 0;
   for (let k = 0; k < n; k++) {
     const rho = Math.exp(logp[k] - oldLogp[k]);
     const rhoClip = Math.min(Math.max(rho, 1 - clipRange), 1 + clipRange);
@@ -67,7 +80,9 @@ export function grpoLoss(
     pl -= weight[k] * Math.min(rho * adv[k], rhoClip * adv[k]);
     kl += weight[k] * k3(logp[k], refLogp[k]);
     if (Math.abs(rho - 1) > clipRange) clipped++;
-    if (dLogp) dLogp[k] = (unclippedActive ? -weight[k] * rho * adv[k] : 0) - klCoef * weight[k] * Math.expm1(refLogp[k] - logp[k]);
+    if (dLogp)
+      dLogp[k] =
+        (unclippedActive ? -weight[k] * rho * adv[k] : 0) - klCoef * weight[k] * Math.expm1(refLogp[k] - logp[k]);
   }
   return { loss: pl + klCoef * kl, policyLoss: pl, kl, clipFraction: n > 0 ? clipped / n : 0 };
 }

@@ -36,8 +36,14 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
   'q-learning': { supports: TABULAR_SUPPORTS, create: (env, c) => new QLearning(env, c) },
   sarsa: { supports: TABULAR_SUPPORTS, create: (env, c) => new SARSA(env, c) },
   'expected-sarsa': { supports: TABULAR_SUPPORTS, create: (env, c) => new ExpectedSARSA(env, c) },
-  'value-iteration': { supports: `${TABULAR_SUPPORTS}, on envs with a transition table P (toy text)`, create: (env, c) => new ValueIteration(env, c) },
-  'policy-iteration': { supports: `${TABULAR_SUPPORTS}, on envs with a transition table P (toy text)`, create: (env, c) => new PolicyIteration(env, c) },
+  'value-iteration': {
+    supports: `${TABULAR_SUPPORTS}, on envs with a transition table P (toy text)`,
+    create: (env, c) => new ValueIteration(env, c),
+  },
+  'policy-iteration': {
+    supports: `${TABULAR_SUPPORTS}, on envs with a transition table P (toy text)`,
+    create: (env, c) => new PolicyIteration(env, c),
+  },
 };
 
 /** Adds an algorithm to the registry (the tabular and off-policy modules register themselves). */
@@ -49,9 +55,14 @@ export function algorithmNames(): string[] {
   return Object.keys(ALGORITHMS).sort();
 }
 
-export function createAlgorithm(name: string, env: EnvSource, config: Record<string, unknown> & { envKwargs?: MakeOptions; seed?: number }): Algorithm {
+export function createAlgorithm(
+  name: string,
+  env: EnvSource,
+  config: Record<string, unknown> & { envKwargs?: MakeOptions; seed?: number },
+): Algorithm {
   const entry = ALGORITHMS[name];
-  if (entry === undefined) throw new TypeError(`unknown algorithm ${JSON.stringify(name)}; expected one of ${algorithmNames().join(', ')}`);
+  if (entry === undefined)
+    throw new TypeError(`unknown algorithm ${JSON.stringify(name)}; expected one of ${algorithmNames().join(', ')}`);
   try {
     return entry.create(env, config);
   } catch (err) {
@@ -74,22 +85,31 @@ export interface LoadOptions {
 export function loadAlgorithm(dir: string, opts: LoadOptions = {}): Algorithm {
   const ck = readCheckpoint(dir);
   const m = ck.manifest;
-  if (ALGORITHMS[m.algo] === undefined) throw new CheckpointError(`${dir}: written by algorithm ${JSON.stringify(m.algo)}, which this RLTune does not have (it has ${algorithmNames().join(', ')})`);
+  if (ALGORITHMS[m.algo] === undefined)
+    throw new CheckpointError(
+      `${dir}: written by algorithm ${JSON.stringify(m.algo)}, which this RLTune does not have (it has ${algorithmNames().join(', ')})`,
+    );
   if (opts.env !== undefined && opts.env?.id !== m.env) {
-    throw new CheckpointError(`${dir}: the checkpoint was trained on env ${JSON.stringify(m.env)}; the env factory given makes ${JSON.stringify(opts.env?.id)}`);
+    throw new CheckpointError(
+      `${dir}: the checkpoint was trained on env ${JSON.stringify(m.env)}; the env factory given makes ${JSON.stringify(opts.env?.id)}`,
+    );
   }
   if (opts.env === undefined) {
     try {
       spec(m.env);
     } catch (err) {
-      throw new CheckpointError(`${dir}: the checkpoint was trained on env ${JSON.stringify(m.env)}, which is not registered (${(err as Error).message}) An algorithm made from an env factory records only its id: load it with the factory again (loadAlgorithm(dir, {env: factory})) or register ${m.env} first`);
+      throw new CheckpointError(
+        `${dir}: the checkpoint was trained on env ${JSON.stringify(m.env)}, which is not registered (${(err as Error).message}) An algorithm made from an env factory records only its id: load it with the factory again (loadAlgorithm(dir, {env: factory})) or register ${m.env} first`,
+      );
     }
   }
   let algo: Algorithm;
   try {
     algo = createAlgorithm(m.algo, opts.env ?? m.env, { ...m.config, envKwargs: m.env_kwargs });
   } catch (err) {
-    throw new CheckpointError(`${dir}: the checkpoint's algorithm, env or config cannot be rebuilt: ${(err as Error).message}`);
+    throw new CheckpointError(
+      `${dir}: the checkpoint's algorithm, env or config cannot be rebuilt: ${(err as Error).message}`,
+    );
   }
   try {
     algo.restore(ck, dir);
@@ -107,7 +127,14 @@ export { DQN, DQN_DEFAULTS, type DQNConfig } from './dqn.js';
 export { TD3, TD3_DEFAULTS, type TD3Config } from './td3.js';
 export { DDPG, DDPG_DEFAULTS, type DDPGConfig } from './ddpg.js';
 export { SAC, SAC_DEFAULTS, type SACConfig } from './sac.js';
-export { OffPolicyAlgorithm, OffPolicyActorCritic, OFF_POLICY_DEFAULTS, polyakUpdate, type OffPolicyConfig, type ReplayOptions } from './off_policy.js';
+export {
+  OffPolicyAlgorithm,
+  OffPolicyActorCritic,
+  OFF_POLICY_DEFAULTS,
+  polyakUpdate,
+  type OffPolicyConfig,
+  type ReplayOptions,
+} from './off_policy.js';
 export * from './replay/index.js';
 export { Reinforce, REINFORCE_DEFAULTS, type ReinforceConfig } from './reinforce.js';
 export { GRPO, GRPO_DEFAULTS, groupAdvantages, grpoLoss, k3, type GRPOConfig, type GRPOLossTerms } from './grpo.js';

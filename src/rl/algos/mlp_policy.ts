@@ -35,7 +35,14 @@ export class MlpPolicy implements StochasticPolicy {
   private readonly actHigh: Float32Array | null = null;
 
   /** `name` (the algorithm's) prefixes error messages; `actor` outputs nAct numbers per row (or more, see actionOutputs). */
-  constructor(readonly name: string, readonly actor: MLP, readonly obsDim: number, actionSpace: Discrete | Box, protected readonly rng: Rng, logStdInit = 0) {
+  constructor(
+    readonly name: string,
+    readonly actor: MLP,
+    readonly obsDim: number,
+    actionSpace: Discrete | Box,
+    protected readonly rng: Rng,
+    logStdInit = 0,
+  ) {
     this.discrete = actionSpace instanceof Discrete;
     this.nAct = actionSpace instanceof Discrete ? actionSpace.n : actionSpace.size;
     if (actionSpace instanceof Box) {
@@ -63,7 +70,10 @@ export class MlpPolicy implements StochasticPolicy {
   }
 
   act(obs: ArrayLike<number>, opts: PredictOptions = {}): number | Float32Array {
-    if (obs === null || typeof obs !== 'object' || obs.length !== this.obsDim) throw new TypeError(`${this.name}.predict: expected an observation of ${this.obsDim} numbers, got ${describe(obs)}`);
+    if (obs === null || typeof obs !== 'object' || obs.length !== this.obsDim)
+      throw new TypeError(
+        `${this.name}.predict: expected an observation of ${this.obsDim} numbers, got ${describe(obs)}`,
+      );
     const out = this.actionOutputs(this.preprocess(Float32Array.from(obs), 1), 1);
     const deterministic = opts.deterministic ?? true;
     if (this.cat) {
@@ -88,13 +98,21 @@ export class MlpPolicy implements StochasticPolicy {
     return out;
   }
 
-  logProb(obs: ArrayLike<number>, actions: ArrayLike<number>, n: number, masks: ArrayLike<number> | null = null): Float64Array {
+  logProb(
+    obs: ArrayLike<number>,
+    actions: ArrayLike<number>,
+    n: number,
+    masks: ArrayLike<number> | null = null,
+  ): Float64Array {
     const per = this.discrete ? 1 : this.nAct;
     if (!Number.isInteger(n) || n < 0 || obs?.length !== n * this.obsDim || actions?.length !== n * per) {
-      throw new TypeError(`${this.name}.policy.logProb: expected ${describe(n)} rows of ${this.obsDim} observation numbers and ${per} action number(s), got ${describe(obs?.length)} and ${describe(actions?.length)}`);
+      throw new TypeError(
+        `${this.name}.policy.logProb: expected ${describe(n)} rows of ${this.obsDim} observation numbers and ${per} action number(s), got ${describe(obs?.length)} and ${describe(actions?.length)}`,
+      );
     }
     const out = this.actionOutputs(this.preprocess(Float32Array.from(obs), n), n);
-    const logp = new Float64Array(n), ent = new Float64Array(n);
+    const logp = new Float64Array(n),
+      ent = new Float64Array(n);
     if (this.cat) this.cat.evaluate(out, n, actions, logp, ent, masks);
     else this.gauss!.evaluate(out, this.logStd, n, Float32Array.from(actions), logp, ent);
     return logp;
@@ -143,8 +161,10 @@ export class ActorCriticPolicy extends MlpPolicy {
       return { out, values };
     }
     const y = train ? this.actor.forwardTrain(obs, batch) : this.actor.forward(obs, batch);
-    const A = this.nAct, w = A + 1;
-    const out = new Float32Array(batch * A), values = new Float32Array(batch);
+    const A = this.nAct,
+      w = A + 1;
+    const out = new Float32Array(batch * A),
+      values = new Float32Array(batch);
     for (let b = 0; b < batch; b++) {
       for (let j = 0; j < A; j++) out[b * A + j] = y[b * w + j];
       values[b] = y[b * w + A];
@@ -159,7 +179,8 @@ export class ActorCriticPolicy extends MlpPolicy {
       this.critic.backward(dV);
       return;
     }
-    const A = this.nAct, w = A + 1;
+    const A = this.nAct,
+      w = A + 1;
     const d = new Float32Array(batch * w);
     for (let b = 0; b < batch; b++) {
       for (let j = 0; j < A; j++) d[b * w + j] = dOut[b * A + j];
@@ -170,12 +191,16 @@ export class ActorCriticPolicy extends MlpPolicy {
 
   /** V(obs) for `batch` network inputs (normalized observations). */
   values(obs: Float32Array, batch: number): Float32Array {
-    return this.critic !== null ? this.critic.forward(obs, batch).subarray(0, batch) : this.forward(obs, batch, false).values;
+    return this.critic !== null
+      ? this.critic.forward(obs, batch).subarray(0, batch)
+      : this.forward(obs, batch, false).values;
   }
 
   /** Observations as the networks see them (normalized and clipped when normalizeObs is on). */
   normalizeObs(raw: Float32Array, n: number, out: Float32Array = new Float32Array(n * this.obsDim)): Float32Array {
-    const rms = this.obsRms, D = this.obsDim, c = this.clipObs;
+    const rms = this.obsRms,
+      D = this.obsDim,
+      c = this.clipObs;
     if (rms === null) {
       out.set(raw.subarray(0, n * D));
       return out;
@@ -204,18 +229,48 @@ export class ActorCriticPolicy extends MlpPolicy {
 }
 
 /** The actor and critic of an ActorCriticPolicy, seeded from `rng` (the actor's seed first). */
-function actorCriticNetworks(obsDim: number, nAct: number, cfg: ActorCriticOptions, rng: Rng): { actor: MLP; critic: MLP | null } {
+function actorCriticNetworks(
+  obsDim: number,
+  nAct: number,
+  cfg: ActorCriticOptions,
+  rng: Rng,
+): { actor: MLP; critic: MLP | null } {
   const hiddenGains = cfg.hidden.map(() => Math.SQRT2);
   // Small output gains, as CleanRL: the initial policy is near uniform and the initial values near 0.
   if (cfg.sharedNetwork) {
-    const actor = createMLP({ sizes: [obsDim, ...cfg.hidden, nAct + 1], activation: cfg.activation, gains: [...hiddenGains, 0.01], seed: rng.spawnSeed() }, { backend: cfg.backend });
+    const actor = createMLP(
+      {
+        sizes: [obsDim, ...cfg.hidden, nAct + 1],
+        activation: cfg.activation,
+        gains: [...hiddenGains, 0.01],
+        seed: rng.spawnSeed(),
+      },
+      { backend: cfg.backend },
+    );
     // The value column of the last layer gets gain 1, the action columns 0.01 (scaling columns keeps them orthogonal).
-    const h = cfg.hidden.length ? cfg.hidden[cfg.hidden.length - 1] : obsDim, w = nAct + 1;
+    const h = cfg.hidden.length ? cfg.hidden[cfg.hidden.length - 1] : obsDim,
+      w = nAct + 1;
     const last = actor.numParams - (h * w + w);
     for (let i = 0; i < h; i++) actor.params[last + i * w + nAct] *= 100;
     return { actor, critic: null };
   }
-  const actor = createMLP({ sizes: [obsDim, ...cfg.hidden, nAct], activation: cfg.activation, gains: [...hiddenGains, 0.01], seed: rng.spawnSeed() }, { backend: cfg.backend });
-  const critic = createMLP({ sizes: [obsDim, ...cfg.hidden, 1], activation: cfg.activation, gains: [...hiddenGains, 1], seed: rng.spawnSeed() }, { backend: cfg.backend });
+  const actor = createMLP(
+    {
+      sizes: [obsDim, ...cfg.hidden, nAct],
+      activation: cfg.activation,
+      gains: [...hiddenGains, 0.01],
+      seed: rng.spawnSeed(),
+    },
+    { backend: cfg.backend },
+  );
+  const critic = createMLP(
+    {
+      sizes: [obsDim, ...cfg.hidden, 1],
+      activation: cfg.activation,
+      gains: [...hiddenGains, 1],
+      seed: rng.spawnSeed(),
+    },
+    { backend: cfg.backend },
+  );
   return { actor, critic };
 }

@@ -26,7 +26,13 @@ export { polyakUpdate } from '../nn/polyak.js';
 import { Algorithm, NonFiniteError, type PredictOptions } from '../train/algorithm.js';
 import { CheckpointError, tensorOf, type Checkpoint, type StoredArray } from '../train/checkpoint.js';
 import type { TrainContext } from '../train/context.js';
-import { NStepCollector, PrioritizedReplayBuffer, ReplayBuffer, nextObservations, type ReplaySample } from './replay/index.js';
+import {
+  NStepCollector,
+  PrioritizedReplayBuffer,
+  ReplayBuffer,
+  nextObservations,
+  type ReplaySample,
+} from './replay/index.js';
 
 /** Hyperparameters every off-policy method has. */
 export interface OffPolicyConfig {
@@ -62,8 +68,20 @@ export interface ReplayOptions {
 }
 
 export const OFF_POLICY_DEFAULTS: OffPolicyConfig = {
-  nEnvs: 1, bufferSize: 1_000_000, batchSize: 256, learningStarts: 100, trainFreq: 1, gradientSteps: 1, gamma: 0.99, tau: 0.005,
-  hidden: [256, 256], activation: 'relu', maxGradNorm: Infinity, saveBuffer: false, backend: 'auto', seed: 1,
+  nEnvs: 1,
+  bufferSize: 1_000_000,
+  batchSize: 256,
+  learningStarts: 100,
+  trainFreq: 1,
+  gradientSteps: 1,
+  gamma: 0.99,
+  tau: 0.005,
+  hidden: [256, 256],
+  activation: 'relu',
+  maxGradNorm: Infinity,
+  saveBuffer: false,
+  backend: 'auto',
+  seed: 1,
 };
 
 /** A network and its optimizer, under the name its arrays take in checkpoints. */
@@ -94,7 +112,13 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig> extends Algo
    * Makes the vector env and the buffer; `kind` is the action space the method needs ('Discrete' or 'Box';
    * observations are always a Box), checked with an error that names both spaces.
    */
-  protected constructor(env: EnvSource, defaults: C, config: Partial<C> & { envKwargs?: MakeOptions }, kind: 'Discrete' | 'Box', replay: (cfg: C) => ReplayOptions) {
+  protected constructor(
+    env: EnvSource,
+    defaults: C,
+    config: Partial<C> & { envKwargs?: MakeOptions },
+    kind: 'Discrete' | 'Box',
+    replay: (cfg: C) => ReplayOptions,
+  ) {
     const { envKwargs = {}, ...rest } = config;
     const cfg = { ...defaults, ...rest };
     // JSON (checkpoints, --config files) writes Infinity as null: both mean no clipping.
@@ -102,28 +126,48 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig> extends Algo
     super(env, envKwargs, cfg.seed);
     const owner = new.target.name.toLowerCase();
     for (const k of ['nEnvs', 'bufferSize', 'batchSize', 'trainFreq'] as const) {
-      if (!Number.isInteger(cfg[k]) || cfg[k] < 1) throw new RangeError(`${owner}: ${k} must be a positive integer, got ${describe(cfg[k])}`);
+      if (!Number.isInteger(cfg[k]) || cfg[k] < 1)
+        throw new RangeError(`${owner}: ${k} must be a positive integer, got ${describe(cfg[k])}`);
     }
-    if (!Number.isInteger(cfg.learningStarts) || cfg.learningStarts < 0) throw new RangeError(`${owner}: learningStarts must be a non-negative integer, got ${describe(cfg.learningStarts)}`);
+    if (!Number.isInteger(cfg.learningStarts) || cfg.learningStarts < 0)
+      throw new RangeError(
+        `${owner}: learningStarts must be a non-negative integer, got ${describe(cfg.learningStarts)}`,
+      );
     if (!Number.isInteger(cfg.gradientSteps) || (cfg.gradientSteps < 1 && cfg.gradientSteps !== -1)) {
-      throw new RangeError(`${owner}: gradientSteps must be a positive integer or -1 (one per env step), got ${describe(cfg.gradientSteps)}`);
+      throw new RangeError(
+        `${owner}: gradientSteps must be a positive integer or -1 (one per env step), got ${describe(cfg.gradientSteps)}`,
+      );
     }
-    if (!(cfg.tau > 0 && cfg.tau <= 1)) throw new RangeError(`${owner}: tau must be in (0, 1], got ${describe(cfg.tau)}`);
-    if (!(cfg.gamma >= 0 && cfg.gamma <= 1)) throw new RangeError(`${owner}: gamma must be in [0, 1], got ${describe(cfg.gamma)}`);
-    if (!(cfg.maxGradNorm > 0)) throw new RangeError(`${owner}: maxGradNorm must be positive (Infinity: no clipping), got ${describe(cfg.maxGradNorm)}`);
+    if (!(cfg.tau > 0 && cfg.tau <= 1))
+      throw new RangeError(`${owner}: tau must be in (0, 1], got ${describe(cfg.tau)}`);
+    if (!(cfg.gamma >= 0 && cfg.gamma <= 1))
+      throw new RangeError(`${owner}: gamma must be in [0, 1], got ${describe(cfg.gamma)}`);
+    if (!(cfg.maxGradNorm > 0))
+      throw new RangeError(
+        `${owner}: maxGradNorm must be positive (Infinity: no clipping), got ${describe(cfg.maxGradNorm)}`,
+      );
     this.cfg = cfg;
     this.venv = makeVec(env, cfg.nEnvs, { autoreset: 'same-step', makeOptions: envKwargs, copy: false });
-    const os = this.venv.singleObservationSpace, as = this.venv.singleActionSpace;
+    const os = this.venv.singleObservationSpace,
+      as = this.venv.singleActionSpace;
     if (!(os instanceof Box) || !(kind === 'Box' ? as instanceof Box : as instanceof Discrete)) {
       this.venv.close();
-      throw new TypeError(`${owner} needs a Box observation space and a ${kind} action space; ${this.envId} has ${os} and ${as}`);
+      throw new TypeError(
+        `${owner} needs a Box observation space and a ${kind} action space; ${this.envId} has ${os} and ${as}`,
+      );
     }
     this.obsDim = os.size;
     this.actDim = as instanceof Box ? as.size : 1;
     const { nStep, prioritized } = replay(cfg);
     const bufOpts = { capacity: cfg.bufferSize, obsDim: this.obsDim, actDim: this.actDim, storeDiscounts: true };
     this.buffer = prioritized ? new PrioritizedReplayBuffer({ ...bufOpts, ...prioritized }) : new ReplayBuffer(bufOpts);
-    this.collector = new NStepCollector({ numEnvs: cfg.nEnvs, n: nStep, gamma: cfg.gamma, obsDim: this.obsDim, actDim: this.actDim });
+    this.collector = new NStepCollector({
+      numEnvs: cfg.nEnvs,
+      n: nStep,
+      gamma: cfg.gamma,
+      obsDim: this.obsDim,
+      actDim: this.actDim,
+    });
     this.sample = this.buffer.createSample(cfg.batchSize);
     this.nextObsScratch = new Float32Array(cfg.nEnvs * this.obsDim);
     this.storedActions = new Float32Array(cfg.nEnvs * this.actDim);
@@ -152,7 +196,9 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig> extends Algo
   protected onEpisodeStart(_env: number): void {}
 
   protected iteration(ctx: TrainContext): Record<string, number> {
-    const cfg = this.cfg, N = cfg.nEnvs, D = this.obsDim;
+    const cfg = this.cfg,
+      N = cfg.nEnvs,
+      D = this.obsDim;
     if (this.obs === null) {
       this.obs = Float32Array.from(this.venv.reset({ seed: this.rng.spawnSeed() }).obs as Float32Array);
       for (let i = 0; i < N; i++) this.onEpisodeStart(i);
@@ -167,7 +213,16 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig> extends Algo
       this.recordStep(ctx, r, N);
       const next = nextObservations(r.obs as Float32Array, r.info, D, this.nextObsScratch);
       checkFinite(next, `${this.name}: the env returned a non-finite observation`, ctx.numTimesteps);
-      this.buffer.add(this.collector.push({ obs: this.obs, actions: this.storedActions, rewards: r.rewards, terminated: r.terminated, truncated: r.truncated, nextObs: next }));
+      this.buffer.add(
+        this.collector.push({
+          obs: this.obs,
+          actions: this.storedActions,
+          rewards: r.rewards,
+          terminated: r.terminated,
+          truncated: r.truncated,
+          nextObs: next,
+        }),
+      );
       this.obs.set(r.obs as Float32Array);
       for (let i = 0; i < N; i++) if (r.terminated[i] || r.truncated[i]) this.onEpisodeStart(i);
       if (ctx.stop) break;
@@ -175,7 +230,8 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig> extends Algo
     const tCollect = performance.now() - t0;
     const tu = performance.now();
     // Each statistic is averaged over the updates that reported it (the actor's only come every policyDelay).
-    const sums: Record<string, number> = {}, counts: Record<string, number> = {};
+    const sums: Record<string, number> = {},
+      counts: Record<string, number> = {};
     let updates = 0;
     if (ctx.numTimesteps >= cfg.learningStarts && this.buffer.canSample(cfg.batchSize)) {
       const steps = cfg.gradientSteps === -1 ? cfg.trainFreq * N : cfg.gradientSteps;
@@ -192,7 +248,14 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig> extends Algo
     this.afterUpdates(ctx);
     const out: Record<string, number> = this.iterationStats();
     for (const [key, v] of Object.entries(sums)) out[key] = v / counts[key];
-    return { ...out, updates, buffer_size: this.buffer.size, time_env_ms: tEnv, time_inference_ms: tCollect - tEnv, time_update_ms: performance.now() - tu };
+    return {
+      ...out,
+      updates,
+      buffer_size: this.buffer.size,
+      time_env_ms: tEnv,
+      time_inference_ms: tCollect - tEnv,
+      time_update_ms: performance.now() - tu,
+    };
   }
 
   protected stateArrays(): Record<string, StoredArray> {
@@ -222,7 +285,8 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig> extends Algo
     if (!this.cfg.saveBuffer) return;
     const replay: Record<string, StoredArray> = {};
     for (const [k, v] of Object.entries(ck.tensors)) if (k.startsWith('replay.')) replay[k.slice(7)] = v;
-    if (Object.keys(replay).length === 0) throw new CheckpointError(`${dir}: the config keeps the replay buffer (saveBuffer) but the checkpoint has none`);
+    if (Object.keys(replay).length === 0)
+      throw new CheckpointError(`${dir}: the config keeps the replay buffer (saveBuffer) but the checkpoint has none`);
     this.buffer.loadArrays(replay, dir);
   }
 
@@ -276,7 +340,9 @@ export abstract class OffPolicyActorCritic<C extends OffPolicyConfig> extends Of
     for (let j = 0; j < as.size; j++) {
       if (!Number.isFinite(this.actLow[j]) || !Number.isFinite(this.actHigh[j])) {
         this.venv.close();
-        throw new TypeError(`${this.constructor.name.toLowerCase()} needs a bounded action space (it rescales [-1, 1] to the bounds); ${this.envId} has ${as}`);
+        throw new TypeError(
+          `${this.constructor.name.toLowerCase()} needs a bounded action space (it rescales [-1, 1] to the bounds); ${this.envId} has ${as}`,
+        );
       }
     }
     this.envActions = new Float32Array(this.cfg.nEnvs * this.actDim);
@@ -287,16 +353,26 @@ export abstract class OffPolicyActorCritic<C extends OffPolicyConfig> extends Of
    * fused Adam optimizers; each critic's initialization seed is drawn from the algorithm's generator in turn.
    */
   protected makeCritics(n: number, lr: number): { critics: MLP[]; targets: MLP[]; optimizers: Adam[] } {
-    const cfg = this.cfg, gains = [...cfg.hidden.map(() => Math.SQRT2), 1];
-    const critics: MLP[] = [], targets: MLP[] = [];
+    const cfg = this.cfg,
+      gains = [...cfg.hidden.map(() => Math.SQRT2), 1];
+    const critics: MLP[] = [],
+      targets: MLP[] = [];
     for (let i = 0; i < n; i++) {
-      const spec = { sizes: [this.obsDim + this.actDim, ...cfg.hidden, 1], activation: cfg.activation, gains, seed: this.rng.spawnSeed() };
-      const q = createMLP(spec, { backend: cfg.backend }), qt = createMLP(spec, { backend: cfg.backend });
+      const spec = {
+        sizes: [this.obsDim + this.actDim, ...cfg.hidden, 1],
+        activation: cfg.activation,
+        gains,
+        seed: this.rng.spawnSeed(),
+      };
+      const q = createMLP(spec, { backend: cfg.backend }),
+        qt = createMLP(spec, { backend: cfg.backend });
       qt.params.set(q.params);
       critics.push(q);
       targets.push(qt);
     }
-    const optimizers = critics.map((q) => new Adam([{ params: q.params, grads: q.grads }], { lr, maxGradNorm: cfg.maxGradNorm, fused: true }));
+    const optimizers = critics.map(
+      (q) => new Adam([{ params: q.params, grads: q.grads }], { lr, maxGradNorm: cfg.maxGradNorm, fused: true }),
+    );
     return { critics, targets, optimizers };
   }
 
@@ -333,13 +409,16 @@ export abstract class OffPolicyActorCritic<C extends OffPolicyConfig> extends Of
   /** The env action for one observation (deterministic by default: the policy's mean). */
   predict(obs: unknown, opts: PredictOptions = {}): Float32Array {
     const x = Float32Array.from(obs as ArrayLike<number>);
-    if (x.length !== this.obsDim) throw new TypeError(`${this.name}.predict: expected an observation of ${this.obsDim} numbers, got ${describe(obs)}`);
-    const scaled = new Float32Array(this.actDim), out = new Float32Array(this.actDim);
+    if (x.length !== this.obsDim)
+      throw new TypeError(
+        `${this.name}.predict: expected an observation of ${this.obsDim} numbers, got ${describe(obs)}`,
+      );
+    const scaled = new Float32Array(this.actDim),
+      out = new Float32Array(this.actDim);
     this.policyAction(x, opts.deterministic ?? true, scaled);
     this.unscale(scaled, out, 1);
     return out;
   }
-
 }
 
 /** out[b] = min_i Q_i(sa_b) over the target critics (Math.min keeps a NaN, a comparison would drop it). */
@@ -356,8 +435,16 @@ export function minQ(critics: MLP[], sa: Float32Array, B: number, out: Float32Ar
  * One step of each critic on L_Q = (1/B) sum_b (Q_i(s, a) - y)^2, i.e. dL/dQ_i = 2 (Q_i - y) / B, with `sa` the
  * rows [s | a]; returns the summed loss and the mean of Q_1. `dq` is scratch of B numbers.
  */
-export function criticSteps(critics: MLP[], optimizers: Adam[], sa: Float32Array, y: Float32Array, B: number, dq: Float32Array): { loss: number; meanQ: number } {
-  let loss = 0, meanQ = 0;
+export function criticSteps(
+  critics: MLP[],
+  optimizers: Adam[],
+  sa: Float32Array,
+  y: Float32Array,
+  B: number,
+  dq: Float32Array,
+): { loss: number; meanQ: number } {
+  let loss = 0,
+    meanQ = 0;
   critics.forEach((q, i) => {
     const qv = q.forwardTrain(sa, B);
     for (let b = 0; b < B; b++) {
@@ -374,7 +461,14 @@ export function criticSteps(critics: MLP[], optimizers: Adam[], sa: Float32Array
 }
 
 /** Writes rows [obs | act] (B x (D + A)) into out: the input of a critic Q(s, a). */
-export function concatRows(obs: Float32Array, D: number, act: Float32Array, A: number, B: number, out: Float32Array): Float32Array {
+export function concatRows(
+  obs: Float32Array,
+  D: number,
+  act: Float32Array,
+  A: number,
+  B: number,
+  out: Float32Array,
+): Float32Array {
   const W = D + A;
   for (let b = 0; b < B; b++) {
     for (let d = 0; d < D; d++) out[b * W + d] = obs[b * D + d];
@@ -386,6 +480,9 @@ export function concatRows(obs: Float32Array, D: number, act: Float32Array, A: n
 /** Throws a NonFiniteError naming the quantity and the step when x holds a NaN or an infinity. */
 export function checkFinite(x: ArrayLike<number>, what: string, step: number, n = x.length): void {
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(x[i])) throw new NonFiniteError(`${what} (${x[i]} at index ${i}) at step ${step}; training stopped (the last checkpoint written is the last good one)`);
+    if (!Number.isFinite(x[i]))
+      throw new NonFiniteError(
+        `${what} (${x[i]} at index ${i}) at step ${step}; training stopped (the last checkpoint written is the last good one)`,
+      );
   }
 }

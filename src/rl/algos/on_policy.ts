@@ -19,7 +19,13 @@ import type { VectorEnv, VectorStepResult } from '../vector/vector_env.js';
 import { Adam, scheduleFactor, type Schedule } from '../nn/adam.js';
 import type { Activation, MLP } from '../nn/mlp.js';
 import { ActorCriticPolicy } from './mlp_policy.js';
-import { Algorithm, NonFiniteError, type LearnOptions, type PredictOptions, type TrainResult } from '../train/algorithm.js';
+import {
+  Algorithm,
+  NonFiniteError,
+  type LearnOptions,
+  type PredictOptions,
+  type TrainResult,
+} from '../train/algorithm.js';
 import { tensorOf, type Checkpoint, type StoredArray } from '../train/checkpoint.js';
 import type { TrainContext } from '../train/context.js';
 import { RolloutBuffer } from './rollout.js';
@@ -52,9 +58,25 @@ export interface OnPolicyConfig {
 }
 
 export const ON_POLICY_DEFAULTS: OnPolicyConfig = {
-  nEnvs: 4, nSteps: 128, lr: 2.5e-4, lrSchedule: 'linear', gamma: 0.99, gaeLambda: 0.95, entCoef: 0.01, vfCoef: 0.5,
-  maxGradNorm: 0.5, hidden: [64, 64], activation: 'tanh', logStdInit: 0, sharedNetwork: false, normalizeObs: false, normalizeReward: false,
-  clipObs: 10, clipReward: 10, backend: 'auto', seed: 1,
+  nEnvs: 4,
+  nSteps: 128,
+  lr: 2.5e-4,
+  lrSchedule: 'linear',
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  entCoef: 0.01,
+  vfCoef: 0.5,
+  maxGradNorm: 0.5,
+  hidden: [64, 64],
+  activation: 'tanh',
+  logStdInit: 0,
+  sharedNetwork: false,
+  normalizeObs: false,
+  normalizeReward: false,
+  clipObs: 10,
+  clipReward: 10,
+  backend: 'auto',
+  seed: 1,
 };
 
 /** Scratch arrays of a minibatch pass through the policy. */
@@ -89,19 +111,29 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
   /** The raw observations after the last step (nextObs holds them normalized). */
   private rawObs: Float32Array | null = null;
 
-  protected constructor(env: EnvSource, defaults: C, config: Partial<C> & { envKwargs?: MakeOptions }, bufferSteps?: number) {
+  protected constructor(
+    env: EnvSource,
+    defaults: C,
+    config: Partial<C> & { envKwargs?: MakeOptions },
+    bufferSteps?: number,
+  ) {
     const { envKwargs = {}, ...rest } = config;
     const cfg = { ...defaults, ...rest };
     super(env, envKwargs, cfg.seed);
     this.cfg = cfg;
-    if (!Number.isInteger(cfg.nEnvs) || cfg.nEnvs < 1) throw new RangeError(`${new.target.name}: nEnvs must be a positive integer, got ${describe(cfg.nEnvs)}`);
-    if (!Number.isInteger(cfg.nSteps) || cfg.nSteps < 1) throw new RangeError(`${new.target.name}: nSteps must be a positive integer, got ${describe(cfg.nSteps)}`);
+    if (!Number.isInteger(cfg.nEnvs) || cfg.nEnvs < 1)
+      throw new RangeError(`${new.target.name}: nEnvs must be a positive integer, got ${describe(cfg.nEnvs)}`);
+    if (!Number.isInteger(cfg.nSteps) || cfg.nSteps < 1)
+      throw new RangeError(`${new.target.name}: nSteps must be a positive integer, got ${describe(cfg.nSteps)}`);
     this.venv = makeVec(env, cfg.nEnvs, { autoreset: 'same-step', makeOptions: envKwargs, copy: false });
-    const os = this.venv.singleObservationSpace, as = this.venv.singleActionSpace;
+    const os = this.venv.singleObservationSpace,
+      as = this.venv.singleActionSpace;
     const algo = this.constructor.name.toLowerCase();
     if (!(os instanceof Box)) {
       this.venv.close();
-      throw new TypeError(`${algo} needs a Box observation space (wrap others with FlattenObservation); ${this.envId} has ${os}`);
+      throw new TypeError(
+        `${algo} needs a Box observation space (wrap others with FlattenObservation); ${this.envId} has ${os}`,
+      );
     }
     if (!(as instanceof Discrete || as instanceof Box)) {
       this.venv.close();
@@ -114,10 +146,20 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
     this.aDim = this.discrete ? 1 : this.nAct;
     const { actor, critic, logStd, logStdGrad } = this.policy;
     this.optimizer = new Adam(
-      [{ params: actor.params, grads: actor.grads }, { params: critic?.params ?? new Float32Array(0), grads: critic?.grads ?? new Float32Array(0) }, { params: logStd, grads: logStdGrad }],
+      [
+        { params: actor.params, grads: actor.grads },
+        { params: critic?.params ?? new Float32Array(0), grads: critic?.grads ?? new Float32Array(0) },
+        { params: logStd, grads: logStdGrad },
+      ],
       { lr: cfg.lr, eps: 1e-5, maxGradNorm: cfg.maxGradNorm },
     );
-    this.buffer = new RolloutBuffer(bufferSteps ?? cfg.nSteps, cfg.nEnvs, this.obsDim, this.aDim, this.discrete ? this.nAct : 0);
+    this.buffer = new RolloutBuffer(
+      bufferSteps ?? cfg.nSteps,
+      cfg.nEnvs,
+      this.obsDim,
+      this.aDim,
+      this.discrete ? this.nAct : 0,
+    );
     this.retRms = cfg.normalizeReward ? new RunningMeanStd(1) : null;
     this.discounted = new Float64Array(cfg.nEnvs);
   }
@@ -202,8 +244,14 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
    * One step of every env with the current policy, stored at row `t` of the buffer. Returns the vector
    * step's result. Truncation is not termination: the reward of a truncated step gets gamma V(final obs).
    */
-  protected collectStep(ctx: TrainContext, t: number, scratch: { actsI: Int32Array; actsF: Float32Array; envActs: Float32Array; logp: Float32Array }): VectorStepResult<unknown> {
-    const N = this.cfg.nEnvs, D = this.obsDim, buf = this.buffer;
+  protected collectStep(
+    ctx: TrainContext,
+    t: number,
+    scratch: { actsI: Int32Array; actsF: Float32Array; envActs: Float32Array; logp: Float32Array },
+  ): VectorStepResult<unknown> {
+    const N = this.cfg.nEnvs,
+      D = this.obsDim,
+      buf = this.buffer;
     const obs = this.nextObs!;
     buf.obs.set(obs, t * N * D);
     const t0 = performance.now();
@@ -249,7 +297,10 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
   /** Stops training with a NonFiniteError naming the quantity and the step when `x` holds NaN or infinity. */
   protected checkFinite(x: ArrayLike<number>, what: string, step: number): void {
     for (let k = 0; k < x.length; k++) {
-      if (!Number.isFinite(x[k])) throw new NonFiniteError(`${this.name}: ${what} entry ${k} is ${x[k]} at step ${step}; training stopped (the last checkpoint written is the last good one)`);
+      if (!Number.isFinite(x[k]))
+        throw new NonFiniteError(
+          `${this.name}: ${what} entry ${k} is ${x[k]} at step ${step}; training stopped (the last checkpoint written is the last good one)`,
+        );
     }
   }
 
@@ -257,7 +308,12 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
   protected collectRollout(ctx: TrainContext): void {
     this.ensureStarted();
     const N = this.cfg.nEnvs;
-    const scratch = { actsI: new Int32Array(N), actsF: new Float32Array(N * this.nAct), envActs: new Float32Array(N * this.nAct), logp: new Float32Array(N) };
+    const scratch = {
+      actsI: new Int32Array(N),
+      actsF: new Float32Array(N * this.nAct),
+      envActs: new Float32Array(N * this.nAct),
+      logp: new Float32Array(N),
+    };
     this.lastTimes = { inferenceMs: 0, envMs: 0 };
     for (let t = 0; t < this.buffer.steps; t++) this.collectStep(ctx, t, scratch);
     const lastValues = Float32Array.from(this.stateValues(this.nextObs!, N));
@@ -268,7 +324,13 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
    * Forward pass of both networks on `batch` rows (training mode), then the distribution's log-probs and
    * entropies of `actions`.
    */
-  protected evaluatePolicy(obs: Float32Array, actions: Float32Array, masks: Uint8Array | null, batch: number, into: PolicyEval): Float32Array {
+  protected evaluatePolicy(
+    obs: Float32Array,
+    actions: Float32Array,
+    masks: Uint8Array | null,
+    batch: number,
+    into: PolicyEval,
+  ): Float32Array {
     const { out, values } = this.policy.forward(obs, batch, true);
     this.checkFinite(out, 'policy output', this.training?.numTimesteps ?? this.numTimesteps);
     this.checkFinite(values, 'value estimate', this.training?.numTimesteps ?? this.numTimesteps);
@@ -283,16 +345,32 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
    * Backward pass and one optimizer step, given dL/dlog pi and dL/dH per row and dL/dV: the distribution
    * turns the first two into dL/d(actor outputs). Returns the gradient norm before clipping.
    */
-  protected applyGradients(out: Float32Array, obsActions: { actions: Float32Array; masks: Uint8Array | null }, batch: number, dLogp: ArrayLike<number>, dEnt: ArrayLike<number>, dV: Float32Array): number {
+  protected applyGradients(
+    out: Float32Array,
+    obsActions: { actions: Float32Array; masks: Uint8Array | null },
+    batch: number,
+    dLogp: ArrayLike<number>,
+    dEnt: ArrayLike<number>,
+    dV: Float32Array,
+  ): number {
     const dOut = new Float32Array(batch * this.nAct);
-    const logp = new Float64Array(batch), ent = new Float64Array(batch);
+    const logp = new Float64Array(batch),
+      ent = new Float64Array(batch);
     const { cat, gauss, logStd, logStdGrad } = this.policy;
     if (cat) cat.evaluate(out, batch, obsActions.actions, logp, ent, obsActions.masks, { dLogp, dEnt, dLogits: dOut });
-    else gauss!.evaluate(out, logStd, batch, obsActions.actions, logp, ent, { dLogp, dEnt, dMean: dOut, dLogStd: logStdGrad });
+    else
+      gauss!.evaluate(out, logStd, batch, obsActions.actions, logp, ent, {
+        dLogp,
+        dEnt,
+        dMean: dOut,
+        dLogStd: logStdGrad,
+      });
     this.policy.backward(dOut, dV, batch);
     const preNorm = this.optimizer.gradNorm();
     if (!Number.isFinite(preNorm)) {
-      throw new NonFiniteError(`${this.name}: the gradient norm is ${preNorm} at step ${this.training?.numTimesteps ?? this.numTimesteps}; training stopped (the last checkpoint written is the last good one)`);
+      throw new NonFiniteError(
+        `${this.name}: the gradient norm is ${preNorm} at step ${this.training?.numTimesteps ?? this.numTimesteps}; training stopped (the last checkpoint written is the last good one)`,
+      );
     }
     const norm = this.optimizer.step();
     this.actor.zeroGrad();
@@ -308,10 +386,20 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
   protected stateArrays(): Record<string, StoredArray> {
     const o = this.optimizer;
     const arrays: Record<string, StoredArray> = {
-      actor: this.actor.params, critic: this.critic?.params ?? new Float32Array(0), log_std: this.policy.logStd,
-      adam_m_actor: o.m[0], adam_v_actor: o.v[0], adam_m_critic: o.m[1], adam_v_critic: o.v[1], adam_m_log_std: o.m[2], adam_v_log_std: o.v[2],
+      actor: this.actor.params,
+      critic: this.critic?.params ?? new Float32Array(0),
+      log_std: this.policy.logStd,
+      adam_m_actor: o.m[0],
+      adam_v_actor: o.v[0],
+      adam_m_critic: o.m[1],
+      adam_v_critic: o.v[1],
+      adam_m_log_std: o.m[2],
+      adam_v_log_std: o.v[2],
     };
-    for (const [name, rms] of [['obs_rms', this.obsRms], ['ret_rms', this.retRms]] as const) {
+    for (const [name, rms] of [
+      ['obs_rms', this.obsRms],
+      ['ret_rms', this.retRms],
+    ] as const) {
       if (rms === null) continue;
       arrays[`${name}_mean`] = rms.mean;
       arrays[`${name}_var`] = rms.var;

@@ -27,7 +27,13 @@ export interface PPOConfig extends OnPolicyConfig {
 }
 
 export const PPO_DEFAULTS: PPOConfig = {
-  ...ON_POLICY_DEFAULTS, nMinibatches: 4, nEpochs: 4, clipCoef: 0.2, clipVloss: true, normAdv: true, targetKl: null,
+  ...ON_POLICY_DEFAULTS,
+  nMinibatches: 4,
+  nEpochs: 4,
+  clipCoef: 0.2,
+  clipVloss: true,
+  normAdv: true,
+  targetKl: null,
 };
 
 export class PPO extends OnPolicyAlgorithm<PPOConfig> {
@@ -38,7 +44,9 @@ export class PPO extends OnPolicyAlgorithm<PPOConfig> {
     const batch = this.cfg.nEnvs * this.cfg.nSteps;
     if (!Number.isInteger(this.cfg.nMinibatches) || this.cfg.nMinibatches < 1 || batch % this.cfg.nMinibatches !== 0) {
       this.close();
-      throw new RangeError(`ppo: nEnvs * nSteps = ${batch} must split into nMinibatches = ${describe(this.cfg.nMinibatches)} equal minibatches`);
+      throw new RangeError(
+        `ppo: nEnvs * nSteps = ${batch} must split into nMinibatches = ${describe(this.cfg.nMinibatches)} equal minibatches`,
+      );
     }
   }
 
@@ -48,25 +56,46 @@ export class PPO extends OnPolicyAlgorithm<PPOConfig> {
     const t0 = performance.now();
     const stats = this.update();
     return {
-      ...stats, lr: this.optimizer.lr,
-      time_env_ms: this.lastTimes.envMs, time_inference_ms: this.lastTimes.inferenceMs, time_update_ms: performance.now() - t0,
+      ...stats,
+      lr: this.optimizer.lr,
+      time_env_ms: this.lastTimes.envMs,
+      time_inference_ms: this.lastTimes.inferenceMs,
+      time_update_ms: performance.now() - t0,
     };
   }
 
   private update(): Record<string, number> {
-    const cfg = this.cfg, buf = this.buffer, D = this.obsDim, A = this.nAct, aDim = this.aDim;
-    const B = buf.size, M = B / cfg.nMinibatches;
+    const cfg = this.cfg,
+      buf = this.buffer,
+      D = this.obsDim,
+      A = this.nAct,
+      aDim = this.aDim;
+    const B = buf.size,
+      M = B / cfg.nMinibatches;
     const idx = Int32Array.from({ length: B }, (_v, i) => i);
-    const mbObs = new Float32Array(M * D), mbAct = new Float32Array(M * aDim), mbMask = this.discrete ? new Uint8Array(M * A) : null;
+    const mbObs = new Float32Array(M * D),
+      mbAct = new Float32Array(M * aDim),
+      mbMask = this.discrete ? new Uint8Array(M * A) : null;
     const pe: PolicyEval = { logp: new Float64Array(M), ent: new Float64Array(M), values: new Float32Array(M) };
-    const dLogp = new Float64Array(M), dEnt = new Float64Array(M).fill(-cfg.entCoef / M), dV = new Float32Array(M);
+    const dLogp = new Float64Array(M),
+      dEnt = new Float64Array(M).fill(-cfg.entCoef / M),
+      dV = new Float32Array(M);
     const adv = new Float64Array(M);
-    let pgLoss = 0, vLoss = 0, entropy = 0, approxKl = 0, clipFrac = 0, updates = 0, gradNorm = 0, epochs = 0;
+    let pgLoss = 0,
+      vLoss = 0,
+      entropy = 0,
+      approxKl = 0,
+      clipFrac = 0,
+      updates = 0,
+      gradNorm = 0,
+      epochs = 0;
     for (let epoch = 0; epoch < cfg.nEpochs; epoch++) {
       epochs++;
       for (let i = B - 1; i > 0; i--) {
         const j = this.rng.below(i + 1);
-        const tmp = idx[i]; idx[i] = idx[j]; idx[j] = tmp;
+        const tmp = idx[i];
+        idx[i] = idx[j];
+        idx[j] = tmp;
       }
       let epochKl = 0;
       for (let start = 0; start < B; start += M) {
@@ -89,7 +118,10 @@ export class PPO extends OnPolicyAlgorithm<PPOConfig> {
         const out = this.evaluatePolicy(mbObs, mbAct, mbMask, M, pe);
 
         // Clipped surrogate: L_pi and dL_pi/dlog pi.
-        let pg = 0, kl = 0, cf = 0, h = 0;
+        let pg = 0,
+          kl = 0,
+          cf = 0,
+          h = 0;
         for (let b = 0; b < M; b++) {
           const logRatio = pe.logp[b] - buf.logprobs[idx[start + b]];
           const ratio = Math.exp(logRatio);
@@ -105,7 +137,9 @@ export class PPO extends OnPolicyAlgorithm<PPOConfig> {
         let vl = 0;
         for (let b = 0; b < M; b++) {
           const k = idx[start + b];
-          const v = pe.values[b], ret = buf.returns[k], vOld = buf.values[k];
+          const v = pe.values[b],
+            ret = buf.returns[k],
+            vOld = buf.values[k];
           const err = v - ret;
           if (cfg.clipVloss) {
             const clippedErr = vOld + Math.min(Math.max(v - vOld, -cfg.clipCoef), cfg.clipCoef) - ret;
@@ -134,8 +168,13 @@ export class PPO extends OnPolicyAlgorithm<PPOConfig> {
       if (cfg.targetKl !== null && epochKl / cfg.nMinibatches > cfg.targetKl) break;
     }
     return {
-      policy_loss: pgLoss / updates, value_loss: vLoss / updates, entropy: entropy / updates, approx_kl: approxKl / updates,
-      clip_fraction: clipFrac / updates, grad_norm: gradNorm, epochs,
+      policy_loss: pgLoss / updates,
+      value_loss: vLoss / updates,
+      entropy: entropy / updates,
+      approx_kl: approxKl / updates,
+      clip_fraction: clipFrac / updates,
+      grad_norm: gradNorm,
+      epochs,
     };
   }
 }

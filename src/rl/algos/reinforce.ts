@@ -18,11 +18,24 @@ export interface ReinforceConfig extends OnPolicyConfig {
 }
 
 export const REINFORCE_DEFAULTS: ReinforceConfig = {
-  ...ON_POLICY_DEFAULTS, nEnvs: 8, nSteps: 1, lr: 1e-3, lrSchedule: 'constant', entCoef: 0, vfCoef: 0.5, maxGradNorm: 1,
-  episodesPerUpdate: 16, normAdv: true,
+  ...ON_POLICY_DEFAULTS,
+  nEnvs: 8,
+  nSteps: 1,
+  lr: 1e-3,
+  lrSchedule: 'constant',
+  entCoef: 0,
+  vfCoef: 0.5,
+  maxGradNorm: 1,
+  episodesPerUpdate: 16,
+  normAdv: true,
 };
 
-interface Step { obs: Float32Array; action: Float32Array; mask: Uint8Array | null; reward: number }
+interface Step {
+  obs: Float32Array;
+  action: Float32Array;
+  mask: Uint8Array | null;
+  reward: number;
+}
 
 export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
   readonly name = 'reinforce';
@@ -37,8 +50,17 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
   protected iteration(ctx: TrainContext): Record<string, number> {
     this.applySchedule(ctx);
     this.ensureStarted();
-    const cfg = this.cfg, N = cfg.nEnvs, D = this.obsDim, A = this.nAct, buf = this.buffer;
-    const scratch = { actsI: new Int32Array(N), actsF: new Float32Array(N * A), envActs: new Float32Array(N * A), logp: new Float32Array(N) };
+    const cfg = this.cfg,
+      N = cfg.nEnvs,
+      D = this.obsDim,
+      A = this.nAct,
+      buf = this.buffer;
+    const scratch = {
+      actsI: new Int32Array(N),
+      actsF: new Float32Array(N * A),
+      envActs: new Float32Array(N * A),
+      logp: new Float32Array(N),
+    };
     const finished: Step[][] = [];
     this.lastTimes = { inferenceMs: 0, envMs: 0 };
     while (finished.length < cfg.episodesPerUpdate && !ctx.stop) {
@@ -60,7 +82,9 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     // Monte Carlo returns of the finished episodes.
     const B = finished.reduce((a, e) => a + e.length, 0);
     if (B === 0) return { batch: 0, lr: this.optimizer.lr }; // stopped before any episode ended: nothing to learn from
-    const obs = new Float32Array(B * D), actions = new Float32Array(B * this.aDim), masks = buf.masks ? new Uint8Array(B * A) : null;
+    const obs = new Float32Array(B * D),
+      actions = new Float32Array(B * this.aDim),
+      masks = buf.masks ? new Uint8Array(B * A) : null;
     const returns = new Float64Array(B);
     let k = 0;
     for (const ep of finished) {
@@ -85,8 +109,12 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
       const sd = Math.sqrt(adv.reduce((a, x) => a + (x - m) ** 2, 0) / (B - 1));
       for (let b = 0; b < B; b++) adv[b] = (adv[b] - m) / (sd + 1e-8);
     }
-    const dLogp = new Float64Array(B), dEnt = new Float64Array(B).fill(-cfg.entCoef / B), dV = new Float32Array(B);
-    let pg = 0, vl = 0, h = 0;
+    const dLogp = new Float64Array(B),
+      dEnt = new Float64Array(B).fill(-cfg.entCoef / B),
+      dV = new Float32Array(B);
+    let pg = 0,
+      vl = 0,
+      h = 0;
     for (let b = 0; b < B; b++) {
       pg -= pe.logp[b] * adv[b];
       dLogp[b] = -adv[b] / B;
@@ -97,8 +125,15 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     }
     const gradNorm = this.applyGradients(out, { actions, masks }, B, dLogp, dEnt, dV);
     return {
-      policy_loss: pg / B, value_loss: vl / B, entropy: h / B, grad_norm: gradNorm, lr: this.optimizer.lr, batch: B,
-      time_env_ms: this.lastTimes.envMs, time_inference_ms: this.lastTimes.inferenceMs, time_update_ms: performance.now() - t0,
+      policy_loss: pg / B,
+      value_loss: vl / B,
+      entropy: h / B,
+      grad_norm: gradNorm,
+      lr: this.optimizer.lr,
+      batch: B,
+      time_env_ms: this.lastTimes.envMs,
+      time_inference_ms: this.lastTimes.inferenceMs,
+      time_update_ms: performance.now() - t0,
     };
   }
 }

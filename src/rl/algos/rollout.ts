@@ -21,7 +21,13 @@ export class RolloutBuffer {
   readonly masks: Uint8Array | null;
   readonly size: number;
 
-  constructor(readonly steps: number, readonly numEnvs: number, readonly obsDim: number, readonly actDim: number, numActionsForMask = 0) {
+  constructor(
+    readonly steps: number,
+    readonly numEnvs: number,
+    readonly obsDim: number,
+    readonly actDim: number,
+    numActionsForMask = 0,
+  ) {
     const n = steps * numEnvs;
     this.size = n;
     this.obs = new Float32Array(n * obsDim);
@@ -39,7 +45,8 @@ export class RolloutBuffer {
   computeAdvantages(lastValues: Float32Array, gamma: number, lambda: number): void {
     const N = this.numEnvs;
     for (let i = 0; i < N; i++) {
-      let next = lastValues[i], adv = 0;
+      let next = lastValues[i],
+        adv = 0;
       for (let t = this.steps - 1; t >= 0; t--) {
         const k = t * N + i;
         const notDone = this.dones[k] ? 0 : 1;

@@ -21,7 +21,16 @@ import type { MLP } from '../nn/mlp.js';
 import { createMLP } from '../nn/make_mlp.js';
 import { tensorOf, type Checkpoint, type StoredArray } from '../train/checkpoint.js';
 import { polyakUpdate } from '../nn/polyak.js';
-import { checkFinite, concatRows, criticSteps, minQ, OFF_POLICY_DEFAULTS, OffPolicyActorCritic, type NamedNet, type OffPolicyConfig } from './off_policy.js';
+import {
+  checkFinite,
+  concatRows,
+  criticSteps,
+  minQ,
+  OFF_POLICY_DEFAULTS,
+  OffPolicyActorCritic,
+  type NamedNet,
+  type OffPolicyConfig,
+} from './off_policy.js';
 import type { ReplaySample } from './replay/index.js';
 
 export interface SACConfig extends OffPolicyConfig {
@@ -38,7 +47,14 @@ export interface SACConfig extends OffPolicyConfig {
 }
 
 export const SAC_DEFAULTS: SACConfig = {
-  ...OFF_POLICY_DEFAULTS, actorLr: 3e-4, criticLr: 3e-4, policyDelay: 1, alpha: 'auto', alphaInit: 1, alphaLr: 3e-4, targetEntropy: null,
+  ...OFF_POLICY_DEFAULTS,
+  actorLr: 3e-4,
+  criticLr: 3e-4,
+  policyDelay: 1,
+  alpha: 'auto',
+  alphaInit: 1,
+  alphaLr: 3e-4,
+  targetEntropy: null,
 };
 
 const LOG_STD_MIN = -5;
@@ -76,18 +92,45 @@ export class SAC extends OffPolicyActorCritic<SACConfig> {
   constructor(env: EnvSource, config: Partial<SACConfig> & { envKwargs?: MakeOptions } = {}) {
     super(env, SAC_DEFAULTS, config);
     const cfg = this.cfg;
-    if (!Number.isInteger(cfg.policyDelay) || cfg.policyDelay < 1) throw new RangeError(`sac: policyDelay must be a positive integer, got ${describe(cfg.policyDelay)}`);
-    if (cfg.alpha !== 'auto' && !(typeof cfg.alpha === 'number' && cfg.alpha >= 0 && Number.isFinite(cfg.alpha))) throw new RangeError(`sac: alpha must be 'auto' or a finite number >= 0, got ${describe(cfg.alpha)}`);
-    if (!(cfg.alphaInit > 0 && Number.isFinite(cfg.alphaInit))) throw new RangeError(`sac: alphaInit must be a positive number, got ${describe(cfg.alphaInit)}`);
-    if (cfg.targetEntropy !== null && !Number.isFinite(cfg.targetEntropy)) throw new RangeError(`sac: targetEntropy must be a number or null (-action dimension), got ${describe(cfg.targetEntropy)}`);
-    const D = this.obsDim, A = this.actDim, B = cfg.batchSize;
+    if (!Number.isInteger(cfg.policyDelay) || cfg.policyDelay < 1)
+      throw new RangeError(`sac: policyDelay must be a positive integer, got ${describe(cfg.policyDelay)}`);
+    if (cfg.alpha !== 'auto' && !(typeof cfg.alpha === 'number' && cfg.alpha >= 0 && Number.isFinite(cfg.alpha)))
+      throw new RangeError(`sac: alpha must be 'auto' or a finite number >= 0, got ${describe(cfg.alpha)}`);
+    if (!(cfg.alphaInit > 0 && Number.isFinite(cfg.alphaInit)))
+      throw new RangeError(`sac: alphaInit must be a positive number, got ${describe(cfg.alphaInit)}`);
+    if (cfg.targetEntropy !== null && !Number.isFinite(cfg.targetEntropy))
+      throw new RangeError(
+        `sac: targetEntropy must be a number or null (-action dimension), got ${describe(cfg.targetEntropy)}`,
+      );
+    const D = this.obsDim,
+      A = this.actDim,
+      B = cfg.batchSize;
     const hiddenGains = cfg.hidden.map(() => Math.SQRT2);
-    this.actor = createMLP({ sizes: [D, ...cfg.hidden, 2 * A], activation: cfg.activation, gains: [...hiddenGains, 0.01], seed: this.rng.spawnSeed() }, { backend: cfg.backend });
-    ({ critics: this.critics, targets: this.criticTargets, optimizers: this.criticOpts } = this.makeCritics(2, cfg.criticLr));
-    this.actorOpt = new Adam([{ params: this.actor.params, grads: this.actor.grads }], { lr: cfg.actorLr, maxGradNorm: cfg.maxGradNorm, fused: true });
+    this.actor = createMLP(
+      {
+        sizes: [D, ...cfg.hidden, 2 * A],
+        activation: cfg.activation,
+        gains: [...hiddenGains, 0.01],
+        seed: this.rng.spawnSeed(),
+      },
+      { backend: cfg.backend },
+    );
+    ({
+      critics: this.critics,
+      targets: this.criticTargets,
+      optimizers: this.criticOpts,
+    } = this.makeCritics(2, cfg.criticLr));
+    this.actorOpt = new Adam([{ params: this.actor.params, grads: this.actor.grads }], {
+      lr: cfg.actorLr,
+      maxGradNorm: cfg.maxGradNorm,
+      fused: true,
+    });
     this.logAlpha = Float32Array.of(Math.log(cfg.alpha === 'auto' ? cfg.alphaInit : Math.max(cfg.alpha, 1e-30)));
     this.logAlphaGrad = new Float32Array(1);
-    this.alphaOpt = cfg.alpha === 'auto' ? new Adam([{ params: this.logAlpha, grads: this.logAlphaGrad }], { lr: cfg.alphaLr }) : null;
+    this.alphaOpt =
+      cfg.alpha === 'auto'
+        ? new Adam([{ params: this.logAlpha, grads: this.logAlphaGrad }], { lr: cfg.alphaLr })
+        : null;
     this.targetEntropy = cfg.targetEntropy ?? -A;
     this.sa = new Float32Array(B * (D + A));
     this.dsa = new Float32Array(B * (D + A));
@@ -111,13 +154,18 @@ export class SAC extends OffPolicyActorCritic<SACConfig> {
   protected networks(): NamedNet[] {
     const nets: NamedNet[] = [{ name: 'actor', net: this.actor, optimizer: this.actorOpt }];
     this.critics.forEach((q, i) => {
-      nets.push({ name: `critic${i + 1}`, net: q, optimizer: this.criticOpts[i] }, { name: `critic${i + 1}_target`, net: this.criticTargets[i], optimizer: null });
+      nets.push(
+        { name: `critic${i + 1}`, net: q, optimizer: this.criticOpts[i] },
+        { name: `critic${i + 1}_target`, net: this.criticTargets[i], optimizer: null },
+      );
     });
     return nets;
   }
 
   protected override extraArrays(): Record<string, StoredArray> {
-    return this.alphaOpt ? { log_alpha: this.logAlpha, 'log_alpha.adam_m': this.alphaOpt.m[0], 'log_alpha.adam_v': this.alphaOpt.v[0] } : {};
+    return this.alphaOpt
+      ? { log_alpha: this.logAlpha, 'log_alpha.adam_m': this.alphaOpt.m[0], 'log_alpha.adam_v': this.alphaOpt.v[0] }
+      : {};
   }
 
   protected override stateExtra(): Record<string, unknown> {
@@ -143,7 +191,8 @@ export class SAC extends OffPolicyActorCritic<SACConfig> {
       for (let j = 0; j < A; j++) {
         const k = b * A + j;
         const logStd = LOG_STD_MIN + 0.5 * (LOG_STD_MAX - LOG_STD_MIN) * (Math.tanh(out[b * 2 * A + A + j]) + 1);
-        const sd = Math.exp(logStd), e = this.rng.normal();
+        const sd = Math.exp(logStd),
+          e = this.rng.normal();
         const a = Math.tanh(out[b * 2 * A + j] + sd * e);
         this.eps[k] = e;
         this.sigma[k] = sd;
@@ -165,13 +214,19 @@ export class SAC extends OffPolicyActorCritic<SACConfig> {
   }
 
   protected update(s: ReplaySample, step: number): Record<string, number> {
-    const cfg = this.cfg, B = cfg.batchSize, D = this.obsDim, A = this.actDim, alpha = this.alpha;
+    const cfg = this.cfg,
+      B = cfg.batchSize,
+      D = this.obsDim,
+      A = this.actDim,
+      alpha = this.alpha;
     // Target: a' ~ pi(.|s'); y = r + d (1 - terminated) (min_i Qi_targ(s', a') - alpha log pi(a'|s')).
     this.samplePolicy(this.actor.forward(s.nextObs, B), B, this.act, this.logp);
     concatRows(s.nextObs, D, this.act, A, B, this.sa);
     minQ(this.criticTargets, this.sa, B, this.y);
     for (let b = 0; b < B; b++) {
-      this.y[b] = s.rewards[b] + (s.discounts ? s.discounts[b] : cfg.gamma) * (1 - s.terminated[b]) * (this.y[b] - alpha * this.logp[b]);
+      this.y[b] =
+        s.rewards[b] +
+        (s.discounts ? s.discounts[b] : cfg.gamma) * (1 - s.terminated[b]) * (this.y[b] - alpha * this.logp[b]);
     }
     checkFinite(this.y, 'sac: critic target y is not finite', step, B);
     concatRows(s.obs, D, s.actions, A, B, this.sa);
@@ -200,7 +255,9 @@ export class SAC extends OffPolicyActorCritic<SACConfig> {
    * algorithm's generator); adds dL/dtheta into the actor's grads and leaves the critics' grads alone.
    */
   actorObjective(obs: Float32Array, B: number, alpha: number): { loss: number; meanLogp: number } {
-    const D = this.obsDim, A = this.actDim, W = D + A;
+    const D = this.obsDim,
+      A = this.actDim,
+      W = D + A;
     const out = this.actor.forwardTrain(obs, B);
     this.samplePolicy(out, B, this.act, this.logp);
     concatRows(obs, D, this.act, A, B, this.sa);
@@ -208,20 +265,28 @@ export class SAC extends OffPolicyActorCritic<SACConfig> {
     this.qmin.fill(Infinity);
     this.critics.forEach((q, i) => {
       const qv = q.forwardTrain(this.sa, B);
-      for (let b = 0; b < B; b++) if (qv[b] < this.qmin[b]) { this.qmin[b] = qv[b]; this.which[b] = i; }
+      for (let b = 0; b < B; b++)
+        if (qv[b] < this.qmin[b]) {
+          this.qmin[b] = qv[b];
+          this.which[b] = i;
+        }
     });
     const dQda = this.dQda;
     this.dq.fill(1);
     this.critics.forEach((q, i) => {
       q.backward(this.dq, this.dsa, { accumulate: false });
-      for (let b = 0; b < B; b++) if (this.which[b] === i) for (let j = 0; j < A; j++) dQda[b * A + j] = this.dsa[b * W + D + j];
+      for (let b = 0; b < B; b++)
+        if (this.which[b] === i) for (let j = 0; j < A; j++) dQda[b * A + j] = this.dsa[b * W + D + j];
     });
-    let loss = 0, meanLogp = 0;
+    let loss = 0,
+      meanLogp = 0;
     for (let b = 0; b < B; b++) {
       loss += (alpha * this.logp[b] - this.qmin[b]) / B;
       meanLogp += this.logp[b] / B;
       for (let j = 0; j < A; j++) {
-        const k = b * A + j, a = this.act[k], g = 1 - a * a;
+        const k = b * A + j,
+          a = this.act[k],
+          g = 1 - a * a;
         const du = (-dQda[k] * g + (alpha * 2 * a * g) / (g + TANH_EPS)) / B;
         const dLogStd = du * this.sigma[k] * this.eps[k] - alpha / B;
         const th = Math.tanh(out[b * 2 * A + A + j]);

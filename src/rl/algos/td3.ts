@@ -20,7 +20,16 @@ import { Adam } from '../nn/adam.js';
 import type { MLP } from '../nn/mlp.js';
 import { createMLP } from '../nn/make_mlp.js';
 import { polyakUpdate } from '../nn/polyak.js';
-import { checkFinite, concatRows, criticSteps, minQ, OFF_POLICY_DEFAULTS, OffPolicyActorCritic, type NamedNet, type OffPolicyConfig } from './off_policy.js';
+import {
+  checkFinite,
+  concatRows,
+  criticSteps,
+  minQ,
+  OFF_POLICY_DEFAULTS,
+  OffPolicyActorCritic,
+  type NamedNet,
+  type OffPolicyConfig,
+} from './off_policy.js';
 import type { ReplaySample } from './replay/index.js';
 
 export interface TD3Config extends OffPolicyConfig {
@@ -39,8 +48,15 @@ export interface TD3Config extends OffPolicyConfig {
 }
 
 export const TD3_DEFAULTS: TD3Config = {
-  ...OFF_POLICY_DEFAULTS, actorLr: 1e-3, criticLr: 1e-3, policyDelay: 2, targetPolicyNoise: 0.2, targetNoiseClip: 0.5,
-  explorationNoise: 0.1, noiseType: 'normal', twinCritics: true,
+  ...OFF_POLICY_DEFAULTS,
+  actorLr: 1e-3,
+  criticLr: 1e-3,
+  policyDelay: 2,
+  targetPolicyNoise: 0.2,
+  targetNoiseClip: 0.5,
+  explorationNoise: 0.1,
+  noiseType: 'normal',
+  twinCritics: true,
 };
 
 const OU_THETA = 0.15;
@@ -64,22 +80,47 @@ export class TD3 extends OffPolicyActorCritic<TD3Config> {
   private readonly dq: Float32Array;
   private readonly dz: Float32Array;
 
-  constructor(env: EnvSource, config: Partial<TD3Config> & { envKwargs?: MakeOptions } = {}, defaults: TD3Config = TD3_DEFAULTS) {
+  constructor(
+    env: EnvSource,
+    config: Partial<TD3Config> & { envKwargs?: MakeOptions } = {},
+    defaults: TD3Config = TD3_DEFAULTS,
+  ) {
     super(env, defaults, config);
-    const cfg = this.cfg, owner = this.constructor.name.toLowerCase();
-    if (!Number.isInteger(cfg.policyDelay) || cfg.policyDelay < 1) throw new RangeError(`${owner}: policyDelay must be a positive integer, got ${describe(cfg.policyDelay)}`);
+    const cfg = this.cfg,
+      owner = this.constructor.name.toLowerCase();
+    if (!Number.isInteger(cfg.policyDelay) || cfg.policyDelay < 1)
+      throw new RangeError(`${owner}: policyDelay must be a positive integer, got ${describe(cfg.policyDelay)}`);
     for (const k of ['targetPolicyNoise', 'targetNoiseClip', 'explorationNoise'] as const) {
-      if (!(cfg[k] >= 0 && Number.isFinite(cfg[k]))) throw new RangeError(`${owner}: ${k} must be a finite number >= 0, got ${describe(cfg[k])}`);
+      if (!(cfg[k] >= 0 && Number.isFinite(cfg[k])))
+        throw new RangeError(`${owner}: ${k} must be a finite number >= 0, got ${describe(cfg[k])}`);
     }
-    if (cfg.noiseType !== 'normal' && cfg.noiseType !== 'ornstein-uhlenbeck') throw new RangeError(`${owner}: noiseType must be 'normal' or 'ornstein-uhlenbeck', got ${describe(cfg.noiseType)}`);
-    const D = this.obsDim, A = this.actDim, B = cfg.batchSize;
+    if (cfg.noiseType !== 'normal' && cfg.noiseType !== 'ornstein-uhlenbeck')
+      throw new RangeError(
+        `${owner}: noiseType must be 'normal' or 'ornstein-uhlenbeck', got ${describe(cfg.noiseType)}`,
+      );
+    const D = this.obsDim,
+      A = this.actDim,
+      B = cfg.batchSize;
     const hiddenGains = cfg.hidden.map(() => Math.SQRT2);
-    const actorSpec = { sizes: [D, ...cfg.hidden, A], activation: cfg.activation, gains: [...hiddenGains, 1], seed: this.rng.spawnSeed() };
+    const actorSpec = {
+      sizes: [D, ...cfg.hidden, A],
+      activation: cfg.activation,
+      gains: [...hiddenGains, 1],
+      seed: this.rng.spawnSeed(),
+    };
     this.actor = createMLP(actorSpec, { backend: cfg.backend });
     this.actorTarget = createMLP(actorSpec, { backend: cfg.backend });
     this.actorTarget.params.set(this.actor.params);
-    ({ critics: this.critics, targets: this.criticTargets, optimizers: this.criticOpts } = this.makeCritics(cfg.twinCritics ? 2 : 1, cfg.criticLr));
-    this.actorOpt = new Adam([{ params: this.actor.params, grads: this.actor.grads }], { lr: cfg.actorLr, maxGradNorm: cfg.maxGradNorm, fused: true });
+    ({
+      critics: this.critics,
+      targets: this.criticTargets,
+      optimizers: this.criticOpts,
+    } = this.makeCritics(cfg.twinCritics ? 2 : 1, cfg.criticLr));
+    this.actorOpt = new Adam([{ params: this.actor.params, grads: this.actor.grads }], {
+      lr: cfg.actorLr,
+      maxGradNorm: cfg.maxGradNorm,
+      fused: true,
+    });
     this.ou = new Float64Array(cfg.nEnvs * A);
     this.sa = new Float32Array(B * (D + A));
     this.dsa = new Float32Array(B * (D + A));
@@ -90,9 +131,15 @@ export class TD3 extends OffPolicyActorCritic<TD3Config> {
   }
 
   protected networks(): NamedNet[] {
-    const nets: NamedNet[] = [{ name: 'actor', net: this.actor, optimizer: this.actorOpt }, { name: 'actor_target', net: this.actorTarget, optimizer: null }];
+    const nets: NamedNet[] = [
+      { name: 'actor', net: this.actor, optimizer: this.actorOpt },
+      { name: 'actor_target', net: this.actorTarget, optimizer: null },
+    ];
     this.critics.forEach((q, i) => {
-      nets.push({ name: `critic${i + 1}`, net: q, optimizer: this.criticOpts[i] }, { name: `critic${i + 1}_target`, net: this.criticTargets[i], optimizer: null });
+      nets.push(
+        { name: `critic${i + 1}`, net: q, optimizer: this.criticOpts[i] },
+        { name: `critic${i + 1}_target`, net: this.criticTargets[i], optimizer: null },
+      );
     });
     return nets;
   }
@@ -102,7 +149,9 @@ export class TD3 extends OffPolicyActorCritic<TD3Config> {
   }
 
   protected explore(obs: Float32Array, n: number, out: Float32Array): void {
-    const z = this.actor.forward(obs, n), sigma = this.cfg.explorationNoise, ou = this.cfg.noiseType === 'ornstein-uhlenbeck';
+    const z = this.actor.forward(obs, n),
+      sigma = this.cfg.explorationNoise,
+      ou = this.cfg.noiseType === 'ornstein-uhlenbeck';
     for (let k = 0; k < n * this.actDim; k++) {
       let noise: number;
       if (ou) noise = this.ou[k] += -OU_THETA * this.ou[k] * OU_DT + sigma * Math.sqrt(OU_DT) * this.rng.normal();
@@ -113,20 +162,28 @@ export class TD3 extends OffPolicyActorCritic<TD3Config> {
 
   protected policyAction(obs: Float32Array, deterministic: boolean, out: Float32Array): void {
     const z = this.actor.forward(obs, 1);
-    for (let j = 0; j < this.actDim; j++) out[j] = deterministic ? Math.tanh(z[j]) : clip1(Math.tanh(z[j]) + this.cfg.explorationNoise * this.rng.normal());
+    for (let j = 0; j < this.actDim; j++)
+      out[j] = deterministic ? Math.tanh(z[j]) : clip1(Math.tanh(z[j]) + this.cfg.explorationNoise * this.rng.normal());
   }
 
   protected update(s: ReplaySample, step: number): Record<string, number> {
-    const cfg = this.cfg, B = cfg.batchSize, D = this.obsDim, A = this.actDim;
+    const cfg = this.cfg,
+      B = cfg.batchSize,
+      D = this.obsDim,
+      A = this.actDim;
     // Target: a~ = clip(mu_targ(s') + clip(eps, -c, c), -1, 1); y = r + d (1 - terminated) min_i Qi_targ(s', a~).
     const zt = this.actorTarget.forward(s.nextObs, B);
     for (let k = 0; k < B * A; k++) {
-      const eps = cfg.targetPolicyNoise > 0 ? Math.max(-cfg.targetNoiseClip, Math.min(cfg.targetNoiseClip, cfg.targetPolicyNoise * this.rng.normal())) : 0;
+      const eps =
+        cfg.targetPolicyNoise > 0
+          ? Math.max(-cfg.targetNoiseClip, Math.min(cfg.targetNoiseClip, cfg.targetPolicyNoise * this.rng.normal()))
+          : 0;
       this.act[k] = clip1(Math.tanh(zt[k]) + eps);
     }
     concatRows(s.nextObs, D, this.act, A, B, this.sa);
     minQ(this.criticTargets, this.sa, B, this.y);
-    for (let b = 0; b < B; b++) this.y[b] = s.rewards[b] + (s.discounts ? s.discounts[b] : cfg.gamma) * (1 - s.terminated[b]) * this.y[b];
+    for (let b = 0; b < B; b++)
+      this.y[b] = s.rewards[b] + (s.discounts ? s.discounts[b] : cfg.gamma) * (1 - s.terminated[b]) * this.y[b];
     checkFinite(this.y, `${this.name}: critic target y is not finite`, step, B);
     concatRows(s.obs, D, s.actions, A, B, this.sa);
     const { loss: criticLoss, meanQ } = criticSteps(this.critics, this.criticOpts, this.sa, this.y, B, this.dq);
@@ -146,7 +203,8 @@ export class TD3 extends OffPolicyActorCritic<TD3Config> {
    * critic's input gradient dQ1/da, leaving the critic's grads alone.
    */
   actorObjective(obs: Float32Array, B: number): number {
-    const D = this.obsDim, A = this.actDim;
+    const D = this.obsDim,
+      A = this.actDim;
     const z = this.actor.forwardTrain(obs, B);
     for (let k = 0; k < B * A; k++) this.act[k] = Math.tanh(z[k]);
     concatRows(obs, D, this.act, A, B, this.sa);

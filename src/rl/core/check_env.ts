@@ -34,13 +34,16 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
   if (typeof a === 'number' && typeof b === 'number') return a === b;
   if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b) || Array.isArray(a) || Array.isArray(b)) {
-    const x = a as ArrayLike<unknown>, y = b as ArrayLike<unknown>;
-    if (x === null || y === null || typeof x !== 'object' || typeof y !== 'object' || x.length !== y.length) return false;
+    const x = a as ArrayLike<unknown>,
+      y = b as ArrayLike<unknown>;
+    if (x === null || y === null || typeof x !== 'object' || typeof y !== 'object' || x.length !== y.length)
+      return false;
     for (let i = 0; i < x.length; i++) if (!deepEqual(x[i], y[i])) return false;
     return true;
   }
   if (a && b && typeof a === 'object' && typeof b === 'object') {
-    const ka = Object.keys(a), kb = Object.keys(b);
+    const ka = Object.keys(a),
+      kb = Object.keys(b);
     if (ka.length !== kb.length) return false;
     return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
   }
@@ -67,7 +70,10 @@ export function checkEnv(id: string, opts: CheckEnvOptions = {}): CheckReport {
   if (env === null) return report(id, results);
   const e: Env = env;
 
-  for (const [label, space] of [['observation', e.observationSpace], ['action', e.actionSpace]] as const) {
+  for (const [label, space] of [
+    ['observation', e.observationSpace],
+    ['action', e.actionSpace],
+  ] as const) {
     check(`${label} space is a Space`, () => (space instanceof Space ? null : `got ${describe(space)}`));
     if (!(space instanceof Space)) continue;
     check(`${label} space JSON round-trip`, () => {
@@ -88,8 +94,10 @@ export function checkEnv(id: string, opts: CheckEnvOptions = {}): CheckReport {
       const flat = space.flatten(x);
       if (flat.length !== space.flatDim) return `flatten gave ${flat.length} entries, flatDim is ${space.flatDim}`;
       const back = space.unflatten(flat);
-      return deepEqual(back, x) || (space instanceof Box && deepEqual(Array.from(back as ArrayLike<number>), Array.from(x as ArrayLike<number>)))
-        ? null : `${describe(x)} came back as ${describe(back)}`;
+      return deepEqual(back, x) ||
+        (space instanceof Box && deepEqual(Array.from(back as ArrayLike<number>), Array.from(x as ArrayLike<number>)))
+        ? null
+        : `${describe(x)} came back as ${describe(back)}`;
     });
   }
 
@@ -139,7 +147,8 @@ export function checkEnv(id: string, opts: CheckEnvOptions = {}): CheckReport {
   });
 
   check('determinism under a seed', () => {
-    const a = trajectory(id, seed, steps), b = trajectory(id, seed, steps);
+    const a = trajectory(id, seed, steps),
+      b = trajectory(id, seed, steps);
     return deepEqual(a, b) || e.spec?.nondeterministic ? null : 'two runs with the same seed differ';
   });
 

@@ -124,9 +124,7 @@ export function hasTransitionTable(env: Env): env is Env & HasTransitionTable {
 
 // EnvSpec: what `register(id, ...)` records and `make(id)` builds from (beside Env, which refers to it).
 /** A class (`new (kwargs) => Env`) or a factory (`(kwargs) => Env`). */
-export type EnvCreator =
-  | (new (kwargs: Record<string, unknown>) => Env)
-  | ((kwargs: Record<string, unknown>) => Env);
+export type EnvCreator = (new (kwargs: Record<string, unknown>) => Env) | ((kwargs: Record<string, unknown>) => Env);
 
 export interface EnvSpec {
   /** `[namespace/]Name-vN` */

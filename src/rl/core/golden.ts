@@ -101,14 +101,17 @@ export function parseGoldenFile(file: string, text?: string): GoldenFile {
   if (typeof j.env !== 'string' || j.env.length === 0) fail(file, 'env', 'an env id string', j.env);
   const env = j.env;
   const given = (j.kwargs ?? {}) as Record<string, unknown>;
-  if (given === null || typeof given !== 'object' || Array.isArray(given)) fail(file, 'kwargs', 'an object of env arguments', j.kwargs);
+  if (given === null || typeof given !== 'object' || Array.isArray(given))
+    fail(file, 'kwargs', 'an object of env arguments', j.kwargs);
   // The NumPy promotion rules the trace was recorded under: files that do not say were recorded under NumPy 1.x
   // (checked bit for bit against the reference's source run under both rules; docs/golden-traces.md).
   const promotion = j.numpy_promotion ?? 'legacy';
-  if (!(NUMPY_PROMOTIONS as readonly unknown[]).includes(promotion)) fail(file, 'numpy_promotion', `one of ${NUMPY_PROMOTIONS.join(', ')}`, promotion);
+  if (!(NUMPY_PROMOTIONS as readonly unknown[]).includes(promotion))
+    fail(file, 'numpy_promotion', `one of ${NUMPY_PROMOTIONS.join(', ')}`, promotion);
   const kwargs = { numpyPromotion: promotion, ...given };
   if ('P' in j) {
-    const nS = j.n_states, nA = j.n_actions;
+    const nS = j.n_states,
+      nA = j.n_actions;
     if (!Number.isInteger(nS) || (nS as number) < 1) fail(file, 'n_states', 'a positive integer', nS);
     if (!Number.isInteger(nA) || (nA as number) < 1) fail(file, 'n_actions', 'a positive integer', nA);
     const P = j.P as Record<string, Record<string, unknown>>;
@@ -121,40 +124,57 @@ export function parseGoldenFile(file: string, text?: string): GoldenFile {
       for (let a = 0; a < (nA as number); a++) {
         const outs = row[String(a)];
         if (!Array.isArray(outs) || outs.length === 0) fail(file, `P.${s}.${a}`, 'a non-empty list of outcomes', outs);
-        table[s].push(outs.map((o, k) => {
-          const ok = Array.isArray(o) && o.length === 4 && typeof o[0] === 'number' && Number.isInteger(o[1]) && typeof o[2] === 'number' && typeof o[3] === 'boolean';
-          if (!ok) fail(file, `P.${s}.${a}[${k}]`, '[probability, next_state, reward, terminated]', o);
-          return o as Transition;
-        }));
+        table[s].push(
+          outs.map((o, k) => {
+            const ok =
+              Array.isArray(o) &&
+              o.length === 4 &&
+              typeof o[0] === 'number' &&
+              Number.isInteger(o[1]) &&
+              typeof o[2] === 'number' &&
+              typeof o[3] === 'boolean';
+            if (!ok) fail(file, `P.${s}.${a}[${k}]`, '[probability, next_state, reward, terminated]', o);
+            return o as Transition;
+          }),
+        );
       }
     }
     return { kind: 'table', file, env, kwargs, nStates: nS as number, nActions: nA as number, P: table };
   }
   const max = j.max_episode_steps;
-  if (max !== undefined && max !== null && (!Number.isInteger(max) || (max as number) < 1)) fail(file, 'max_episode_steps', 'a positive integer or null', max);
+  if (max !== undefined && max !== null && (!Number.isInteger(max) || (max as number) < 1))
+    fail(file, 'max_episode_steps', 'a positive integer or null', max);
   if (!Array.isArray(j.episodes)) fail(file, 'episodes', 'an array of episodes (or a "P" table)', j.episodes);
   const episodes = (j.episodes as unknown[]).map((raw, e): GoldenEpisode => {
     const ep = raw as Record<string, unknown>;
     const at = (k: string) => `episodes[${e}].${k}`;
     if (ep === null || typeof ep !== 'object') fail(file, `episodes[${e}]`, 'an object', ep);
     const state = numArray(file, at('state'), ep.state);
-    if (!Array.isArray(ep.actions) || ep.actions.length === 0) fail(file, at('actions'), 'a non-empty array', ep.actions);
+    if (!Array.isArray(ep.actions) || ep.actions.length === 0)
+      fail(file, at('actions'), 'a non-empty array', ep.actions);
     const n = ep.actions.length;
     ep.actions.forEach((a, t) => {
-      if (typeof a !== 'number' && !(Array.isArray(a) && a.every((x) => typeof x === 'number'))) fail(file, `${at('actions')}[${t}]`, 'a number or an array of numbers', a);
+      if (typeof a !== 'number' && !(Array.isArray(a) && a.every((x) => typeof x === 'number')))
+        fail(file, `${at('actions')}[${t}]`, 'a number or an array of numbers', a);
     });
-    if (!Array.isArray(ep.observations) || ep.observations.length !== n) fail(file, at('observations'), `an array of ${n} observations`, ep.observations);
+    if (!Array.isArray(ep.observations) || ep.observations.length !== n)
+      fail(file, at('observations'), `an array of ${n} observations`, ep.observations);
     ep.observations.forEach((o, t) => {
       if (typeof o !== 'number') numArray(file, `${at('observations')}[${t}]`, o);
     });
     const rewards = numArray(file, at('rewards'), ep.rewards, n);
     for (const k of ['terminated', 'truncated'] as const) {
       const v = ep[k];
-      if (!Array.isArray(v) || v.length !== n || v.some((x) => typeof x !== 'boolean')) fail(file, at(k), `an array of ${n} booleans`, v);
+      if (!Array.isArray(v) || v.length !== n || v.some((x) => typeof x !== 'boolean'))
+        fail(file, at(k), `an array of ${n} booleans`, v);
     }
     return {
-      state, actions: ep.actions as (number | number[])[], observations: ep.observations as (number | number[])[], rewards,
-      terminated: ep.terminated as boolean[], truncated: ep.truncated as boolean[],
+      state,
+      actions: ep.actions as (number | number[])[],
+      observations: ep.observations as (number | number[])[],
+      rewards,
+      terminated: ep.terminated as boolean[],
+      truncated: ep.truncated as boolean[],
     };
   });
   return { kind: 'episodes', file, env, kwargs, maxEpisodeSteps: max as number | null | undefined, episodes };
@@ -165,7 +185,9 @@ export function findGoldenFiles(dir: string, id: string): GoldenFile[] {
   let names: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new Error('not a directory');
-    names = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    names = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch (err) {
     throw new Error(`golden directory ${dir} cannot be read: ${(err as Error).message}`, { cause: err });
   }
@@ -190,7 +212,10 @@ export function findGoldenFiles(dir: string, id: string): GoldenFile[] {
       continue; // a malformed file for another env is that env's problem
     }
     if (parsed.env === id) out.push(parsed);
-    else if (namedForId) throw new GoldenFormatError(`${path}: field env: expected ${JSON.stringify(id)} (the file's name), got ${JSON.stringify(parsed.env)}`);
+    else if (namedForId)
+      throw new GoldenFormatError(
+        `${path}: field env: expected ${JSON.stringify(id)} (the file's name), got ${JSON.stringify(parsed.env)}`,
+      );
   }
   return out;
 }
@@ -215,7 +240,15 @@ export function goldenEnvIds(dir: string): string[] {
 
 /** Replays the files against the env registered as `id`. */
 export function replayGolden(id: string, files: GoldenFile[]): GoldenResult {
-  const res: GoldenResult = { env: id, files: files.map((f) => f.file), episodes: 0, transitions: 0, maxAbsErr: 0, maxRewardErr: 0, failures: [] };
+  const res: GoldenResult = {
+    env: id,
+    files: files.map((f) => f.file),
+    episodes: 0,
+    transitions: 0,
+    maxAbsErr: 0,
+    maxRewardErr: 0,
+    failures: [],
+  };
   for (const f of files) {
     try {
       if (f.kind === 'table') replayTable(f, res);
@@ -261,12 +294,14 @@ function replayEpisodesOn(env: Env, f: GoldenEpisodesFile, res: GoldenResult): v
         return;
       }
       let err = 0;
-      for (let i = 0; i < w.length; i++) err = Math.max(err, Math.abs(g[i] - w[i]) || (Number.isNaN(g[i]) ? Infinity : 0));
+      for (let i = 0; i < w.length; i++)
+        err = Math.max(err, Math.abs(g[i] - w[i]) || (Number.isNaN(g[i]) ? Infinity : 0));
       res.maxAbsErr = Math.max(res.maxAbsErr, err);
       const rErr = rewardErr(r.reward, ep.rewards[t]);
       res.maxRewardErr = Math.max(res.maxRewardErr, rErr);
       const problems: string[] = [];
-      if (!(err <= OBS_TOLERANCE)) problems.push(`observation error ${err} > ${OBS_TOLERANCE} (got ${describe(g)}, expected ${describe(w)})`);
+      if (!(err <= OBS_TOLERANCE))
+        problems.push(`observation error ${err} > ${OBS_TOLERANCE} (got ${describe(g)}, expected ${describe(w)})`);
       if (!(rErr <= REWARD_TOLERANCE)) problems.push(`reward ${r.reward}, expected ${ep.rewards[t]}`);
       if (r.terminated !== ep.terminated[t]) problems.push(`terminated ${r.terminated}, expected ${ep.terminated[t]}`);
       if (r.truncated !== ep.truncated[t]) problems.push(`truncated ${r.truncated}, expected ${ep.truncated[t]}`);
@@ -310,7 +345,9 @@ function replayTable(f: GoldenTableFile, res: GoldenResult): void {
       const ref = [...f.P[s][a]].sort(byOutcome);
       res.transitions += ref.length;
       if (mine.length !== ref.length) {
-        res.failures.push(`${f.file}: P[${s}][${a}] has ${mine.length} outcomes, the reference ${ref.length}: ${describe(mine)} vs ${describe(ref)}`);
+        res.failures.push(
+          `${f.file}: P[${s}][${a}] has ${mine.length} outcomes, the reference ${ref.length}: ${describe(mine)} vs ${describe(ref)}`,
+        );
         continue;
       }
       for (let k = 0; k < ref.length; k++) {
@@ -319,7 +356,9 @@ function replayTable(f: GoldenTableFile, res: GoldenResult): void {
         res.maxAbsErr = Math.max(res.maxAbsErr, pErr);
         res.maxRewardErr = Math.max(res.maxRewardErr, rErr);
         if (outcomeKey(mine[k]) !== outcomeKey(ref[k]) || !(pErr <= PROB_TOLERANCE) || !(rErr <= REWARD_TOLERANCE)) {
-          res.failures.push(`${f.file}: P[${s}][${a}] outcome ${describe(mine[k])} differs from the reference ${describe(ref[k])}`);
+          res.failures.push(
+            `${f.file}: P[${s}][${a}] outcome ${describe(mine[k])} differs from the reference ${describe(ref[k])}`,
+          );
           break;
         }
       }

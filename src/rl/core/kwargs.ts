@@ -22,13 +22,20 @@ export type KwargValues<S extends KwargSchema> = { [K in keyof S]: S[K]['default
 
 function typeOk(type: KwargType, v: unknown): boolean {
   switch (type) {
-    case 'number': return typeof v === 'number' && !Number.isNaN(v);
-    case 'integer': return typeof v === 'number' && Number.isInteger(v);
-    case 'boolean': return typeof v === 'boolean';
-    case 'string': return typeof v === 'string';
-    case 'string|null': return typeof v === 'string' || v === null;
-    case 'string[]': return Array.isArray(v) && v.every((s) => typeof s === 'string');
-    case 'any': return true;
+    case 'number':
+      return typeof v === 'number' && !Number.isNaN(v);
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'string':
+      return typeof v === 'string';
+    case 'string|null':
+      return typeof v === 'string' || v === null;
+    case 'string[]':
+      return Array.isArray(v) && v.every((s) => typeof s === 'string');
+    case 'any':
+      return true;
   }
 }
 
@@ -43,13 +50,21 @@ export const renderModeKwarg: KwargSpec<string | null> = { type: 'string|null', 
  */
 export const NUMPY_PROMOTIONS = ['nep50', 'legacy'] as const;
 export type NumpyPromotion = (typeof NUMPY_PROMOTIONS)[number];
-export const numpyPromotionKwarg: KwargSpec<NumpyPromotion> = { type: 'string', default: 'nep50', oneOf: NUMPY_PROMOTIONS };
+export const numpyPromotionKwarg: KwargSpec<NumpyPromotion> = {
+  type: 'string',
+  default: 'nep50',
+  oneOf: NUMPY_PROMOTIONS,
+};
 
 /**
  * Merges `given` over the schema's defaults, validating each entry.
  * @param owner the env's name, for error messages
  */
-export function parseKwargs<S extends KwargSchema>(owner: string, schema: S, given: Record<string, unknown> | undefined): KwargValues<S> {
+export function parseKwargs<S extends KwargSchema>(
+  owner: string,
+  schema: S,
+  given: Record<string, unknown> | undefined,
+): KwargValues<S> {
   const out: Record<string, unknown> = {};
   for (const [k, spec] of Object.entries(schema)) out[k] = spec.default;
   if (given === undefined || given === null) return out as KwargValues<S>;
@@ -59,16 +74,20 @@ export function parseKwargs<S extends KwargSchema>(owner: string, schema: S, giv
   for (const [k, v] of Object.entries(given)) {
     if (v === undefined) continue;
     // numpyPromotion is accepted by every env (validated even where the env's schema does not read it).
-    const spec = schema[k] ?? (k === 'numpyPromotion' ? (numpyPromotionKwarg) : undefined);
+    const spec = schema[k] ?? (k === 'numpyPromotion' ? numpyPromotionKwarg : undefined);
     if (spec === undefined) {
       const accepted = Object.keys(schema).join(', ') || '(none)';
       throw new TypeError(`${owner}: unknown argument ${describe(k)}; accepted arguments: ${accepted}`);
     }
     if (!typeOk(spec.type, v)) {
-      throw new TypeError(`${owner}: argument ${k} must be ${spec.type === 'integer' ? 'an integer' : `of type ${spec.type}`}, got ${describe(v)}`);
+      throw new TypeError(
+        `${owner}: argument ${k} must be ${spec.type === 'integer' ? 'an integer' : `of type ${spec.type}`}, got ${describe(v)}`,
+      );
     }
     if (spec.oneOf && !spec.oneOf.includes(v)) {
-      throw new TypeError(`${owner}: argument ${k} must be one of ${spec.oneOf.map((o) => describe(o)).join(', ')}, got ${describe(v)}`);
+      throw new TypeError(
+        `${owner}: argument ${k} must be one of ${spec.oneOf.map((o) => describe(o)).join(', ')}, got ${describe(v)}`,
+      );
     }
     const problem = spec.check?.(v);
     if (problem) throw new RangeError(`${owner}: argument ${k} = ${describe(v)} is invalid: expected ${problem}`);

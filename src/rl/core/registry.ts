@@ -45,7 +45,8 @@ export function envIdOf(source: EnvSource): string {
 
 export function register(id: string, spec: EnvSpecInput): EnvSpec {
   const full = toSpec(id, spec);
-  if (registry.has(id)) process.emitWarning(`register: overriding the registration of ${id}`, { code: 'RLTUNE_REREGISTER' });
+  if (registry.has(id))
+    process.emitWarning(`register: overriding the registration of ${id}`, { code: 'RLTUNE_REREGISTER' });
   registry.set(id, full);
   return full;
 }
@@ -56,7 +57,9 @@ function toSpec(id: string, spec: EnvSpecInput, who = 'register'): EnvSpec {
     throw new TypeError(`${who}: id must look like "Name-v0" or "namespace/Name-v0", got ${describe(id)}`);
   }
   if (spec === null || typeof spec !== 'object' || typeof spec.entryPoint !== 'function') {
-    throw new TypeError(`${who}(${id}): entryPoint must be an Env class or a function (kwargs) => Env, got ${describe(spec?.entryPoint)}`);
+    throw new TypeError(
+      `${who}(${id}): entryPoint must be an Env class or a function (kwargs) => Env, got ${describe(spec?.entryPoint)}`,
+    );
   }
   const max = spec.maxEpisodeSteps ?? null;
   if (max !== null && (!Number.isInteger(max) || max < 1)) {
@@ -122,8 +125,14 @@ export function make<O = unknown, A = unknown>(source: EnvSource, overrides: Mak
   const { maxEpisodeSteps, disableEnvChecker, ...given } = overrides;
   // An override of undefined means "not given": the registered value stays.
   const kwargs = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
-  if (maxEpisodeSteps !== undefined && maxEpisodeSteps !== null && (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 0)) {
-    throw new TypeError(`make(${id}): maxEpisodeSteps must be a non-negative integer or null, got ${describe(maxEpisodeSteps)}`);
+  if (
+    maxEpisodeSteps !== undefined &&
+    maxEpisodeSteps !== null &&
+    (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 0)
+  ) {
+    throw new TypeError(
+      `make(${id}): maxEpisodeSteps must be a non-negative integer or null, got ${describe(maxEpisodeSteps)}`,
+    );
   }
   const envSpec: EnvSpec = {
     ...s,
@@ -142,7 +151,9 @@ function unknownIdMessage(id: string): string {
   const lower = String(id).toLowerCase();
   const scored = ids
     .map((k) => ({ k, d: editDistance(lower, k.toLowerCase()) }))
-    .filter(({ k, d }) => d <= Math.max(3, Math.floor(k.length / 3)) || k.toLowerCase().startsWith(lower.split('-v')[0]))
+    .filter(
+      ({ k, d }) => d <= Math.max(3, Math.floor(k.length / 3)) || k.toLowerCase().startsWith(lower.split('-v')[0]),
+    )
     .sort((a, b) => a.d - b.d)
     .slice(0, 3)
     .map(({ k }) => k);

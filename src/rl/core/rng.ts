@@ -41,7 +41,7 @@ export class Rng {
   /** A fresh seed from the operating system's entropy source. */
   static entropySeed(): number {
     const b = randomBytes(8);
-    return (b.readUInt32LE(0) + (b.readUInt32LE(4) & 0x1fffff) * TWO_POW_32);
+    return b.readUInt32LE(0) + (b.readUInt32LE(4) & 0x1fffff) * TWO_POW_32;
   }
 
   /** Checks that `seed` is usable and returns it; `owner` names who asked, for the error. */
@@ -158,9 +158,14 @@ export class Rng {
   }
 
   setState(state: RngState): void {
-    const ok = Array.isArray(state) && (state.length === 4 || (state.length === 5 && Number.isFinite(state[4])))
-      && state.slice(0, 4).every((w) => Number.isInteger(w) && w >= 0 && w < TWO_POW_32);
-    if (!ok) throw new TypeError(`Rng.setState: expected four uint32 words (and optionally a pending normal draw), got ${describe(state)}`);
+    const ok =
+      Array.isArray(state) &&
+      (state.length === 4 || (state.length === 5 && Number.isFinite(state[4]))) &&
+      state.slice(0, 4).every((w) => Number.isInteger(w) && w >= 0 && w < TWO_POW_32);
+    if (!ok)
+      throw new TypeError(
+        `Rng.setState: expected four uint32 words (and optionally a pending normal draw), got ${describe(state)}`,
+      );
     this.s0 = state[0] | 0;
     this.s1 = state[1] | 0;
     this.s2 = state[2] | 0;

@@ -4,7 +4,13 @@
  */
 import { register, registeredEnvs } from '../core/registry.js';
 import type { EnvSpecInput } from '../core/env.js';
-import { AcrobotEnv, CartPoleEnv, ContinuousMountainCarEnv, MountainCarEnv, PendulumEnv } from './classic_control/index.js';
+import {
+  AcrobotEnv,
+  CartPoleEnv,
+  ContinuousMountainCarEnv,
+  MountainCarEnv,
+  PendulumEnv,
+} from './classic_control/index.js';
 import { CliffWalkingEnv, FrozenLakeEnv, SequenceMatchEnv, TaxiEnv } from './toy_text/index.js';
 
 export const BUILTIN_ENVS: Record<string, EnvSpecInput> = {
@@ -13,8 +19,18 @@ export const BUILTIN_ENVS: Record<string, EnvSpecInput> = {
   'MountainCarContinuous-v0': { entryPoint: ContinuousMountainCarEnv, maxEpisodeSteps: 999, rewardThreshold: 90 },
   'Pendulum-v1': { entryPoint: PendulumEnv, maxEpisodeSteps: 200 },
   'Acrobot-v1': { entryPoint: AcrobotEnv, maxEpisodeSteps: 500, rewardThreshold: -100 },
-  'FrozenLake-v1': { entryPoint: FrozenLakeEnv, maxEpisodeSteps: 100, rewardThreshold: 0.7, kwargs: { mapName: '4x4' } },
-  'FrozenLake8x8-v1': { entryPoint: FrozenLakeEnv, maxEpisodeSteps: 200, rewardThreshold: 0.85, kwargs: { mapName: '8x8' } },
+  'FrozenLake-v1': {
+    entryPoint: FrozenLakeEnv,
+    maxEpisodeSteps: 100,
+    rewardThreshold: 0.7,
+    kwargs: { mapName: '4x4' },
+  },
+  'FrozenLake8x8-v1': {
+    entryPoint: FrozenLakeEnv,
+    maxEpisodeSteps: 200,
+    rewardThreshold: 0.85,
+    kwargs: { mapName: '8x8' },
+  },
   'CliffWalking-v1': { entryPoint: CliffWalkingEnv },
   'CliffWalkingSlippery-v1': { entryPoint: CliffWalkingEnv, kwargs: { isSlippery: true } },
   'Taxi-v4': { entryPoint: TaxiEnv, maxEpisodeSteps: 200, rewardThreshold: 8 },

@@ -38,7 +38,10 @@ export class Adam {
   readonly m: Float32Array[];
   readonly v: Float32Array[];
 
-  constructor(readonly groups: ParamGroup[], opts: AdamOptions) {
+  constructor(
+    readonly groups: ParamGroup[],
+    opts: AdamOptions,
+  ) {
     if (!(opts.lr > 0)) throw new RangeError(`Adam: lr must be positive, got ${opts.lr}`);
     this.lr = opts.lr;
     this.beta1 = opts.beta1 ?? 0.9;
@@ -65,17 +68,27 @@ export class Adam {
     if (this.fused) {
       for (let k = 0; k < this.groups.length; k++) {
         const { params, grads } = this.groups[k];
-        nativeAdamStep(params, grads, this.m[k], this.v[k], { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, step: this.t, gradScale: scale });
+        nativeAdamStep(params, grads, this.m[k], this.v[k], {
+          lr: this.lr,
+          beta1: this.beta1,
+          beta2: this.beta2,
+          eps: this.eps,
+          step: this.t,
+          gradScale: scale,
+        });
       }
       return norm;
     }
-    const b1 = this.beta1, b2 = this.beta2;
-    const c1 = 1 - b1 ** this.t, c2 = 1 - b2 ** this.t;
+    const b1 = this.beta1,
+      b2 = this.beta2;
+    const c1 = 1 - b1 ** this.t,
+      c2 = 1 - b2 ** this.t;
     const stepSize = this.lr / c1;
     const sqrtC2 = Math.sqrt(c2);
     for (let k = 0; k < this.groups.length; k++) {
       const { params, grads } = this.groups[k];
-      const m = this.m[k], v = this.v[k];
+      const m = this.m[k],
+        v = this.v[k];
       for (let i = 0; i < params.length; i++) {
         const g = grads[i] * scale;
         m[i] = b1 * m[i] + (1 - b1) * g;

@@ -17,7 +17,14 @@ import type { Rng } from '../core/rng.js';
 const LOG_2PI = Math.log(2 * Math.PI);
 
 /** Softmax probabilities and log-probabilities of row b (masked entries: p = 0, log p = -Infinity). */
-function rowLogSoftmax(logits: Float32Array, b: number, k: number, mask: ArrayLike<number> | null, p: Float64Array, logp: Float64Array): void {
+function rowLogSoftmax(
+  logits: Float32Array,
+  b: number,
+  k: number,
+  mask: ArrayLike<number> | null,
+  p: Float64Array,
+  logp: Float64Array,
+): void {
   let max = -Infinity;
   for (let j = 0; j < k; j++) if ((!mask || mask[b * k + j]) && logits[b * k + j] > max) max = logits[b * k + j];
   if (max === -Infinity) throw new RangeError(`Categorical: row ${b} has every action masked out`);
@@ -46,11 +53,19 @@ export class Categorical {
   }
 
   /** Samples one action per row into `out`; returns their log-probabilities in `logpOut`. */
-  sample(logits: Float32Array, batch: number, rng: Rng, out: Int32Array, logpOut: Float32Array, mask: ArrayLike<number> | null = null): void {
+  sample(
+    logits: Float32Array,
+    batch: number,
+    rng: Rng,
+    out: Int32Array,
+    logpOut: Float32Array,
+    mask: ArrayLike<number> | null = null,
+  ): void {
     for (let b = 0; b < batch; b++) {
       rowLogSoftmax(logits, b, this.k, mask, this.p, this.logp);
       const u = rng.random();
-      let a = -1, c = 0;
+      let a = -1,
+        c = 0;
       for (let j = 0; j < this.k; j++) {
         if (this.p[j] === 0) continue;
         a = j;
@@ -65,10 +80,14 @@ export class Categorical {
   /** The most likely action per row. */
   mode(logits: Float32Array, batch: number, out: Int32Array, mask: ArrayLike<number> | null = null): void {
     for (let b = 0; b < batch; b++) {
-      let best = -1, bv = -Infinity;
+      let best = -1,
+        bv = -Infinity;
       for (let j = 0; j < this.k; j++) {
         if (mask && !mask[b * this.k + j]) continue;
-        if (logits[b * this.k + j] > bv) { bv = logits[b * this.k + j]; best = j; }
+        if (logits[b * this.k + j] > bv) {
+          bv = logits[b * this.k + j];
+          best = j;
+        }
       }
       if (best < 0) throw new RangeError(`Categorical: row ${b} has every action masked out`);
       out[b] = best;
@@ -80,10 +99,17 @@ export class Categorical {
    * dL/dH_b per row), accumulates dL/dlogits into `dLogits`.
    */
   evaluate(
-    logits: Float32Array, batch: number, actions: ArrayLike<number>, logpOut: Float64Array, entOut: Float64Array,
-    mask: ArrayLike<number> | null = null, grad?: { dLogp: ArrayLike<number>; dEnt: ArrayLike<number>; dLogits: Float32Array },
+    logits: Float32Array,
+    batch: number,
+    actions: ArrayLike<number>,
+    logpOut: Float64Array,
+    entOut: Float64Array,
+    mask: ArrayLike<number> | null = null,
+    grad?: { dLogp: ArrayLike<number>; dEnt: ArrayLike<number>; dLogits: Float32Array },
   ): void {
-    const k = this.k, p = this.p, logp = this.logp;
+    const k = this.k,
+      p = this.p,
+      logp = this.logp;
     for (let b = 0; b < batch; b++) {
       rowLogSoftmax(logits, b, k, mask, p, logp);
       let h = 0;
@@ -92,7 +118,8 @@ export class Categorical {
       logpOut[b] = logp[a];
       entOut[b] = h;
       if (grad) {
-        const gl = grad.dLogp[b], ge = grad.dEnt[b];
+        const gl = grad.dLogp[b],
+          ge = grad.dEnt[b];
         for (let j = 0; j < k; j++) {
           if (p[j] === 0) continue;
           grad.dLogits[b * k + j] += gl * ((j === a ? 1 : 0) - p[j]) + ge * (-p[j] * (logp[j] + h));
@@ -106,7 +133,14 @@ export class DiagGaussian {
   /** @param d action dimension */
   constructor(readonly d: number) {}
 
-  sample(mean: Float32Array, logStd: Float32Array, batch: number, rng: Rng, out: Float32Array, logpOut: Float32Array): void {
+  sample(
+    mean: Float32Array,
+    logStd: Float32Array,
+    batch: number,
+    rng: Rng,
+    out: Float32Array,
+    logpOut: Float32Array,
+  ): void {
     const d = this.d;
     for (let b = 0; b < batch; b++) {
       let lp = 0;
@@ -128,7 +162,12 @@ export class DiagGaussian {
    * `dLogStd` (summed over the batch).
    */
   evaluate(
-    mean: Float32Array, logStd: Float32Array, batch: number, actions: Float32Array, logpOut: Float64Array, entOut: Float64Array,
+    mean: Float32Array,
+    logStd: Float32Array,
+    batch: number,
+    actions: Float32Array,
+    logpOut: Float64Array,
+    entOut: Float64Array,
     grad?: { dLogp: ArrayLike<number>; dEnt: ArrayLike<number>; dMean: Float32Array; dLogStd: Float32Array },
   ): void {
     const d = this.d;

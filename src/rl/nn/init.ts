@@ -29,7 +29,9 @@ export function defaultGains(numLayers: number): number[] {
 export function resolveSpec(spec: MLPSpec): ResolvedMLPSpec {
   const { sizes } = spec;
   if (!Array.isArray(sizes) || sizes.length < 2 || !sizes.every((s) => Number.isInteger(s) && s >= 1)) {
-    throw new RangeError(`MLP: sizes must be at least two positive integer layer widths (input first), got ${JSON.stringify(sizes)}`);
+    throw new RangeError(
+      `MLP: sizes must be at least two positive integer layer widths (input first), got ${JSON.stringify(sizes)}`,
+    );
   }
   const activation = spec.activation ?? 'tanh';
   if (activation !== 'tanh' && activation !== 'relu') {
@@ -38,7 +40,9 @@ export function resolveSpec(spec: MLPSpec): ResolvedMLPSpec {
   const numLayers = sizes.length - 1;
   const gains = spec.gains ?? defaultGains(numLayers);
   if (gains.length !== numLayers || !gains.every((g) => Number.isFinite(g) && g >= 0)) {
-    throw new RangeError(`MLP: gains must hold ${numLayers} finite non-negative numbers (one per layer), got ${JSON.stringify(gains)}`);
+    throw new RangeError(
+      `MLP: gains must hold ${numLayers} finite non-negative numbers (one per layer), got ${JSON.stringify(gains)}`,
+    );
   }
   const seed = Rng.checkSeed(spec.seed ?? 0, 'MLP seed');
   return { sizes: [...sizes], activation, gains: [...gains], seed };
@@ -71,7 +75,8 @@ function orthonormalizeColumns(a: Float64Array, rows: number, cols: number): voi
  * `gain`. Draws in * out normals from `rng`.
  */
 export function orthogonalWeight(inDim: number, outDim: number, gain: number, rng: Rng): Float64Array {
-  const rows = outDim, cols = inDim; // torch's weight shape
+  const rows = outDim,
+    cols = inDim; // torch's weight shape
   const flat = new Float64Array(rows * cols);
   for (let i = 0; i < flat.length; i++) flat[i] = rng.normal();
   const w = new Float64Array(inDim * outDim);
@@ -94,7 +99,8 @@ export function orthogonalWeight(inDim: number, outDim: number, gain: number, rn
  * orthogonal weights with one gain per layer, zero biases. One Rng(seed) draws the layers in order.
  */
 export function initParams(sizes: readonly number[], gains: readonly number[], seed: number): Float32Array {
-  if (gains.length !== sizes.length - 1) throw new RangeError(`initParams: expected ${sizes.length - 1} gains, got ${gains.length}`);
+  if (gains.length !== sizes.length - 1)
+    throw new RangeError(`initParams: expected ${sizes.length - 1} gains, got ${gains.length}`);
   const rng = new Rng(seed);
   const params = new Float32Array(countParams(sizes));
   let off = 0;

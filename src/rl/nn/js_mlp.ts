@@ -31,10 +31,15 @@ export class JsMLP extends MLPParams implements MLP {
   }
 
   private layer(l: number, x: Float32Array, batch: number, y: Float32Array): void {
-    const nIn = this.sizes[l], nOut = this.sizes[l + 1], p = this.params, w = this.wOff[l], bo = this.bOff[l];
+    const nIn = this.sizes[l],
+      nOut = this.sizes[l + 1],
+      p = this.params,
+      w = this.wOff[l],
+      bo = this.bOff[l];
     const last = l === this.sizes.length - 2;
     for (let b = 0; b < batch; b++) {
-      const yo = b * nOut, xo = b * nIn;
+      const yo = b * nOut,
+        xo = b * nIn;
       for (let o = 0; o < nOut; o++) y[yo + o] = p[bo + o];
       for (let i = 0; i < nIn; i++) {
         const xv = x[xo + i];
@@ -51,7 +56,10 @@ export class JsMLP extends MLPParams implements MLP {
 
   private run(x: Float32Array, batch: number, bufs: Float32Array[], keepInput: boolean): Float32Array {
     const L = this.sizes.length - 1;
-    if (x.length < batch * this.sizes[0]) throw new RangeError(`MLP.forward: input has ${x.length} numbers, ${batch} rows of ${this.sizes[0]} need ${batch * this.sizes[0]}`);
+    if (x.length < batch * this.sizes[0])
+      throw new RangeError(
+        `MLP.forward: input has ${x.length} numbers, ${batch} rows of ${this.sizes[0]} need ${batch * this.sizes[0]}`,
+      );
     let h = x;
     for (let l = 0; l < L; l++) {
       const need = batch * this.sizes[l + 1];
@@ -76,21 +84,30 @@ export class JsMLP extends MLPParams implements MLP {
   backward(dLdy: Float32Array, dLdx?: Float32Array, opts?: BackwardOptions): void {
     const accumulate = checkBackwardArgs('JsMLP', this.sizes, this.batch, dLdy, dLdx, opts);
     if (!accumulate && !dLdx) return;
-    const L = this.sizes.length - 1, batch = this.batch, p = this.params, g = this.grads;
+    const L = this.sizes.length - 1,
+      batch = this.batch,
+      p = this.params,
+      g = this.grads;
     let dy = Float32Array.from(dLdy.subarray(0, batch * this.sizes[L]));
     for (let l = L - 1; l >= 0; l--) {
-      const nIn = this.sizes[l], nOut = this.sizes[l + 1], x = this.acts[l], y = this.acts[l + 1];
+      const nIn = this.sizes[l],
+        nOut = this.sizes[l + 1],
+        x = this.acts[l],
+        y = this.acts[l + 1];
       if (l < L - 1) {
         for (let k = 0; k < batch * nOut; k++) dy[k] *= this.activation === 'tanh' ? 1 - y[k] * y[k] : y[k] > 0 ? 1 : 0;
       }
-      const w = this.wOff[l], bo = this.bOff[l];
+      const w = this.wOff[l],
+        bo = this.bOff[l];
       // dL/dh_l: needed below the output layer, and at the input only when asked for (a copy: dLdx may be dLdy).
       const dx = l > 0 || dLdx ? new Float32Array(batch * nIn) : null;
       for (let b = 0; b < batch; b++) {
-        const yo = b * nOut, xo = b * nIn;
+        const yo = b * nOut,
+          xo = b * nIn;
         if (accumulate) for (let o = 0; o < nOut; o++) g[bo + o] += dy[yo + o];
         for (let i = 0; i < nIn; i++) {
-          const xv = x[xo + i], wi = w + i * nOut;
+          const xv = x[xo + i],
+            wi = w + i * nOut;
           let s = 0;
           if (accumulate) {
             for (let o = 0; o < nOut; o++) {

@@ -38,7 +38,10 @@ export function createMLP(spec: MLPSpec, opts: CreateMLPOptions = {}): MLP {
   const backend = resolveMLPBackend(opts.backend ?? 'auto');
   if (backend === 'native') return new NativeMLP(spec);
   if (backend === 'tfjs') {
-    if (!tfjsBackend()) throw new Error("createMLP: the 'tfjs' backend is not initialized; call `await initTfjs()` first, or use createMLPAsync");
+    if (!tfjsBackend())
+      throw new Error(
+        "createMLP: the 'tfjs' backend is not initialized; call `await initTfjs()` first, or use createMLPAsync",
+      );
     return new TfjsMLP(spec);
   }
   const s = resolveSpec(spec);
@@ -46,7 +49,10 @@ export function createMLP(spec: MLPSpec, opts: CreateMLPOptions = {}): MLP {
 }
 
 /** As createMLP, initializing tfjs first when the 'tfjs' backend is asked for. */
-export async function createMLPAsync(spec: MLPSpec, opts: CreateMLPOptions & { tfjsBackend?: TfjsBackendName } = {}): Promise<MLP> {
+export async function createMLPAsync(
+  spec: MLPSpec,
+  opts: CreateMLPOptions & { tfjsBackend?: TfjsBackendName } = {},
+): Promise<MLP> {
   if (opts.backend === 'tfjs' && !tfjsBackend()) await initTfjs(opts.tfjsBackend);
   return createMLP(spec, opts);
 }

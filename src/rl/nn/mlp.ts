@@ -78,10 +78,18 @@ export abstract class MLPParams {
   readonly numParams: number;
   readonly grads: Float32Array;
 
-  protected constructor(who: string, sizes: readonly number[], readonly activation: Activation, readonly params: Float32Array) {
+  protected constructor(
+    who: string,
+    sizes: readonly number[],
+    readonly activation: Activation,
+    readonly params: Float32Array,
+  ) {
     this.sizes = Object.freeze([...sizes]);
     this.numParams = countParams(sizes);
-    if (params.length !== this.numParams) throw new RangeError(`${who}: ${params.length} parameters given, ${this.numParams} needed for sizes ${sizes.join('-')}`);
+    if (params.length !== this.numParams)
+      throw new RangeError(
+        `${who}: ${params.length} parameters given, ${this.numParams} needed for sizes ${sizes.join('-')}`,
+      );
     this.grads = new Float32Array(this.numParams);
   }
 }
@@ -97,22 +105,34 @@ export function countParams(sizes: readonly number[]): number {
  * Checks the arguments of MLP.backward for a network with these layer widths after a forwardTrain of `batch`
  * rows, throwing errors that name `who` (the backend's class); returns whether to accumulate parameter gradients.
  */
-export function checkBackwardArgs(who: string, sizes: readonly number[], batch: number, dLdy: Float32Array,
-  dLdx: Float32Array | null | undefined, opts: BackwardOptions | undefined, disposed = false): boolean {
+export function checkBackwardArgs(
+  who: string,
+  sizes: readonly number[],
+  batch: number,
+  dLdy: Float32Array,
+  dLdx: Float32Array | null | undefined,
+  opts: BackwardOptions | undefined,
+  disposed = false,
+): boolean {
   if (disposed) throw new Error(`${who}.backward: the network was disposed`);
   // A negative batch: no forwardTrain since the last backward (or ever).
   if (batch < 0) throw new Error(`${who}.backward: call forwardTrain first`);
   const ny = batch * sizes[sizes.length - 1];
   if (!(dLdy instanceof Float32Array) || dLdy.length < ny) {
-    throw new RangeError(`${who}.backward: dLdy must be a Float32Array of batch x outputs = ${ny} numbers, got ${dLdy instanceof Float32Array ? dLdy.length : typeof dLdy}`);
+    throw new RangeError(
+      `${who}.backward: dLdy must be a Float32Array of batch x outputs = ${ny} numbers, got ${dLdy instanceof Float32Array ? dLdy.length : typeof dLdy}`,
+    );
   }
   if (dLdx != null) {
     const nx = batch * sizes[0];
     if (!(dLdx instanceof Float32Array) || dLdx.length < nx) {
-      throw new RangeError(`${who}.backward: dLdx must be a Float32Array of at least batch x inputs = ${nx} numbers, got ${dLdx instanceof Float32Array ? dLdx.length : typeof dLdx}`);
+      throw new RangeError(
+        `${who}.backward: dLdx must be a Float32Array of at least batch x inputs = ${nx} numbers, got ${dLdx instanceof Float32Array ? dLdx.length : typeof dLdx}`,
+      );
     }
   }
   const accumulate = opts?.accumulate ?? true;
-  if (typeof accumulate !== 'boolean') throw new TypeError(`${who}.backward: opts.accumulate must be a boolean, got ${typeof accumulate}`);
+  if (typeof accumulate !== 'boolean')
+    throw new TypeError(`${who}.backward: opts.accumulate must be a boolean, got ${typeof accumulate}`);
   return accumulate;
 }

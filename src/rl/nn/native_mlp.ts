@@ -14,11 +14,39 @@ import { checkBackwardArgs, MLPParams, type BackwardOptions, type MLP, type MLPS
 import { initParams, resolveSpec } from './init.js';
 
 interface NativeAddon {
-  forward(sizes: Int32Array, act: number, params: Float32Array, acts: Float32Array, batch: number, pack: Float32Array): void;
-  backward(sizes: Int32Array, act: number, params: Float32Array, grads: Float32Array, acts: Float32Array, dy: Float32Array, scratch: Float32Array, batch: number,
-    dx?: Float32Array | null, accumulate?: boolean): void;
+  forward(
+    sizes: Int32Array,
+    act: number,
+    params: Float32Array,
+    acts: Float32Array,
+    batch: number,
+    pack: Float32Array,
+  ): void;
+  backward(
+    sizes: Int32Array,
+    act: number,
+    params: Float32Array,
+    grads: Float32Array,
+    acts: Float32Array,
+    dy: Float32Array,
+    scratch: Float32Array,
+    batch: number,
+    dx?: Float32Array | null,
+    accumulate?: boolean,
+  ): void;
   lengths(sizes: Int32Array, batch: number): { acts: number; pack: number; scratch: number; params: number };
-  adamStep(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, step: number, gradScale: number): void;
+  adamStep(
+    params: Float32Array,
+    grads: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    step: number,
+    gradScale: number,
+  ): void;
   polyak(target: Float32Array, source: Float32Array, tau: number): void;
   info(): { vectorLanes: number; isa: string; api?: number };
 }
@@ -104,9 +132,25 @@ function requireAddon(): NativeAddon {
  * One Adam step in C (same equations and operation order as src/rl/nn/adam.ts), on g = gradScale * grads:
  *   m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  p <- p - lr / (1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps)
  */
-export function nativeAdamStep(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array,
-  opts: { lr: number; beta1: number; beta2: number; eps: number; step: number; gradScale?: number }): void {
-  requireAddon().adamStep(params, grads, m, v, opts.lr, opts.beta1, opts.beta2, opts.eps, opts.step, opts.gradScale ?? 1);
+export function nativeAdamStep(
+  params: Float32Array,
+  grads: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  opts: { lr: number; beta1: number; beta2: number; eps: number; step: number; gradScale?: number },
+): void {
+  requireAddon().adamStep(
+    params,
+    grads,
+    m,
+    v,
+    opts.lr,
+    opts.beta1,
+    opts.beta2,
+    opts.eps,
+    opts.step,
+    opts.gradScale ?? 1,
+  );
 }
 
 /** target <- tau source + (1 - tau) target, in C (float32 arithmetic). */
@@ -129,7 +173,11 @@ class Workspace {
   private outBatch = -1;
   private out = new Float32Array(0);
 
-  constructor(private readonly lib: NativeAddon, private readonly sizes: Int32Array, private readonly withScratch: boolean) {}
+  constructor(
+    private readonly lib: NativeAddon,
+    private readonly sizes: Int32Array,
+    private readonly withScratch: boolean,
+  ) {}
 
   reserve(batch: number): void {
     if (batch <= this.capacity) return;
@@ -178,10 +226,13 @@ export class NativeMLP extends MLPParams implements MLP {
 
   private run(ws: Workspace, x: Float32Array, batch: number, what: string): Float32Array {
     if (this.disposed) throw new Error(`NativeMLP.${what}: the network was disposed`);
-    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`NativeMLP.${what}: batch must be a positive integer, got ${batch}`);
+    if (!Number.isInteger(batch) || batch < 1)
+      throw new RangeError(`NativeMLP.${what}: batch must be a positive integer, got ${batch}`);
     const n = batch * this.sizes[0];
     if (!(x instanceof Float32Array) || x.length < n) {
-      throw new RangeError(`NativeMLP.${what}: x must be a Float32Array of at least batch * ${this.sizes[0]} = ${n} numbers, got ${x instanceof Float32Array ? x.length : typeof x}`);
+      throw new RangeError(
+        `NativeMLP.${what}: x must be a Float32Array of at least batch * ${this.sizes[0]} = ${n} numbers, got ${x instanceof Float32Array ? x.length : typeof x}`,
+      );
     }
     ws.reserve(batch);
     ws.acts.set(x.length === n ? x : x.subarray(0, n));
@@ -203,13 +254,35 @@ export class NativeMLP extends MLPParams implements MLP {
     const accumulate = checkBackwardArgs('NativeMLP', this.sizes, this.trainBatch, dLdy, dLdx, opts, this.disposed);
     if (!dLdx) {
       // The path of every call that does not ask for dL/dx is unchanged.
-      if (accumulate) this.lib.backward(this.sizesI32, this.actCode, this.params, this.grads, this.train.acts, dLdy, this.train.scratch, this.trainBatch);
+      if (accumulate)
+        this.lib.backward(
+          this.sizesI32,
+          this.actCode,
+          this.params,
+          this.grads,
+          this.train.acts,
+          dLdy,
+          this.train.scratch,
+          this.trainBatch,
+        );
       return;
     }
     // The C side reads dL/dy until it writes dL/dx last; where the two share memory, read from a copy.
-    const ny = this.trainBatch * this.sizes[this.sizes.length - 1], nx = this.trainBatch * this.sizes[0];
+    const ny = this.trainBatch * this.sizes[this.sizes.length - 1],
+      nx = this.trainBatch * this.sizes[0];
     const dy = sharesMemory(dLdy, ny, dLdx, nx) ? dLdy.slice(0, ny) : dLdy;
-    this.lib.backward(this.sizesI32, this.actCode, this.params, this.grads, this.train.acts, dy, this.train.scratch, this.trainBatch, dLdx, accumulate);
+    this.lib.backward(
+      this.sizesI32,
+      this.actCode,
+      this.params,
+      this.grads,
+      this.train.acts,
+      dy,
+      this.train.scratch,
+      this.trainBatch,
+      dLdx,
+      accumulate,
+    );
   }
 
   zeroGrad(): void {

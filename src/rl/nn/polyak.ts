@@ -6,7 +6,8 @@
 import { nativeAvailable, nativePolyak } from './native_mlp.js';
 
 export function polyakUpdate(target: Float32Array, source: Float32Array, tau: number): void {
-  if (target.length !== source.length) throw new RangeError(`polyakUpdate: target has ${target.length} numbers, source ${source.length}`);
+  if (target.length !== source.length)
+    throw new RangeError(`polyakUpdate: target has ${target.length} numbers, source ${source.length}`);
   if (tau === 1) {
     target.set(source);
     return;

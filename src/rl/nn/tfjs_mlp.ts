@@ -25,7 +25,8 @@ let activeBackend: TfjsBackendName | null = null;
  * initialize. Returns the backend in use. Safe to call again (switches the backend).
  */
 export async function initTfjs(backend: TfjsBackendName = 'wasm'): Promise<TfjsBackendName> {
-  if (backend !== 'wasm' && backend !== 'cpu') throw new RangeError(`initTfjs: backend must be 'wasm' or 'cpu', got ${JSON.stringify(backend)}`);
+  if (backend !== 'wasm' && backend !== 'cpu')
+    throw new RangeError(`initTfjs: backend must be 'wasm' or 'cpu', got ${JSON.stringify(backend)}`);
   const lib = tf ?? (await import('@tensorflow/tfjs'));
   tf = lib;
   if (backend === 'wasm') {
@@ -39,7 +40,8 @@ export async function initTfjs(backend: TfjsBackendName = 'wasm'): Promise<TfjsB
       // no WebAssembly or no .wasm file: the cpu backend below computes the same thing, more slowly
     }
   }
-  if (!(await lib.setBackend('cpu'))) throw new Error('initTfjs: neither the wasm nor the cpu tfjs backend could be initialized');
+  if (!(await lib.setBackend('cpu')))
+    throw new Error('initTfjs: neither the wasm nor the cpu tfjs backend could be initialized');
   activeBackend = 'cpu';
   return activeBackend;
 }
@@ -110,10 +112,13 @@ export class TfjsMLP extends MLPParams implements MLP {
 
   private checkInput(x: Float32Array, batch: number, what: string): number {
     if (this.disposed) throw new Error(`TfjsMLP.${what}: the network was disposed`);
-    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`TfjsMLP.${what}: batch must be a positive integer, got ${batch}`);
+    if (!Number.isInteger(batch) || batch < 1)
+      throw new RangeError(`TfjsMLP.${what}: batch must be a positive integer, got ${batch}`);
     const n = batch * this.sizes[0];
     if (!(x instanceof Float32Array) || x.length < n) {
-      throw new RangeError(`TfjsMLP.${what}: x must be a Float32Array of at least batch * ${this.sizes[0]} = ${n} numbers, got ${x instanceof Float32Array ? x.length : typeof x}`);
+      throw new RangeError(
+        `TfjsMLP.${what}: x must be a Float32Array of at least batch * ${this.sizes[0]} = ${n} numbers, got ${x instanceof Float32Array ? x.length : typeof x}`,
+      );
     }
     return n;
   }
@@ -141,14 +146,16 @@ export class TfjsMLP extends MLPParams implements MLP {
   backward(dLdy: Float32Array, dLdx?: Float32Array, opts?: BackwardOptions): void {
     const accumulate = checkBackwardArgs('TfjsMLP', this.sizes, this.trainBatch, dLdy, dLdx, opts, this.disposed);
     if (!accumulate && !dLdx) return;
-    const batch = this.trainBatch, out = this.sizes[this.sizes.length - 1];
+    const batch = this.trainBatch,
+      out = this.sizes[this.sizes.length - 1];
     const n = batch * out;
     const tf = this.tf;
     this.upload();
     const x = tf.tensor2d(this.trainX, [batch, this.sizes[0]]);
     const g = tf.tensor2d(dLdy.slice(0, n), [batch, out]);
     // The loss whose gradients are dL/dparams and dL/dx: sum(y * dL/dy).
-    const loss = (xt: TF.Tensor, w?: readonly TF.Tensor[]): TF.Scalar => tf.sum<TF.Scalar>(tf.mul(this.model(xt as TF.Tensor2D, w), g));
+    const loss = (xt: TF.Tensor, w?: readonly TF.Tensor[]): TF.Scalar =>
+      tf.sum<TF.Scalar>(tf.mul(this.model(xt as TF.Tensor2D, w), g));
     if (!dLdx) {
       const { value, grads } = tf.variableGrads(() => loss(x), this.vars);
       for (let k = 0; k < this.vars.length; k++) this.addGrad(k, grads[this.vars[k].name]);
@@ -156,7 +163,9 @@ export class TfjsMLP extends MLPParams implements MLP {
       return;
     }
     // Gradients with respect to the input tensor too (and only to it when not accumulating).
-    const ds = accumulate ? tf.grads((xt: TF.Tensor, ...w: TF.Tensor[]) => loss(xt, w))([x, ...this.vars]) : [tf.grad((xt: TF.Tensor) => loss(xt))(x)];
+    const ds = accumulate
+      ? tf.grads((xt: TF.Tensor, ...w: TF.Tensor[]) => loss(xt, w))([x, ...this.vars])
+      : [tf.grad((xt: TF.Tensor) => loss(xt))(x)];
     dLdx.set((ds[0].dataSync() as Float32Array).subarray(0, batch * this.sizes[0]));
     if (accumulate) for (let k = 0; k < this.vars.length; k++) this.addGrad(k, ds[k + 1]);
     tf.dispose([x, g, ...ds]);

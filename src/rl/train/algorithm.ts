@@ -145,15 +145,28 @@ export abstract class Algorithm implements LearningAlgorithm {
 
   async learn(opts: LearnOptions): Promise<TrainResult> {
     if (!Number.isSafeInteger(opts.totalSteps) || opts.totalSteps < 0) {
-      throw new TypeError(`${this.name}.learn: totalSteps must be a non-negative integer, got ${describe(opts.totalSteps)}`);
+      throw new TypeError(
+        `${this.name}.learn: totalSteps must be a non-negative integer, got ${describe(opts.totalSteps)}`,
+      );
     }
     const callbacks = opts.callbacks ?? [];
     const logger = opts.logger ?? new Logger(null);
     const target = opts.target !== undefined ? opts.target : this.defaultTarget();
     const ctx: TrainContext = {
-      numTimesteps: this.numTimesteps, startTimesteps: this.numTimesteps, totalSteps: opts.totalSteps,
-      startTime: performance.now(), logger, recentReturns: this.recentReturns, recentLengths: this.recentLengths,
-      episodes: this.episodes, target, solvedStep: null, solvedSeconds: null, stop: false, callbacks, algorithm: this,
+      numTimesteps: this.numTimesteps,
+      startTimesteps: this.numTimesteps,
+      totalSteps: opts.totalSteps,
+      startTime: performance.now(),
+      logger,
+      recentReturns: this.recentReturns,
+      recentLengths: this.recentLengths,
+      episodes: this.episodes,
+      target,
+      solvedStep: null,
+      solvedSeconds: null,
+      stop: false,
+      callbacks,
+      algorithm: this,
     };
     this.ctx = ctx;
     for (const cb of callbacks) cb.onTrainingStart?.(ctx);
@@ -164,7 +177,10 @@ export abstract class Algorithm implements LearningAlgorithm {
       const stats = await this.iteration(ctx);
       this.numTimesteps = ctx.numTimesteps;
       for (const [k, v] of Object.entries(stats)) {
-        if (!Number.isFinite(v)) throw new NonFiniteError(`${this.name}: ${k} is ${v} at step ${ctx.numTimesteps}; training stopped (the last checkpoint written is the last good one)`);
+        if (!Number.isFinite(v))
+          throw new NonFiniteError(
+            `${this.name}: ${k} is ${v} at step ${ctx.numTimesteps}; training stopped (the last checkpoint written is the last good one)`,
+          );
       }
       const elapsed = (performance.now() - ctx.startTime) / 1000;
       const sps = (ctx.numTimesteps - before) / Math.max(1e-9, (performance.now() - t0) / 1000);
@@ -208,7 +224,8 @@ export abstract class Algorithm implements LearningAlgorithm {
   protected recordStep(ctx: TrainContext, r: VectorStepResult<unknown>, n: number): void {
     ctx.numTimesteps += n;
     for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(r.rewards[i])) throw new NonFiniteError(`${this.name}: env ${i} returned reward ${r.rewards[i]} at step ${ctx.numTimesteps}`);
+      if (!Number.isFinite(r.rewards[i]))
+        throw new NonFiniteError(`${this.name}: env ${i} returned reward ${r.rewards[i]} at step ${ctx.numTimesteps}`);
     }
     const ep = r.info.episode as { r: Float64Array; l: Int32Array } | undefined;
     if (ep) {
@@ -223,7 +240,8 @@ export abstract class Algorithm implements LearningAlgorithm {
   /** Counts one env step of a single-env algorithm: the reward check and the per-step callbacks. */
   protected recordSingleStep(ctx: TrainContext, reward: number): void {
     ctx.numTimesteps += 1;
-    if (!Number.isFinite(reward)) throw new NonFiniteError(`${this.name}: the env returned reward ${reward} at step ${ctx.numTimesteps}`);
+    if (!Number.isFinite(reward))
+      throw new NonFiniteError(`${this.name}: the env returned reward ${reward} at step ${ctx.numTimesteps}`);
     for (const cb of ctx.callbacks) if (cb.onStep?.(ctx) === false) ctx.stop = true;
   }
 
@@ -238,7 +256,13 @@ export abstract class Algorithm implements LearningAlgorithm {
       this.recentReturns.shift();
       this.recentLengths.shift();
     }
-    ctx.logger.log({ event: 'episode', step: ctx.numTimesteps, time_s: (performance.now() - ctx.startTime) / 1000, return: ret, length: len });
+    ctx.logger.log({
+      event: 'episode',
+      step: ctx.numTimesteps,
+      time_s: (performance.now() - ctx.startTime) / 1000,
+      return: ret,
+      length: len,
+    });
     this.checkSolved(ctx);
   }
 
@@ -260,11 +284,15 @@ export abstract class Algorithm implements LearningAlgorithm {
    * one (`addEpisode`, as env `slot`); without one (evaluation) nothing is recorded.
    */
   protected runEpisode(
-    env: Env, start: EpisodeStart, act: (obs: unknown, info: Info) => unknown,
+    env: Env,
+    start: EpisodeStart,
+    act: (obs: unknown, info: Info) => unknown,
     opts: { cap: number; ctx?: TrainContext; slot?: number },
   ): EpisodeSummary {
     let { obs, info } = env.reset(start);
-    let ret = 0, len = 0, truncated = false;
+    let ret = 0,
+      len = 0,
+      truncated = false;
     for (;;) {
       const r = env.step(act(obs, info));
       if (opts.ctx) this.recordSingleStep(opts.ctx, r.reward);
@@ -300,10 +328,13 @@ export abstract class Algorithm implements LearningAlgorithm {
   private runEpisodes(episodes: number, opts: EvaluateOptions): EvalResult {
     const env = this.makeEnv();
     const cap = env.spec?.maxEpisodeSteps ?? opts.maxSteps ?? 10_000;
-    const returns: number[] = [], lengths: number[] = [], truncated: number[] = [];
+    const returns: number[] = [],
+      lengths: number[] = [],
+      truncated: number[] = [];
     const seed = opts.seed ?? 1_000_000;
     const deterministic = opts.deterministic ?? true;
-    const act = (obs: unknown, info: Info) => this.predict(obs, { deterministic, actionMask: info.action_mask as ArrayLike<number> | undefined });
+    const act = (obs: unknown, info: Info) =>
+      this.predict(obs, { deterministic, actionMask: info.action_mask as ArrayLike<number> | undefined });
     try {
       for (let e = 0; e < episodes; e++) {
         const start = opts.starts ? opts.starts(e, this.rng) : {};
@@ -322,20 +353,40 @@ export abstract class Algorithm implements LearningAlgorithm {
 
   /** Writes a checkpoint directory (see checkpoint.ts). */
   save(dir: string): string {
-    return writeCheckpoint(dir, {
-      algo: this.name, env: this.envId, env_kwargs: { ...this.envKwargs }, config: this.config,
-      num_timesteps: this.numTimesteps,
-      state: { episodes: this.episodes, rng: this.rng.getState(), recent_returns: [...this.recentReturns], recent_lengths: [...this.recentLengths], ...this.stateExtra() },
-    }, this.stateArrays());
+    return writeCheckpoint(
+      dir,
+      {
+        algo: this.name,
+        env: this.envId,
+        env_kwargs: { ...this.envKwargs },
+        config: this.config,
+        num_timesteps: this.numTimesteps,
+        state: {
+          episodes: this.episodes,
+          rng: this.rng.getState(),
+          recent_returns: [...this.recentReturns],
+          recent_lengths: [...this.recentLengths],
+          ...this.stateExtra(),
+        },
+      },
+      this.stateArrays(),
+    );
   }
 
   /** Restores the loop's own state from a checkpoint (algorithms call it from `restore`). */
   protected restoreCommon(ck: Checkpoint): void {
     if (!Number.isSafeInteger(ck.manifest.num_timesteps) || ck.manifest.num_timesteps < 0) {
-      throw new CheckpointError(`checkpoint: num_timesteps is ${describe(ck.manifest.num_timesteps)}, expected a non-negative integer`);
+      throw new CheckpointError(
+        `checkpoint: num_timesteps is ${describe(ck.manifest.num_timesteps)}, expected a non-negative integer`,
+      );
     }
     this.numTimesteps = ck.manifest.num_timesteps;
-    const s = (ck.manifest.state ?? {}) as { episodes?: number; rng?: number[]; recent_returns?: number[]; recent_lengths?: number[] };
+    const s = (ck.manifest.state ?? {}) as {
+      episodes?: number;
+      rng?: number[];
+      recent_returns?: number[];
+      recent_lengths?: number[];
+    };
     this.episodes = s.episodes ?? 0;
     if (s.rng) this.rng.setState(s.rng as never);
     this.recentReturns.splice(0, this.recentReturns.length, ...(s.recent_returns ?? []));

@@ -16,7 +16,10 @@ export type { Callback, EpisodeInfo } from './context.js';
  * callback only adds the stop.
  */
 export class StopOnRewardThreshold implements Callback {
-  constructor(readonly threshold: number, readonly window = 20) {}
+  constructor(
+    readonly threshold: number,
+    readonly window = 20,
+  ) {}
 
   onIterationEnd(ctx: TrainContext): boolean {
     return !(ctx.recentReturns.length >= this.window && mean(ctx.recentReturns.slice(-this.window)) >= this.threshold);
@@ -27,7 +30,10 @@ export class StopOnRewardThreshold implements Callback {
 export class EveryNSteps implements Callback {
   private next: number;
 
-  constructor(readonly everySteps: number, private readonly fn: (ctx: TrainContext) => void | Promise<void>) {
+  constructor(
+    readonly everySteps: number,
+    private readonly fn: (ctx: TrainContext) => void | Promise<void>,
+  ) {
     this.next = everySteps;
   }
 
@@ -56,23 +62,41 @@ export function mean(xs: ArrayLike<number>): number {
 export class EvalCallback extends EveryNSteps {
   readonly history: { step: number; mean_return: number; std_return: number }[] = [];
 
-  constructor(everySteps: number, readonly episodes = 10) {
+  constructor(
+    everySteps: number,
+    readonly episodes = 10,
+  ) {
     super(everySteps, (ctx) => {
       const algo = ctx.algorithm;
       if (!algo) return;
       const r = algo.evaluate(this.episodes, { deterministic: true });
       this.history.push({ step: ctx.numTimesteps, mean_return: r.mean_return, std_return: r.std_return });
-      ctx.logger.log({ event: 'eval', step: ctx.numTimesteps, time_s: (performance.now() - ctx.startTime) / 1000, episodes: this.episodes, mean_return: r.mean_return, std_return: r.std_return });
+      ctx.logger.log({
+        event: 'eval',
+        step: ctx.numTimesteps,
+        time_s: (performance.now() - ctx.startTime) / 1000,
+        episodes: this.episodes,
+        mean_return: r.mean_return,
+        std_return: r.std_return,
+      });
     });
   }
 }
 
 /** Writes a checkpoint into `dir` every `everySteps` env steps (the last one written is the last good one). */
 export class CheckpointCallback extends EveryNSteps {
-  constructor(everySteps: number, readonly dir: string) {
+  constructor(
+    everySteps: number,
+    readonly dir: string,
+  ) {
     super(everySteps, (ctx) => {
       ctx.algorithm?.save(dir);
-      ctx.logger.log({ event: 'checkpoint', step: ctx.numTimesteps, time_s: (performance.now() - ctx.startTime) / 1000, dir });
+      ctx.logger.log({
+        event: 'checkpoint',
+        step: ctx.numTimesteps,
+        time_s: (performance.now() - ctx.startTime) / 1000,
+        dir,
+      });
     });
   }
 }

@@ -44,7 +44,11 @@ export interface Checkpoint {
   tensors: Record<string, StoredArray>;
 }
 
-export function writeCheckpoint(dir: string, m: Omit<CheckpointManifest, 'format' | 'version' | 'rltune_version' | 'created' | 'tensors'>, tensors: Record<string, StoredArray>): string {
+export function writeCheckpoint(
+  dir: string,
+  m: Omit<CheckpointManifest, 'format' | 'version' | 'rltune_version' | 'created' | 'tensors'>,
+  tensors: Record<string, StoredArray>,
+): string {
   mkdirSync(dir, { recursive: true });
   const entries: Record<string, TensorEntry> = {};
   let offset = 0;
@@ -59,8 +63,12 @@ export function writeCheckpoint(dir: string, m: Omit<CheckpointManifest, 'format
     Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength).copy(buf, entries[name].offset);
   }
   const manifest: CheckpointManifest = {
-    format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, rltune_version: VERSION, created: new Date().toISOString(),
-    ...m, tensors: entries,
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    rltune_version: VERSION,
+    created: new Date().toISOString(),
+    ...m,
+    tensors: entries,
   };
   // Write to temporary names, then rename: a crash mid-save never leaves a half-written checkpoint.
   writeFileSync(join(dir, 'tensors.bin.tmp'), buf);
@@ -75,18 +83,22 @@ export function readCheckpoint(dir: string): Checkpoint {
   try {
     manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as CheckpointManifest;
   } catch (err) {
-    throw new CheckpointError(`${dir} is not a readable checkpoint: manifest.json ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `is corrupt (${(err as Error).message})`}`);
+    throw new CheckpointError(
+      `${dir} is not a readable checkpoint: manifest.json ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `is corrupt (${(err as Error).message})`}`,
+    );
   }
   // Read as what the file may hold (any JSON), not as what the type says it holds.
   const format = (manifest as { format?: unknown } | null)?.format;
   if (format !== CHECKPOINT_FORMAT) {
-    throw new CheckpointError(`${dir}/manifest.json is not an RLTune checkpoint (format ${JSON.stringify(format)}, expected "${CHECKPOINT_FORMAT}")`);
+    throw new CheckpointError(
+      `${dir}/manifest.json is not an RLTune checkpoint (format ${JSON.stringify(format)}, expected "${CHECKPOINT_FORMAT}")`,
+    );
   }
   if (manifest.version !== CHECKPOINT_VERSION) {
     const older = manifest.version < CHECKPOINT_VERSION;
     throw new CheckpointError(
       `${dir}: checkpoint format version ${manifest.version} (written by RLTune ${manifest.rltune_version}); this RLTune ` +
-      `(${VERSION}) reads version ${CHECKPOINT_VERSION}. ${older ? 'Load it with the RLTune version that wrote it and retrain, or convert it.' : 'Upgrade RLTune to read it.'}`,
+        `(${VERSION}) reads version ${CHECKPOINT_VERSION}. ${older ? 'Load it with the RLTune version that wrote it and retrain, or convert it.' : 'Upgrade RLTune to read it.'}`,
     );
   }
   let buf: Buffer;
@@ -100,7 +112,9 @@ export function readCheckpoint(dir: string): Checkpoint {
     const Ctor = e.dtype === 'float32' ? Float32Array : e.dtype === 'float64' ? Float64Array : Int32Array;
     const bytes = e.length * Ctor.BYTES_PER_ELEMENT;
     if (!(e.offset >= 0 && e.offset + bytes <= buf.length)) {
-      throw new CheckpointError(`${dir}: tensors.bin is truncated or corrupt (array ${name} needs bytes ${e.offset}..${e.offset + bytes}, the file has ${buf.length})`);
+      throw new CheckpointError(
+        `${dir}: tensors.bin is truncated or corrupt (array ${name} needs bytes ${e.offset}..${e.offset + bytes}, the file has ${buf.length})`,
+      );
     }
     const copy = new Uint8Array(bytes);
     buf.copy(copy, 0, e.offset, e.offset + bytes);
@@ -110,11 +124,20 @@ export function readCheckpoint(dir: string): Checkpoint {
 }
 
 /** The array `name` of a checkpoint, checked against the expected type and length. */
-export function tensorOf<T extends StoredArray>(ck: Checkpoint, name: string, Ctor: { new (n: number): T; name: string }, length: number, dir = 'checkpoint'): T {
+export function tensorOf<T extends StoredArray>(
+  ck: Checkpoint,
+  name: string,
+  Ctor: { new (n: number): T; name: string },
+  length: number,
+  dir = 'checkpoint',
+): T {
   const t = ck.tensors[name];
-  if (t === undefined) throw new CheckpointError(`${dir}: array ${name} is missing (the checkpoint does not match this algorithm)`);
+  if (t === undefined)
+    throw new CheckpointError(`${dir}: array ${name} is missing (the checkpoint does not match this algorithm)`);
   if (!(t instanceof Ctor) || t.length !== length) {
-    throw new CheckpointError(`${dir}: array ${name} has ${t.length} ${t.constructor.name} entries, expected ${length} ${Ctor.name} entries (was it written for another env or network size?)`);
+    throw new CheckpointError(
+      `${dir}: array ${name} has ${t.length} ${t.constructor.name} entries, expected ${length} ${Ctor.name} entries (was it written for another env or network size?)`,
+    );
   }
   return t;
 }

@@ -25,7 +25,12 @@ export interface StochasticPolicy {
    * log pi(a|s) of `n` observation-action pairs: `obs` holds n x obsDim numbers, `actions` n indices (Discrete)
    * or n x nAct numbers (Box); `masks` (n x nAct, 1 = allowed) restricts a Categorical to the allowed actions.
    */
-  logProb(obs: ArrayLike<number>, actions: ArrayLike<number>, n: number, masks?: ArrayLike<number> | null): Float64Array;
+  logProb(
+    obs: ArrayLike<number>,
+    actions: ArrayLike<number>,
+    n: number,
+    masks?: ArrayLike<number> | null,
+  ): Float64Array;
   /**
    * The weights of the action network, live: writing into it changes the policy. Checkpoints store it as
    * their `actor` array, so policies of the same layout exchange weights through it.

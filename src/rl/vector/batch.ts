@@ -26,12 +26,15 @@ function alloc(Ctor: TypedCtor, length: number, shared: boolean): Float32Array |
 }
 
 function unsupported(space: Space): never {
-  throw new TypeError(`vector envs cannot batch values of ${String(space)}; supported: Box, Discrete, MultiDiscrete, MultiBinary, Tuple, Dict`);
+  throw new TypeError(
+    `vector envs cannot batch values of ${String(space)}; supported: Box, Discrete, MultiDiscrete, MultiBinary, Tuple, Dict`,
+  );
 }
 
 /** Allocates storage for n values of `space`. */
 export function createBatch(space: Space, n: number, shared = false): Batch {
-  if (space instanceof Box) return alloc(space.dtype === 'float32' ? Float32Array : Float64Array, n * space.size, shared);
+  if (space instanceof Box)
+    return alloc(space.dtype === 'float32' ? Float32Array : Float64Array, n * space.size, shared);
   if (space instanceof Discrete) return alloc(Int32Array, n, shared);
   if (space instanceof MultiDiscrete) return alloc(Int32Array, n * space.nvec.length, shared);
   if (space instanceof MultiBinary) return alloc(Int8Array, n * space.n, shared);
@@ -56,8 +59,12 @@ export function batchSpace(space: Space, n: number): Space {
   }
   if (space instanceof Discrete) return new MultiDiscrete(new Array(n).fill(space.n), new Array(n).fill(space.start));
   if (space instanceof MultiDiscrete) {
-    const nvec: number[] = [], start: number[] = [];
-    for (let i = 0; i < n; i++) { nvec.push(...space.nvec); start.push(...space.start); }
+    const nvec: number[] = [],
+      start: number[] = [];
+    for (let i = 0; i < n; i++) {
+      nvec.push(...space.nvec);
+      start.push(...space.start);
+    }
     return new MultiDiscrete(nvec, start);
   }
   if (space instanceof MultiBinary) return new MultiBinary([n, ...space.shape]);
@@ -77,14 +84,18 @@ export function writeBatch(space: Space, batch: Batch, i: number, v: unknown): v
   } else if (space instanceof Box || space instanceof MultiDiscrete || space instanceof MultiBinary) {
     const size = space instanceof Box ? space.size : space instanceof MultiBinary ? space.n : space.nvec.length;
     const b = batch as BoxValue | Int32Array | Int8Array;
-    if (typeof v === 'number') { b[i * size] = v; return; }
+    if (typeof v === 'number') {
+      b[i * size] = v;
+      return;
+    }
     const arr = v as ArrayLike<number>;
     const base = i * size;
     for (let k = 0; k < size; k++) b[base + k] = arr[k];
   } else if (space instanceof Tuple) {
     space.spaces.forEach((s, k) => writeBatch(s, (batch as Batch[])[k], i, (v as unknown[])[k]));
   } else if (space instanceof Dict) {
-    for (const k of space.keys) writeBatch(space.spaces[k], (batch as Record<string, Batch>)[k], i, (v as Record<string, unknown>)[k]);
+    for (const k of space.keys)
+      writeBatch(space.spaces[k], (batch as Record<string, Batch>)[k], i, (v as Record<string, unknown>)[k]);
   } else {
     unsupported(space);
   }
@@ -97,7 +108,8 @@ export function readBatch(space: Space, batch: Batch, i: number): unknown {
     const b = batch as BoxValue;
     return b.slice(i * space.size, (i + 1) * space.size);
   }
-  if (space instanceof MultiDiscrete) return (batch as Int32Array).slice(i * space.nvec.length, (i + 1) * space.nvec.length);
+  if (space instanceof MultiDiscrete)
+    return (batch as Int32Array).slice(i * space.nvec.length, (i + 1) * space.nvec.length);
   if (space instanceof MultiBinary) return (batch as Int8Array).slice(i * space.n, (i + 1) * space.n);
   if (space instanceof Tuple) return space.spaces.map((s, k) => readBatch(s, (batch as Batch[])[k], i));
   if (space instanceof Dict) {
@@ -123,14 +135,29 @@ export function copyBatch(batch: Batch): Batch {
  */
 export function unbatchActions(space: Space, actions: unknown, n: number): unknown[] {
   const composite = space instanceof Tuple || space instanceof Dict;
-  const per = space instanceof Box ? space.size : space instanceof MultiBinary ? space.n : space instanceof MultiDiscrete ? space.nvec.length : 1;
-  if (Array.isArray(actions) && actions.length === n && (composite || per === 1 || actions.some((a) => typeof a !== 'number'))) {
+  const per =
+    space instanceof Box
+      ? space.size
+      : space instanceof MultiBinary
+        ? space.n
+        : space instanceof MultiDiscrete
+          ? space.nvec.length
+          : 1;
+  if (
+    Array.isArray(actions) &&
+    actions.length === n &&
+    (composite || per === 1 || actions.some((a) => typeof a !== 'number'))
+  ) {
     return actions;
   }
-  if (composite) throw new TypeError(`vector step: expected an array of ${n} actions in ${space}, got ${describe(actions)}`);
-  const isNumeric = ArrayBuffer.isView(actions) || (Array.isArray(actions) && actions.every((v) => typeof v === 'number'));
+  if (composite)
+    throw new TypeError(`vector step: expected an array of ${n} actions in ${space}, got ${describe(actions)}`);
+  const isNumeric =
+    ArrayBuffer.isView(actions) || (Array.isArray(actions) && actions.every((v) => typeof v === 'number'));
   if (!isNumeric || (actions as ArrayLike<number>).length !== n * per) {
-    throw new TypeError(`vector step: expected ${n} actions in ${space} (a batch of ${n * per} numbers, or an array of ${n} actions), got ${describe(actions)}`);
+    throw new TypeError(
+      `vector step: expected ${n} actions in ${space} (a batch of ${n * per} numbers, or an array of ${n} actions), got ${describe(actions)}`,
+    );
   }
   const out = new Array<unknown>(n);
   for (let i = 0; i < n; i++) out[i] = readBatch(space, actions as Batch, i);

@@ -52,7 +52,11 @@ export class EnvSlice {
   }
 
   /** `seeds` and `mask` are indexed by the slice's own env index. */
-  reset(seeds: (number | undefined)[], options: Record<string, unknown> | undefined, mask: Uint8Array | null): SliceResult {
+  reset(
+    seeds: (number | undefined)[],
+    options: Record<string, unknown> | undefined,
+    mask: Uint8Array | null,
+  ): SliceResult {
     const infos = new Array<Info | null>(this.envs.length).fill(null);
     let error: Error | null = null;
     for (let j = 0; j < this.envs.length; j++) {

@@ -24,7 +24,9 @@ export async function importModule(spec: string): Promise<unknown> {
       api.register();
       tsxRegistered = true;
     } catch {
-      throw new Error(`cannot load TypeScript module ${spec}: install tsx (npm i -D tsx) or compile it to JavaScript first`);
+      throw new Error(
+        `cannot load TypeScript module ${spec}: install tsx (npm i -D tsx) or compile it to JavaScript first`,
+      );
     }
   }
   try {

@@ -28,15 +28,21 @@ export interface MakeVecOptions {
 export function makeVec(source: EnvSource, n: number, opts: MakeVecOptions = {}): VectorEnv {
   const id = envIdOf(source);
   if (typeof source === 'string') getSpec(id); // unknown ids fail here with suggestions
-  if (!Number.isInteger(n) || n < 1) throw new TypeError(`makeVec(${id}): n must be a positive integer, got ${describe(n)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new TypeError(`makeVec(${id}): n must be a positive integer, got ${describe(n)}`);
   const mode = opts.mode ?? 'sync';
   if (mode === 'sync') {
     const makeOptions = opts.makeOptions ?? {};
-    return new SyncVectorEnv(Array.from({ length: n }, () => () => make(source, makeOptions)), opts);
+    return new SyncVectorEnv(
+      Array.from({ length: n }, () => () => make(source, makeOptions)),
+      opts,
+    );
   }
   if (mode === 'worker') {
     if (typeof source !== 'string') {
-      throw new TypeError(`makeVec(${id}): mode "worker" makes envs in worker threads from a registered id, and an env factory (a function) cannot be sent to a thread; use mode "sync", or register ${id} in a module the workers import`);
+      throw new TypeError(
+        `makeVec(${id}): mode "worker" makes envs in worker threads from a registered id, and an env factory (a function) cannot be sent to a thread; use mode "sync", or register ${id} in a module the workers import`,
+      );
     }
     return new WorkerVectorEnv(source, n, opts);
   }

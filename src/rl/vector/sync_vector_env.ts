@@ -14,7 +14,9 @@ export class SyncVectorEnv extends VectorEnv {
 
   constructor(envFns: (() => Env)[], opts: VectorEnvOptions = {}) {
     if (!Array.isArray(envFns) || envFns.length === 0 || envFns.some((f) => typeof f !== 'function')) {
-      throw new TypeError(`SyncVectorEnv: expected a non-empty array of functions that make envs, got ${describe(envFns)}`);
+      throw new TypeError(
+        `SyncVectorEnv: expected a non-empty array of functions that make envs, got ${describe(envFns)}`,
+      );
     }
     const envs: Env[] = [];
     try {
@@ -28,7 +30,9 @@ export class SyncVectorEnv extends VectorEnv {
     envs.forEach((e, i) => {
       if (!e.observationSpace.equals(first.observationSpace) || !e.actionSpace.equals(first.actionSpace)) {
         for (const x of envs) x.close();
-        throw new TypeError(`SyncVectorEnv: env ${i} has spaces ${e.observationSpace} / ${e.actionSpace}, env 0 has ${first.observationSpace} / ${first.actionSpace}; all must match`);
+        throw new TypeError(
+          `SyncVectorEnv: env ${i} has spaces ${e.observationSpace} / ${e.actionSpace}, env 0 has ${first.observationSpace} / ${first.actionSpace}; all must match`,
+        );
       }
     });
     this.envs = envs;
@@ -38,11 +42,19 @@ export class SyncVectorEnv extends VectorEnv {
     this.truncatedBuf = new Uint8Array(this.numEnvs);
     this.statusBuf = new Uint8Array(this.numEnvs);
     this.slice = new EnvSlice(envs, 0, this.singleObservationSpace, this.autoresetMode, {
-      obs: this.obsBuf, rewards: this.rewardsBuf, terminated: this.terminatedBuf, truncated: this.truncatedBuf, status: this.statusBuf,
+      obs: this.obsBuf,
+      rewards: this.rewardsBuf,
+      terminated: this.terminatedBuf,
+      truncated: this.truncatedBuf,
+      status: this.statusBuf,
     });
   }
 
-  protected resetEnvs(seeds: (number | undefined)[], options: Record<string, unknown> | undefined, mask: Uint8Array | null): SliceResult {
+  protected resetEnvs(
+    seeds: (number | undefined)[],
+    options: Record<string, unknown> | undefined,
+    mask: Uint8Array | null,
+  ): SliceResult {
     return this.slice.reset(seeds, options, mask);
   }
 

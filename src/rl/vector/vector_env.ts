@@ -88,10 +88,13 @@ export abstract class VectorEnv<OB = Batch> {
   readonly name: string;
 
   protected constructor(name: string, numEnvs: number, obsSpace: Space, actSpace: Space, opts: VectorEnvOptions) {
-    if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new TypeError(`${name}: number of envs must be a positive integer, got ${describe(numEnvs)}`);
+    if (!Number.isInteger(numEnvs) || numEnvs < 1)
+      throw new TypeError(`${name}: number of envs must be a positive integer, got ${describe(numEnvs)}`);
     const mode = opts.autoreset ?? 'next-step';
     if (!AUTORESET_MODES.includes(mode)) {
-      throw new TypeError(`${name}: autoreset must be one of ${AUTORESET_MODES.map((m) => `"${m}"`).join(', ')}, got ${describe(mode)}`);
+      throw new TypeError(
+        `${name}: autoreset must be one of ${AUTORESET_MODES.map((m) => `"${m}"`).join(', ')}, got ${describe(mode)}`,
+      );
     }
     this.name = name;
     this.numEnvs = numEnvs;
@@ -109,7 +112,11 @@ export abstract class VectorEnv<OB = Batch> {
   }
 
   /** Resets the envs selected by `mask` (null: all) and writes their observations into `obsBuf`. */
-  protected abstract resetEnvs(seeds: (number | undefined)[], options: Record<string, unknown> | undefined, mask: Uint8Array | null): SliceResult;
+  protected abstract resetEnvs(
+    seeds: (number | undefined)[],
+    options: Record<string, unknown> | undefined,
+    mask: Uint8Array | null,
+  ): SliceResult;
   /**
    * Steps every env (resetting those that ended, in next-step mode, or that threw), writing into the buffers.
    * `actions[i]` is undefined for an env that is reset on this step.
@@ -127,12 +134,16 @@ export abstract class VectorEnv<OB = Batch> {
       const { resetMask, ...rest } = options;
       options = Object.keys(rest).length > 0 ? rest : undefined;
       if (resetMask === undefined || resetMask === null || (resetMask as ArrayLike<unknown>).length !== n) {
-        throw new TypeError(`${this.name}.reset: options.resetMask must have ${n} entries (booleans or 0/1), got ${describe(resetMask)}`);
+        throw new TypeError(
+          `${this.name}.reset: options.resetMask must have ${n} entries (booleans or 0/1), got ${describe(resetMask)}`,
+        );
       }
       mask = Uint8Array.from(resetMask, (v) => (v ? 1 : 0));
       for (let i = 0; i < n; i++) {
         if (!mask[i] && !this.everReset[i]) {
-          throw new ResetNeededError(`${this.name}.reset: resetMask leaves env ${i} out, but it was never reset; the first reset must include every env`);
+          throw new ResetNeededError(
+            `${this.name}.reset: resetMask leaves env ${i} out, but it was never reset; the first reset must include every env`,
+          );
         }
       }
     }
@@ -156,7 +167,8 @@ export abstract class VectorEnv<OB = Batch> {
     this.assertOpen();
     const n = this.numEnvs;
     for (let i = 0; i < n; i++) {
-      if (!this.everReset[i]) throw new ResetNeededError(`${this.name}.step: called before reset(); call reset() first`);
+      if (!this.everReset[i])
+        throw new ResetNeededError(`${this.name}.step: called before reset(); call reset() first`);
     }
     const acts = unbatchActions(this.singleActionSpace, actions, n).slice();
     const resetting = this.autoresetMode === 'next-step';
@@ -166,10 +178,14 @@ export abstract class VectorEnv<OB = Batch> {
         continue;
       }
       if (this.ended[i] && this.autoresetMode === 'disabled') {
-        throw new ResetNeededError(`${this.name}.step: env ${i} ended its episode and autoreset is disabled; call reset({options: {resetMask}}) for it first`);
+        throw new ResetNeededError(
+          `${this.name}.step: env ${i} ended its episode and autoreset is disabled; call reset({options: {resetMask}}) for it first`,
+        );
       }
       if (!this.singleActionSpace.contains(acts[i])) {
-        throw new InvalidActionError(`${this.name}.step: action ${describe(acts[i])} for env ${i} is not in the action space ${this.singleActionSpace}`);
+        throw new InvalidActionError(
+          `${this.name}.step: action ${describe(acts[i])} for env ${i} is not in the action space ${this.singleActionSpace}`,
+        );
       }
     }
     const { infos, error } = this.stepEnvs(acts);
@@ -248,14 +264,18 @@ export abstract class VectorEnv<OB = Batch> {
     if (typeof seed === 'number') {
       Rng.checkSeed(seed, `${this.name}.reset: seed`);
       if (!Number.isSafeInteger(seed + (n - 1))) {
-        throw new TypeError(`${this.name}.reset: seed ${seed} is too large: env i gets seed + i, and seed + ${n - 1} is not a safe integer`);
+        throw new TypeError(
+          `${this.name}.reset: seed ${seed} is too large: env i gets seed + i, and seed + ${n - 1} is not a safe integer`,
+        );
       }
       return Array.from({ length: n }, (_v, i) => seed + i);
     }
     if (!Array.isArray(seed) || seed.length !== n) {
       throw new TypeError(`${this.name}.reset: seed must be a number or an array of ${n} seeds, got ${describe(seed)}`);
     }
-    return seed.map((s, i) => (s === null || s === undefined ? undefined : Rng.checkSeed(s, `${this.name}.reset: seed[${i}]`)));
+    return seed.map((s, i) =>
+      s === null || s === undefined ? undefined : Rng.checkSeed(s, `${this.name}.reset: seed[${i}]`),
+    );
   }
 
   toString(): string {
@@ -264,7 +284,13 @@ export abstract class VectorEnv<OB = Batch> {
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v) && Object.getPrototypeOf(v) === Object.prototype;
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    !Array.isArray(v) &&
+    !ArrayBuffer.isView(v) &&
+    Object.getPrototypeOf(v) === Object.prototype
+  );
 }
 
 /** Merges env i's info into the vector info (Gymnasium's `_add_info`), recursing into plain objects. */
@@ -280,7 +306,8 @@ export function addInfo(vinfo: VectorInfo, info: Info, i: number, n: number): vo
       addInfo(sub, v, i, n);
     } else {
       let arr = vinfo[k] as Float64Array | Uint8Array | unknown[] | undefined;
-      const wantNum = typeof v === 'number', wantBool = typeof v === 'boolean';
+      const wantNum = typeof v === 'number',
+        wantBool = typeof v === 'boolean';
       if (arr === undefined) {
         arr = wantNum ? new Float64Array(n) : wantBool ? new Uint8Array(n) : new Array<unknown>(n).fill(null);
         vinfo[k] = arr;

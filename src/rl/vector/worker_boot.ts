@@ -6,7 +6,16 @@
  * with the reason instead of waiting out its timeout.
  */
 import { workerData } from 'node:worker_threads';
-import { DONE, EXIT_CODE, EXITED, REQ, STATUS, STATUS_REPLY, type WorkerInit, type WorkerReply } from './worker_protocol.js';
+import {
+  DONE,
+  EXIT_CODE,
+  EXITED,
+  REQ,
+  STATUS,
+  STATUS_REPLY,
+  type WorkerInit,
+  type WorkerReply,
+} from './worker_protocol.js';
 
 const { ctrl, port } = workerData as WorkerInit;
 // The thread may end in the middle of a command (env code calling process.exit ends this thread only): say so in
@@ -21,7 +30,10 @@ try {
   await import('./worker_main.js');
 } catch (err) {
   const e = err instanceof Error ? err : new Error(String(err));
-  const msg: WorkerReply = { infos: null, error: { name: e.name, message: `the worker thread could not load its modules: ${e.message}`, stack: e.stack } };
+  const msg: WorkerReply = {
+    infos: null,
+    error: { name: e.name, message: `the worker thread could not load its modules: ${e.message}`, stack: e.stack },
+  };
   port.postMessage(msg);
   Atomics.store(ctrl, STATUS, STATUS_REPLY);
   Atomics.store(ctrl, DONE, Atomics.load(ctrl, REQ));

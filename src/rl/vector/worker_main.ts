@@ -11,8 +11,19 @@ import { readBatch } from './batch.js';
 import { EnvSlice, type SliceResult } from './env_slice.js';
 import { importModule } from './import_module.js';
 import {
-  CMD, CMD_CLOSE, CMD_RESET, CMD_STEP, DONE, REQ, STATUS, STATUS_QUIET, STATUS_REPLY,
-  type ErrorPayload, type ResetMessage, type WorkerInit, type WorkerReply,
+  CMD,
+  CMD_CLOSE,
+  CMD_RESET,
+  CMD_STEP,
+  DONE,
+  REQ,
+  STATUS,
+  STATUS_QUIET,
+  STATUS_REPLY,
+  type ErrorPayload,
+  type ResetMessage,
+  type WorkerInit,
+  type WorkerReply,
 } from './worker_protocol.js';
 
 const init = workerData as WorkerInit;
@@ -41,7 +52,9 @@ function reply(result: SliceResult): number {
     port.postMessage(msg);
   } catch (err) {
     // An info that cannot be cloned (a function, say): the step itself happened and is in shared memory.
-    const e = new TypeError(`env infos must be structured-cloneable to leave a worker thread: ${(err as Error).message}`);
+    const e = new TypeError(
+      `env infos must be structured-cloneable to leave a worker thread: ${(err as Error).message}`,
+    );
     port.postMessage({ infos: null, error: payload(result.error ?? e) } satisfies WorkerReply);
   }
   return STATUS_REPLY;

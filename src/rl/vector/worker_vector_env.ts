@@ -18,20 +18,38 @@ import { createBatch, writeBatch, type Batch } from './batch.js';
 import type { SliceResult } from './env_slice.js';
 import { VectorEnv, type VectorEnvOptions } from './vector_env.js';
 import {
-  CMD, CMD_CLOSE, CMD_RESET, CMD_STEP, CTRL_SIZE, DONE, EXIT_CODE, EXITED, REQ, STATUS, STATUS_REPLY,
-  type ErrorPayload, type ResetMessage, type WorkerInit, type WorkerReply,
+  CMD,
+  CMD_CLOSE,
+  CMD_RESET,
+  CMD_STEP,
+  CTRL_SIZE,
+  DONE,
+  EXIT_CODE,
+  EXITED,
+  REQ,
+  STATUS,
+  STATUS_REPLY,
+  type ErrorPayload,
+  type ResetMessage,
+  type WorkerInit,
+  type WorkerReply,
 } from './worker_protocol.js';
 
 /** Error classes that keep their class across the thread boundary (others arrive as Error with their name). */
 const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
-  InvalidActionError, ResetNeededError, EnvContractError, TypeError, RangeError,
+  InvalidActionError,
+  ResetNeededError,
+  EnvContractError,
+  TypeError,
+  RangeError,
 };
 
 function rebuildError(p: ErrorPayload, prefix: string): Error {
   const Cls = ERROR_CLASSES[p.name] ?? Error;
   const e = new Cls(`${prefix}${p.message}`);
   if (!(p.name in ERROR_CLASSES)) e.name = p.name;
-  if (p.stack) e.stack = `${e.name}: ${e.message}\n    (in a worker thread)\n${p.stack.split('\n').slice(1).join('\n')}`;
+  if (p.stack)
+    e.stack = `${e.name}: ${e.message}\n    (in a worker thread)\n${p.stack.split('\n').slice(1).join('\n')}`;
   return e;
 }
 
@@ -71,7 +89,8 @@ export class WorkerVectorEnv extends VectorEnv {
   constructor(envId: string, numEnvs: number, opts: WorkerVectorEnvOptions = {}) {
     const makeOptions = opts.makeOptions ?? {};
     const probe = make(envId, makeOptions); // reports unknown ids and bad kwargs here, before threads start
-    const obsSpace = probe.observationSpace, actSpace = probe.actionSpace;
+    const obsSpace = probe.observationSpace,
+      actSpace = probe.actionSpace;
     probe.close();
     super('WorkerVectorEnv', numEnvs, obsSpace, actSpace, opts);
     const workersWanted = opts.numWorkers ?? Math.max(1, Math.min(numEnvs, availableParallelism() - 1));
@@ -97,9 +116,21 @@ export class WorkerVectorEnv extends VectorEnv {
         ctrl[REQ] = 1; // the first request is "initialize"
         const { port1, port2 } = new MessageChannel();
         const init: WorkerInit = {
-          envId, makeOptions, modules, offset, count, autoreset: this.autoresetMode,
-          obs: this.obsBuf, actions: this.actBuf, rewards: this.rewardsBuf, terminated: this.terminatedBuf,
-          truncated: this.truncatedBuf, status: this.statusBuf, ctrl, port: port2, spin: this.spin,
+          envId,
+          makeOptions,
+          modules,
+          offset,
+          count,
+          autoreset: this.autoresetMode,
+          obs: this.obsBuf,
+          actions: this.actBuf,
+          rewards: this.rewardsBuf,
+          terminated: this.terminatedBuf,
+          truncated: this.truncatedBuf,
+          status: this.statusBuf,
+          ctrl,
+          port: port2,
+          spin: this.spin,
         };
         const worker = new Worker(url, { workerData: init, transferList: [port2] });
         worker.unref();
@@ -116,13 +147,20 @@ export class WorkerVectorEnv extends VectorEnv {
     }
   }
 
-  protected resetEnvs(seeds: (number | undefined)[], options: Record<string, unknown> | undefined, mask: Uint8Array | null): SliceResult {
+  protected resetEnvs(
+    seeds: (number | undefined)[],
+    options: Record<string, unknown> | undefined,
+    mask: Uint8Array | null,
+  ): SliceResult {
     try {
       structuredClone(options);
     } catch (err) {
-      throw new TypeError(`${this.name}.reset: options must be structured-cloneable to reach the worker threads: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new TypeError(
+        `${this.name}.reset: options must be structured-cloneable to reach the worker threads: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     for (const h of this.workers) {
       const msg: ResetMessage = {
@@ -185,7 +223,10 @@ export class WorkerVectorEnv extends VectorEnv {
       for (;;) {
         const done = Atomics.load(h.ctrl, DONE);
         if (done === seq) break;
-        if (Atomics.load(h.ctrl, EXITED) === 1) this.fail(`worker ${w} exited with code ${Atomics.load(h.ctrl, EXIT_CODE)} during ${what} (env code called process.exit, or the thread died)`);
+        if (Atomics.load(h.ctrl, EXITED) === 1)
+          this.fail(
+            `worker ${w} exited with code ${Atomics.load(h.ctrl, EXIT_CODE)} during ${what} (env code called process.exit, or the thread died)`,
+          );
         if (performance.now() > deadline) this.fail(`worker ${w} did not answer ${what} within ${this.timeoutMs} ms`);
         Atomics.wait(h.ctrl, DONE, done, 100);
       }
@@ -202,7 +243,10 @@ export class WorkerVectorEnv extends VectorEnv {
   }
 }
 
-function sharedArray<T extends Float64ArrayConstructor | Uint8ArrayConstructor | Int32ArrayConstructor>(Ctor: T, n: number): InstanceType<T> {
+function sharedArray<T extends Float64ArrayConstructor | Uint8ArrayConstructor | Int32ArrayConstructor>(
+  Ctor: T,
+  n: number,
+): InstanceType<T> {
   const sab = new SharedArrayBuffer(n * Ctor.BYTES_PER_ELEMENT) as unknown as ArrayBuffer;
   return new Ctor(sab) as InstanceType<T>;
 }

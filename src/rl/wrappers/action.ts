@@ -51,12 +51,15 @@ export class RescaleAction<O> extends ActionWrapper<O, BoxValue, BoxAction> {
   constructor(env: Env<O, BoxValue>, minAction: number | ArrayLike<number>, maxAction: number | ArrayLike<number>) {
     super(env);
     this.box = boxOf(env, 'RescaleAction');
-    if (!this.box.isBounded()) throw new TypeError(`RescaleAction: the inner action space must be bounded, got ${this.box}`);
+    if (!this.box.isBounded())
+      throw new TypeError(`RescaleAction: the inner action space must be bounded, got ${this.box}`);
     const n = this.box.size;
     const fill = (v: number | ArrayLike<number>, name: string) => {
       const arr = typeof v === 'number' ? new Float64Array(n).fill(v) : Float64Array.from(v);
       if (arr.length !== n || arr.some((x) => !Number.isFinite(x))) {
-        throw new TypeError(`RescaleAction: ${name} must be a finite number or ${n} finite numbers, got ${describe(v)}`);
+        throw new TypeError(
+          `RescaleAction: ${name} must be a finite number or ${n} finite numbers, got ${describe(v)}`,
+        );
       }
       return arr;
     };
@@ -68,7 +71,10 @@ export class RescaleAction<O> extends ActionWrapper<O, BoxValue, BoxAction> {
     this.min = Float64Array.from(outer.low);
     this.max = Float64Array.from(outer.high);
     for (let i = 0; i < n; i++) {
-      if (!(this.min[i] < this.max[i])) throw new RangeError(`RescaleAction: minAction[${i}] = ${this.min[i]} must be below maxAction[${i}] = ${this.max[i]}`);
+      if (!(this.min[i] < this.max[i]))
+        throw new RangeError(
+          `RescaleAction: minAction[${i}] = ${this.min[i]} must be below maxAction[${i}] = ${this.max[i]}`,
+        );
     }
     this.actionSpace = outer;
   }

@@ -43,7 +43,9 @@ export class EnvChecker<O, A> extends Wrapper<O, A> {
         throw new EnvContractError(`${this.envName}: reset() must return {obs, info}, got ${describe(r)}`);
       }
       if (!this.observationSpace.contains(r.obs)) {
-        throw new EnvContractError(`${this.envName}: reset() returned observation ${describe(r.obs)} which is not in ${this.observationSpace}`);
+        throw new EnvContractError(
+          `${this.envName}: reset() returned observation ${describe(r.obs)} which is not in ${this.observationSpace}`,
+        );
       }
       if (r.info === null || typeof r.info !== 'object') {
         throw new EnvContractError(`${this.envName}: reset() must return an info object, got ${describe(r.info)}`);
@@ -59,10 +61,14 @@ export class EnvChecker<O, A> extends Wrapper<O, A> {
       throw new ResetNeededError(`${this.envName}: step() called before reset(); call reset() first`);
     }
     if (this.episodeOver) {
-      throw new ResetNeededError(`${this.envName}: step() called after the episode ended (terminated or truncated); call reset() first`);
+      throw new ResetNeededError(
+        `${this.envName}: step() called after the episode ended (terminated or truncated); call reset() first`,
+      );
     }
     if (!this.actionSpace.contains(action)) {
-      throw new InvalidActionError(`${this.envName}: action ${describe(action)} is not in the action space ${this.actionSpace}`);
+      throw new InvalidActionError(
+        `${this.envName}: action ${describe(action)} is not in the action space ${this.actionSpace}`,
+      );
     }
     const r = this.env.step(action);
     if (!this.checkedStep) this.checkFirstStep(r);
@@ -72,16 +78,22 @@ export class EnvChecker<O, A> extends Wrapper<O, A> {
 
   private checkFirstStep(r: StepResult<O>): void {
     if (r === null || typeof r !== 'object') {
-      throw new EnvContractError(`${this.envName}: step() must return {obs, reward, terminated, truncated, info}, got ${describe(r)}`);
+      throw new EnvContractError(
+        `${this.envName}: step() must return {obs, reward, terminated, truncated, info}, got ${describe(r)}`,
+      );
     }
     if (typeof r.reward !== 'number' || Number.isNaN(r.reward)) {
       throw new EnvContractError(`${this.envName}: step() returned reward ${describe(r.reward)}; expected a number`);
     }
     if (typeof r.terminated !== 'boolean' || typeof r.truncated !== 'boolean') {
-      throw new EnvContractError(`${this.envName}: step() returned terminated=${describe(r.terminated)}, truncated=${describe(r.truncated)}; expected booleans`);
+      throw new EnvContractError(
+        `${this.envName}: step() returned terminated=${describe(r.terminated)}, truncated=${describe(r.truncated)}; expected booleans`,
+      );
     }
     if (!this.observationSpace.contains(r.obs)) {
-      throw new EnvContractError(`${this.envName}: step() returned observation ${describe(r.obs)} which is not in ${this.observationSpace}`);
+      throw new EnvContractError(
+        `${this.envName}: step() returned observation ${describe(r.obs)} which is not in ${this.observationSpace}`,
+      );
     }
     if (r.info === null || typeof r.info !== 'object') {
       throw new EnvContractError(`${this.envName}: step() must return an info object, got ${describe(r.info)}`);
@@ -90,7 +102,8 @@ export class EnvChecker<O, A> extends Wrapper<O, A> {
   }
 
   override render(): string | null {
-    if (!this.hasReset) throw new ResetNeededError(`${this.envName}: render() called before reset(); call reset() first`);
+    if (!this.hasReset)
+      throw new ResetNeededError(`${this.envName}: render() called before reset(); call reset() first`);
     return this.env.render();
   }
 }

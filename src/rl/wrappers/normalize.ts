@@ -45,7 +45,13 @@ export class NormalizeObservation<A> extends Wrapper<BoxValue, A, Float32Array, 
 
   override step(action: A): StepResult<Float32Array> {
     const r = this.env.step(action);
-    return { obs: this.normalize(r.obs), reward: r.reward, terminated: r.terminated, truncated: r.truncated, info: r.info };
+    return {
+      obs: this.normalize(r.obs),
+      reward: r.reward,
+      terminated: r.terminated,
+      truncated: r.truncated,
+      info: r.info,
+    };
   }
 }
 
@@ -60,7 +66,8 @@ export class NormalizeReward<O, A> extends Wrapper<O, A> {
 
   constructor(env: Env<O, A>, gamma = 0.99, epsilon = 1e-8) {
     super(env);
-    if (!(gamma >= 0 && gamma <= 1)) throw new RangeError(`NormalizeReward: gamma must be in [0, 1], got ${describe(gamma)}`);
+    if (!(gamma >= 0 && gamma <= 1))
+      throw new RangeError(`NormalizeReward: gamma must be in [0, 1], got ${describe(gamma)}`);
     this.gamma = gamma;
     this.epsilon = epsilon;
   }

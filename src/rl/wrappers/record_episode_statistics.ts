@@ -44,7 +44,9 @@ export class RecordEpisodeStatistics<O, A> extends Wrapper<O, A> {
     this.episodeLength += 1;
     if (r.terminated || r.truncated) {
       if ('episode' in r.info) {
-        throw new Error('RecordEpisodeStatistics: the step info already has an "episode" key (is this wrapper applied twice?)');
+        throw new Error(
+          'RecordEpisodeStatistics: the step info already has an "episode" key (is this wrapper applied twice?)',
+        );
       }
       const t = Math.round(performance.now() - this.episodeStart) / 1000;
       const stats: EpisodeStats = { r: this.episodeReturn, l: this.episodeLength, t };

@@ -22,13 +22,23 @@ import type { TuningTask } from '../task/task.js';
 export const ANCHORS = ['openblas', 'openblas_avx512', 'onnxruntime'] as const;
 export type AnchorName = (typeof ANCHORS)[number];
 
-interface Timing { ok: boolean; median_ms?: number; message?: string; corename?: string; version?: string }
+interface Timing {
+  ok: boolean;
+  median_ms?: number;
+  message?: string;
+  corename?: string;
+  version?: string;
+}
 
 function anchorBinary(workDir: string): string {
   const exe = join(workDir, 'anchor_openblas');
   if (!existsSync(exe)) {
     mkdirSync(workDir, { recursive: true });
-    execFileSync(findCompiler().path, ['-O2', '-o', `${exe}.tmp`, packageFile('native', 'anchor_openblas.c'), '-ldl', '-lm'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(
+      findCompiler().path,
+      ['-O2', '-o', `${exe}.tmp`, packageFile('native', 'anchor_openblas.c'), '-ldl', '-lm'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     renameSync(`${exe}.tmp`, exe);
   }
   return exe;
@@ -36,14 +46,19 @@ function anchorBinary(workDir: string): string {
 
 function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Timing> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      const line = String(stdout).trim().split('\n').at(-1) ?? '';
-      try {
-        resolve(JSON.parse(line) as Timing);
-      } catch {
-        resolve({ ok: false, message: `${cmd} failed: ${err?.message ?? ''} ${String(stderr).slice(0, 300)}` });
-      }
-    });
+    execFile(
+      cmd,
+      args,
+      { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        const line = String(stdout).trim().split('\n').at(-1) ?? '';
+        try {
+          resolve(JSON.parse(line) as Timing);
+        } catch {
+          resolve({ ok: false, message: `${cmd} failed: ${err?.message ?? ''} ${String(stderr).slice(0, 300)}` });
+        }
+      },
+    );
   });
 }
 
@@ -66,7 +81,12 @@ export interface CompareResult {
   op: string;
   gflops: number;
   ms: number;
-  vs: Partial<Record<AnchorName, { gflops: number | null; ratio: number | null; ms: number | null; error?: string; kernel?: string }>>;
+  vs: Partial<
+    Record<
+      AnchorName,
+      { gflops: number | null; ratio: number | null; ms: number | null; error?: string; kernel?: string }
+    >
+  >;
   peak_gflops: number;
   fraction_of_peak: number;
   rounds: number;
@@ -88,21 +108,64 @@ export async function compareWithAnchors(o: CompareOptions): Promise<CompareResu
   // The onnxruntime worker is pinned from outside (the BLAS anchor pins itself); without taskset it runs unpinned, said once.
   const taskset = host().taskset;
   const tasksetPrefix = (cmd: string, args: string[]): [string, string[]] =>
-    taskset ? [taskset, ['-c', Array.from({ length: threads }, (_, i) => o.firstCore + i).join(','), cmd, ...args]] : [cmd, args];
-  const blasArgs = [String(w.M), String(w.N), String(w.K), String(o.firstCore), String(threads), '0', String(o.repeat), String(o.minRepeatMs)];
+    taskset
+      ? [taskset, ['-c', Array.from({ length: threads }, (_, i) => o.firstCore + i).join(','), cmd, ...args]]
+      : [cmd, args];
+  const blasArgs = [
+    String(w.M),
+    String(w.N),
+    String(w.K),
+    String(o.firstCore),
+    String(threads),
+    '0',
+    String(o.repeat),
+    String(o.minRepeatMs),
+  ];
   const contenders: { name: string; run: () => Promise<Timing> }[] = [
-    { name: 'ours', run: async () => { const r = await o.runner.run(o.libPath, o.dataPath, threads); return r.ok ? { ok: true, median_ms: r.ms!.median } : { ok: false, message: r.error?.message }; } },
+    {
+      name: 'ours',
+      run: async () => {
+        const r = await o.runner.run(o.libPath, o.dataPath, threads);
+        return r.ok ? { ok: true, median_ms: r.ms!.median } : { ok: false, message: r.error?.message };
+      },
+    },
   ];
   const blas = o.anchors.includes('openblas') || o.anchors.includes('openblas_avx512') ? anchorBinary(o.workDir) : '';
-  if (o.anchors.includes('openblas')) contenders.push({ name: 'openblas', run: () => runJson(blas, blasArgs, { ...env, OPENBLAS_NUM_THREADS: String(threads) }, 120_000) });
-  if (o.anchors.includes('openblas_avx512')) contenders.push({ name: 'openblas_avx512', run: () => runJson(blas, blasArgs, { ...env, OPENBLAS_NUM_THREADS: String(threads), OPENBLAS_CORETYPE: 'SKYLAKEX' }, 120_000) });
+  if (o.anchors.includes('openblas'))
+    contenders.push({
+      name: 'openblas',
+      run: () => runJson(blas, blasArgs, { ...env, OPENBLAS_NUM_THREADS: String(threads) }, 120_000),
+    });
+  if (o.anchors.includes('openblas_avx512'))
+    contenders.push({
+      name: 'openblas_avx512',
+      run: () =>
+        runJson(
+          blas,
+          blasArgs,
+          { ...env, OPENBLAS_NUM_THREADS: String(threads), OPENBLAS_CORETYPE: 'SKYLAKEX' },
+          120_000,
+        ),
+    });
   if (o.anchors.includes('onnxruntime')) {
     const worker = fileURLToPath(new URL('./ort_worker.js', import.meta.url));
     if (!taskset) noteNoPinning();
-    const [cmd, args] = tasksetPrefix(process.execPath, [worker, o.task.spec, String(threads), String(o.repeat), String(o.minRepeatMs), '8']);
-    contenders.push({ name: 'onnxruntime', run: () => runJson(cmd, args, { ...env, OMP_NUM_THREADS: String(threads) }, 300_000) });
+    const [cmd, args] = tasksetPrefix(process.execPath, [
+      worker,
+      o.task.spec,
+      String(threads),
+      String(o.repeat),
+      String(o.minRepeatMs),
+      '8',
+    ]);
+    contenders.push({
+      name: 'onnxruntime',
+      run: () => runJson(cmd, args, { ...env, OMP_NUM_THREADS: String(threads) }, 300_000),
+    });
   }
-  const times: Record<string, number[]> = {}, errors: Record<string, string> = {}, kernels: Record<string, string> = {};
+  const times: Record<string, number[]> = {},
+    errors: Record<string, string> = {},
+    kernels: Record<string, string> = {};
   for (let r = 0; r < o.rounds; r++) {
     for (const c of contenders) {
       if (errors[c.name]) continue;
@@ -128,5 +191,14 @@ export async function compareWithAnchors(o: CompareOptions): Promise<CompareResu
     }
   }
   const peak = o.peakGflopsPerCore * threads;
-  return { op: o.task.spec, gflops: gf(ours), ms: ours, vs, peak_gflops: peak, fraction_of_peak: gf(ours) / peak, rounds: o.rounds, rounds_ms: times };
+  return {
+    op: o.task.spec,
+    gflops: gf(ours),
+    ms: ours,
+    vs,
+    peak_gflops: peak,
+    fraction_of_peak: gf(ours) / peak,
+    rounds: o.rounds,
+    rounds_ms: times,
+  };
 }

@@ -57,7 +57,9 @@ const FLOAT = 1;
 function tensor(name: string, dims: number[], data: Float32Array): Writer {
   const t = new Writer();
   for (const d of dims) t.int(1, d);
-  t.int(2, FLOAT).str(8, name).bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  t.int(2, FLOAT)
+    .str(8, name)
+    .bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   return t;
 }
 
@@ -87,7 +89,8 @@ export function gemmModel(w: GemmWorkload, weights: Float32Array, bias: Float32A
       const next = k === w.epilogue.length - 1 ? `Y${c}` : `e${c}_${k}`;
       if (e === 'bias') g.msg(1, node('Add', [cur, 'bias'], [next]));
       else if (e === 'relu') g.msg(1, node('Relu', [cur], [next]));
-      else if (e === 'gelu') g.msg(1, node('Gelu', [cur], [next], [new Writer().str(1, 'approximate').int(20, 3).str(4, 'tanh')]));
+      else if (e === 'gelu')
+        g.msg(1, node('Gelu', [cur], [next], [new Writer().str(1, 'approximate').int(20, 3).str(4, 'tanh')]));
       else if (e === 'silu') {
         g.msg(1, node('Sigmoid', [cur], [`${next}_sig`]));
         g.msg(1, node('Mul', [cur, `${next}_sig`], [next]));

@@ -20,11 +20,20 @@ async function main(): Promise<void> {
   }
   const w = parseSpec(spec);
   if (w.op !== 'gemm') throw new Error(`the ONNX Runtime anchor covers gemm, not ${w.op}`);
-  const threads = Number(threadsArg), repeat = Number(repeatArg), minMs = Number(minMsArg), copies = Number(copiesArg);
+  const threads = Number(threadsArg),
+    repeat = Number(repeatArg),
+    minMs = Number(minMsArg),
+    copies = Number(copiesArg);
   let s = 12345;
-  const rnd = (n: number) => Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31) - 1);
+  const rnd = (n: number) =>
+    Float32Array.from({ length: n }, () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1);
   const model = gemmModel(w, rnd(w.K * w.N), w.epilogue.includes('bias') ? rnd(w.N) : null, copies);
-  const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
+  const session = await ort.InferenceSession.create(model, {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+  });
   const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
   for (let c = 0; c < copies; c++) feeds[`A${c}`] = new ort.Tensor('float32', rnd(w.M * w.K), [w.M, w.K]);
   if (w.epilogue.includes('residual')) feeds.R = new ort.Tensor('float32', rnd(w.M * w.N), [w.M, w.N]);
@@ -39,8 +48,20 @@ async function main(): Promise<void> {
     times.push((performance.now() - t0) / number / copies);
   }
   times.sort((a, b) => a - b);
-  const med = times.length % 2 ? times[(times.length - 1) / 2] : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
-  console.log(JSON.stringify({ ok: true, median_ms: med, min_ms: times[0], max_ms: times.at(-1), runs: repeat, number, copies, version: ort.env.versions.common }));
+  const med =
+    times.length % 2 ? times[(times.length - 1) / 2] : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
+  console.log(
+    JSON.stringify({
+      ok: true,
+      median_ms: med,
+      min_ms: times[0],
+      max_ms: times.at(-1),
+      runs: repeat,
+      number,
+      copies,
+      version: ort.env.versions.common,
+    }),
+  );
 }
 
 main().catch((err) => {

@@ -12,7 +12,14 @@
 import type { Epilogue } from '../task/spec.js';
 
 /** exp(x) = 2^n e^r, n = round(x / ln 2), r = x - n ln 2 (ln 2 in two parts); e^r by this polynomial (Cephes expf). */
-const EXP_POLY = ['1.9875691500e-4f', '1.3981999507e-3f', '8.3334519073e-3f', '4.1665795894e-2f', '1.6666665459e-1f', '5.0000001201e-1f'];
+const EXP_POLY = [
+  '1.9875691500e-4f',
+  '1.3981999507e-3f',
+  '8.3334519073e-3f',
+  '4.1665795894e-2f',
+  '1.6666665459e-1f',
+  '5.0000001201e-1f',
+];
 
 /** The body of rl_expf / rl_expv for x already clamped to [-87, 88]; `init` starts p from the first coefficient. */
 export function expBody(init: string, toBits: string): string {
@@ -21,17 +28,22 @@ export function expBody(init: string, toBits: string): string {
   ${t} r = x - n * 0.693359375f;
   r = r + n * 2.12194440e-4f;
   ${t} p = ${init.replace('C0', EXP_POLY[0])};
-${EXP_POLY.slice(1).map((c) => `  p = p * r + ${c};`).join('\n')}
+${EXP_POLY.slice(1)
+  .map((c) => `  p = p * r + ${c};`)
+  .join('\n')}
   p = p * r * r + r + 1.0f;
 ${toBits}`;
 }
 
 export const EXPF_C = `static inline float rl_expf(float x) {
   x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-${expBody('C0', `  int32_t bits = ((int32_t)n + 127) << 23;
+${expBody(
+  'C0',
+  `  int32_t bits = ((int32_t)n + 127) << 23;
   float scale;
   memcpy(&scale, &bits, 4);
-  return p * scale;`)}
+  return p * scale;`,
+)}
 }`;
 
 const STEP: Record<Epilogue, string> = {
@@ -45,9 +57,10 @@ const STEP: Record<Epilogue, string> = {
 /** rl_expf (when needed) and apply_epilogue(c, rows, cols, ldc, bias, res): bias points at the tile's first column, res at its first element. */
 export function epilogueFunctions(steps: Epilogue[]): string {
   const needsExp = steps.includes('gelu') || steps.includes('silu');
-  const body = steps.length === 0
-    ? '  (void)c; (void)rows; (void)cols; (void)ldc; (void)bias; (void)res;'
-    : `  for (int i = 0; i < rows; i++) {
+  const body =
+    steps.length === 0
+      ? '  (void)c; (void)rows; (void)cols; (void)ldc; (void)bias; (void)res;'
+      : `  for (int i = 0; i < rows; i++) {
     float *ci = c + (size_t)i * ldc;
     const float *r = res ? res + (size_t)i * ldc : 0;
     (void)r; (void)bias;

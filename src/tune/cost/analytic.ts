@@ -23,7 +23,14 @@ import type { GemmSpace } from '../space/gemm_space.js';
 import type { RowConfig } from '../space/row_space.js';
 import type { BmmWorkload, GemmWorkload, RowWorkload } from '../task/spec.js';
 import type { TuningTask } from '../task/task.js';
-import { featureFamily, gemmNest, registerAnalytic, rowNest, type AnalyticParts, type CostMachine } from './features.js';
+import {
+  featureFamily,
+  gemmNest,
+  registerAnalytic,
+  rowNest,
+  type AnalyticParts,
+  type CostMachine,
+} from './features.js';
 
 /** Read bandwidth (bytes/s) of the level that holds `bytes`, for `threads` cores (L3 and memory are shared). */
 function levelBw(bytes: number, m: CostMachine, threads: number): number {
@@ -33,12 +40,17 @@ function levelBw(bytes: number, m: CostMachine, threads: number): number {
   return m.bw.mem * 1e9;
 }
 
-export function analyticGemm(w: GemmWorkload | BmmWorkload, space: GemmSpace, index: number, m: CostMachine): AnalyticParts {
+export function analyticGemm(
+  w: GemmWorkload | BmmWorkload,
+  space: GemmSpace,
+  index: number,
+  m: CostMachine,
+): AnalyticParts {
   const n = gemmNest(w, space.config(index), m.lanes);
   const T = n.threads;
   const peak = m.peakGflops * 1e9;
   const flopsPad = 2 * n.Mp * n.Np * n.K;
-  const tCompute = flopsPad / (peak * Math.min(1, n.accumulators / 8) * T) * (1 + 0.5 / (n.unroll * n.accumulators));
+  const tCompute = (flopsPad / (peak * Math.min(1, n.accumulators / 8) * T)) * (1 + 0.5 / (n.unroll * n.accumulators));
   // One vector FMA per cycle at peak; the L1 port moves 64 bytes per cycle per vector of 16 floats, roughly.
   const fmas = flopsPad / (2 * m.lanes);
   const l1BytesPerFma = (4 * m.lanes * n.NV + 4 * n.MR) / n.accumulators;
@@ -54,15 +66,23 @@ export function analyticGemm(w: GemmWorkload | BmmWorkload, space: GemmSpace, in
     const aReads = n.aMicro <= m.l1d / 2 ? (n.Mp / n.MR) * n.jBlocks * n.kBlocks : tiles * n.kBlocks;
     tStream = (tiles * n.kBlocks * n.bMicro) / levelBw(n.bBlock, m, T) + (aReads * n.aMicro) / levelBw(n.aBlock, m, T);
   }
-  const aBytes = 4 * n.M * n.K, bBytes = 4 * n.K * n.N, cBytes = 4 * n.M * n.N;
-  const packA = (n.jBlocks * aBytes * (n.transA ? 2 : 1)) / levelBw(aBytes, m, T) + (n.jBlocks * 4 * n.Mp * n.K) / levelBw(n.aBlock, m, T);
+  const aBytes = 4 * n.M * n.K,
+    bBytes = 4 * n.K * n.N,
+    cBytes = 4 * n.M * n.N;
+  const packA =
+    (n.jBlocks * aBytes * (n.transA ? 2 : 1)) / levelBw(aBytes, m, T) +
+    (n.jBlocks * 4 * n.Mp * n.K) / levelBw(n.aBlock, m, T);
   const packB = (bBytes * (n.transB ? 2 : 1)) / levelBw(bBytes, m, T) + (4 * n.K * n.Np) / levelBw(n.bBlock, m, T);
   const tPack = packA + packB;
   const tC = ((2 * n.kBlocks - 1) * cBytes) / levelBw(cBytes, m, T) + (n.residual * cBytes) / levelBw(cBytes, m, T);
   const tEpi = (n.M * n.N * n.epilogueOps) / m.lanes / (peak / (2 * m.lanes)) / T;
   const tCore = Math.max(tCompute, tL1, tStream);
   const t = n.batches * (tCore + tPack + tC + tEpi);
-  return { gflops: (n.batches * 2 * n.M * n.N * n.K) / t / 1e9, computeShare: tCompute / (tCore + tPack + tC + tEpi), packShare: tPack / (tCore + tPack + tC + tEpi) };
+  return {
+    gflops: (n.batches * 2 * n.M * n.N * n.K) / t / 1e9,
+    computeShare: tCompute / (tCore + tPack + tC + tEpi),
+    packShare: tPack / (tCore + tPack + tC + tEpi),
+  };
 }
 
 export function analyticRow(w: RowWorkload, c: RowConfig, m: CostMachine, flops: number): AnalyticParts {
@@ -71,7 +91,8 @@ export function analyticRow(w: RowWorkload, c: RowConfig, m: CostMachine, flops:
   const vectorOpsPerS = (m.peakGflops * 1e9) / (2 * m.lanes); // vector operations per second of one core
   const total = n.rows * n.rowBytes;
   // First pass from where the whole input lives; later passes from L1 when a row fits there.
-  const firstBw = levelBw(total, m, T), laterBw = n.rowBytes <= m.l1d / 2 ? m.bw.l1 * 1e9 * T : firstBw;
+  const firstBw = levelBw(total, m, T),
+    laterBw = n.rowBytes <= m.l1d / 2 ? m.bw.l1 * 1e9 * T : firstBw;
   const tBytes = total / firstBw + ((n.passes - 1) * total) / laterBw + total / levelBw(total, m, T);
   // Reductions: one dependent add per vector per accumulator (4 cycles of latency), the passes that reduce.
   const reducePasses = w.op === 'softmax' ? (c.algo === 1 ? 1 : 2) : w.op === 'layernorm' ? (c.algo === 1 ? 1 : 2) : 1;
@@ -84,7 +105,8 @@ export function analyticRow(w: RowWorkload, c: RowConfig, m: CostMachine, flops:
 
 /** The analytic estimate of config `index` of `task`. */
 export function analytic(task: TuningTask, index: number, m: CostMachine): AnalyticParts {
-  if (featureFamily(task) === 'gemm') return analyticGemm(task.workload as GemmWorkload | BmmWorkload, task.space as GemmSpace, index, m);
+  if (featureFamily(task) === 'gemm')
+    return analyticGemm(task.workload as GemmWorkload | BmmWorkload, task.space as GemmSpace, index, m);
   return analyticRow(task.workload as RowWorkload, task.space.config(index) as RowConfig, m, task.flops);
 }
 

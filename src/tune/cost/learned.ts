@@ -17,7 +17,14 @@ import { createMLP, type MLPBackend } from '../../rl/nn/make_mlp.js';
 import type { MLP } from '../../rl/nn/mlp.js';
 import { Rng } from '../../rl/core/rng.js';
 import type { TuningTask } from '../task/task.js';
-import { FEATURE_VERSION, featureFamily, featureNames, features, type CostMachine, type FeatureFamily } from './features.js';
+import {
+  FEATURE_VERSION,
+  featureFamily,
+  featureNames,
+  features,
+  type CostMachine,
+  type FeatureFamily,
+} from './features.js';
 import './analytic.js';
 
 export interface CostSample {
@@ -64,12 +71,23 @@ export class LearnedCostModel {
   ready = false;
   readonly opts: Required<Omit<LearnedOptions, 'backend'>> & { backend: MLPBackend };
 
-  constructor(family: FeatureFamily, readonly machine: CostMachine, opts: LearnedOptions = {}) {
+  constructor(
+    family: FeatureFamily,
+    readonly machine: CostMachine,
+    opts: LearnedOptions = {},
+  ) {
     this.family = family;
     this.nFeatures = featureNames(family).length;
     this.opts = {
-      seed: opts.seed ?? 1, hidden: opts.hidden ?? [64, 64], lr: opts.lr ?? 2e-3, firstSteps: opts.firstSteps ?? 400, steps: opts.steps ?? 120,
-      pairsPerStep: opts.pairsPerStep ?? 128, minRecords: opts.minRecords ?? 16, priorHalfLife: opts.priorHalfLife ?? 32, backend: opts.backend ?? 'auto',
+      seed: opts.seed ?? 1,
+      hidden: opts.hidden ?? [64, 64],
+      lr: opts.lr ?? 2e-3,
+      firstSteps: opts.firstSteps ?? 400,
+      steps: opts.steps ?? 120,
+      pairsPerStep: opts.pairsPerStep ?? 128,
+      minRecords: opts.minRecords ?? 16,
+      priorHalfLife: opts.priorHalfLife ?? 32,
+      backend: opts.backend ?? 'auto',
     };
     this.rng = new Rng(this.opts.seed);
     this.mean = new Float32Array(this.nFeatures);
@@ -84,7 +102,9 @@ export class LearnedCostModel {
   private check(task: TuningTask): void {
     const f = featureFamily(task);
     if (f !== this.family) {
-      throw new TypeError(`this cost model ranks ${this.family} configs (${this.encoding}); it was asked to predict for ${task.workload.op} (${task.spec}), whose features are of the ${f} family`);
+      throw new TypeError(
+        `this cost model ranks ${this.family} configs (${this.encoding}); it was asked to predict for ${task.workload.op} (${task.spec}), whose features are of the ${f} family`,
+      );
     }
   }
 
@@ -137,35 +157,49 @@ export class LearnedCostModel {
     const working = groups.reduce((n, g) => n + this.workingCount(g), 0);
     if (working < this.opts.minRecords) {
       this.fitMs += performance.now() - t0;
-      return { ready: this.ready, reason: `${working} working records (${this.ownRecords} of this workload, ${this.priorRecords} of others); the learned model needs ${this.opts.minRecords}: ranking with the analytic model`, steps: 0 };
+      return {
+        ready: this.ready,
+        reason: `${working} working records (${this.ownRecords} of this workload, ${this.priorRecords} of others); the learned model needs ${this.opts.minRecords}: ranking with the analytic model`,
+        steps: 0,
+      };
     }
     if (!this.net) {
       this.standardize(groups);
-      this.net = createMLP({ sizes: [this.nFeatures, ...this.opts.hidden, 1], activation: 'relu', seed: this.opts.seed }, { backend: this.opts.backend });
+      this.net = createMLP(
+        { sizes: [this.nFeatures, ...this.opts.hidden, 1], activation: 'relu', seed: this.opts.seed },
+        { backend: this.opts.backend },
+      );
       this.opt = new Adam([{ params: this.net.params, grads: this.net.grads }], { lr: this.opts.lr, maxGradNorm: 5 });
     }
     const steps = this.fits === 0 ? this.opts.firstSteps : this.opts.steps;
-    const P = this.opts.pairsPerStep, F = this.nFeatures;
-    const x = new Float32Array(2 * P * F), dy = new Float32Array(2 * P);
+    const P = this.opts.pairsPerStep,
+      F = this.nFeatures;
+    const x = new Float32Array(2 * P * F),
+      dy = new Float32Array(2 * P);
     const priorGroups = groups.filter((g) => g !== this.own);
     const ownOk = groups.includes(this.own);
-    const priorShare = priorGroups.length === 0 ? 0 : !ownOk ? 1 : this.opts.priorHalfLife / (this.opts.priorHalfLife + this.ownRecords);
-    const priorSizes = priorGroups.map((g) => g.y.length), priorTotal = priorSizes.reduce((a, b) => a + b, 0);
+    const priorShare =
+      priorGroups.length === 0 ? 0 : !ownOk ? 1 : this.opts.priorHalfLife / (this.opts.priorHalfLife + this.ownRecords);
+    const priorSizes = priorGroups.map((g) => g.y.length),
+      priorTotal = priorSizes.reduce((a, b) => a + b, 0);
     const sign = new Float32Array(P);
     for (let s = 0; s < steps; s++) {
       let p = 0;
       for (let tries = 0; p < P && tries < 20 * P; tries++) {
         let g: Group;
         if (this.rng.random() < priorShare) {
-          let r = this.rng.below(priorTotal), k = 0;
+          let r = this.rng.below(priorTotal),
+            k = 0;
           while (r >= priorSizes[k]) r -= priorSizes[k++];
           g = priorGroups[k];
         } else {
           g = this.own;
         }
         const n = g.y.length;
-        const i = this.rng.below(n), j = this.rng.below(n);
-        const yi = g.y[i], yj = g.y[j];
+        const i = this.rng.below(n),
+          j = this.rng.below(n);
+        const yi = g.y[i],
+          yj = g.y[j];
         if (yi === yj || (yi > -Infinity && yj > -Infinity && Math.abs(yi - yj) < 0.01)) continue;
         this.normalized(g.x[i], x, 2 * p * F);
         this.normalized(g.x[j], x, (2 * p + 1) * F);
@@ -194,15 +228,17 @@ export class LearnedCostModel {
 
   private standardize(groups: Group[]): void {
     const F = this.nFeatures;
-    const sum = new Float64Array(F), sq = new Float64Array(F);
+    const sum = new Float64Array(F),
+      sq = new Float64Array(F);
     let n = 0;
-    for (const g of groups) for (const x of g.x) {
-      n++;
-      for (let k = 0; k < F; k++) {
-        sum[k] += x[k];
-        sq[k] += x[k] * x[k];
+    for (const g of groups)
+      for (const x of g.x) {
+        n++;
+        for (let k = 0; k < F; k++) {
+          sum[k] += x[k];
+          sq[k] += x[k] * x[k];
+        }
       }
-    }
     for (let k = 0; k < F; k++) {
       const m = sum[k] / n;
       this.mean[k] = m;
@@ -217,10 +253,16 @@ export class LearnedCostModel {
   /** Scores (higher is faster) of configs of `task`; the model must be ready. */
   predict(task: TuningTask, indices: number[]): Float64Array {
     this.check(task);
-    if (!this.net || !this.ready) throw new Error(`the learned cost model is not trained yet (${this.ownRecords} own and ${this.priorRecords} prior records); call fit() first or rank with the analytic model`);
+    if (!this.net || !this.ready)
+      throw new Error(
+        `the learned cost model is not trained yet (${this.ownRecords} own and ${this.priorRecords} prior records); call fit() first or rank with the analytic model`,
+      );
     const t0 = performance.now();
-    const F = this.nFeatures, out = new Float64Array(indices.length);
-    const chunk = 1024, x = new Float32Array(chunk * F), f = new Float32Array(F);
+    const F = this.nFeatures,
+      out = new Float64Array(indices.length);
+    const chunk = 1024,
+      x = new Float32Array(chunk * F),
+      f = new Float32Array(F);
     for (let a = 0; a < indices.length; a += chunk) {
       const n = Math.min(chunk, indices.length - a);
       for (let r = 0; r < n; r++) {

@@ -18,12 +18,16 @@ function ranks(v: ArrayLike<number>): Float64Array {
 }
 
 export function spearman(scores: ArrayLike<number>, truth: ArrayLike<number>): number {
-  if (scores.length !== truth.length) throw new RangeError(`spearman: ${scores.length} scores for ${truth.length} truths`);
+  if (scores.length !== truth.length)
+    throw new RangeError(`spearman: ${scores.length} scores for ${truth.length} truths`);
   const n = scores.length;
   if (n < 2) return NaN;
-  const a = ranks(scores), b = ranks(truth);
+  const a = ranks(scores),
+    b = ranks(truth);
   const mean = (n - 1) / 2;
-  let num = 0, da = 0, db = 0;
+  let num = 0,
+    da = 0,
+    db = 0;
   for (let i = 0; i < n; i++) {
     num += (a[i] - mean) * (b[i] - mean);
     da += (a[i] - mean) ** 2;
@@ -33,11 +37,14 @@ export function spearman(scores: ArrayLike<number>, truth: ArrayLike<number>): n
 }
 
 export function topIndices(v: ArrayLike<number>, k: number): number[] {
-  return Array.from({ length: v.length }, (_, i) => i).sort((a, b) => v[b] - v[a] || a - b).slice(0, k);
+  return Array.from({ length: v.length }, (_, i) => i)
+    .sort((a, b) => v[b] - v[a] || a - b)
+    .slice(0, k);
 }
 
 export function recallAtK(scores: ArrayLike<number>, truth: ArrayLike<number>, k: number, kModel = k): number {
-  if (scores.length !== truth.length) throw new RangeError(`recallAtK: ${scores.length} scores for ${truth.length} truths`);
+  if (scores.length !== truth.length)
+    throw new RangeError(`recallAtK: ${scores.length} scores for ${truth.length} truths`);
   const trueTop = topIndices(truth, Math.min(k, truth.length));
   const modelTop = new Set(topIndices(scores, Math.min(kModel, scores.length)));
   return trueTop.filter((i) => modelTop.has(i)).length / trueTop.length;

@@ -26,13 +26,19 @@ export class MultiLevelCostModel {
   private saidFallback = false;
   private readonly analyticCache = new Map<number, number>();
 
-  constructor(readonly task: TuningTask, readonly machine: CostMachine, opts: CostModelOptions = {}) {
+  constructor(
+    readonly task: TuningTask,
+    readonly machine: CostMachine,
+    opts: CostModelOptions = {},
+  ) {
     this.learned = new LearnedCostModel(featureFamily(task), machine, opts.learned);
     this.log = opts.log ?? (() => {});
     const prior = (opts.prior ?? []).filter((s) => s.task.spec !== task.spec);
     if (prior.length > 0) {
       this.learned.setPrior(prior);
-      this.log(`cost model: transfer from ${prior.length} records of ${new Set(prior.map((s) => s.task.spec)).size} other workloads`);
+      this.log(
+        `cost model: transfer from ${prior.length} records of ${new Set(prior.map((s) => s.task.spec)).size} other workloads`,
+      );
     }
     this.refit();
   }
@@ -72,7 +78,9 @@ export class MultiLevelCostModel {
       this.log(`cost model: ${f.reason}`);
       this.saidFallback = true;
     } else if (f.ready && this.saidFallback) {
-      this.log(`cost model: the learned level is trained (${this.learned.ownRecords} records of this workload, ${this.learned.priorRecords} of others)`);
+      this.log(
+        `cost model: the learned level is trained (${this.learned.ownRecords} records of this workload, ${this.learned.priorRecords} of others)`,
+      );
       this.saidFallback = false;
     }
   }

@@ -34,7 +34,6 @@ export interface BuilderOptions {
 
 export const BASE_CFLAGS = ['-O3', '-ffp-contract=fast', '-fPIC', '-shared', '-fno-math-errno', '-w'];
 
-
 export class Builder {
   private readonly sem: Semaphore;
   readonly compiler = findCompiler();
@@ -56,10 +55,20 @@ export class Builder {
     return this.sem.run(async () => {
       const t0 = performance.now();
       const r = await new Promise<Exit>((resolve) => {
-        const child = execFile(job.cmd, job.argv, { timeout: this.opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 << 20 }, (err, _stdout, stderr) => {
-          const e = err as (NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals }) | null;
-          resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, signal: e?.signal ?? null, stderr: String(stderr), timedOut: !!e?.killed && e.signal === 'SIGKILL' });
-        });
+        const child = execFile(
+          job.cmd,
+          job.argv,
+          { timeout: this.opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 << 20 },
+          (err, _stdout, stderr) => {
+            const e = err as (NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals }) | null;
+            resolve({
+              code: e ? (typeof e.code === 'number' ? e.code : 1) : 0,
+              signal: e?.signal ?? null,
+              stderr: String(stderr),
+              timedOut: !!e?.killed && e.signal === 'SIGKILL',
+            });
+          },
+        );
         child.stdin?.end();
       });
       return this.finish(job, r, performance.now() - t0);
@@ -74,18 +83,41 @@ export class Builder {
     const job = this.prepare(source, openmp);
     if ('done' in job) return job.done;
     const t0 = performance.now();
-    const p = spawnSync(job.cmd, job.argv, { timeout: this.opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 << 20, stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawnSync(job.cmd, job.argv, {
+      timeout: this.opts.timeoutMs,
+      killSignal: 'SIGKILL',
+      maxBuffer: 4 << 20,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const error: NodeJS.ErrnoException | undefined = p.error;
     const timedOut = error?.code === 'ETIMEDOUT';
-    return this.finish(job, { code: p.status ?? (p.error ? 1 : null), signal: p.signal, stderr: String(p.stderr ?? ''), timedOut }, performance.now() - t0);
+    return this.finish(
+      job,
+      { code: p.status ?? (p.error ? 1 : null), signal: p.signal, stderr: String(p.stderr ?? ''), timedOut },
+      performance.now() - t0,
+    );
   }
 
   private prepare(source: string, openmp: boolean): { done: BuildResult } | Job {
-    const hash = createHash('sha256').update(source).update(this.opts.flags.join(' ')).update(this.compiler.version).digest('hex').slice(0, 20);
-    const sourcePath = join(this.opts.workDir, `k_${hash}.c`), libPath = join(this.opts.workDir, `k_${hash}.so`);
+    const hash = createHash('sha256')
+      .update(source)
+      .update(this.opts.flags.join(' '))
+      .update(this.compiler.version)
+      .digest('hex')
+      .slice(0, 20);
+    const sourcePath = join(this.opts.workDir, `k_${hash}.c`),
+      libPath = join(this.opts.workDir, `k_${hash}.so`);
     if (existsSync(libPath)) return { done: { ok: true, libPath, sourcePath, buildMs: 0 } };
     writeFileSync(sourcePath, source);
-    const args = [...BASE_CFLAGS, ...this.opts.flags, ...(openmp ? ['-fopenmp'] : []), '-o', `${libPath}.tmp`, sourcePath, '-lm'];
+    const args = [
+      ...BASE_CFLAGS,
+      ...this.opts.flags,
+      ...(openmp ? ['-fopenmp'] : []),
+      '-o',
+      `${libPath}.tmp`,
+      sourcePath,
+      '-lm',
+    ];
     const cmd = this.taskset ?? this.compiler.path;
     const argv = this.taskset ? ['-c', this.opts.cores.join(','), this.compiler.path, ...args] : args;
     return { cmd, argv, sourcePath, libPath };
@@ -93,8 +125,23 @@ export class Builder {
 
   private finish(job: Job, r: Exit, buildMs: number): BuildResult {
     const { sourcePath, libPath } = job;
-    if (r.timedOut) return { ok: false, sourcePath, buildMs, error: { kind: 'compile-timeout', message: `${this.compiler.path} took longer than ${this.opts.timeoutMs} ms` } };
-    if (r.code !== 0) return { ok: false, sourcePath, buildMs, error: { kind: 'compile-error', message: r.stderr.trim().slice(0, 4000) || `${this.compiler.path} exited with ${r.code ?? r.signal}` } };
+    if (r.timedOut)
+      return {
+        ok: false,
+        sourcePath,
+        buildMs,
+        error: { kind: 'compile-timeout', message: `${this.compiler.path} took longer than ${this.opts.timeoutMs} ms` },
+      };
+    if (r.code !== 0)
+      return {
+        ok: false,
+        sourcePath,
+        buildMs,
+        error: {
+          kind: 'compile-error',
+          message: r.stderr.trim().slice(0, 4000) || `${this.compiler.path} exited with ${r.code ?? r.signal}`,
+        },
+      };
     renameSync(`${libPath}.tmp`, libPath);
     return { ok: true, libPath, sourcePath, buildMs };
   }

@@ -31,30 +31,41 @@ const gelu = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x
 
 function gemmData(w: GemmWorkload, rng: Rng): WorkloadData {
   const { M, N, K } = w;
-  const A = uniform(M * K, rng), B = uniform(K * N, rng);
+  const A = uniform(M * K, rng),
+    B = uniform(K * N, rng);
   const bias = w.epilogue.includes('bias') ? uniform(N, rng) : null;
   const res = w.epilogue.includes('residual') ? uniform(M * N, rng) : null;
-  const ref = new Float32Array(M * N), tol = new Float32Array(M * N);
-  const acc = new Float64Array(N), mag = new Float64Array(N);
+  const ref = new Float32Array(M * N),
+    tol = new Float32Array(M * N);
+  const acc = new Float64Array(N),
+    mag = new Float64Array(N);
   const sq = 1.2 * 2 ** -20 * Math.sqrt(K);
   for (let m = 0; m < M; m++) {
     acc.fill(0);
     mag.fill(0);
     for (let k = 0; k < K; k++) {
-      const a = A[m * K + k], aa = Math.abs(a), row = k * N;
+      const a = A[m * K + k],
+        aa = Math.abs(a),
+        row = k * N;
       for (let n = 0; n < N; n++) {
         acc[n] += a * B[row + n];
         mag[n] += aa * Math.abs(B[row + n]);
       }
     }
     for (let n = 0; n < N; n++) {
-      let x = acc[n], g = mag[n];
+      let x = acc[n],
+        g = mag[n];
       for (const e of w.epilogue) {
-        if (e === 'bias') { x += bias![n]; g += Math.abs(bias![n]); }
-        else if (e === 'relu') x = Math.max(x, 0);
+        if (e === 'bias') {
+          x += bias![n];
+          g += Math.abs(bias![n]);
+        } else if (e === 'relu') x = Math.max(x, 0);
         else if (e === 'gelu') x = gelu(x);
         else if (e === 'silu') x = x / (1 + Math.exp(-x));
-        else { x += res![m * N + n]; g += Math.abs(res![m * N + n]); }
+        else {
+          x += res![m * N + n];
+          g += Math.abs(res![m * N + n]);
+        }
       }
       ref[m * N + n] = x;
       tol[m * N + n] = sq * g + 2e-6 * Math.abs(x) + 1e-6;
@@ -69,16 +80,22 @@ function gemmData(w: GemmWorkload, rng: Rng): WorkloadData {
 /** bmm: batch b's A[m,k] is A[b][m][k] (A[b][k][m] with transA), B[k,n] is B[b][k][n] (B[b][n][k] with transB). */
 function bmmData(w: BmmWorkload, rng: Rng): WorkloadData {
   const { B: nb, M, N, K } = w;
-  const A = uniform(nb * M * K, rng), Bm = uniform(nb * K * N, rng);
-  const ref = new Float32Array(nb * M * N), tol = new Float32Array(nb * M * N);
+  const A = uniform(nb * M * K, rng),
+    Bm = uniform(nb * K * N, rng);
+  const ref = new Float32Array(nb * M * N),
+    tol = new Float32Array(nb * M * N);
   const sq = 1.2 * 2 ** -20 * Math.sqrt(K);
   for (let b = 0; b < nb; b++) {
-    const a0 = b * M * K, b0 = b * K * N, c0 = b * M * N;
+    const a0 = b * M * K,
+      b0 = b * K * N,
+      c0 = b * M * N;
     for (let m = 0; m < M; m++) {
       for (let n = 0; n < N; n++) {
-        let acc = 0, mag = 0;
+        let acc = 0,
+          mag = 0;
         for (let k = 0; k < K; k++) {
-          const a = A[a0 + (w.transA ? k * M + m : m * K + k)], x = Bm[b0 + (w.transB ? n * K + k : k * N + n)];
+          const a = A[a0 + (w.transA ? k * M + m : m * K + k)],
+            x = Bm[b0 + (w.transB ? n * K + k : k * N + n)];
           acc += a * x;
           mag += Math.abs(a * x);
         }
@@ -99,12 +116,15 @@ function rowData(w: RowWorkload, rng: Rng): WorkloadData {
   const { rows, cols } = w;
   const X = uniform(rows * cols, rng);
   if (w.op === 'softmax') for (let i = 0; i < X.length; i++) X[i] *= 4;
-  const gamma = w.op === 'softmax' ? null : uniform(cols, rng), beta = w.op === 'layernorm' ? uniform(cols, rng) : null;
-  const ref = new Float32Array(rows * cols), tol = new Float32Array(rows * cols);
+  const gamma = w.op === 'softmax' ? null : uniform(cols, rng),
+    beta = w.op === 'layernorm' ? uniform(cols, rng) : null;
+  const ref = new Float32Array(rows * cols),
+    tol = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     if (w.op === 'softmax') {
-      let mx = -Infinity, sum = 0;
+      let mx = -Infinity,
+        sum = 0;
       for (let j = 0; j < cols; j++) mx = Math.max(mx, X[o + j]);
       for (let j = 0; j < cols; j++) sum += Math.exp(X[o + j] - mx);
       for (let j = 0; j < cols; j++) {
@@ -113,7 +133,8 @@ function rowData(w: RowWorkload, rng: Rng): WorkloadData {
       }
       continue;
     }
-    let mean = 0, sq = 0;
+    let mean = 0,
+      sq = 0;
     for (let j = 0; j < cols; j++) mean += X[o + j];
     mean /= cols;
     if (w.op === 'layernorm') for (let j = 0; j < cols; j++) sq += (X[o + j] - mean) ** 2;
@@ -147,14 +168,21 @@ export function encodeData(d: WorkloadData): Buffer {
   header.writeUInt32LE(d.inputs.length, 8);
   header.writeBigUInt64LE(BigInt(d.ref.length), 12);
   d.inputs.forEach((x, i) => header.writeBigUInt64LE(BigInt(x.length), 20 + 8 * i));
-  const parts = [header, ...d.inputs.map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength)), Buffer.from(d.ref.buffer), Buffer.from(d.tol.buffer)];
+  const parts = [
+    header,
+    ...d.inputs.map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength)),
+    Buffer.from(d.ref.buffer),
+    Buffer.from(d.tol.buffer),
+  ];
   return Buffer.concat(parts);
 }
 
 /** The data file of (workload, seed) in `dir`, written on first use (atomically: a rename). */
 export function dataFile(dir: string, w: Workload, seed: number): string {
   mkdirSync(dir, { recursive: true });
-  const name = `${canonicalSpec(w).replace(/[^A-Za-z0-9=,+._-]/g, '_').replace(/[:,=+]/g, '_')}-seed${seed}.bin`;
+  const name = `${canonicalSpec(w)
+    .replace(/[^A-Za-z0-9=,+._-]/g, '_')
+    .replace(/[:,=+]/g, '_')}-seed${seed}.bin`;
   const file = join(dir, name);
   if (!existsSync(file)) {
     const tmp = `${file}.${process.pid}.tmp`;

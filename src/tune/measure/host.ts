@@ -20,7 +20,11 @@ import { availableParallelism, cpus } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 /** The cache sizes (bytes) assumed when neither the host nor the probe tells them: the one place they are written. */
-export const DEFAULT_CACHE_SIZES: Readonly<{ L1d: number; L2: number; L3: number }> = Object.freeze({ L1d: 32 * 1024, L2: 1024 * 1024, L3: 32 * 1024 * 1024 });
+export const DEFAULT_CACHE_SIZES: Readonly<{ L1d: number; L2: number; L3: number }> = Object.freeze({
+  L1d: 32 * 1024,
+  L2: 1024 * 1024,
+  L3: 32 * 1024 * 1024,
+});
 
 /** Where cache sizes came from: sysfs, the C library (getconf), the probe's bandwidth steps, or the defaults. */
 export type CacheSource = 'sysfs' | 'getconf' | 'measured' | 'default';
@@ -103,7 +107,12 @@ export function cacheSizesFromSysfs(root: string): Record<string, number> {
 
 /** The C library's view of the caches (`getconf -a` output, from cpuid), for VMs whose sysfs has no cache folder; {} when it has none. */
 export function cacheSizesFromGetconf(text: string): Record<string, number> {
-  const names: [string, string][] = [['LEVEL1_DCACHE_SIZE', 'L1d'], ['LEVEL1_ICACHE_SIZE', 'L1i'], ['LEVEL2_CACHE_SIZE', 'L2'], ['LEVEL3_CACHE_SIZE', 'L3']];
+  const names: [string, string][] = [
+    ['LEVEL1_DCACHE_SIZE', 'L1d'],
+    ['LEVEL1_ICACHE_SIZE', 'L1i'],
+    ['LEVEL2_CACHE_SIZE', 'L2'],
+    ['LEVEL3_CACHE_SIZE', 'L3'],
+  ];
   const out: Record<string, number> = {};
   for (const [name, key] of names) {
     const m = new RegExp(`^${name}\\s+(\\d+)\\s*$`, 'm').exec(text);
@@ -123,7 +132,9 @@ export function cacheSizesFromGetconf(text: string): Record<string, number> {
 export function cacheSizesFromSweep(sweep: [number, number][]): Record<string, number> {
   const out: Record<string, number> = {};
   const levels = ['L1d', 'L2', 'L3'];
-  let ref = sweep[0]?.[1] ?? 0, k = 0, falling = false;
+  let ref = sweep[0]?.[1] ?? 0,
+    k = 0,
+    falling = false;
   for (let i = 1; i < sweep.length && k < levels.length; i++) {
     const bw = sweep[i][1];
     if (falling) {
@@ -151,11 +162,15 @@ export function parseCpuList(list: string): number[] {
   return out;
 }
 
-const kib = (b: number) => (b >= 1024 * 1024 ? `${+(b / 1024 / 1024).toFixed(2)} MiB` : `${+(b / 1024).toFixed(1)} KiB`);
+const kib = (b: number) =>
+  b >= 1024 * 1024 ? `${+(b / 1024 / 1024).toFixed(2)} MiB` : `${+(b / 1024).toFixed(1)} KiB`;
 
 /** Cache sizes as "L1d 48 KiB, L2 1 MiB, ..." for notes and reports. */
 export function describeCaches(c: Record<string, number>): string {
-  return ['L1d', 'L2', 'L3'].filter((k) => c[k] > 0).map((k) => `${k} ${kib(c[k])}`).join(', ');
+  return ['L1d', 'L2', 'L3']
+    .filter((k) => c[k] > 0)
+    .map((k) => `${k} ${kib(c[k])}`)
+    .join(', ');
 }
 
 /** Reads the host from `sources` (each call reads again: `host()` is the cached one). Never throws. */
@@ -165,8 +180,17 @@ export function readHost(sources: Partial<HostSources> = {}): HostInfo {
   const cpuinfo = readText(join(src.root, 'proc/cpuinfo'));
   const lines = cpuinfo?.split('\n') ?? [];
   const flagLine = lines.find((l) => l.startsWith('flags') || l.startsWith('Features'));
-  const flags = flagLine ? flagLine.split(':')[1].trim().split(/\s+/).filter((f) => f !== '') : [];
-  if (cpuinfo === null) notes.push(`no ${join(src.root, 'proc/cpuinfo')}: CPU flags unknown, kernels use the generic vector target unless RLTUNE_ISA names one`);
+  const flags = flagLine
+    ? flagLine
+        .split(':')[1]
+        .trim()
+        .split(/\s+/)
+        .filter((f) => f !== '')
+    : [];
+  if (cpuinfo === null)
+    notes.push(
+      `no ${join(src.root, 'proc/cpuinfo')}: CPU flags unknown, kernels use the generic vector target unless RLTUNE_ISA names one`,
+    );
   // os.cpus() first: the fingerprint has always used its model, and a model that changed would orphan the records.
   const modelLine = lines.find((l) => l.startsWith('model name'));
   const cpuModel = cpus()[0]?.model || (modelLine ? modelLine.split(':')[1].trim() : '') || 'unknown';
@@ -176,14 +200,17 @@ export function readHost(sources: Partial<HostSources> = {}): HostInfo {
   const allowedLine = status?.split('\n').find((l) => l.startsWith('Cpus_allowed_list:'));
   let allowedCores = allowedLine ? parseCpuList(allowedLine.split(':')[1]) : [];
   // Without /proc the affinity is unknown: the first availableParallelism() cores, as RLTune always assumed.
-  if (allowedCores.length === 0) allowedCores = Array.from({ length: Math.max(1, availableParallelism()) }, (_, i) => i);
+  if (allowedCores.length === 0)
+    allowedCores = Array.from({ length: Math.max(1, availableParallelism()) }, (_, i) => i);
 
   let caches = cacheSizesFromSysfs(src.root);
   let cacheSource: CacheSource = 'sysfs';
   const getconf = findExecutable('getconf', src.path);
   if (Object.keys(caches).length === 0 && getconf) {
     try {
-      caches = cacheSizesFromGetconf(execFileSync(getconf, ['-a'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }));
+      caches = cacheSizesFromGetconf(
+        execFileSync(getconf, ['-a'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }),
+      );
       cacheSource = 'getconf';
     } catch {
       // getconf failed: as if it were not there
@@ -191,12 +218,28 @@ export function readHost(sources: Partial<HostSources> = {}): HostInfo {
   }
   if (Object.keys(caches).length === 0) {
     cacheSource = 'default';
-    notes.push(`cache sizes unknown (no ${join(src.root, 'sys/devices/system/cpu/cpu0/cache')}, ${getconf ? 'getconf gives none' : 'no getconf'}): the probe measures them from its bandwidth steps where it runs, else the defaults ${describeCaches(DEFAULT_CACHE_SIZES)} are used`);
+    notes.push(
+      `cache sizes unknown (no ${join(src.root, 'sys/devices/system/cpu/cpu0/cache')}, ${getconf ? 'getconf gives none' : 'no getconf'}): the probe measures them from its bandwidth steps where it runs, else the defaults ${describeCaches(DEFAULT_CACHE_SIZES)} are used`,
+    );
   }
 
   const taskset = findExecutable('taskset', src.path);
-  if (!taskset) notes.push('taskset not found: measurements are not isolated on their core (this process and the compilers may share the runner\'s core; the harness still pins the kernel itself), so timings are noisier; install util-linux for taskset');
-  return { cpuModel, flags, cores, allowedCores, runnerCore: allowedCores[allowedCores.length - 1], caches, cacheSource, taskset, pinning: taskset !== null, notes };
+  if (!taskset)
+    notes.push(
+      "taskset not found: measurements are not isolated on their core (this process and the compilers may share the runner's core; the harness still pins the kernel itself), so timings are noisier; install util-linux for taskset",
+    );
+  return {
+    cpuModel,
+    flags,
+    cores,
+    allowedCores,
+    runnerCore: allowedCores[allowedCores.length - 1],
+    caches,
+    cacheSource,
+    taskset,
+    pinning: taskset !== null,
+    notes,
+  };
 }
 
 let cached: HostInfo | null = null;

@@ -41,17 +41,31 @@ export function cacheSizes(): Record<string, number> {
 
 /** The records' fingerprint of this machine: the host (host.ts) as the database keys it. */
 export function hostMachine(): MachineInfo {
-  const t = hostTarget(), h = host();
-  return { cpu_model: h.cpuModel, isa: t.isa, flags: t.flags, caches: cacheSizes(), cores: h.cores, compiler: findCompiler().version };
+  const t = hostTarget(),
+    h = host();
+  return {
+    cpu_model: h.cpuModel,
+    isa: t.isa,
+    flags: t.flags,
+    caches: cacheSizes(),
+    cores: h.cores,
+    compiler: findCompiler().version,
+  };
 }
 
 /** The probe executable in `workDir`, compiled once per probe.c (its hash in the name: a changed source is rebuilt). */
 function probeExe(workDir: string): string {
   mkdirSync(workDir, { recursive: true });
   const src = packageFile('native', 'probe.c');
-  const exe = join(workDir, `probe-v${PROBE_VERSION}-${createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 12)}`);
+  const exe = join(
+    workDir,
+    `probe-v${PROBE_VERSION}-${createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 12)}`,
+  );
   if (!existsSync(exe)) {
-    execFileSync(findCompiler().path, ['-O3', '-march=native', '-ffp-contract=fast', '-o', `${exe}.tmp`, src], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+    execFileSync(findCompiler().path, ['-O3', '-march=native', '-ffp-contract=fast', '-o', `${exe}.tmp`, src], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 60_000,
+    });
     renameSync(`${exe}.tmp`, exe);
   }
   return exe;
@@ -59,12 +73,16 @@ function probeExe(workDir: string): string {
 
 /** Compiles and runs the probe pinned to `core`. */
 export function runProbe(workDir: string, core: number): Probe {
-  return JSON.parse(execFileSync(probeExe(workDir), [String(core)], { encoding: 'utf8', timeout: 120_000 }).trim()) as Probe;
+  return JSON.parse(
+    execFileSync(probeExe(workDir), [String(core)], { encoding: 'utf8', timeout: 120_000 }).trim(),
+  ) as Probe;
 }
 
 /** The cache sizes the probe's bandwidth sweep shows (levels without a visible step left out). */
 export function measureCaches(workDir: string, core: number): Record<string, number> {
-  const out = JSON.parse(execFileSync(probeExe(workDir), [String(core), 'caches'], { encoding: 'utf8', timeout: 120_000 }).trim()) as { sweep: [number, number][] };
+  const out = JSON.parse(
+    execFileSync(probeExe(workDir), [String(core), 'caches'], { encoding: 'utf8', timeout: 120_000 }).trim(),
+  ) as { sweep: [number, number][] };
   return cacheSizesFromSweep(out.sweep);
 }
 
@@ -76,7 +94,10 @@ export function machineCaches(probe: Probe | null = null): { caches: Record<stri
   const h = host();
   if (h.cacheSource !== 'default') return { caches: { ...DEFAULT_CACHE_SIZES, ...h.caches }, source: h.cacheSource };
   const measured = probe?.caches ?? {};
-  return { caches: { ...DEFAULT_CACHE_SIZES, ...measured }, source: Object.keys(measured).length > 0 ? 'measured' : 'default' };
+  return {
+    caches: { ...DEFAULT_CACHE_SIZES, ...measured },
+    source: Object.keys(measured).length > 0 ? 'measured' : 'default',
+  };
 }
 
 /**
@@ -98,9 +119,11 @@ export function machineProbe(db: RecordsDB, fingerprint: string, workDir: string
     }
     const missing = ['L1d', 'L2', 'L3'].filter((k) => !(p!.caches![k] > 0));
     const m = machineCaches(p).caches;
-    note(missing.length === 3
-      ? `cache sizes unknown and the probe's bandwidth shows no steps: using the defaults ${describeCaches(m)}`
-      : `cache sizes measured from the probe's bandwidth steps: ${describeCaches(m)}${missing.length ? ` (${missing.join(', ')}: defaults)` : ''}`);
+    note(
+      missing.length === 3
+        ? `cache sizes unknown and the probe's bandwidth shows no steps: using the defaults ${describeCaches(m)}`
+        : `cache sizes measured from the probe's bandwidth steps: ${describeCaches(m)}${missing.length ? ` (${missing.join(', ')}: defaults)` : ''}`,
+    );
   }
   db.setMachineProbe(fingerprint, p);
   return p;

@@ -42,17 +42,27 @@ export class Measurer {
   readonly trials: TrialRunner;
   measuredCount = 0;
 
-  constructor(readonly task: TuningTask, readonly opts: MeasurerOptions) {
+  constructor(
+    readonly task: TuningTask,
+    readonly opts: MeasurerOptions,
+  ) {
     this.settings = { ...DEFAULT_RUN_SETTINGS, ...opts.run };
     this.records = new MeasureRecords(task, opts.db, opts.machine, this.settings.paired === true, opts.runId);
-    this.trials = opts.trials ?? (opts.replayOnly ? new ReplayTrials(task) : new LocalTrials(task, this.settings, { ...opts, keptCalibration: () => this.records.calibration() }));
+    this.trials =
+      opts.trials ??
+      (opts.replayOnly
+        ? new ReplayTrials(task)
+        : new LocalTrials(task, this.settings, { ...opts, keptCalibration: () => this.records.calibration() }));
   }
 
   /** Results for `indices`, in that order. */
   async measure(indices: number[]): Promise<MeasureResult[]> {
     const out = indices.map((i) => this.records.serve(i));
     const todo = indices.map((c, k) => ({ c, k })).filter(({ k }) => out[k] === null);
-    await this.trials.run(todo.map(({ c }) => c), (t, j) => (out[todo[j].k] = this.finish(t, 'trial')));
+    await this.trials.run(
+      todo.map(({ c }) => c),
+      (t, j) => (out[todo[j].k] = this.finish(t, 'trial')),
+    );
     return out as MeasureResult[];
   }
 
@@ -69,7 +79,10 @@ export class Measurer {
    * every re-measurement, and returns per config the mean of all its recorded medians (what records.best ranks by)
    * and the medians of this call's measurements (`fresh`).
    */
-  async remeasure(indices: number[], times: number): Promise<{ config: number; meanMs: number | null; gflops: number | null; ok: boolean; fresh: number[] }[]> {
+  async remeasure(
+    indices: number[],
+    times: number,
+  ): Promise<{ config: number; meanMs: number | null; gflops: number | null; ok: boolean; fresh: number[] }[]> {
     const out = [];
     for (const c of indices) {
       const ms: number[] = [];
@@ -91,12 +104,28 @@ export class Measurer {
   /** A trial as a result, recorded. */
   private finish(t: Trial, purpose: RecordPurpose): MeasureResult {
     const r = t.run;
-    const result: MeasureResult = !t.build.ok || r === null
-      ? { config: t.config, configJSON: this.task.configJSON(t.config), ok: false, ms: null, gflops: null, error: t.build.error, cached: false, recordId: null }
-      : {
-        config: t.config, configJSON: this.task.configJSON(t.config), ok: r.ok, ms: r.ms ?? null, gflops: r.ok ? this.task.flops / (r.ms!.median * 1e6) : null,
-        ...(r.error ? { error: r.error } : {}), cached: false, recordId: null,
-      };
+    const result: MeasureResult =
+      !t.build.ok || r === null
+        ? {
+            config: t.config,
+            configJSON: this.task.configJSON(t.config),
+            ok: false,
+            ms: null,
+            gflops: null,
+            error: t.build.error,
+            cached: false,
+            recordId: null,
+          }
+        : {
+            config: t.config,
+            configJSON: this.task.configJSON(t.config),
+            ok: r.ok,
+            ms: r.ms ?? null,
+            gflops: r.ok ? this.task.flops / (r.ms!.median * 1e6) : null,
+            ...(r.error ? { error: r.error } : {}),
+            cached: false,
+            recordId: null,
+          };
     if (purpose === 'trial') this.measuredCount++;
     result.recordId = this.records.insert(result, t.source, t.sourceHash, t.settings, purpose);
     return result;

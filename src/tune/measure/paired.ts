@@ -29,7 +29,15 @@ export const RETRY_PAUSES_MS = [500, 1000, 2000, 4000];
  * how many times the run was repeated).
  */
 export interface RecordSettings extends RunSettings {
-  reference?: { config: number; ms: number; raw_median_ms?: number; ref_median_ms?: number; rel_median?: number; first_ref_median_ms?: number; ref_retries?: number };
+  reference?: {
+    config: number;
+    ms: number;
+    raw_median_ms?: number;
+    ref_median_ms?: number;
+    rel_median?: number;
+    first_ref_median_ms?: number;
+    ref_retries?: number;
+  };
 }
 
 /** A run as the measurer took it: with the reference's time in the first run and the repeats, when it was repeated. */
@@ -65,7 +73,8 @@ export class PairedTiming {
   /** A run's result on the calibrated scale (the kernel's ratio to the reference x its calibrated time). */
   calibrated(r: RunResult): RunResult {
     if (!r.ok) return r;
-    if (!r.rel || !this.reference) throw new Error(`paired timing of ${this.task.spec}: the harness gave no ratio to the reference`);
+    if (!r.rel || !this.reference)
+      throw new Error(`paired timing of ${this.task.spec}: the harness gave no ratio to the reference`);
     const t = this.reference.ms;
     return { ...r, ms: { median: r.rel.median * t, min: r.rel.min * t, max: r.rel.max * t, runs: r.ms!.runs } };
   }
@@ -73,7 +82,8 @@ export class PairedTiming {
   /** One guarded run: repeated after pauses while its reference is off its recent runs. */
   async timed(run: () => Promise<RunResult>): Promise<PairedRun> {
     let r = await run();
-    let first: RunResult | null = null, retries = 0;
+    let first: RunResult | null = null,
+      retries = 0;
     for (; retries < RETRY_PAUSES_MS.length && this.offReference(r); retries++) {
       first ??= r;
       await new Promise((done) => setTimeout(done, RETRY_PAUSES_MS[retries]));
@@ -85,7 +95,8 @@ export class PairedTiming {
   /** The same, blocking (for a synchronous caller). */
   timedSync(run: () => RunResult): PairedRun {
     let r = run();
-    let first: RunResult | null = null, retries = 0;
+    let first: RunResult | null = null,
+      retries = 0;
     for (; retries < RETRY_PAUSES_MS.length && this.offReference(r); retries++) {
       first ??= r;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, RETRY_PAUSES_MS[retries]);
@@ -97,8 +108,18 @@ export class PairedTiming {
   /** The settings a record of `raw` is filed with: the reference's calibration and the run's raw times. */
   recordSettings(settings: RunSettings, raw: PairedRun | null): RecordSettings {
     if (!this.reference) return settings;
-    const ref = { config: this.reference.config, ms: this.reference.ms, ...(raw?.refRetries ? { first_ref_median_ms: raw.firstRefMs, ref_retries: raw.refRetries } : {}) };
-    return { ...settings, reference: raw?.ok && raw.rel ? { ...ref, raw_median_ms: raw.ms!.median, ref_median_ms: raw.refMs, rel_median: raw.rel.median } : ref };
+    const ref = {
+      config: this.reference.config,
+      ms: this.reference.ms,
+      ...(raw?.refRetries ? { first_ref_median_ms: raw.firstRefMs, ref_retries: raw.refRetries } : {}),
+    };
+    return {
+      ...settings,
+      reference:
+        raw?.ok && raw.rel
+          ? { ...ref, raw_median_ms: raw.ms!.median, ref_median_ms: raw.refMs, rel_median: raw.rel.median }
+          : ref,
+    };
   }
 
   /** Whether a paired run's reference is off its recent runs (needs 3 of them). */

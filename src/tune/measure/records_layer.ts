@@ -14,9 +14,14 @@ import type { Trial, TrialRunner } from './trials.js';
 
 export function rowToResult(r: ResultRow): MeasureResult {
   return {
-    config: r.config_index, configJSON: JSON.parse(r.config) as Record<string, number>, ok: r.ok === 1,
+    config: r.config_index,
+    configJSON: JSON.parse(r.config) as Record<string, number>,
+    ok: r.ok === 1,
     ms: r.ok ? { median: r.median_ms!, min: r.min_ms!, max: r.max_ms!, runs: r.runs! } : null,
-    gflops: r.gflops, ...(r.ok ? {} : { error: { kind: r.error_kind as ErrorKind, message: r.error_message ?? '' } }), cached: true, recordId: r.id,
+    gflops: r.gflops,
+    ...(r.ok ? {} : { error: { kind: r.error_kind as ErrorKind, message: r.error_message ?? '' } }),
+    cached: true,
+    recordId: r.id,
   };
 }
 
@@ -37,7 +42,7 @@ export function isPairedRow(r: ResultRow): boolean {
 /** The reference config a paired record was timed against (null: a plain record). */
 export function pairedReferenceOf(r: ResultRow): number | null {
   const s = settingsOf(r);
-  return s?.paired === true ? s.reference?.config ?? null : null;
+  return s?.paired === true ? (s.reference?.config ?? null) : null;
 }
 
 export type RecordPurpose = 'trial' | 'verify';
@@ -48,7 +53,13 @@ export class MeasureRecords {
   /** Medians recorded per config in this run or found in the records (for the mean of remeasure). */
   readonly medians = new Map<number, number[]>();
 
-  constructor(private readonly task: TuningTask, private readonly db: RecordsDB | null, private readonly machine: string, paired: boolean, private readonly runId: string | undefined) {
+  constructor(
+    private readonly task: TuningTask,
+    private readonly db: RecordsDB | null,
+    private readonly machine: string,
+    paired: boolean,
+    private readonly runId: string | undefined,
+  ) {
     const refConfig = referenceConfig(task);
     const keep = paired ? (r: ResultRow) => pairedReferenceOf(r) === refConfig : (r: ResultRow) => !isPairedRow(r);
     this.recorded = db ? db.recordedConfigs(task.spec, machine, task.spaceId, keep) : new Map<number, ResultRow>();
@@ -72,18 +83,41 @@ export class MeasureRecords {
   }
 
   /** Files a result (with its source and settings); a trial is served to later requests of this run. Returns the record's id. */
-  insert(r: MeasureResult, source: string, sourceHash: string, settings: RecordSettings, purpose: RecordPurpose): number | null {
+  insert(
+    r: MeasureResult,
+    source: string,
+    sourceHash: string,
+    settings: RecordSettings,
+    purpose: RecordPurpose,
+  ): number | null {
     if (purpose === 'trial' && r.ok && r.ms) this.medians.set(r.config, [r.ms.median]);
     if (!this.db) return null;
     const row = {
-      space: this.task.spaceId, config_index: r.config, config: JSON.stringify(r.configJSON), ok: r.ok ? 1 : 0,
-      median_ms: r.ms?.median ?? null, min_ms: r.ms?.min ?? null, max_ms: r.ms?.max ?? null, runs: r.ms?.runs ?? null, gflops: r.gflops,
-      error_kind: r.error?.kind ?? null, error_message: r.error?.message ?? null, source_hash: sourceHash, settings: JSON.stringify(settings),
-      run_id: purpose === 'verify' ? `${this.runId ?? 'run'}:verify` : this.runId ?? null,
+      space: this.task.spaceId,
+      config_index: r.config,
+      config: JSON.stringify(r.configJSON),
+      ok: r.ok ? 1 : 0,
+      median_ms: r.ms?.median ?? null,
+      min_ms: r.ms?.min ?? null,
+      max_ms: r.ms?.max ?? null,
+      runs: r.ms?.runs ?? null,
+      gflops: r.gflops,
+      error_kind: r.error?.kind ?? null,
+      error_message: r.error?.message ?? null,
+      source_hash: sourceHash,
+      settings: JSON.stringify(settings),
+      run_id: purpose === 'verify' ? `${this.runId ?? 'run'}:verify` : (this.runId ?? null),
     };
     this.db.addSource(sourceHash, source);
     const id = this.db.insert(this.task.spec, this.machine, row);
-    if (purpose === 'trial') this.recorded.set(r.config, { ...row, id, spec: this.task.spec, machine: this.machine, created: new Date().toISOString() });
+    if (purpose === 'trial')
+      this.recorded.set(r.config, {
+        ...row,
+        id,
+        spec: this.task.spec,
+        machine: this.machine,
+        created: new Date().toISOString(),
+      });
     return id;
   }
 }

@@ -16,7 +16,13 @@ import { host, note, noteNoPinning } from './host.js';
 import { packageFile } from './package_file.js';
 
 export type ErrorKind = 'compile-error' | 'compile-timeout' | 'crash' | 'run-timeout' | 'wrong-result';
-export const ERROR_KINDS: readonly ErrorKind[] = ['compile-error', 'compile-timeout', 'crash', 'run-timeout', 'wrong-result'];
+export const ERROR_KINDS: readonly ErrorKind[] = [
+  'compile-error',
+  'compile-timeout',
+  'crash',
+  'run-timeout',
+  'wrong-result',
+];
 
 export interface RunSettings {
   /** Calls per repeat; 0: as many as fill minRepeatMs. */
@@ -34,7 +40,13 @@ export interface RunSettings {
   paired?: boolean;
 }
 
-export const DEFAULT_RUN_SETTINGS: RunSettings = { number: 0, repeat: 5, minRepeatMs: 20, flush: false, timeoutMs: 20_000 };
+export const DEFAULT_RUN_SETTINGS: RunSettings = {
+  number: 0,
+  repeat: 5,
+  minRepeatMs: 20,
+  flush: false,
+  timeoutMs: 20_000,
+};
 
 export interface RunResult {
   ok: boolean;
@@ -55,7 +67,10 @@ export function ensureHarness(workDir: string): string {
   const exe = join(workDir, `harness-${hash}`);
   if (existsSync(exe)) return exe;
   mkdirSync(workDir, { recursive: true });
-  execFileSync(cc.path, ['-O2', '-o', `${exe}.tmp`, src, '-ldl', '-lm'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+  execFileSync(cc.path, ['-O2', '-o', `${exe}.tmp`, src, '-ldl', '-lm'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 60_000,
+  });
   renameSync(`${exe}.tmp`, exe);
   return exe;
 }
@@ -64,7 +79,11 @@ export class Runner {
   readonly harness: string;
 
   /** `firstCore` < 0: no pinning. */
-  constructor(workDir: string, readonly firstCore: number, readonly settings: RunSettings = DEFAULT_RUN_SETTINGS) {
+  constructor(
+    workDir: string,
+    readonly firstCore: number,
+    readonly settings: RunSettings = DEFAULT_RUN_SETTINGS,
+  ) {
     this.harness = ensureHarness(workDir);
   }
 
@@ -73,10 +92,28 @@ export class Runner {
     const s = this.settings;
     const t0 = performance.now();
     return new Promise((resolve) => {
-      execFile(this.harness, this.args(libPath, dataPath, threads, refLib), { timeout: s.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20, env: harnessEnv(threads) }, (err, stdout, stderr) => {
-        const e = err as (NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals | null; code?: number | string }) | null;
-        resolve(this.interpret({ timedOut: !!(e && e.killed && e.signal === 'SIGKILL'), signal: e?.signal ?? null, code: e?.code ?? 0, stdout: String(stdout), stderr: String(stderr) }, performance.now() - t0));
-      });
+      execFile(
+        this.harness,
+        this.args(libPath, dataPath, threads, refLib),
+        { timeout: s.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20, env: harnessEnv(threads) },
+        (err, stdout, stderr) => {
+          const e = err as
+            | (NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals | null; code?: number | string })
+            | null;
+          resolve(
+            this.interpret(
+              {
+                timedOut: !!(e && e.killed && e.signal === 'SIGKILL'),
+                signal: e?.signal ?? null,
+                code: e?.code ?? 0,
+                stdout: String(stdout),
+                stderr: String(stderr),
+              },
+              performance.now() - t0,
+            ),
+          );
+        },
+      );
     });
   }
 
@@ -84,33 +121,100 @@ export class Runner {
   runSync(libPath: string, dataPath: string, threads: number, refLib?: string): RunResult {
     const s = this.settings;
     const t0 = performance.now();
-    const p = spawnSync(this.harness, this.args(libPath, dataPath, threads, refLib), { timeout: s.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20, env: harnessEnv(threads), stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawnSync(this.harness, this.args(libPath, dataPath, threads, refLib), {
+      timeout: s.timeoutMs,
+      killSignal: 'SIGKILL',
+      maxBuffer: 1 << 20,
+      env: harnessEnv(threads),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const error: NodeJS.ErrnoException | undefined = p.error;
     const timedOut = error?.code === 'ETIMEDOUT';
-    return this.interpret({ timedOut, signal: timedOut ? 'SIGKILL' : p.signal, code: p.status ?? error?.code ?? 0, stdout: String(p.stdout ?? ''), stderr: String(p.stderr ?? '') }, performance.now() - t0);
+    return this.interpret(
+      {
+        timedOut,
+        signal: timedOut ? 'SIGKILL' : p.signal,
+        code: p.status ?? error?.code ?? 0,
+        stdout: String(p.stdout ?? ''),
+        stderr: String(p.stderr ?? ''),
+      },
+      performance.now() - t0,
+    );
   }
 
   private args(libPath: string, dataPath: string, threads: number, refLib?: string): string[] {
     const s = this.settings;
-    return [libPath, dataPath, String(this.firstCore), String(threads), String(s.number), String(s.repeat), String(s.minRepeatMs), s.flush ? '1' : '0', ...(refLib ? [refLib] : [])];
+    return [
+      libPath,
+      dataPath,
+      String(this.firstCore),
+      String(threads),
+      String(s.number),
+      String(s.repeat),
+      String(s.minRepeatMs),
+      s.flush ? '1' : '0',
+      ...(refLib ? [refLib] : []),
+    ];
   }
 
   /** What the harness process did, as a measurement or an error kind. */
-  private interpret(p: { timedOut: boolean; signal: NodeJS.Signals | null; code: number | string; stdout: string; stderr: string }, runMs: number): RunResult {
+  private interpret(
+    p: { timedOut: boolean; signal: NodeJS.Signals | null; code: number | string; stdout: string; stderr: string },
+    runMs: number,
+  ): RunResult {
     const s = this.settings;
-    if (p.timedOut) return { ok: false, runMs, error: { kind: 'run-timeout', message: `no result within ${s.timeoutMs} ms` } };
-    if (p.signal) return { ok: false, runMs, error: { kind: 'crash', message: `killed by ${p.signal}${p.stderr ? `: ${p.stderr.trim().slice(0, 500)}` : ''}` } };
+    if (p.timedOut)
+      return { ok: false, runMs, error: { kind: 'run-timeout', message: `no result within ${s.timeoutMs} ms` } };
+    if (p.signal)
+      return {
+        ok: false,
+        runMs,
+        error: {
+          kind: 'crash',
+          message: `killed by ${p.signal}${p.stderr ? `: ${p.stderr.trim().slice(0, 500)}` : ''}`,
+        },
+      };
     const line = p.stdout.trim().split('\n').at(-1) ?? '';
-    let j: { ok?: boolean; kind?: ErrorKind; message?: string; median_ms?: number; min_ms?: number; max_ms?: number; runs?: number; number?: number; ref_median_ms?: number; rel_median?: number; rel_min?: number; rel_max?: number } | null;
+    let j: {
+      ok?: boolean;
+      kind?: ErrorKind;
+      message?: string;
+      median_ms?: number;
+      min_ms?: number;
+      max_ms?: number;
+      runs?: number;
+      number?: number;
+      ref_median_ms?: number;
+      rel_median?: number;
+      rel_min?: number;
+      rel_max?: number;
+    } | null;
     try {
       j = JSON.parse(line) as typeof j;
     } catch {
       j = null;
     }
-    if (!j) return { ok: false, runMs, error: { kind: 'crash', message: `the harness exited with ${p.code} and no result${p.stderr ? `: ${p.stderr.trim().slice(0, 500)}` : ''}` } };
+    if (!j)
+      return {
+        ok: false,
+        runMs,
+        error: {
+          kind: 'crash',
+          message: `the harness exited with ${p.code} and no result${p.stderr ? `: ${p.stderr.trim().slice(0, 500)}` : ''}`,
+        },
+      };
     if (!j.ok) return { ok: false, runMs, error: { kind: j.kind ?? 'crash', message: j.message ?? 'failed' } };
-    const paired = j.rel_median !== undefined ? { rel: { median: j.rel_median, min: j.rel_min!, max: j.rel_max! }, refMs: j.ref_median_ms! } : {};
-    return { ok: true, runMs, number: j.number, ms: { median: j.median_ms!, min: j.min_ms!, max: j.max_ms!, runs: j.runs! }, ...paired };
+    const paired =
+      j.rel_median !== undefined
+        ? { rel: { median: j.rel_median, min: j.rel_min!, max: j.rel_max! }, refMs: j.ref_median_ms! }
+        : {};
+    return {
+      ok: true,
+      runMs,
+      number: j.number,
+      ms: { median: j.median_ms!, min: j.min_ms!, max: j.max_ms!, runs: j.runs! },
+      ...paired,
+    };
   }
 }
 
@@ -126,9 +230,14 @@ export function leaveRunnerCore(runnerCore: number): void {
   if (cores.length === 0) return; // one core: nowhere else to go
   if (!h.taskset) return noteNoPinning(h);
   try {
-    execFileSync(h.taskset, ['-a', '-p', '-c', cores.join(','), String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(h.taskset, ['-a', '-p', '-c', cores.join(','), String(process.pid)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   } catch (err) {
-    const why = String((err as { stderr?: Buffer }).stderr ?? '').trim().split('\n')[0] || (err as Error).message;
+    const why =
+      String((err as { stderr?: Buffer }).stderr ?? '')
+        .trim()
+        .split('\n')[0] || (err as Error).message;
     note(`taskset could not move this process off core ${runnerCore} (${why}): timings are noisier`);
   }
 }

@@ -57,10 +57,20 @@ export class LocalTrials implements TrialRunner {
   private dataPath: string | null = null;
   private runQueue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly task: TuningTask, private readonly settings: RunSettings, private readonly opts: LocalTrialsOptions) {
+  constructor(
+    private readonly task: TuningTask,
+    private readonly settings: RunSettings,
+    private readonly opts: LocalTrialsOptions,
+  ) {
     const runnerCore = opts.runnerCore ?? hostRunnerCore();
     const builderCores = opts.builderCores ?? coresBesides(runnerCore, task.workload.threads);
-    this.builder = new Builder({ workDir: opts.workDir, cores: builderCores, parallel: Math.max(1, builderCores.length), timeoutMs: opts.compileTimeoutMs ?? 60_000, flags: targetCFlags(task.space.target) });
+    this.builder = new Builder({
+      workDir: opts.workDir,
+      cores: builderCores,
+      parallel: Math.max(1, builderCores.length),
+      timeoutMs: opts.compileTimeoutMs ?? 60_000,
+      flags: targetCFlags(task.space.target),
+    });
     this.runner = new Runner(opts.workDir, task.workload.threads > 1 ? 0 : runnerCore, settings);
     this.paired = settings.paired ? new PairedTiming(task) : null;
   }
@@ -74,17 +84,19 @@ export class LocalTrials implements TrialRunner {
       return { source, build: this.builder.build(source, multi) };
     });
     if (multi) await Promise.all(builds.map((b) => b.build));
-    await Promise.all(configs.map(async (c, k) => {
-      const b = await builds[k].build;
-      let raw: PairedRun | null = null;
-      if (b.ok) {
-        // One run at a time on the runner core, in the order builds finish.
-        const run = this.runQueue.then(() => this.timed(b.libPath!));
-        this.runQueue = run.catch(() => undefined);
-        raw = await run;
-      }
-      done(this.trial(c, builds[k].source, b, raw), k);
-    }));
+    await Promise.all(
+      configs.map(async (c, k) => {
+        const b = await builds[k].build;
+        let raw: PairedRun | null = null;
+        if (b.ok) {
+          // One run at a time on the runner core, in the order builds finish.
+          const run = this.runQueue.then(() => this.timed(b.libPath!));
+          this.runQueue = run.catch(() => undefined);
+          raw = await run;
+        }
+        done(this.trial(c, builds[k].source, b, raw), k);
+      }),
+    );
   }
 
   runSync(configs: number[]): Trial[] {
@@ -139,7 +151,9 @@ export class LocalTrials implements TrialRunner {
     const b = await this.builder.build(this.task.source(referenceConfig(this.task)), this.task.workload.threads > 1);
     const kept = this.opts.keptCalibration?.() ?? null;
     const runs: RunResult[] = [];
-    if (b.ok && kept === null) for (let k = 0; k < 5; k++) runs.push(await this.runner.run(b.libPath!, this.dataPath, this.task.workload.threads));
+    if (b.ok && kept === null)
+      for (let k = 0; k < 5; k++)
+        runs.push(await this.runner.run(b.libPath!, this.dataPath, this.task.workload.threads));
     this.paired.calibrate(b, runs, kept);
   }
 
@@ -149,7 +163,8 @@ export class LocalTrials implements TrialRunner {
     const b = this.builder.buildSync(this.task.source(referenceConfig(this.task)), this.task.workload.threads > 1);
     const kept = this.opts.keptCalibration?.() ?? null;
     const runs: RunResult[] = [];
-    if (b.ok && kept === null) for (let k = 0; k < 5; k++) runs.push(this.runner.runSync(b.libPath!, this.dataPath, this.task.workload.threads));
+    if (b.ok && kept === null)
+      for (let k = 0; k < 5; k++) runs.push(this.runner.runSync(b.libPath!, this.dataPath, this.task.workload.threads));
     this.paired.calibrate(b, runs, kept);
   }
 }

@@ -53,7 +53,18 @@ export type Timing = (typeof TIMINGS)[number];
 export type NewResult = Omit<ResultRow, 'id' | 'created' | 'machine' | 'spec'>;
 
 /** Result fields an imported line may leave out (e.g. an export stripped of its sources). */
-const OPTIONAL_RESULT_FIELDS = { median_ms: null, min_ms: null, max_ms: null, runs: null, gflops: null, error_kind: null, error_message: null, source_hash: null, settings: null, run_id: null };
+const OPTIONAL_RESULT_FIELDS = {
+  median_ms: null,
+  min_ms: null,
+  max_ms: null,
+  runs: null,
+  gflops: null,
+  error_kind: null,
+  error_message: null,
+  source_hash: null,
+  settings: null,
+  run_id: null,
+};
 
 export function fingerprintOf(m: MachineInfo): string {
   const key = JSON.stringify([m.cpu_model, m.isa, [...m.flags].sort(), m.caches, m.cores, m.compiler]);
@@ -86,23 +97,31 @@ export class RecordsDB {
       CREATE INDEX IF NOT EXISTS results_key ON results (spec, machine, space, config_index);
       CREATE TABLE IF NOT EXISTS sources (hash TEXT PRIMARY KEY, text TEXT NOT NULL);
     `);
-    this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
-    const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+    this.db
+      .prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)')
+      .run('schema_version', String(SCHEMA_VERSION));
+    const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+      { value: string } | undefined;
     this.fileVersion = Number(v?.value ?? SCHEMA_VERSION);
     if (this.fileVersion > SCHEMA_VERSION) {
-      this.warnings.push(`${path} was written by a newer RLTune (schema ${this.fileVersion}, this one reads ${SCHEMA_VERSION}): reading what this version understands`);
+      this.warnings.push(
+        `${path} was written by a newer RLTune (schema ${this.fileVersion}, this one reads ${SCHEMA_VERSION}): reading what this version understands`,
+      );
     }
   }
 
   /** Registers a machine (idempotent) and returns its fingerprint. */
   addMachine(info: MachineInfo, probe: unknown = null): string {
     const fp = fingerprintOf(info);
-    this.db.prepare('INSERT OR IGNORE INTO machines (fingerprint, info, probe, created) VALUES (?, ?, ?, ?)').run(fp, JSON.stringify(info), probe === null ? null : JSON.stringify(probe), new Date().toISOString());
+    this.db
+      .prepare('INSERT OR IGNORE INTO machines (fingerprint, info, probe, created) VALUES (?, ?, ?, ?)')
+      .run(fp, JSON.stringify(info), probe === null ? null : JSON.stringify(probe), new Date().toISOString());
     return fp;
   }
 
   machineProbe(fp: string): unknown {
-    const r = this.db.prepare('SELECT probe FROM machines WHERE fingerprint = ?').get(fp) as { probe: string | null } | undefined;
+    const r = this.db.prepare('SELECT probe FROM machines WHERE fingerprint = ?').get(fp) as
+      { probe: string | null } | undefined;
     return r?.probe ? JSON.parse(r.probe) : null;
   }
 
@@ -112,13 +131,18 @@ export class RecordsDB {
   }
 
   addWorkload(spec: string, op: string, flops: number, bytes: number): void {
-    this.db.prepare('INSERT OR IGNORE INTO workloads (spec, op, flops, bytes) VALUES (?, ?, ?, ?)').run(spec, op, flops, bytes);
+    this.db
+      .prepare('INSERT OR IGNORE INTO workloads (spec, op, flops, bytes) VALUES (?, ?, ?, ?)')
+      .run(spec, op, flops, bytes);
   }
 
   insert(spec: string, machine: string, r: NewResult): number {
-    const info = this.db.prepare(`INSERT INTO results (spec, machine, space, config_index, config, ok, median_ms, min_ms, max_ms, runs, gflops,
+    const info = this.db
+      .prepare(
+        `INSERT INTO results (spec, machine, space, config_index, config, ok, median_ms, min_ms, max_ms, runs, gflops,
       error_kind, error_message, source_hash, settings, run_id, created) VALUES (@spec, @machine, @space, @config_index, @config, @ok, @median_ms, @min_ms,
-      @max_ms, @runs, @gflops, @error_kind, @error_message, @source_hash, @settings, @run_id, @created)`)
+      @max_ms, @runs, @gflops, @error_kind, @error_message, @source_hash, @settings, @run_id, @created)`,
+      )
       .run({ ...r, spec, machine, created: new Date().toISOString() });
     return Number(info.lastInsertRowid);
   }
@@ -134,8 +158,15 @@ export class RecordsDB {
   }
 
   /** The first record of each config of (spec, machine, space) that `keep` accepts: what a resumed run reuses instead of measuring. */
-  recordedConfigs(spec: string, machine: string, space: string, keep: (r: ResultRow) => boolean = () => true): Map<number, ResultRow> {
-    const rows = this.db.prepare('SELECT * FROM results WHERE spec = ? AND machine = ? AND space = ? ORDER BY id').all(spec, machine, space) as ResultRow[];
+  recordedConfigs(
+    spec: string,
+    machine: string,
+    space: string,
+    keep: (r: ResultRow) => boolean = () => true,
+  ): Map<number, ResultRow> {
+    const rows = this.db
+      .prepare('SELECT * FROM results WHERE spec = ? AND machine = ? AND space = ? ORDER BY id')
+      .all(spec, machine, space) as ResultRow[];
     const out = new Map<number, ResultRow>();
     for (const r of rows) if (!out.has(r.config_index) && keep(r)) out.set(r.config_index, r);
     return out;
@@ -153,25 +184,39 @@ export class RecordsDB {
    * calibrated time).
    */
   best(spec: string, machine: string, limit = 10, timing: Timing = 'all'): ResultRow[] {
-    if (!(TIMINGS as readonly string[]).includes(timing)) throw new TypeError(`timing must be one of ${TIMINGS.join(', ')}, got ${JSON.stringify(timing)}`);
+    if (!(TIMINGS as readonly string[]).includes(timing))
+      throw new TypeError(`timing must be one of ${TIMINGS.join(', ')}, got ${JSON.stringify(timing)}`);
     const paired = "json_extract(CASE WHEN json_valid(settings) THEN settings END, '$.paired')";
-    const only = timing === 'paired' ? `AND ${paired} = 1` : timing === 'plain' ? `AND COALESCE(${paired}, 0) != 1` : '';
-    return this.db.prepare(`SELECT r.*, g.avg_ms AS median_ms, g.min_ms AS min_ms, g.max_ms AS max_ms, COALESCE(w.flops / (g.avg_ms * 1e6), g.avg_gflops) AS gflops, g.n AS measurements
+    const only =
+      timing === 'paired' ? `AND ${paired} = 1` : timing === 'plain' ? `AND COALESCE(${paired}, 0) != 1` : '';
+    return this.db
+      .prepare(
+        `SELECT r.*, g.avg_ms AS median_ms, g.min_ms AS min_ms, g.max_ms AS max_ms, COALESCE(w.flops / (g.avg_ms * 1e6), g.avg_gflops) AS gflops, g.n AS measurements
       FROM results r JOIN (
         SELECT space, config_index, AVG(median_ms) AS avg_ms, MIN(min_ms) AS min_ms, MAX(max_ms) AS max_ms, MAX(id) AS last_id, COUNT(*) AS n, SUM(1 - ok) AS failed, AVG(gflops) AS avg_gflops
         FROM results WHERE spec = ? AND machine = ? ${only} GROUP BY space, config_index) g ON r.id = g.last_id
       LEFT JOIN workloads w ON w.spec = r.spec
-      WHERE g.failed = 0 ORDER BY (g.n > 1) DESC, g.avg_ms ASC, r.id ASC LIMIT ?`).all(spec, machine, limit) as ResultRow[];
+      WHERE g.failed = 0 ORDER BY (g.n > 1) DESC, g.avg_ms ASC, r.id ASC LIMIT ?`,
+      )
+      .all(spec, machine, limit) as ResultRow[];
   }
 
   count(spec?: string): number {
-    const r = (spec === undefined ? this.db.prepare('SELECT COUNT(*) AS n FROM results').get() : this.db.prepare('SELECT COUNT(*) AS n FROM results WHERE spec = ?').get(spec)) as { n: number };
+    const r = (
+      spec === undefined
+        ? this.db.prepare('SELECT COUNT(*) AS n FROM results').get()
+        : this.db.prepare('SELECT COUNT(*) AS n FROM results WHERE spec = ?').get(spec)
+    ) as { n: number };
     return r.n;
   }
 
   /** Per workload and machine: records, correct ones, best GFLOP/s. */
   summary(): { spec: string; machine: string; records: number; ok: number; best_gflops: number | null }[] {
-    return this.db.prepare('SELECT spec, machine, COUNT(*) AS records, SUM(ok) AS ok, MAX(CASE WHEN ok = 1 THEN gflops END) AS best_gflops FROM results GROUP BY spec, machine ORDER BY spec').all() as never;
+    return this.db
+      .prepare(
+        'SELECT spec, machine, COUNT(*) AS records, SUM(ok) AS ok, MAX(CASE WHEN ok = 1 THEN gflops END) AS best_gflops FROM results GROUP BY spec, machine ORDER BY spec',
+      )
+      .all() as never;
   }
 
   allResults(): ResultRow[] {
@@ -180,24 +225,38 @@ export class RecordsDB {
 
   /** Adds exported rows (records export): machines and sources as given, results unless an identical one is there. */
   importLines(lines: Iterable<string>): { results: number; skipped: number } {
-    let results = 0, skipped = 0;
-    const exists = this.db.prepare('SELECT 1 FROM results WHERE spec = ? AND machine = ? AND space = ? AND config_index = ? AND created = ? LIMIT 1');
+    let results = 0,
+      skipped = 0;
+    const exists = this.db.prepare(
+      'SELECT 1 FROM results WHERE spec = ? AND machine = ? AND space = ? AND config_index = ? AND created = ? LIMIT 1',
+    );
     const tx = this.db.transaction((items: Record<string, unknown>[]) => {
       for (const it of items) {
-        if (it.kind === 'machine') this.db.prepare('INSERT OR IGNORE INTO machines (fingerprint, info, probe, created) VALUES (?, ?, ?, ?)').run(it.fingerprint, it.info, it.probe ?? null, it.created);
+        if (it.kind === 'machine')
+          this.db
+            .prepare('INSERT OR IGNORE INTO machines (fingerprint, info, probe, created) VALUES (?, ?, ?, ?)')
+            .run(it.fingerprint, it.info, it.probe ?? null, it.created);
         else if (it.kind === 'source') this.addSource(String(it.hash), String(it.text));
-        else if (it.kind === 'workload') this.addWorkload(String(it.spec), String(it.op), Number(it.flops), Number(it.bytes));
+        else if (it.kind === 'workload')
+          this.addWorkload(String(it.spec), String(it.op), Number(it.flops), Number(it.bytes));
         else if (it.kind === 'result') {
           const r = it as unknown as ResultRow;
           if (exists.get(r.spec, r.machine, r.space, r.config_index, r.created)) {
             skipped++;
             continue;
           }
-          this.db.prepare(`INSERT INTO results (spec, machine, space, config_index, config, ok, median_ms, min_ms, max_ms, runs, gflops, error_kind, error_message,
+          this.db
+            .prepare(
+              `INSERT INTO results (spec, machine, space, config_index, config, ok, median_ms, min_ms, max_ms, runs, gflops, error_kind, error_message,
             source_hash, settings, run_id, created) VALUES (@spec, @machine, @space, @config_index, @config, @ok, @median_ms, @min_ms, @max_ms, @runs, @gflops,
-            @error_kind, @error_message, @source_hash, @settings, @run_id, @created)`).run({ ...OPTIONAL_RESULT_FIELDS, ...r });
+            @error_kind, @error_message, @source_hash, @settings, @run_id, @created)`,
+            )
+            .run({ ...OPTIONAL_RESULT_FIELDS, ...r });
           results++;
-        } else throw new TypeError(`records import: a line of kind ${JSON.stringify(it.kind)}; expected machine, workload, source or result`);
+        } else
+          throw new TypeError(
+            `records import: a line of kind ${JSON.stringify(it.kind)}; expected machine, workload, source or result`,
+          );
       }
     });
     const items: Record<string, unknown>[] = [];
@@ -217,9 +276,12 @@ export class RecordsDB {
 
   /** Every machine, workload, source and result as JSON lines (records export). */
   *exportLines(): Generator<string> {
-    for (const m of this.db.prepare('SELECT * FROM machines').all() as Record<string, unknown>[]) yield JSON.stringify({ kind: 'machine', ...m });
-    for (const w of this.db.prepare('SELECT * FROM workloads').all() as Record<string, unknown>[]) yield JSON.stringify({ kind: 'workload', ...w });
-    for (const s of this.db.prepare('SELECT * FROM sources').all() as Record<string, unknown>[]) yield JSON.stringify({ kind: 'source', ...s });
+    for (const m of this.db.prepare('SELECT * FROM machines').all() as Record<string, unknown>[])
+      yield JSON.stringify({ kind: 'machine', ...m });
+    for (const w of this.db.prepare('SELECT * FROM workloads').all() as Record<string, unknown>[])
+      yield JSON.stringify({ kind: 'workload', ...w });
+    for (const s of this.db.prepare('SELECT * FROM sources').all() as Record<string, unknown>[])
+      yield JSON.stringify({ kind: 'source', ...s });
     for (const r of this.allResults()) {
       const { id: _id, ...rest } = r;
       yield JSON.stringify({ kind: 'result', ...rest });

@@ -5,7 +5,11 @@ export function radices(space: ScheduleSpace): number[] {
   return space.knobs.map((k) => k.values.length);
 }
 
-export function toDigits(radix: readonly number[], index: number, out: number[] = new Array<number>(radix.length)): number[] {
+export function toDigits(
+  radix: readonly number[],
+  index: number,
+  out: number[] = new Array<number>(radix.length),
+): number[] {
   for (let k = radix.length - 1; k >= 0; k--) {
     out[k] = index % radix[k];
     index = Math.floor(index / radix[k]);

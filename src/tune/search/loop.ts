@@ -61,17 +61,28 @@ export interface TuneResult {
 }
 
 export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, opts: TuneOptions): Promise<TuneResult> {
-  if (!Number.isSafeInteger(opts.trials) || opts.trials < 1) throw new RangeError(`trials must be a positive integer, got ${opts.trials}`);
+  if (!Number.isSafeInteger(opts.trials) || opts.trials < 1)
+    throw new RangeError(`trials must be a positive integer, got ${opts.trials}`);
   const t0 = performance.now();
   const errors = Object.fromEntries(ERROR_KINDS.map((k) => [k, 0])) as Record<ErrorKind, number>;
   const curve: [number, number][] = [];
-  let trials = 0, measured = 0, sinceBest = 0;
+  let trials = 0,
+    measured = 0,
+    sinceBest = 0;
   let best: MeasureResult | null = null;
   const okResults: MeasureResult[] = [];
   let stopped: TuneResult['stopped'] = 'trials';
   const batch = opts.batch ?? 8;
   const elapsed = () => (performance.now() - t0) / 1000;
-  const progress = () => opts.onProgress?.({ trials, budget: opts.trials, measured, errors, bestGflops: best?.gflops ?? null, elapsedS: elapsed() });
+  const progress = () =>
+    opts.onProgress?.({
+      trials,
+      budget: opts.trials,
+      measured,
+      errors,
+      bestGflops: best?.gflops ?? null,
+      elapsedS: elapsed(),
+    });
   // Every config handed to the measurer in this run (a trial), with its result.
   const tried = new Map<number, MeasureResult>();
   // Trials a strategy's environment asked for while proposing: counted with the batch that follows.
@@ -134,11 +145,17 @@ export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, o
     }
   }
   tuner.attach?.(null);
-  let bestGflops = best?.gflops ?? null, bestMs = best?.ms?.median ?? null;
+  let bestGflops = best?.gflops ?? null,
+    bestMs = best?.ms?.median ?? null;
   let verified: TuneResult['verified'] = [];
   if ((opts.verifyTop ?? 0) > 0 && okResults.length > 0) {
-    const top = [...okResults].sort((a, b) => b.gflops! - a.gflops!).slice(0, opts.verifyTop).map((r) => r.config);
-    const v = (await measurer.remeasure(top, opts.verifyTimes ?? 3)).filter((x) => x.ok && x.meanMs !== null).sort((a, b) => a.meanMs! - b.meanMs!);
+    const top = [...okResults]
+      .sort((a, b) => b.gflops! - a.gflops!)
+      .slice(0, opts.verifyTop)
+      .map((r) => r.config);
+    const v = (await measurer.remeasure(top, opts.verifyTimes ?? 3))
+      .filter((x) => x.ok && x.meanMs !== null)
+      .sort((a, b) => a.meanMs! - b.meanMs!);
     verified = v.map((x) => ({ config_index: x.config, gflops: x.gflops }));
     if (v.length > 0) {
       best = okResults.find((r) => r.config === v[0].config)!;
@@ -147,8 +164,18 @@ export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, o
     }
   }
   return {
-    op: task.spec, strategy: tuner.name, trials, measured, errors,
-    best_gflops: bestGflops, best_ms: bestMs, best_config: best?.configJSON ?? null, best_config_index: best?.config ?? null,
-    wall_s: Math.round(elapsed() * 1000) / 1000, curve, stopped, verified,
+    op: task.spec,
+    strategy: tuner.name,
+    trials,
+    measured,
+    errors,
+    best_gflops: bestGflops,
+    best_ms: bestMs,
+    best_config: best?.configJSON ?? null,
+    best_config_index: best?.config ?? null,
+    wall_s: Math.round(elapsed() * 1000) / 1000,
+    curve,
+    stopped,
+    verified,
   };
 }

@@ -22,6 +22,9 @@ export const MODEL_BASED = new Set(['anneal', 'evolve', 'grpo', 'ppo']);
 
 export function createTuner(name: string, task: TuningTask, seed: number, ctx?: TunerContext): Tuner {
   const f = STRATEGIES[name];
-  if (!f) throw new RangeError(`unknown strategy ${JSON.stringify(name)}; expected one of ${Object.keys(STRATEGIES).join(', ')}`);
+  if (!f)
+    throw new RangeError(
+      `unknown strategy ${JSON.stringify(name)}; expected one of ${Object.keys(STRATEGIES).join(', ')}`,
+    );
   return f(task, seed, ctx);
 }

@@ -52,5 +52,13 @@ export interface TunerContext {
   /** Draw configs from the pruned space (default true). */
   prune?: boolean;
   /** The RL strategies' options (policy_tuner.ts): the starting policy (a directory, whether to fall back to a cold start, whether to use the package's default), the walks on the cost model, the training iterations on measured rewards. */
-  policy?: { policyDir?: string; policyFallback?: boolean; defaultPolicy?: boolean; walkSteps?: number; incumbents?: number; measuredIterations?: number; coldShare?: number };
+  policy?: {
+    policyDir?: string;
+    policyFallback?: boolean;
+    defaultPolicy?: boolean;
+    walkSteps?: number;
+    incumbents?: number;
+    measuredIterations?: number;
+    coldShare?: number;
+  };
 }

@@ -42,8 +42,16 @@ export const GEMM_KNOBS: { name: KnobName; values: number[]; doc: string }[] = [
   { name: 'mr', values: [1, 2, 4, 6, 8, 10, 12, 14, 16], doc: 'rows of the micro-tile' },
   { name: 'nv', values: [1, 2, 3, 4], doc: 'vectors per row of the micro-tile (NR = nv x lanes)' },
   { name: 'kc', values: [32, 64, 128, 192, 256, 384, 512], doc: 'depth of a packed block (L1/L2 blocking)' },
-  { name: 'mcPanels', values: [1, 2, 4, 8, 12, 16, 24, 32, 48], doc: 'MC = mcPanels x MR rows of A per packed block (L2)' },
-  { name: 'ncPanels', values: [1, 4, 8, 16, 32, 64, 128, 256], doc: 'NC = ncPanels x NR columns of B per packed block (L3)' },
+  {
+    name: 'mcPanels',
+    values: [1, 2, 4, 8, 12, 16, 24, 32, 48],
+    doc: 'MC = mcPanels x MR rows of A per packed block (L2)',
+  },
+  {
+    name: 'ncPanels',
+    values: [1, 4, 8, 16, 32, 64, 128, 256],
+    doc: 'NC = ncPanels x NR columns of B per packed block (L3)',
+  },
   { name: 'unroll', values: [1, 2, 4, 8], doc: 'k-loop unroll of the micro-kernel' },
   { name: 'prefetch', values: [0, 4, 8, 16], doc: 'software prefetch distance in k-steps (0: none)' },
   { name: 'loopOrder', values: [0, 1], doc: '0: jc outside pc (BLIS); 1: pc outside jc' },
@@ -54,7 +62,10 @@ export const GEMM_KNOBS: { name: KnobName; values: number[]; doc: string }[] = [
 export const MAX_WORKSPACE_BYTES = 256 * 2 ** 20;
 
 export class GemmSpace extends KnobSpace<GemmConfig> implements ScheduleSpace<GemmConfig> {
-  constructor(readonly target: Target, readonly threads = 1) {
+  constructor(
+    readonly target: Target,
+    readonly threads = 1,
+  ) {
     super(GEMM_KNOBS, 'GEMM');
   }
 
@@ -65,9 +76,11 @@ export class GemmSpace extends KnobSpace<GemmConfig> implements ScheduleSpace<Ge
   /** Why the config cannot be valid on this target, or null when it can. */
   invalidReason(c: GemmConfig): string | null {
     const regs = c.mr * c.nv + c.nv + 1;
-    if (regs > this.target.registers) return `mr x nv + nv + 1 = ${regs} vector registers, the ${this.target.isa} target has ${this.target.registers}`;
+    if (regs > this.target.registers)
+      return `mr x nv + nv + 1 = ${regs} vector registers, the ${this.target.isa} target has ${this.target.registers}`;
     const bytes = 4 * (this.threads * c.mcPanels * c.mr * c.kc + c.kc * c.ncPanels * this.nr(c));
-    if (bytes > MAX_WORKSPACE_BYTES) return `packed panels need ${(bytes / 2 ** 20).toFixed(0)} MiB, more than ${MAX_WORKSPACE_BYTES / 2 ** 20} MiB`;
+    if (bytes > MAX_WORKSPACE_BYTES)
+      return `packed panels need ${(bytes / 2 ** 20).toFixed(0)} MiB, more than ${MAX_WORKSPACE_BYTES / 2 ** 20} MiB`;
     if (c.unroll > c.kc) return `unroll ${c.unroll} exceeds kc ${c.kc}`;
     return null;
   }

@@ -58,7 +58,11 @@ export interface CacheInfo {
 }
 
 /** The defaults (host.ts's DEFAULT_CACHE_SIZES) in the rules' keys. */
-export const DEFAULT_CACHES: CacheInfo = { l1d: DEFAULT_CACHE_SIZES.L1d, l2: DEFAULT_CACHE_SIZES.L2, l3: DEFAULT_CACHE_SIZES.L3 };
+export const DEFAULT_CACHES: CacheInfo = {
+  l1d: DEFAULT_CACHE_SIZES.L1d,
+  l2: DEFAULT_CACHE_SIZES.L2,
+  l3: DEFAULT_CACHE_SIZES.L3,
+};
 
 /** The cache sizes the rules use, from `cacheSizes()` (keys L1d, L2, L3; this machine's when omitted), with the defaults for what is missing. */
 export function cacheInfo(caches: Record<string, number> = cacheSizes()): CacheInfo {
@@ -93,17 +97,44 @@ export interface PruneStats {
 export const MIN_ACCUMULATORS = 4;
 
 export const RULES: { name: string; doc: string }[] = [
-  { name: 'invalid', doc: 'not valid in the space (validity stays in the space; named here so that reason() explains every config that keep() refuses)' },
-  { name: 'vector-width', doc: 'GEMM: mr (nv x lanes) larger than the smallest mr (nv) that covers M (N): a whole row (vector) of every tile is padding. Rows: accs x lanes > cols, the vector loop never runs' },
-  { name: 'low-accumulators', doc: `GEMM: mr x nv below min(${MIN_ACCUMULATORS}, half the largest unpadded tile the registers allow on this shape): too few FMA chains to hide the FMA latency` },
-  { name: 'b-panel-l2', doc: 'GEMM, jr outer: the B micro-panel (kc x NR x 4 bytes, clamped to K), reused by every micro-tile of its column, exceeds L2' },
-  { name: 'a-block-l2', doc: 'GEMM, jr outer with several NR columns: the packed A block (MC x KC x 4 bytes, clamped to M and K), re-read for each, exceeds L2' },
-  { name: 'b-block-l3', doc: 'GEMM: the packed B block (KC x NC x 4 bytes, clamped to K and N), re-read for each row block (or micro-row, ir outer), exceeds L3' },
-  { name: 'useless-split', doc: 'GEMM: the same loop nest as its canonical representative (kc >= K, MC >= M, NC >= N, a loop order or inner order that cannot matter, an unroll that never runs): canonical() names it' },
+  {
+    name: 'invalid',
+    doc: 'not valid in the space (validity stays in the space; named here so that reason() explains every config that keep() refuses)',
+  },
+  {
+    name: 'vector-width',
+    doc: 'GEMM: mr (nv x lanes) larger than the smallest mr (nv) that covers M (N): a whole row (vector) of every tile is padding. Rows: accs x lanes > cols, the vector loop never runs',
+  },
+  {
+    name: 'low-accumulators',
+    doc: `GEMM: mr x nv below min(${MIN_ACCUMULATORS}, half the largest unpadded tile the registers allow on this shape): too few FMA chains to hide the FMA latency`,
+  },
+  {
+    name: 'b-panel-l2',
+    doc: 'GEMM, jr outer: the B micro-panel (kc x NR x 4 bytes, clamped to K), reused by every micro-tile of its column, exceeds L2',
+  },
+  {
+    name: 'a-block-l2',
+    doc: 'GEMM, jr outer with several NR columns: the packed A block (MC x KC x 4 bytes, clamped to M and K), re-read for each, exceeds L2',
+  },
+  {
+    name: 'b-block-l3',
+    doc: 'GEMM: the packed B block (KC x NC x 4 bytes, clamped to K and N), re-read for each row block (or micro-row, ir outer), exceeds L3',
+  },
+  {
+    name: 'useless-split',
+    doc: 'GEMM: the same loop nest as its canonical representative (kc >= K, MC >= M, NC >= N, a loop order or inner order that cannot matter, an unroll that never runs): canonical() names it',
+  },
 ];
 
 const KEPT = -1;
-const R_INVALID = 0, R_WIDTH = 1, R_ACCS = 2, R_BPANEL = 3, R_ABLOCK = 4, R_BBLOCK = 5, R_DUP = 6;
+const R_INVALID = 0,
+  R_WIDTH = 1,
+  R_ACCS = 2,
+  R_BPANEL = 3,
+  R_ABLOCK = 4,
+  R_BBLOCK = 5,
+  R_DUP = 6;
 
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 const kib = (b: number) => `${(b / 1024).toFixed(b < 10240 ? 1 : 0)} KiB`;
@@ -128,43 +159,80 @@ class GemmRules implements RuleSet {
   private readonly d: Int32Array;
   private readonly cd: Int32Array;
   // Knob positions in the space.
-  private readonly kMr: number; private readonly kNv: number; private readonly kKc: number; private readonly kMc: number; private readonly kNc: number;
-  private readonly kUn: number; private readonly kPf: number; private readonly kLo: number; private readonly kIo: number;
-  private readonly L: number; private readonly regs: number; private readonly T: number;
-  private readonly M: number; private readonly N: number; private readonly K: number;
+  private readonly kMr: number;
+  private readonly kNv: number;
+  private readonly kKc: number;
+  private readonly kMc: number;
+  private readonly kNc: number;
+  private readonly kUn: number;
+  private readonly kPf: number;
+  private readonly kLo: number;
+  private readonly kIo: number;
+  private readonly L: number;
+  private readonly regs: number;
+  private readonly T: number;
+  private readonly M: number;
+  private readonly N: number;
+  private readonly K: number;
   /** Smallest mr (nv) value that covers M (N); Infinity when none does. */
-  readonly mrCover: number; readonly nvCover: number;
+  readonly mrCover: number;
+  readonly nvCover: number;
   readonly accThreshold: number;
   private readonly kcCoverDigit: number;
   private readonly mcCoverDigit: Int32Array; // per mr digit
   private readonly ncCoverDigit: Int32Array; // per nv digit
-  private readonly lo0: number; private readonly io0: number; private readonly un1: number; private readonly pf0: number;
+  private readonly lo0: number;
+  private readonly io0: number;
+  private readonly un1: number;
+  private readonly pf0: number;
 
-  constructor(private readonly space: GemmSpace, shape: { M: number; N: number; K: number }, private readonly caches: CacheInfo) {
+  constructor(
+    private readonly space: GemmSpace,
+    shape: { M: number; N: number; K: number },
+    private readonly caches: CacheInfo,
+  ) {
     const knobs = space.knobs;
     const pos = (name: string) => {
       const j = knobs.findIndex((k) => k.name === name);
       if (j < 0) throw new Error(`prune: the GEMM space has no knob ${name}`);
       return j;
     };
-    this.kMr = pos('mr'); this.kNv = pos('nv'); this.kKc = pos('kc'); this.kMc = pos('mcPanels'); this.kNc = pos('ncPanels');
-    this.kUn = pos('unroll'); this.kPf = pos('prefetch'); this.kLo = pos('loopOrder'); this.kIo = pos('innerOrder');
+    this.kMr = pos('mr');
+    this.kNv = pos('nv');
+    this.kKc = pos('kc');
+    this.kMc = pos('mcPanels');
+    this.kNc = pos('ncPanels');
+    this.kUn = pos('unroll');
+    this.kPf = pos('prefetch');
+    this.kLo = pos('loopOrder');
+    this.kIo = pos('innerOrder');
     this.radix = Int32Array.from(knobs, (k) => k.values.length);
     this.vals = knobs.map((k) => Float64Array.from(k.values));
     this.d = new Int32Array(knobs.length);
     this.cd = new Int32Array(knobs.length);
-    this.L = space.target.lanes; this.regs = space.target.registers; this.T = space.threads;
-    this.M = shape.M; this.N = shape.N; this.K = shape.K;
-    const mrs = knobs[this.kMr].values, nvs = knobs[this.kNv].values;
-    const mrC = firstWhere(mrs, (v) => v >= this.M), nvC = firstWhere(nvs, (v) => v * this.L >= this.N);
+    this.L = space.target.lanes;
+    this.regs = space.target.registers;
+    this.T = space.threads;
+    this.M = shape.M;
+    this.N = shape.N;
+    this.K = shape.K;
+    const mrs = knobs[this.kMr].values,
+      nvs = knobs[this.kNv].values;
+    const mrC = firstWhere(mrs, (v) => v >= this.M),
+      nvC = firstWhere(nvs, (v) => v * this.L >= this.N);
     this.mrCover = mrC < 0 ? Infinity : mrs[mrC];
     this.nvCover = nvC < 0 ? Infinity : nvs[nvC];
     let maxAccs = 0;
-    for (const mr of mrs) for (const nv of nvs) if (mr <= this.mrCover && nv <= this.nvCover && mr * nv + nv + 1 <= this.regs) maxAccs = Math.max(maxAccs, mr * nv);
+    for (const mr of mrs)
+      for (const nv of nvs)
+        if (mr <= this.mrCover && nv <= this.nvCover && mr * nv + nv + 1 <= this.regs)
+          maxAccs = Math.max(maxAccs, mr * nv);
     this.accThreshold = Math.min(MIN_ACCUMULATORS, Math.ceil(maxAccs / 2));
     this.kcCoverDigit = firstWhere(knobs[this.kKc].values, (v) => v >= this.K);
     this.mcCoverDigit = Int32Array.from(mrs, (mr) => firstWhere(knobs[this.kMc].values, (p) => p * mr >= this.M));
-    this.ncCoverDigit = Int32Array.from(nvs, (nv) => firstWhere(knobs[this.kNc].values, (p) => p * nv * this.L >= this.N));
+    this.ncCoverDigit = Int32Array.from(nvs, (nv) =>
+      firstWhere(knobs[this.kNc].values, (p) => p * nv * this.L >= this.N),
+    );
     this.lo0 = knobs[this.kLo].values.indexOf(0);
     this.io0 = knobs[this.kIo].values.indexOf(0);
     this.un1 = knobs[this.kUn].values.indexOf(1);
@@ -172,9 +240,11 @@ class GemmRules implements RuleSet {
   }
 
   private decode(i: number): void {
-    const d = this.d, r = this.radix;
+    const d = this.d,
+      r = this.radix;
     for (let k = r.length - 1; k >= 0; k--) {
-      const n = r[k], q = Math.floor(i / n);
+      const n = r[k],
+        q = Math.floor(i / n);
       d[k] = i - q * n;
       i = q;
     }
@@ -195,39 +265,68 @@ class GemmRules implements RuleSet {
 
   /** Fills `cd` with the canonical digits of the config in `d` (the config is valid). */
   private canonicalize(): void {
-    const d = this.d, cd = this.cd, v = this.vals;
+    const d = this.d,
+      cd = this.cd,
+      v = this.vals;
     cd.set(d);
-    const mr = v[this.kMr][d[this.kMr]], nr = v[this.kNv][d[this.kNv]] * this.L, kc = v[this.kKc][d[this.kKc]];
-    const mcp = v[this.kMc][d[this.kMc]], ncp = v[this.kNc][d[this.kNc]], un = v[this.kUn][d[this.kUn]];
-    const onePc = kc >= this.K, oneJc = ncp * nr >= this.N;
+    const mr = v[this.kMr][d[this.kMr]],
+      nr = v[this.kNv][d[this.kNv]] * this.L,
+      kc = v[this.kKc][d[this.kKc]];
+    const mcp = v[this.kMc][d[this.kMc]],
+      ncp = v[this.kNc][d[this.kNc]],
+      un = v[this.kUn][d[this.kUn]];
+    const onePc = kc >= this.K,
+      oneJc = ncp * nr >= this.N;
     if (onePc) cd[this.kKc] = this.kcCoverDigit;
     if (mcp * mr >= this.M) cd[this.kMc] = this.mcCoverDigit[d[this.kMr]];
     if (oneJc) cd[this.kNc] = this.ncCoverDigit[d[this.kNv]];
     if ((onePc || oneJc) && this.lo0 >= 0) cd[this.kLo] = this.lo0;
-    const nir = Math.ceil(Math.min(mcp * mr, this.M) / mr), njr = Math.ceil(Math.min(ncp * nr, this.N) / nr);
+    const nir = Math.ceil(Math.min(mcp * mr, this.M) / mr),
+      njr = Math.ceil(Math.min(ncp * nr, this.N) / nr);
     if ((nir <= 1 || njr <= 1) && this.io0 >= 0) cd[this.kIo] = this.io0;
     if (onePc && un > this.K && this.un1 >= 0 && this.pf0 >= 0) {
       cd[this.kUn] = this.un1;
       cd[this.kPf] = this.pf0;
     }
     // The representative has smaller blocks, so it is valid whenever the config is; checked all the same.
-    if (!this.valid(mr, nr / this.L, v[this.kKc][cd[this.kKc]], v[this.kMc][cd[this.kMc]], v[this.kNc][cd[this.kNc]], v[this.kUn][cd[this.kUn]])) cd.set(d);
+    if (
+      !this.valid(
+        mr,
+        nr / this.L,
+        v[this.kKc][cd[this.kKc]],
+        v[this.kMc][cd[this.kMc]],
+        v[this.kNc][cd[this.kNc]],
+        v[this.kUn][cd[this.kUn]],
+      )
+    )
+      cd.set(d);
   }
 
   code(i: number): number {
     this.decode(i);
-    const d = this.d, v = this.vals;
-    const mr = v[this.kMr][d[this.kMr]], nv = v[this.kNv][d[this.kNv]], kc = v[this.kKc][d[this.kKc]];
-    const mcp = v[this.kMc][d[this.kMc]], ncp = v[this.kNc][d[this.kNc]], un = v[this.kUn][d[this.kUn]];
+    const d = this.d,
+      v = this.vals;
+    const mr = v[this.kMr][d[this.kMr]],
+      nv = v[this.kNv][d[this.kNv]],
+      kc = v[this.kKc][d[this.kKc]];
+    const mcp = v[this.kMc][d[this.kMc]],
+      ncp = v[this.kNc][d[this.kNc]],
+      un = v[this.kUn][d[this.kUn]];
     if (!this.valid(mr, nv, kc, mcp, ncp, un)) return R_INVALID;
     if (mr > this.mrCover || nv > this.nvCover) return R_WIDTH;
     if (mr * nv < this.accThreshold) return R_ACCS;
     this.canonicalize();
     const cd = this.cd;
     // Cache rules on the representative: the same program, so a duplicate and its representative agree.
-    const nr = nv * this.L, MC = mcp * mr, NC = ncp * nr;
-    const kcE = Math.min(kc, this.K), mcE = roundUp(Math.min(MC, this.M), mr), ncE = roundUp(Math.min(NC, this.N), nr);
-    const nir = Math.ceil(Math.min(MC, this.M) / mr), njr = Math.ceil(Math.min(NC, this.N) / nr), nic = Math.ceil(this.M / MC);
+    const nr = nv * this.L,
+      MC = mcp * mr,
+      NC = ncp * nr;
+    const kcE = Math.min(kc, this.K),
+      mcE = roundUp(Math.min(MC, this.M), mr),
+      ncE = roundUp(Math.min(NC, this.N), nr);
+    const nir = Math.ceil(Math.min(MC, this.M) / mr),
+      njr = Math.ceil(Math.min(NC, this.N) / nr),
+      nic = Math.ceil(this.M / MC);
     const jrOuter = v[this.kIo][cd[this.kIo]] === 0;
     if (jrOuter && nir > 1 && 4 * kcE * nr > this.caches.l2) return R_BPANEL;
     if (jrOuter && njr > 1 && 4 * mcE * kcE > this.caches.l2) return R_ABLOCK;
@@ -244,24 +343,38 @@ class GemmRules implements RuleSet {
 
   message(i: number, code: number): string {
     const c = this.space.config(i);
-    const nr = c.nv * this.L, MC = c.mcPanels * c.mr, NC = c.ncPanels * nr, { M, N, K } = this;
-    const kcE = Math.min(c.kc, K), mcE = roundUp(Math.min(MC, M), c.mr), ncE = roundUp(Math.min(NC, N), nr);
+    const nr = c.nv * this.L,
+      MC = c.mcPanels * c.mr,
+      NC = c.ncPanels * nr,
+      { M, N, K } = this;
+    const kcE = Math.min(c.kc, K),
+      mcE = roundUp(Math.min(MC, M), c.mr),
+      ncE = roundUp(Math.min(NC, N), nr);
     switch (code) {
-      case R_INVALID: return this.space.invalidReason(c) ?? 'invalid';
+      case R_INVALID:
+        return this.space.invalidReason(c) ?? 'invalid';
       case R_WIDTH:
         return c.mr > this.mrCover
           ? `mr=${c.mr} rows per tile for M=${M}: mr=${this.mrCover} already covers M, the rest of every tile is zero padding`
           : `NR = nv x ${this.L} = ${nr} columns per tile for N=${N}: nv=${this.nvCover} already covers N, at least one vector of every tile is zero padding`;
-      case R_ACCS: return `mr x nv = ${c.mr * c.nv} accumulators, fewer than ${this.accThreshold} (independent FMA chains needed to hide the FMA latency, as far as the registers and the shape allow)`;
-      case R_BPANEL: return `the B micro-panel kc x NR = ${kcE} x ${nr} floats (${kib(4 * kcE * nr)}) exceeds L2 (${kib(this.caches.l2)}) and is reused by every micro-tile of its column`;
-      case R_ABLOCK: return `the packed A block MC x KC = ${mcE} x ${kcE} floats (${kib(4 * mcE * kcE)}) exceeds L2 (${kib(this.caches.l2)}) and is re-read for each of its ${Math.ceil(Math.min(NC, N) / nr)} column panels`;
-      case R_BBLOCK: return `the packed B block KC x NC = ${kcE} x ${ncE} floats (${kib(4 * kcE * ncE)}) exceeds L3 (${kib(this.caches.l3)}) and is re-read for each row block`;
+      case R_ACCS:
+        return `mr x nv = ${c.mr * c.nv} accumulators, fewer than ${this.accThreshold} (independent FMA chains needed to hide the FMA latency, as far as the registers and the shape allow)`;
+      case R_BPANEL:
+        return `the B micro-panel kc x NR = ${kcE} x ${nr} floats (${kib(4 * kcE * nr)}) exceeds L2 (${kib(this.caches.l2)}) and is reused by every micro-tile of its column`;
+      case R_ABLOCK:
+        return `the packed A block MC x KC = ${mcE} x ${kcE} floats (${kib(4 * mcE * kcE)}) exceeds L2 (${kib(this.caches.l2)}) and is re-read for each of its ${Math.ceil(Math.min(NC, N) / nr)} column panels`;
+      case R_BBLOCK:
+        return `the packed B block KC x NC = ${kcE} x ${ncE} floats (${kib(4 * kcE * ncE)}) exceeds L3 (${kib(this.caches.l3)}) and is re-read for each row block`;
       case R_DUP: {
-        const j = this.canonical(i), r = this.space.config(j);
-        const diffs = (Object.keys(c) as (keyof typeof c)[]).filter((k) => c[k] !== r[k]).map((k) => `${k} ${c[k]} -> ${r[k]}`);
+        const j = this.canonical(i),
+          r = this.space.config(j);
+        const diffs = (Object.keys(c) as (keyof typeof c)[])
+          .filter((k) => c[k] !== r[k])
+          .map((k) => `${k} ${c[k]} -> ${r[k]}`);
         return `the same loop nest as config ${j} (${diffs.join(', ')}) on M=${M}, N=${N}, K=${K}`;
       }
-      default: return '';
+      default:
+        return '';
     }
   }
 }
@@ -269,7 +382,10 @@ class GemmRules implements RuleSet {
 class RowRules implements RuleSet {
   private readonly minAccs: number;
 
-  constructor(private readonly space: RowSpace, private readonly cols: number) {
+  constructor(
+    private readonly space: RowSpace,
+    private readonly cols: number,
+  ) {
     this.minAccs = Math.min(...space.knobs[space.knobs.findIndex((k) => k.name === 'accs')].values);
   }
 
@@ -285,7 +401,8 @@ class RowRules implements RuleSet {
   }
 
   message(i: number, code: number): string {
-    const c = this.space.config(i), L = this.space.target.lanes;
+    const c = this.space.config(i),
+      L = this.space.target.lanes;
     if (code === R_INVALID) return this.space.invalidReason(c) ?? 'invalid';
     return `accs x lanes = ${c.accs} x ${L} = ${c.accs * L} > cols=${this.cols}: the vector loop never runs (scalar row, ${c.accs - 1} idle accumulators folded)`;
   }
@@ -310,16 +427,22 @@ export class Pruner {
   readonly caches: CacheInfo;
   private readonly rules: RuleSet;
 
-  constructor(readonly task: TuningTask, caches: CacheInfo = cacheInfo()) {
+  constructor(
+    readonly task: TuningTask,
+    caches: CacheInfo = cacheInfo(),
+  ) {
     this.caches = caches;
-    const w = task.workload, s = task.space;
+    const w = task.workload,
+      s = task.space;
     if ((w.op === 'gemm' || w.op === 'bmm') && s instanceof GemmSpace) this.rules = new GemmRules(s, w, caches);
-    else if ((w.op === 'softmax' || w.op === 'layernorm' || w.op === 'rmsnorm') && s instanceof RowSpace) this.rules = new RowRules(s, w.cols);
+    else if ((w.op === 'softmax' || w.op === 'layernorm' || w.op === 'rmsnorm') && s instanceof RowSpace)
+      this.rules = new RowRules(s, w.cols);
     else this.rules = new ValidityOnly(task);
   }
 
   private check(index: number): void {
-    if (!Number.isSafeInteger(index) || index < 0 || index >= this.task.space.size) throw new RangeError(`prune: config index must be an integer in [0, ${this.task.space.size}), got ${index}`);
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.task.space.size)
+      throw new RangeError(`prune: config index must be an integer in [0, ${this.task.space.size}), got ${index}`);
   }
 
   /** null when kept, else `${rule}: ${why}` (rule: one of RULES' names). */
@@ -352,11 +475,13 @@ export class Pruner {
     const byRule: Record<string, number> = {};
     for (const r of RULES.slice(1)) byRule[r.name] = 0;
     const counts = new Float64Array(RULES.length);
-    let kept = 0, counted: number;
+    let kept = 0,
+      counted: number;
     const sampled = opts.sample !== undefined && opts.sample < size;
     if (sampled) {
       const n = opts.sample!;
-      if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`prune stats: sample must be a positive integer, got ${n}`);
+      if (!Number.isSafeInteger(n) || n < 1)
+        throw new RangeError(`prune stats: sample must be a positive integer, got ${n}`);
       const rng = new Rng(opts.seed ?? 0);
       for (let s = 0; s < n; s++) {
         const c = this.rules.code(rng.below(size));

@@ -18,11 +18,18 @@ export interface RowConfig {
 
 export const ROW_KNOBS: Knob[] = [
   { name: 'accs', values: [1, 2, 4, 8], doc: 'independent vector accumulators per reduction' },
-  { name: 'algo', values: [0, 1], doc: 'softmax: 0 three-pass, 1 online; layernorm: 0 two-pass, 1 one-pass; rmsnorm: 0' },
+  {
+    name: 'algo',
+    values: [0, 1],
+    doc: 'softmax: 0 three-pass, 1 online; layernorm: 0 two-pass, 1 one-pass; rmsnorm: 0',
+  },
 ];
 
 export class RowSpace extends KnobSpace<RowConfig> implements ScheduleSpace<RowConfig> {
-  constructor(readonly target: Target, readonly op: RowWorkload['op']) {
+  constructor(
+    readonly target: Target,
+    readonly op: RowWorkload['op'],
+  ) {
     super(ROW_KNOBS, op);
   }
 

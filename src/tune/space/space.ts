@@ -26,12 +26,16 @@ export interface ScheduleSpace<C extends object = object> {
 export class KnobSpace<C extends object> {
   readonly size: number;
 
-  constructor(readonly knobs: readonly Knob[], private readonly what: string) {
+  constructor(
+    readonly knobs: readonly Knob[],
+    private readonly what: string,
+  ) {
     this.size = knobs.reduce((n, k) => n * k.values.length, 1);
   }
 
   config(i: number): C {
-    if (!Number.isSafeInteger(i) || i < 0 || i >= this.size) throw new RangeError(`${this.what} config index must be an integer in [0, ${this.size}), got ${i}`);
+    if (!Number.isSafeInteger(i) || i < 0 || i >= this.size)
+      throw new RangeError(`${this.what} config index must be an integer in [0, ${this.size}), got ${i}`);
     const digits: number[] = new Array<number>(this.knobs.length);
     for (let k = this.knobs.length - 1; k >= 0; k--) {
       const n = this.knobs[k].values.length;
@@ -48,18 +52,27 @@ export class KnobSpace<C extends object> {
     for (const k of this.knobs) {
       const v = (c as Record<string, unknown>)[k.name] as number;
       const j = k.values.indexOf(v);
-      if (j < 0) throw new RangeError(`${this.what} config: ${k.name}=${JSON.stringify(v)} is not one of ${k.values.join(', ')}`);
+      if (j < 0)
+        throw new RangeError(
+          `${this.what} config: ${k.name}=${JSON.stringify(v)} is not one of ${k.values.join(', ')}`,
+        );
       i = i * k.values.length + j;
     }
     return i;
   }
 
   fromJSON(j: unknown): C {
-    if (typeof j !== 'object' || j === null) throw new TypeError(`${this.what} config must be an object of knobs (${this.knobs.map((k) => k.name).join(', ')}), got ${JSON.stringify(j)}`);
+    if (typeof j !== 'object' || j === null)
+      throw new TypeError(
+        `${this.what} config must be an object of knobs (${this.knobs.map((k) => k.name).join(', ')}), got ${JSON.stringify(j)}`,
+      );
     const c: Record<string, number> = {};
     for (const k of this.knobs) {
       const v = (j as Record<string, unknown>)[k.name];
-      if (typeof v !== 'number' || !k.values.includes(v)) throw new RangeError(`${this.what} config: ${k.name}=${JSON.stringify(v)} is not one of ${k.values.join(', ')}`);
+      if (typeof v !== 'number' || !k.values.includes(v))
+        throw new RangeError(
+          `${this.what} config: ${k.name}=${JSON.stringify(v)} is not one of ${k.values.join(', ')}`,
+        );
       c[k.name] = v;
     }
     return c as C;

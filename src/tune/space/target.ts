@@ -44,7 +44,10 @@ export function hostTarget(): Target {
   else if (arch() === 'arm64') isa = 'neon';
   const forced = process.env.RLTUNE_ISA;
   if (forced !== undefined && forced !== '') {
-    if (!(forced in TARGETS)) throw new RangeError(`RLTUNE_ISA must be one of ${Object.keys(TARGETS).join(', ')}, got ${JSON.stringify(forced)}`);
+    if (!(forced in TARGETS))
+      throw new RangeError(
+        `RLTUNE_ISA must be one of ${Object.keys(TARGETS).join(', ')}, got ${JSON.stringify(forced)}`,
+      );
     isa = forced as Isa;
   }
   cached = { ...TARGETS[isa], flags: flags.filter((f) => /^(avx|fma|sse4|neon|asimd|sve|amx)/.test(f)).sort() };

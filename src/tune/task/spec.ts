@@ -19,9 +19,31 @@
 export type Epilogue = 'bias' | 'relu' | 'gelu' | 'silu' | 'residual';
 export const EPILOGUES: readonly Epilogue[] = ['bias', 'relu', 'gelu', 'silu', 'residual'];
 
-export interface GemmWorkload { op: 'gemm'; M: number; N: number; K: number; epilogue: Epilogue[]; threads: number }
-export interface BmmWorkload { op: 'bmm'; B: number; M: number; N: number; K: number; transA: 0 | 1; transB: 0 | 1; threads: number }
-export interface RowWorkload { op: 'softmax' | 'layernorm' | 'rmsnorm'; rows: number; cols: number; eps: number; threads: number }
+export interface GemmWorkload {
+  op: 'gemm';
+  M: number;
+  N: number;
+  K: number;
+  epilogue: Epilogue[];
+  threads: number;
+}
+export interface BmmWorkload {
+  op: 'bmm';
+  B: number;
+  M: number;
+  N: number;
+  K: number;
+  transA: 0 | 1;
+  transB: 0 | 1;
+  threads: number;
+}
+export interface RowWorkload {
+  op: 'softmax' | 'layernorm' | 'rmsnorm';
+  rows: number;
+  cols: number;
+  eps: number;
+  threads: number;
+}
 export type Workload = GemmWorkload | BmmWorkload | RowWorkload;
 
 /** A spec that cannot be read: the message points at the bad part and lists what is known. */
@@ -30,15 +52,57 @@ export class SpecError extends Error {
 }
 
 type ParamKind = 'dim' | 'flag' | 'threads' | 'epilogue' | 'eps';
-interface OpSchema { params: Record<string, { kind: ParamKind; required: boolean; default?: unknown }>; doc: string }
+interface OpSchema {
+  params: Record<string, { kind: ParamKind; required: boolean; default?: unknown }>;
+  doc: string;
+}
 
 const THREADS = { kind: 'threads' as const, required: false, default: 1 };
 const SCHEMAS: Record<Workload['op'], OpSchema> = {
-  gemm: { doc: 'gemm:M=..,N=..,K=..[,epilogue=bias+gelu][,threads=1]', params: { M: { kind: 'dim', required: true }, N: { kind: 'dim', required: true }, K: { kind: 'dim', required: true }, epilogue: { kind: 'epilogue', required: false, default: [] }, threads: THREADS } },
-  bmm: { doc: 'bmm:B=..,M=..,N=..,K=..[,transA=0][,transB=0][,threads=1]', params: { B: { kind: 'dim', required: true }, M: { kind: 'dim', required: true }, N: { kind: 'dim', required: true }, K: { kind: 'dim', required: true }, transA: { kind: 'flag', required: false, default: 0 }, transB: { kind: 'flag', required: false, default: 0 }, threads: THREADS } },
-  softmax: { doc: 'softmax:rows=..,cols=..[,threads=1]', params: { rows: { kind: 'dim', required: true }, cols: { kind: 'dim', required: true }, threads: THREADS } },
-  layernorm: { doc: 'layernorm:rows=..,cols=..[,eps=1e-5][,threads=1]', params: { rows: { kind: 'dim', required: true }, cols: { kind: 'dim', required: true }, eps: { kind: 'eps', required: false, default: 1e-5 }, threads: THREADS } },
-  rmsnorm: { doc: 'rmsnorm:rows=..,cols=..[,eps=1e-6][,threads=1]', params: { rows: { kind: 'dim', required: true }, cols: { kind: 'dim', required: true }, eps: { kind: 'eps', required: false, default: 1e-6 }, threads: THREADS } },
+  gemm: {
+    doc: 'gemm:M=..,N=..,K=..[,epilogue=bias+gelu][,threads=1]',
+    params: {
+      M: { kind: 'dim', required: true },
+      N: { kind: 'dim', required: true },
+      K: { kind: 'dim', required: true },
+      epilogue: { kind: 'epilogue', required: false, default: [] },
+      threads: THREADS,
+    },
+  },
+  bmm: {
+    doc: 'bmm:B=..,M=..,N=..,K=..[,transA=0][,transB=0][,threads=1]',
+    params: {
+      B: { kind: 'dim', required: true },
+      M: { kind: 'dim', required: true },
+      N: { kind: 'dim', required: true },
+      K: { kind: 'dim', required: true },
+      transA: { kind: 'flag', required: false, default: 0 },
+      transB: { kind: 'flag', required: false, default: 0 },
+      threads: THREADS,
+    },
+  },
+  softmax: {
+    doc: 'softmax:rows=..,cols=..[,threads=1]',
+    params: { rows: { kind: 'dim', required: true }, cols: { kind: 'dim', required: true }, threads: THREADS },
+  },
+  layernorm: {
+    doc: 'layernorm:rows=..,cols=..[,eps=1e-5][,threads=1]',
+    params: {
+      rows: { kind: 'dim', required: true },
+      cols: { kind: 'dim', required: true },
+      eps: { kind: 'eps', required: false, default: 1e-5 },
+      threads: THREADS,
+    },
+  },
+  rmsnorm: {
+    doc: 'rmsnorm:rows=..,cols=..[,eps=1e-6][,threads=1]',
+    params: {
+      rows: { kind: 'dim', required: true },
+      cols: { kind: 'dim', required: true },
+      eps: { kind: 'eps', required: false, default: 1e-6 },
+      threads: THREADS,
+    },
+  },
 };
 
 export const OPERATORS = Object.keys(SCHEMAS) as Workload['op'][];
@@ -49,12 +113,17 @@ export const MAX_WORKLOAD_BYTES = 4 * 2 ** 30;
 
 function pointAt(spec: string, start: number, len: number, message: string): SpecError {
   const caret = ' '.repeat(start) + '^'.repeat(Math.max(1, len));
-  return new SpecError(`${message}\n  ${spec}\n  ${caret}\nknown operators: ${OPERATORS.map((o) => SCHEMAS[o].doc).join('; ')}`);
+  return new SpecError(
+    `${message}\n  ${spec}\n  ${caret}\nknown operators: ${OPERATORS.map((o) => SCHEMAS[o].doc).join('; ')}`,
+  );
 }
 
 /** Reads a spec string into a workload (every default filled in), or throws a SpecError pointing at the bad part. */
 export function parseSpec(spec: string): Workload {
-  if (typeof spec !== 'string' || spec.trim() === '') throw new SpecError(`empty workload spec; expected e.g. gemm:M=512,N=512,K=512\nknown operators: ${OPERATORS.map((o) => SCHEMAS[o].doc).join('; ')}`);
+  if (typeof spec !== 'string' || spec.trim() === '')
+    throw new SpecError(
+      `empty workload spec; expected e.g. gemm:M=512,N=512,K=512\nknown operators: ${OPERATORS.map((o) => SCHEMAS[o].doc).join('; ')}`,
+    );
   const colon = spec.indexOf(':');
   const opName = (colon < 0 ? spec : spec.slice(0, colon)).trim();
   const schema = SCHEMAS[opName as Workload['op']];
@@ -67,7 +136,13 @@ export function parseSpec(spec: string): Workload {
     const key = (eq < 0 ? part : part.slice(0, eq)).trim();
     const raw = eq < 0 ? '' : part.slice(eq + 1).trim();
     const p = schema.params[key];
-    if (!p) throw pointAt(spec, pos, part.length, `${opName} has no parameter ${JSON.stringify(key)}; its parameters: ${Object.keys(schema.params).join(', ')}`);
+    if (!p)
+      throw pointAt(
+        spec,
+        pos,
+        part.length,
+        `${opName} has no parameter ${JSON.stringify(key)}; its parameters: ${Object.keys(schema.params).join(', ')}`,
+      );
     if (key in values) throw pointAt(spec, pos, part.length, `${key} is given twice`);
     if (eq < 0) throw pointAt(spec, pos, part.length, `${key} needs a value (${key}=...)`);
     const valuePos = pos + eq + 1;
@@ -83,7 +158,9 @@ export function parseSpec(spec: string): Workload {
   const w = { op: opName, ...values } as Workload;
   const bytes = workloadBytes(w);
   if (bytes > MAX_WORKLOAD_BYTES) {
-    throw new SpecError(`${canonicalSpec(w)}: its tensors take ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the ${MAX_WORKLOAD_BYTES / 2 ** 30} GiB a workload may use on this machine`);
+    throw new SpecError(
+      `${canonicalSpec(w)}: its tensors take ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the ${MAX_WORKLOAD_BYTES / 2 ** 30} GiB a workload may use on this machine`,
+    );
   }
   return w;
 }
@@ -94,18 +171,32 @@ function parseValue(spec: string, at: number, raw: string, key: string, kind: Pa
     const steps = raw.split('+');
     let off = at;
     for (const s of steps) {
-      if (!EPILOGUES.includes(s as Epilogue)) throw pointAt(spec, off, s.length, `unknown epilogue step ${JSON.stringify(s)}; known: ${EPILOGUES.join(', ')} (joined with +)`);
+      if (!EPILOGUES.includes(s as Epilogue))
+        throw pointAt(
+          spec,
+          off,
+          s.length,
+          `unknown epilogue step ${JSON.stringify(s)}; known: ${EPILOGUES.join(', ')} (joined with +)`,
+        );
       off += s.length + 1;
     }
-    if (new Set(steps).size !== steps.length) throw pointAt(spec, at, raw.length, `an epilogue step appears twice in ${JSON.stringify(raw)}`);
+    if (new Set(steps).size !== steps.length)
+      throw pointAt(spec, at, raw.length, `an epilogue step appears twice in ${JSON.stringify(raw)}`);
     return steps;
   }
   if (kind === 'eps') {
     const x = Number(raw);
-    if (raw === '' || !Number.isFinite(x) || x <= 0 || x >= 1) throw pointAt(spec, at, raw.length || 1, `${key} must be a number in (0, 1), got ${JSON.stringify(raw)}`);
+    if (raw === '' || !Number.isFinite(x) || x <= 0 || x >= 1)
+      throw pointAt(spec, at, raw.length || 1, `${key} must be a number in (0, 1), got ${JSON.stringify(raw)}`);
     return x;
   }
-  if (!/^[0-9]+$/.test(raw)) throw pointAt(spec, at, raw.length || 1, `${key} must be a ${kind === 'flag' ? '0 or 1' : 'positive integer'}, got ${JSON.stringify(raw)}`);
+  if (!/^[0-9]+$/.test(raw))
+    throw pointAt(
+      spec,
+      at,
+      raw.length || 1,
+      `${key} must be a ${kind === 'flag' ? '0 or 1' : 'positive integer'}, got ${JSON.stringify(raw)}`,
+    );
   const n = Number(raw);
   if (kind === 'flag') {
     if (n !== 0 && n !== 1) throw pointAt(spec, at, raw.length, `${key} must be 0 or 1, got ${raw}`);
@@ -140,7 +231,15 @@ export function workloadFlops(w: Workload): number {
 
 /** Bytes read and written once (the compulsory traffic): inputs, parameters and the output, float32. */
 export function workloadBytes(w: Workload): number {
-  if (w.op === 'gemm') return 4 * (w.M * w.K + w.K * w.N + w.M * w.N + (w.epilogue.includes('bias') ? w.N : 0) + (w.epilogue.includes('residual') ? w.M * w.N : 0));
+  if (w.op === 'gemm')
+    return (
+      4 *
+      (w.M * w.K +
+        w.K * w.N +
+        w.M * w.N +
+        (w.epilogue.includes('bias') ? w.N : 0) +
+        (w.epilogue.includes('residual') ? w.M * w.N : 0))
+    );
   if (w.op === 'bmm') return 4 * w.B * (w.M * w.K + w.K * w.N + w.M * w.N);
   return 4 * (2 * w.rows * w.cols + (w.op === 'softmax' ? 0 : w.op === 'layernorm' ? 2 * w.cols : w.cols));
 }

@@ -34,10 +34,22 @@ export function createTask(specOrWorkload: string | Workload, target: Target = h
   if (w.op === 'gemm' || w.op === 'bmm') {
     // bmm runs the GEMM space and generator once per batch.
     const space = new GemmSpace(target, w.threads);
-    return { ...common, space, spaceId: `gemm-v${GEMM_SPACE_VERSION}/${target.isa}`, source: (i) => gemmSource(w, space.config(i), space), configJSON: (i) => ({ ...space.config(i) }) };
+    return {
+      ...common,
+      space,
+      spaceId: `gemm-v${GEMM_SPACE_VERSION}/${target.isa}`,
+      source: (i) => gemmSource(w, space.config(i), space),
+      configJSON: (i) => ({ ...space.config(i) }),
+    };
   }
   const space = new RowSpace(target, w.op);
-  return { ...common, space, spaceId: `row-v${ROW_SPACE_VERSION}/${target.isa}`, source: (i) => rowSource(w, space.config(i), space), configJSON: (i) => ({ ...space.config(i) }) };
+  return {
+    ...common,
+    space,
+    spaceId: `row-v${ROW_SPACE_VERSION}/${target.isa}`,
+    source: (i) => rowSource(w, space.config(i), space),
+    configJSON: (i) => ({ ...space.config(i) }),
+  };
 }
 
 /**
@@ -48,7 +60,19 @@ export function createTask(specOrWorkload: string | Workload, target: Target = h
 export function referenceConfig(task: TuningTask): number {
   const s = task.space;
   if (task.workload.op === 'gemm' || task.workload.op === 'bmm') {
-    return s.index(s.fromJSON({ mr: 4, nv: 1, kc: 128, mcPanels: 8, ncPanels: 16, unroll: 1, prefetch: 0, loopOrder: 0, innerOrder: 0 }));
+    return s.index(
+      s.fromJSON({
+        mr: 4,
+        nv: 1,
+        kc: 128,
+        mcPanels: 8,
+        ncPanels: 16,
+        unroll: 1,
+        prefetch: 0,
+        loopOrder: 0,
+        innerOrder: 0,
+      }),
+    );
   }
   return s.index(s.fromJSON({ accs: 1, algo: 0 }));
 }

@@ -1,7 +1,14 @@
 /** Replay buffers for the off-policy algorithms: uniform ring buffer, n-step returns, prioritized replay. */
 export {
-  ReplayBuffer, ReplaySample, TransitionBatch, META as REPLAY_META, REPLAY_LAYOUT_VERSION, REPLAY_KIND_UNIFORM, REPLAY_KIND_PRIORITIZED,
-  type ReplayBufferOptions, type Transitions,
+  ReplayBuffer,
+  ReplaySample,
+  TransitionBatch,
+  META as REPLAY_META,
+  REPLAY_LAYOUT_VERSION,
+  REPLAY_KIND_UNIFORM,
+  REPLAY_KIND_PRIORITIZED,
+  type ReplayBufferOptions,
+  type Transitions,
 } from './ring_buffer.js';
 export { NStepAccumulator, NStepCollector, type NStepCollectorOptions } from './n_step.js';
 export { SumTree, MinTree } from './sum_tree.js';

@@ -22,7 +22,8 @@ import { TransitionBatch, type Transitions } from './ring_buffer.js';
 
 function checkSettings(owner: string, n: number, gamma: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`${owner}: n must be an integer >= 1, got ${describe(n)}`);
-  if (!(typeof gamma === 'number' && gamma >= 0 && gamma <= 1)) throw new RangeError(`${owner}: gamma must be a number in [0, 1], got ${describe(gamma)}`);
+  if (!(typeof gamma === 'number' && gamma >= 0 && gamma <= 1))
+    throw new RangeError(`${owner}: gamma must be a number in [0, 1], got ${describe(gamma)}`);
 }
 
 export class NStepAccumulator {
@@ -37,7 +38,12 @@ export class NStepAccumulator {
   /** gamma^k for k = 0..n. */
   private readonly gammaPow: Float64Array;
 
-  constructor(readonly n: number, readonly gamma: number, readonly obsDim: number, readonly actDim: number) {
+  constructor(
+    readonly n: number,
+    readonly gamma: number,
+    readonly obsDim: number,
+    readonly actDim: number,
+  ) {
     checkSettings('NStepAccumulator', n, gamma);
     this.obs = new Float32Array(n * obsDim);
     this.actions = new Float32Array(n * actDim);
@@ -58,10 +64,19 @@ export class NStepAccumulator {
    * out.count, which it advances) and returns how many.
    */
   push(
-    obs: ArrayLike<number>, obsOff: number, actions: ArrayLike<number>, actOff: number, reward: number,
-    terminated: boolean | number, truncated: boolean | number, nextObs: ArrayLike<number>, nextOff: number, out: TransitionBatch,
+    obs: ArrayLike<number>,
+    obsOff: number,
+    actions: ArrayLike<number>,
+    actOff: number,
+    reward: number,
+    terminated: boolean | number,
+    truncated: boolean | number,
+    nextObs: ArrayLike<number>,
+    nextOff: number,
+    out: TransitionBatch,
   ): number {
-    const D = this.obsDim, A = this.actDim;
+    const D = this.obsDim,
+      A = this.actDim;
     const slot = (this.head + this.len) % this.n;
     for (let d = 0; d < D; d++) this.obs[slot * D + d] = obs[obsOff + d];
     for (let d = 0; d < A; d++) this.actions[slot * A + d] = actions[actOff + d];
@@ -94,10 +109,23 @@ export class NStepAccumulator {
   }
 
   /** Writes the oldest pending step's m-step transition to out and drops that step. */
-  private emit(out: TransitionBatch, m: number, nextObs: ArrayLike<number>, nextOff: number, terminated: number, truncated: number): void {
-    const D = this.obsDim, A = this.actDim, r = out.count;
-    if (r >= out.capacity) throw new RangeError(`NStepAccumulator: the output batch is full (${out.capacity} rows); give it room for n = ${this.n} rows per env`);
-    if (out.obsDim !== D || out.actDim !== A || out.discounts === null) throw new TypeError(`NStepAccumulator: the output batch must have obsDim ${D}, actDim ${A} and discounts`);
+  private emit(
+    out: TransitionBatch,
+    m: number,
+    nextObs: ArrayLike<number>,
+    nextOff: number,
+    terminated: number,
+    truncated: number,
+  ): void {
+    const D = this.obsDim,
+      A = this.actDim,
+      r = out.count;
+    if (r >= out.capacity)
+      throw new RangeError(
+        `NStepAccumulator: the output batch is full (${out.capacity} rows); give it room for n = ${this.n} rows per env`,
+      );
+    if (out.obsDim !== D || out.actDim !== A || out.discounts === null)
+      throw new TypeError(`NStepAccumulator: the output batch must have obsDim ${D}, actDim ${A} and discounts`);
     const h = this.head;
     let ret = 0;
     for (let k = 0; k < m; k++) ret += this.gammaPow[k] * this.rewards[(h + k) % this.n];
@@ -135,7 +163,8 @@ export class NStepCollector {
 
   constructor(options: NStepCollectorOptions) {
     const { numEnvs, n, gamma, obsDim, actDim } = options;
-    if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new RangeError(`NStepCollector: numEnvs must be an integer >= 1, got ${describe(numEnvs)}`);
+    if (!Number.isInteger(numEnvs) || numEnvs < 1)
+      throw new RangeError(`NStepCollector: numEnvs must be an integer >= 1, got ${describe(numEnvs)}`);
     checkSettings('NStepCollector', n, gamma);
     this.numEnvs = numEnvs;
     this.obsDim = obsDim;
@@ -156,9 +185,14 @@ export class NStepCollector {
    * env's final observation). Returns `out` holding the transitions completed by this step (out.count rows).
    */
   push(step: Transitions): TransitionBatch {
-    const N = this.numEnvs, D = this.obsDim, A = this.actDim;
+    const N = this.numEnvs,
+      D = this.obsDim,
+      A = this.actDim;
     const check = (name: string, arr: ArrayLike<number>, per: number) => {
-      if (arr?.length !== N * per) throw new RangeError(`NStepCollector.push: ${name} has ${arr?.length} numbers, expected ${N * per} (${N} envs x ${per})`);
+      if (arr?.length !== N * per)
+        throw new RangeError(
+          `NStepCollector.push: ${name} has ${arr?.length} numbers, expected ${N * per} (${N} envs x ${per})`,
+        );
     };
     check('obs', step.obs, D);
     check('nextObs', step.nextObs, D);
@@ -168,7 +202,18 @@ export class NStepCollector {
     check('truncated', step.truncated, 1);
     this.out.count = 0;
     for (let i = 0; i < N; i++) {
-      this.accumulators[i].push(step.obs, i * D, step.actions, i * A, step.rewards[i], step.terminated[i], step.truncated[i], step.nextObs, i * D, this.out);
+      this.accumulators[i].push(
+        step.obs,
+        i * D,
+        step.actions,
+        i * A,
+        step.rewards[i],
+        step.terminated[i],
+        step.truncated[i],
+        step.nextObs,
+        i * D,
+        this.out,
+      );
     }
     return this.out;
   }

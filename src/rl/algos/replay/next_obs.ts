@@ -10,8 +10,14 @@
 import type { VectorInfo } from '../../vector/vector_env.js';
 
 /** Writes obs with each ended env's row replaced by its final observation into `out` (numEnvs x obsDim) and returns it. */
-export function nextObservations(obs: ArrayLike<number>, info: VectorInfo, obsDim: number, out: Float32Array): Float32Array {
-  if (obs.length !== out.length) throw new RangeError(`nextObservations: obs has ${obs.length} numbers, out has ${out.length}`);
+export function nextObservations(
+  obs: ArrayLike<number>,
+  info: VectorInfo,
+  obsDim: number,
+  out: Float32Array,
+): Float32Array {
+  if (obs.length !== out.length)
+    throw new RangeError(`nextObservations: obs has ${obs.length} numbers, out has ${out.length}`);
   for (let k = 0; k < obs.length; k++) out[k] = obs[k];
   const mask = info._final_obs as ArrayLike<number> | undefined;
   const finals = info.final_obs as ArrayLike<ArrayLike<number> | null> | undefined;
@@ -20,7 +26,10 @@ export function nextObservations(obs: ArrayLike<number>, info: VectorInfo, obsDi
   for (let i = 0; i < n; i++) {
     if (!mask[i]) continue;
     const f = finals[i];
-    if (!f || f.length !== obsDim) throw new RangeError(`nextObservations: final observation of env ${i} has ${f?.length ?? 'no'} numbers, expected ${obsDim}`);
+    if (!f || f.length !== obsDim)
+      throw new RangeError(
+        `nextObservations: final observation of env ${i} has ${f?.length ?? 'no'} numbers, expected ${obsDim}`,
+      );
     for (let d = 0; d < obsDim; d++) out[i * obsDim + d] = f[d];
   }
   return out;

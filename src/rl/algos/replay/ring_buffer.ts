@@ -50,7 +50,12 @@ export class TransitionColumns {
   /** gamma^m per row; null when the columns hold no discounts. */
   readonly discounts: Float32Array | null;
 
-  constructor(readonly capacity: number, readonly obsDim: number, readonly actDim: number, withDiscounts: boolean) {
+  constructor(
+    readonly capacity: number,
+    readonly obsDim: number,
+    readonly actDim: number,
+    withDiscounts: boolean,
+  ) {
     this.obs = new Float32Array(capacity * obsDim);
     this.actions = new Float32Array(capacity * actDim);
     this.rewards = new Float32Array(capacity);
@@ -93,7 +98,15 @@ export interface ReplayBufferOptions {
 
 /** Index of each number in the `meta` array of `toArrays()`. */
 export const META = {
-  layout: 0, kind: 1, capacity: 2, obsDim: 3, actDim: 4, size: 5, pos: 6, added: 7, hasDiscounts: 8,
+  layout: 0,
+  kind: 1,
+  capacity: 2,
+  obsDim: 3,
+  actDim: 4,
+  size: 5,
+  pos: 6,
+  added: 7,
+  hasDiscounts: 8,
   /** Prioritized buffers append their own numbers from here. */
   extra: 9,
 } as const;
@@ -119,7 +132,9 @@ export class ReplayBuffer extends TransitionColumns {
   constructor(options: ReplayBufferOptions) {
     const owner = new.target.name;
     super(
-      checkCount(owner, 'capacity', options?.capacity, 1), checkCount(owner, 'obsDim', options.obsDim, 1), checkCount(owner, 'actDim', options.actDim, 1),
+      checkCount(owner, 'capacity', options?.capacity, 1),
+      checkCount(owner, 'obsDim', options.obsDim, 1),
+      checkCount(owner, 'actDim', options.actDim, 1),
       Boolean(options.storeDiscounts),
     );
   }
@@ -162,35 +177,59 @@ export class ReplayBuffer extends TransitionColumns {
     const owner = `${this.constructor.name}.add`;
     const n = t.count ?? t.rewards?.length;
     checkCount(owner, 'count', n, 0);
-    const D = this.obsDim, A = this.actDim;
+    const D = this.obsDim,
+      A = this.actDim;
     const need = (name: string, arr: ArrayLike<number> | null | undefined, per: number): ArrayLike<number> => {
-      if (arr == null || typeof arr.length !== 'number') throw new TypeError(`${owner}: ${name} is missing (got ${describe(arr)})`);
+      if (arr == null || typeof arr.length !== 'number')
+        throw new TypeError(`${owner}: ${name} is missing (got ${describe(arr)})`);
       if (arr.length < n * per || (t.count === undefined && arr.length !== n * per)) {
-        throw new RangeError(`${owner}: ${name} has ${arr.length} numbers, expected ${n * per} (${n} transitions x ${per})`);
+        throw new RangeError(
+          `${owner}: ${name} has ${arr.length} numbers, expected ${n * per} (${n} transitions x ${per})`,
+        );
       }
       return arr;
     };
-    const obs = need('obs', t.obs, D), nextObs = need('nextObs', t.nextObs, D), actions = need('actions', t.actions, A);
-    const rewards = need('rewards', t.rewards, 1), term = need('terminated', t.terminated, 1), trunc = need('truncated', t.truncated, 1);
+    const obs = need('obs', t.obs, D),
+      nextObs = need('nextObs', t.nextObs, D),
+      actions = need('actions', t.actions, A);
+    const rewards = need('rewards', t.rewards, 1),
+      term = need('terminated', t.terminated, 1),
+      trunc = need('truncated', t.truncated, 1);
     let discounts: ArrayLike<number> | null = null;
     if (this.discounts) {
-      if (t.discounts == null) throw new TypeError(`${owner}: this buffer stores a discount per transition (n-step returns); discounts is missing`);
+      if (t.discounts == null)
+        throw new TypeError(
+          `${owner}: this buffer stores a discount per transition (n-step returns); discounts is missing`,
+        );
       discounts = need('discounts', t.discounts, 1);
     } else if (t.discounts != null) {
       throw new TypeError(`${owner}: discounts given, but this buffer was built without storeDiscounts`);
     }
     for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(rewards[i])) throw new RangeError(`${owner}: rewards[${i}] is ${rewards[i]}, expected a finite number`);
-      if (term[i] !== 0 && term[i] !== 1) throw new RangeError(`${owner}: terminated[${i}] is ${describe(term[i])}, expected 0 or 1`);
-      if (trunc[i] !== 0 && trunc[i] !== 1) throw new RangeError(`${owner}: truncated[${i}] is ${describe(trunc[i])}, expected 0 or 1`);
-      if (discounts && !(discounts[i] >= 0 && discounts[i] <= 1)) throw new RangeError(`${owner}: discounts[${i}] is ${discounts[i]}, expected a number in [0, 1]`);
+      if (!Number.isFinite(rewards[i]))
+        throw new RangeError(`${owner}: rewards[${i}] is ${rewards[i]}, expected a finite number`);
+      if (term[i] !== 0 && term[i] !== 1)
+        throw new RangeError(`${owner}: terminated[${i}] is ${describe(term[i])}, expected 0 or 1`);
+      if (trunc[i] !== 0 && trunc[i] !== 1)
+        throw new RangeError(`${owner}: truncated[${i}] is ${describe(trunc[i])}, expected 0 or 1`);
+      if (discounts && !(discounts[i] >= 0 && discounts[i] <= 1))
+        throw new RangeError(`${owner}: discounts[${i}] is ${discounts[i]}, expected a number in [0, 1]`);
     }
     for (let k = 0; k < n * D; k++) {
-      if (!Number.isFinite(obs[k])) throw new RangeError(`${owner}: obs entry ${k % D} of row ${Math.floor(k / D)} is ${obs[k]}, expected a finite number`);
-      if (!Number.isFinite(nextObs[k])) throw new RangeError(`${owner}: nextObs entry ${k % D} of row ${Math.floor(k / D)} is ${nextObs[k]}, expected a finite number`);
+      if (!Number.isFinite(obs[k]))
+        throw new RangeError(
+          `${owner}: obs entry ${k % D} of row ${Math.floor(k / D)} is ${obs[k]}, expected a finite number`,
+        );
+      if (!Number.isFinite(nextObs[k]))
+        throw new RangeError(
+          `${owner}: nextObs entry ${k % D} of row ${Math.floor(k / D)} is ${nextObs[k]}, expected a finite number`,
+        );
     }
     for (let k = 0; k < n * A; k++) {
-      if (!Number.isFinite(actions[k])) throw new RangeError(`${owner}: actions entry ${k % A} of row ${Math.floor(k / A)} is ${actions[k]}, expected a finite number`);
+      if (!Number.isFinite(actions[k]))
+        throw new RangeError(
+          `${owner}: actions entry ${k % A} of row ${Math.floor(k / A)} is ${actions[k]}, expected a finite number`,
+        );
     }
     for (let i = 0; i < n; i++) {
       const s = this._pos;
@@ -226,18 +265,27 @@ export class ReplayBuffer extends TransitionColumns {
     // Messages are built only on failure: sampling allocates nothing.
     const owner = 'ReplayBuffer.sample';
     if (!(Number.isSafeInteger(batchSize) && batchSize >= 1)) checkCount(owner, 'batchSize', batchSize, 1);
-    if (this._size === 0) throw new RangeError(`${owner}: the buffer is empty (wait until it holds a batch: canSample(${batchSize}))`);
-    if (!(out instanceof ReplaySample) || out.capacity < batchSize || out.obsDim !== this.obsDim || out.actDim !== this.actDim || (out.discounts === null) !== (this.discounts === null)) {
+    if (this._size === 0)
+      throw new RangeError(`${owner}: the buffer is empty (wait until it holds a batch: canSample(${batchSize}))`);
+    if (
+      !(out instanceof ReplaySample) ||
+      out.capacity < batchSize ||
+      out.obsDim !== this.obsDim ||
+      out.actDim !== this.actDim ||
+      (out.discounts === null) !== (this.discounts === null)
+    ) {
       throw new TypeError(`${owner}: out must come from this buffer's createSample(n) with n >= ${batchSize}`);
     }
   }
 
   /** Copies the slots named by out.indices[0, batchSize) into out's arrays. */
   gather(batchSize: number, out: ReplaySample): ReplaySample {
-    const D = this.obsDim, A = this.actDim;
+    const D = this.obsDim,
+      A = this.actDim;
     for (let b = 0; b < batchSize; b++) {
       const s = out.indices[b];
-      const so = s * D, bo = b * D;
+      const so = s * D,
+        bo = b * D;
       for (let d = 0; d < D; d++) {
         out.obs[bo + d] = this.obs[so + d];
         out.nextObs[bo + d] = this.nextObs[so + d];
@@ -265,7 +313,9 @@ export class ReplayBuffer extends TransitionColumns {
    * valid until the next add: write them out right away.
    */
   toArrays(): Record<string, StoredArray> {
-    const n = this._size, D = this.obsDim, A = this.actDim;
+    const n = this._size,
+      D = this.obsDim,
+      A = this.actDim;
     const meta = new Float64Array(META.extra + this.extraMeta().length);
     meta[META.layout] = REPLAY_LAYOUT_VERSION;
     meta[META.kind] = this.kind();
@@ -278,7 +328,8 @@ export class ReplayBuffer extends TransitionColumns {
     meta[META.hasDiscounts] = this.discounts ? 1 : 0;
     meta.set(this.extraMeta(), META.extra);
     const flags = new Int32Array(n);
-    for (let i = 0; i < n; i++) flags[i] = (this.terminated[i] ? FLAG_TERMINATED : 0) | (this.truncated[i] ? FLAG_TRUNCATED : 0);
+    for (let i = 0; i < n; i++)
+      flags[i] = (this.terminated[i] ? FLAG_TERMINATED : 0) | (this.truncated[i] ? FLAG_TRUNCATED : 0);
     const arrays: Record<string, StoredArray> = {
       meta,
       obs: this.obs.subarray(0, n * D),
@@ -300,36 +351,74 @@ export class ReplayBuffer extends TransitionColumns {
     const meta = arrays?.meta;
     const base = META.extra;
     if (!(meta instanceof Float64Array) || meta.length < base) {
-      throw new TypeError(`${source}: meta is ${meta === undefined ? 'missing' : `${meta.constructor.name} of length ${meta.length}`}, expected a Float64Array of at least ${base} numbers (is this a replay buffer?)`);
+      throw new TypeError(
+        `${source}: meta is ${meta === undefined ? 'missing' : `${meta.constructor.name} of length ${meta.length}`}, expected a Float64Array of at least ${base} numbers (is this a replay buffer?)`,
+      );
     }
-    if (meta[META.layout] !== REPLAY_LAYOUT_VERSION) throw new TypeError(`${source}: replay layout version ${meta[META.layout]}, this RLTune reads version ${REPLAY_LAYOUT_VERSION}`);
-    const kindName = (k: number) => (k === REPLAY_KIND_UNIFORM ? 'uniform' : k === REPLAY_KIND_PRIORITIZED ? 'prioritized' : `unknown kind ${k}`);
-    if (meta[META.kind] !== this.kind()) throw new TypeError(`${source}: a ${kindName(meta[META.kind])} replay buffer, expected a ${kindName(this.kind())} one`);
+    if (meta[META.layout] !== REPLAY_LAYOUT_VERSION)
+      throw new TypeError(
+        `${source}: replay layout version ${meta[META.layout]}, this RLTune reads version ${REPLAY_LAYOUT_VERSION}`,
+      );
+    const kindName = (k: number) =>
+      k === REPLAY_KIND_UNIFORM ? 'uniform' : k === REPLAY_KIND_PRIORITIZED ? 'prioritized' : `unknown kind ${k}`;
+    if (meta[META.kind] !== this.kind())
+      throw new TypeError(
+        `${source}: a ${kindName(meta[META.kind])} replay buffer, expected a ${kindName(this.kind())} one`,
+      );
     const expect = (name: string, got: number, want: number, hint: string) => {
       if (got !== want) throw new RangeError(`${source}: ${name} is ${got}, this buffer has ${want} (${hint})`);
     };
-    expect('obsDim', meta[META.obsDim], this.obsDim, "the saved buffer was written for an env with other observation spaces");
-    expect('actDim', meta[META.actDim], this.actDim, "the saved buffer was written for an env with other action spaces");
+    expect(
+      'obsDim',
+      meta[META.obsDim],
+      this.obsDim,
+      'the saved buffer was written for an env with other observation spaces',
+    );
+    expect(
+      'actDim',
+      meta[META.actDim],
+      this.actDim,
+      'the saved buffer was written for an env with other action spaces',
+    );
     expect('capacity', meta[META.capacity], this.capacity, 'resume with the buffer size it was saved with');
-    expect('hasDiscounts', meta[META.hasDiscounts], this.discounts ? 1 : 0, 'n-step settings differ between the saved run and this one');
-    const n = meta[META.size], pos = meta[META.pos], added = meta[META.added];
-    if (!Number.isInteger(n) || n < 0 || n > this.capacity) throw new RangeError(`${source}: size is ${n}, expected an integer in [0, ${this.capacity}]`);
+    expect(
+      'hasDiscounts',
+      meta[META.hasDiscounts],
+      this.discounts ? 1 : 0,
+      'n-step settings differ between the saved run and this one',
+    );
+    const n = meta[META.size],
+      pos = meta[META.pos],
+      added = meta[META.added];
+    if (!Number.isInteger(n) || n < 0 || n > this.capacity)
+      throw new RangeError(`${source}: size is ${n}, expected an integer in [0, ${this.capacity}]`);
     const posOk = n < this.capacity ? pos === n : Number.isInteger(pos) && pos >= 0 && pos < this.capacity;
-    if (!posOk) throw new RangeError(`${source}: pos is ${pos}, which does not fit size ${n} and capacity ${this.capacity}`);
-    if (!Number.isSafeInteger(added) || added < n) throw new RangeError(`${source}: added is ${added}, expected an integer >= size ${n}`);
+    if (!posOk)
+      throw new RangeError(`${source}: pos is ${pos}, which does not fit size ${n} and capacity ${this.capacity}`);
+    if (!Number.isSafeInteger(added) || added < n)
+      throw new RangeError(`${source}: added is ${added}, expected an integer >= size ${n}`);
     const arr = <T extends StoredArray>(name: string, Ctor: { new (k: number): T; name: string }, len: number): T => {
       const a = arrays[name];
       if (!(a instanceof Ctor) || a.length !== len) {
-        throw new RangeError(`${source}: ${name} is ${a === undefined ? 'missing' : `${a.constructor.name} of length ${a.length}`}, expected a ${Ctor.name} of length ${len}`);
+        throw new RangeError(
+          `${source}: ${name} is ${a === undefined ? 'missing' : `${a.constructor.name} of length ${a.length}`}, expected a ${Ctor.name} of length ${len}`,
+        );
       }
       return a;
     };
-    const D = this.obsDim, A = this.actDim;
-    const obs = arr('obs', Float32Array, n * D), nextObs = arr('next_obs', Float32Array, n * D), actions = arr('actions', Float32Array, n * A);
-    const rewards = arr('rewards', Float32Array, n), flags = arr('flags', Int32Array, n);
+    const D = this.obsDim,
+      A = this.actDim;
+    const obs = arr('obs', Float32Array, n * D),
+      nextObs = arr('next_obs', Float32Array, n * D),
+      actions = arr('actions', Float32Array, n * A);
+    const rewards = arr('rewards', Float32Array, n),
+      flags = arr('flags', Int32Array, n);
     const discounts = this.discounts ? arr('discounts', Float32Array, n) : null;
     for (let i = 0; i < n; i++) {
-      if ((flags[i] & ~(FLAG_TERMINATED | FLAG_TRUNCATED)) !== 0) throw new RangeError(`${source}: flags[${i}] is ${flags[i]}, expected 0..3 (bit 0 terminated, bit 1 truncated)`);
+      if ((flags[i] & ~(FLAG_TERMINATED | FLAG_TRUNCATED)) !== 0)
+        throw new RangeError(
+          `${source}: flags[${i}] is ${flags[i]}, expected 0..3 (bit 0 terminated, bit 1 truncated)`,
+        );
     }
     this.loadExtra(arrays, meta, n, source);
     this.obs.set(obs);
@@ -349,8 +438,14 @@ export class ReplayBuffer extends TransitionColumns {
   /** A new buffer built from `toArrays()` output, with the sizes it records. */
   static fromArrays(arrays: Record<string, StoredArray>, source = 'replay buffer arrays'): ReplayBuffer {
     const meta = arrays?.meta;
-    if (!(meta instanceof Float64Array) || meta.length < META.extra) throw new TypeError(`${source}: meta is missing or not a Float64Array (is this a replay buffer?)`);
-    const buf = new ReplayBuffer({ capacity: meta[META.capacity], obsDim: meta[META.obsDim], actDim: meta[META.actDim], storeDiscounts: meta[META.hasDiscounts] === 1 });
+    if (!(meta instanceof Float64Array) || meta.length < META.extra)
+      throw new TypeError(`${source}: meta is missing or not a Float64Array (is this a replay buffer?)`);
+    const buf = new ReplayBuffer({
+      capacity: meta[META.capacity],
+      obsDim: meta[META.obsDim],
+      actDim: meta[META.actDim],
+      storeDiscounts: meta[META.hasDiscounts] === 1,
+    });
     buf.loadArrays(arrays, source);
     return buf;
   }
@@ -365,5 +460,10 @@ export class ReplayBuffer extends TransitionColumns {
   }
 
   /** Checks and loads a subclass's own arrays; must throw before changing anything. */
-  protected loadExtra(_arrays: Record<string, StoredArray>, _meta: Float64Array, _size: number, _source: string): void {}
+  protected loadExtra(
+    _arrays: Record<string, StoredArray>,
+    _meta: Float64Array,
+    _size: number,
+    _source: string,
+  ): void {}
 }

@@ -38,8 +38,10 @@ export class SumTree {
 
   /** Sets leaf i to `value` (finite, >= 0) and recomputes its ancestors. */
   set(i: number, value: number): void {
-    if (!(i >= 0 && i < this.capacity && Number.isInteger(i))) throw new RangeError(`SumTree.set: index ${i} is outside [0, ${this.capacity})`);
-    if (!(value >= 0 && value < Infinity)) throw new RangeError(`SumTree.set: value of leaf ${i} is ${value}, expected a finite number >= 0`);
+    if (!(i >= 0 && i < this.capacity && Number.isInteger(i)))
+      throw new RangeError(`SumTree.set: index ${i} is outside [0, ${this.capacity})`);
+    if (!(value >= 0 && value < Infinity))
+      throw new RangeError(`SumTree.set: value of leaf ${i} is ${value}, expected a finite number >= 0`);
     const t = this.tree;
     let k = this.leafBase + i;
     t[k] = value;
@@ -53,7 +55,8 @@ export class SumTree {
    * positive leaf).
    */
   find(mass: number): number {
-    const t = this.tree, L = this.leafBase;
+    const t = this.tree,
+      L = this.leafBase;
     let k = 1;
     while (k < L) {
       const left = t[2 * k];
@@ -93,7 +96,8 @@ export class MinTree {
   }
 
   set(i: number, value: number): void {
-    if (!(i >= 0 && i < this.capacity && Number.isInteger(i))) throw new RangeError(`MinTree.set: index ${i} is outside [0, ${this.capacity})`);
+    if (!(i >= 0 && i < this.capacity && Number.isInteger(i)))
+      throw new RangeError(`MinTree.set: index ${i} is outside [0, ${this.capacity})`);
     if (Number.isNaN(value)) throw new RangeError(`MinTree.set: value of leaf ${i} is NaN`);
     const t = this.tree;
     let k = this.leafBase + i;

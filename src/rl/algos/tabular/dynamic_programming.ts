@@ -66,7 +66,9 @@ abstract class DynamicProgramming extends Algorithm {
       this.actSpace = spaces.act;
       const base = env.unwrapped;
       if (!hasTransitionTable(base)) {
-        throw new TypeError(`${this.name} plans on the env's transition table P[s][a] = [[prob, next, reward, terminated], ...]; ${this.envId} (${base.constructor.name}) has no P. Use a model-free method (q-learning, sarsa) instead.`);
+        throw new TypeError(
+          `${this.name} plans on the env's transition table P[s][a] = [[prob, next, reward, terminated], ...]; ${this.envId} (${base.constructor.name}) has no P. Use a model-free method (q-learning, sarsa) instead.`,
+        );
       }
       this.P = checkTable(this.name, this.envId, base.P, spaces.obs.n, spaces.act.n);
     } finally {
@@ -126,7 +128,8 @@ abstract class DynamicProgramming extends Algorithm {
   /** Q(s, .) of the current values, for every state: Q[s * nA + a]. */
   qTable(): Float64Array {
     const Q = new Float64Array(this.nS * this.nA);
-    for (let s = 0; s < this.nS; s++) for (let a = 0; a < this.nA; a++) Q[s * this.nA + a] = this.lookahead(s, a, this.values);
+    for (let s = 0; s < this.nS; s++)
+      for (let a = 0; a < this.nA; a++) Q[s * this.nA + a] = this.lookahead(s, a, this.values);
     return Q;
   }
 
@@ -141,7 +144,10 @@ abstract class DynamicProgramming extends Algorithm {
   restore(ck: Checkpoint, dir: string): void {
     const policy = tensorOf(ck, 'policy', Int32Array, this.nS, dir);
     const bad = policy.findIndex((a) => a < 0 || a >= this.nA);
-    if (bad >= 0) throw new CheckpointError(`${dir}: policy[${bad}] = ${policy[bad]} is not an action of ${this.envId} (0..${this.nA - 1})`);
+    if (bad >= 0)
+      throw new CheckpointError(
+        `${dir}: policy[${bad}] = ${policy[bad]} is not an action of ${this.envId} (0..${this.nA - 1})`,
+      );
     this.values.set(tensorOf(ck, 'values', Float64Array, this.nS, dir));
     this.policy.set(policy);
     this.restoreCommon(ck);
@@ -195,7 +201,8 @@ export class PolicyIteration extends DynamicProgramming {
   }
 
   protected iteration(ctx: TrainContext): Record<string, number> {
-    const V = this.values, pi = this.policy;
+    const V = this.values,
+      pi = this.policy;
     let delta = Infinity;
     while (delta >= this.cfg.theta && this.sweeps < this.cfg.maxSweeps) {
       delta = 0;
@@ -249,7 +256,10 @@ export function policyValue(P: TransitionTable, policy: ArrayLike<number>, gamma
   for (let c = 0; c < n; c++) {
     let piv = c;
     for (let r = c + 1; r < n; r++) if (Math.abs(A[r][c]) > Math.abs(A[piv][c])) piv = r;
-    if (A[piv][c] === 0) throw new RangeError(`policyValue: the system is singular (gamma = ${gamma} and the policy never terminates from some state)`);
+    if (A[piv][c] === 0)
+      throw new RangeError(
+        `policyValue: the system is singular (gamma = ${gamma} and the policy never terminates from some state)`,
+      );
     [A[c], A[piv]] = [A[piv], A[c]];
     for (let r = 0; r < n; r++) {
       if (r === c || A[r][c] === 0) continue;
@@ -265,17 +275,21 @@ function checkTable(algo: string, envId: string, P: TransitionTable, nS: number,
   const where = `${algo}: ${envId}'s transition table`;
   if (P.length !== nS) throw new TypeError(`${where} has ${P.length} states, its observation space has ${nS}`);
   for (let s = 0; s < nS; s++) {
-    if (!Array.isArray(P[s]) || P[s].length !== nA) throw new TypeError(`${where}: P[${s}] has ${Array.isArray(P[s]) ? P[s].length : 'no'} actions, expected ${nA}`);
+    if (!Array.isArray(P[s]) || P[s].length !== nA)
+      throw new TypeError(`${where}: P[${s}] has ${Array.isArray(P[s]) ? P[s].length : 'no'} actions, expected ${nA}`);
     for (let a = 0; a < nA; a++) {
       let total = 0;
       for (const t of P[s][a]) {
         const [p, next, r] = t;
         if (!(p >= 0 && p <= 1) || !Number.isInteger(next) || next < 0 || next >= nS || !Number.isFinite(r)) {
-          throw new TypeError(`${where}: P[${s}][${a}] has the outcome ${JSON.stringify(t)}; expected [prob in [0, 1], next state in 0..${nS - 1}, finite reward, terminated]`);
+          throw new TypeError(
+            `${where}: P[${s}][${a}] has the outcome ${JSON.stringify(t)}; expected [prob in [0, 1], next state in 0..${nS - 1}, finite reward, terminated]`,
+          );
         }
         total += p;
       }
-      if (Math.abs(total - 1) > 1e-6) throw new TypeError(`${where}: the probabilities of P[${s}][${a}] sum to ${total}, expected 1`);
+      if (Math.abs(total - 1) > 1e-6)
+        throw new TypeError(`${where}: the probabilities of P[${s}][${a}] sum to ${total}, expected 1`);
     }
   }
   return P;

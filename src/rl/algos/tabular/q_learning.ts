@@ -14,7 +14,14 @@ export class QLearning extends TDControl {
     super('q-learning', source, config);
   }
 
-  protected tdUpdate(s: number, a: number, r: number, s2: number, terminated: boolean, nextMask: Uint8Array | null): number {
+  protected tdUpdate(
+    s: number,
+    a: number,
+    r: number,
+    s2: number,
+    terminated: boolean,
+    nextMask: Uint8Array | null,
+  ): number {
     const target = r + (terminated ? 0 : this.cfg.gamma * this.maxQ(s2, nextMask));
     const i = s * this.nA + a;
     const delta = target - this.Q[i];

@@ -16,7 +16,14 @@ export class SARSA extends TDControl {
     super('sarsa', source, config);
   }
 
-  protected tdUpdate(s: number, a: number, r: number, s2: number, terminated: boolean, nextMask: Uint8Array | null): number {
+  protected tdUpdate(
+    s: number,
+    a: number,
+    r: number,
+    s2: number,
+    terminated: boolean,
+    nextMask: Uint8Array | null,
+  ): number {
     let target = r;
     if (!terminated) {
       const a2 = this.epsilonGreedy(s2, nextMask);

@@ -59,9 +59,19 @@ export interface TDConfig {
 }
 
 export const TD_DEFAULTS: TDConfig = {
-  alpha: 0.1, alphaSchedule: 'constant', alphaEnd: 0.01, gamma: 0.99,
-  epsStart: 1, epsEnd: 0.05, epsFraction: 0.5, epsSchedule: 'linear', epsC: 1,
-  qInit: 0, stepsPerIteration: 1000, useActionMask: true, seed: 1,
+  alpha: 0.1,
+  alphaSchedule: 'constant',
+  alphaEnd: 0.01,
+  gamma: 0.99,
+  epsStart: 1,
+  epsEnd: 0.05,
+  epsFraction: 0.5,
+  epsSchedule: 'linear',
+  epsC: 1,
+  qInit: 0,
+  stepsPerIteration: 1000,
+  useActionMask: true,
+  seed: 1,
 };
 
 export type TDOptions = Partial<TDConfig> & { seed?: number; envKwargs?: MakeOptions };
@@ -136,7 +146,14 @@ export abstract class TDControl extends Algorithm {
    * The method's update for one transition (s, a, r, s'), returning the TD error delta = target - Q(s,a).
    * `terminated` cuts the bootstrap; `nextMask` gives the actions allowed in s' (null: all).
    */
-  protected abstract tdUpdate(s: number, a: number, r: number, s2: number, terminated: boolean, nextMask: Uint8Array | null): number;
+  protected abstract tdUpdate(
+    s: number,
+    a: number,
+    r: number,
+    s2: number,
+    terminated: boolean,
+    nextMask: Uint8Array | null,
+  ): number;
 
   protected iteration(ctx: TrainContext): Record<string, number> {
     const steps = Math.min(this.cfg.stepsPerIteration, ctx.totalSteps - ctx.numTimesteps);
@@ -151,7 +168,11 @@ export abstract class TDControl extends Algorithm {
       this.stateVisits[s]++;
       const r = this.env.step(a + this.actSpace.start);
       this.recordSingleStep(ctx, r.reward);
-      const s2 = indexOf(this.obsSpace, r.obs, `${this.name}: observation of ${this.envId} at step ${ctx.numTimesteps}`);
+      const s2 = indexOf(
+        this.obsSpace,
+        r.obs,
+        `${this.name}: observation of ${this.envId} at step ${ctx.numTimesteps}`,
+      );
       const nextMask = this.readMask(r.info, this.nextMaskBuf);
       sumAbsTd += Math.abs(this.tdUpdate(s, a, r.reward, s2, r.terminated, nextMask));
       this.epReturn += r.reward;
@@ -182,7 +203,8 @@ export abstract class TDControl extends Algorithm {
 
   private updateSchedules(t: number, total: number): void {
     const c = this.cfg;
-    if (c.epsSchedule !== 'visits') this.epsilon = decay(c.epsSchedule, c.epsStart, c.epsEnd, t / (c.epsFraction * total));
+    if (c.epsSchedule !== 'visits')
+      this.epsilon = decay(c.epsSchedule, c.epsStart, c.epsEnd, t / (c.epsFraction * total));
     this.alpha = c.alphaSchedule === 'constant' ? c.alpha : decay(c.alphaSchedule, c.alpha, c.alphaEnd, t / total);
   }
 
@@ -201,7 +223,9 @@ export abstract class TDControl extends Algorithm {
   /** argmax_a Q(s, a) over the allowed actions, ties broken uniformly with the algorithm's generator. */
   protected greedy(s: number, mask: Uint8Array | null): number {
     const row = s * this.nA;
-    let best = -1, bestQ = -Infinity, ties = 0;
+    let best = -1,
+      bestQ = -Infinity,
+      ties = 0;
     for (let a = 0; a < this.nA; a++) {
       if (mask !== null && !mask[a]) continue;
       const q = this.Q[row + a];
@@ -248,8 +272,11 @@ export abstract class TDControl extends Algorithm {
    * (epsilon = epsilon(s')).
    */
   protected expectedQ(s: number, mask: Uint8Array | null): number {
-    const row = s * this.nA, max = this.maxQ(s, mask), eps = this.epsilonAt(s);
-    let k = 0, sum = 0;
+    const row = s * this.nA,
+      max = this.maxQ(s, mask),
+      eps = this.epsilonAt(s);
+    let k = 0,
+      sum = 0;
     for (let a = 0; a < this.nA; a++) {
       if (mask !== null && !mask[a]) continue;
       k++;
@@ -263,14 +290,18 @@ export abstract class TDControl extends Algorithm {
   predict(obs: unknown, opts: PredictOptions = {}): number {
     const s = indexOf(this.obsSpace, obs, `${this.name}.predict: observation`);
     let mask: Uint8Array | null = null;
-    if (opts.actionMask && this.cfg.useActionMask) mask = this.readMask({ action_mask: opts.actionMask }, new Uint8Array(this.nA));
-    const a = opts.deterministic ?? true ? this.greedy(s, mask) : this.epsilonGreedy(s, mask);
+    if (opts.actionMask && this.cfg.useActionMask)
+      mask = this.readMask({ action_mask: opts.actionMask }, new Uint8Array(this.nA));
+    const a = (opts.deterministic ?? true) ? this.greedy(s, mask) : this.epsilonGreedy(s, mask);
     return a + this.actSpace.start;
   }
 
   /** Q(s, a) for env values of s and a. */
   q(obs: number, action: number): number {
-    return this.Q[indexOf(this.obsSpace, obs, `${this.name}.q: state`) * this.nA + indexOf(this.actSpace, action, `${this.name}.q: action`)];
+    return this.Q[
+      indexOf(this.obsSpace, obs, `${this.name}.q: state`) * this.nA +
+        indexOf(this.actSpace, action, `${this.name}.q: action`)
+    ];
   }
 
   protected stateArrays(): Record<string, StoredArray> {
@@ -312,20 +343,27 @@ function countAllowed(mask: Uint8Array): number {
 function checkConfig(owner: string, c: TDConfig): TDConfig {
   checkRange(owner, 'alpha', c.alpha, 0, 1, true);
   checkOneOf(owner, 'alphaSchedule', c.alphaSchedule, ['constant', 'linear', 'exponential'] as const);
-  if (c.alphaSchedule !== 'constant') checkRange(owner, 'alphaEnd', c.alphaEnd, 0, 1, c.alphaSchedule === 'exponential');
+  if (c.alphaSchedule !== 'constant')
+    checkRange(owner, 'alphaEnd', c.alphaEnd, 0, 1, c.alphaSchedule === 'exponential');
   checkRange(owner, 'gamma', c.gamma, 0, 1);
   checkRange(owner, 'epsStart', c.epsStart, 0, 1);
   checkRange(owner, 'epsEnd', c.epsEnd, 0, 1);
   checkRange(owner, 'epsFraction', c.epsFraction, 0, 1, true);
   checkOneOf(owner, 'epsSchedule', c.epsSchedule, ['linear', 'exponential', 'visits'] as const);
   if (c.epsSchedule === 'visits' && !(typeof c.epsC === 'number' && Number.isFinite(c.epsC) && c.epsC > 0)) {
-    throw new RangeError(`${owner}: epsC (the scale of the 'visits' schedule epsilon(s) = min(epsStart, epsC / (1 + n(s)))) must be a finite number > 0, got ${describe(c.epsC)}`);
+    throw new RangeError(
+      `${owner}: epsC (the scale of the 'visits' schedule epsilon(s) = min(epsStart, epsC / (1 + n(s)))) must be a finite number > 0, got ${describe(c.epsC)}`,
+    );
   }
   if (c.epsSchedule === 'exponential' && !(c.epsStart > 0 && c.epsEnd > 0)) {
-    throw new RangeError(`${owner}: the exponential epsilon schedule needs epsStart > 0 and epsEnd > 0, got ${c.epsStart} and ${c.epsEnd}`);
+    throw new RangeError(
+      `${owner}: the exponential epsilon schedule needs epsStart > 0 and epsEnd > 0, got ${c.epsStart} and ${c.epsEnd}`,
+    );
   }
-  if (typeof c.qInit !== 'number' || !Number.isFinite(c.qInit)) throw new RangeError(`${owner}: qInit must be a finite number, got ${String(c.qInit)}`);
+  if (typeof c.qInit !== 'number' || !Number.isFinite(c.qInit))
+    throw new RangeError(`${owner}: qInit must be a finite number, got ${String(c.qInit)}`);
   checkPositiveInt(owner, 'stepsPerIteration', c.stepsPerIteration);
-  if (typeof c.useActionMask !== 'boolean') throw new TypeError(`${owner}: useActionMask must be true or false, got ${String(c.useActionMask)}`);
+  if (typeof c.useActionMask !== 'boolean')
+    throw new TypeError(`${owner}: useActionMask must be true or false, got ${String(c.useActionMask)}`);
   return c;
 }

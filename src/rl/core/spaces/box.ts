@@ -7,8 +7,16 @@
  * ones, standard normal on unbounded ones.
  */
 import {
-  Space, type SpaceJSON, type FlatArray, decodeBound, describeValue, encodeBound, formatNumber, formatShape,
-  isArrayLikeOfNumbers, shortestFloat32,
+  Space,
+  type SpaceJSON,
+  type FlatArray,
+  decodeBound,
+  describeValue,
+  encodeBound,
+  formatNumber,
+  formatShape,
+  isArrayLikeOfNumbers,
+  shortestFloat32,
 } from './space.js';
 
 export type BoxDType = 'float32' | 'float64';
@@ -68,7 +76,9 @@ export class Box<T extends BoxValue = Float32Array> extends Space<T> {
         return new Ctor(size).fill(b);
       }
       if (!isArrayLikeOfNumbers(b) || b.length !== size) {
-        throw new TypeError(`Box: ${name} must have ${size} numbers for shape ${formatShape(resolved)}, got ${describeValue(b)}`);
+        throw new TypeError(
+          `Box: ${name} must have ${size} numbers for shape ${formatShape(resolved)}, got ${describeValue(b)}`,
+        );
       }
       const arr = Ctor.from(b);
       if (arr.some(Number.isNaN)) throw new TypeError(`Box: ${name} contains NaN: ${describeValue(b)}`);
@@ -97,13 +107,14 @@ export class Box<T extends BoxValue = Float32Array> extends Space<T> {
     const out = (this.dtype === 'float32' ? new Float32Array(this.size) : new Float64Array(this.size)) as T;
     const rng = this.rng;
     for (let i = 0; i < this.size; i++) {
-      const lo = this.boundedBelow[i], hi = this.boundedAbove[i];
+      const lo = this.boundedBelow[i],
+        hi = this.boundedAbove[i];
       if (lo && hi) {
-        const u = rng.random(), range = this.high[i] - this.low[i];
+        const u = rng.random(),
+          range = this.high[i] - this.low[i];
         // A convex combination when high - low overflows (a box spanning the whole float64 range).
         out[i] = Number.isFinite(range) ? this.low[i] + range * u : this.low[i] * (1 - u) + this.high[i] * u;
-      }
-      else if (lo) out[i] = this.low[i] + rng.exponential();
+      } else if (lo) out[i] = this.low[i] + rng.exponential();
       else if (hi) out[i] = this.high[i] - rng.exponential();
       else out[i] = rng.normal();
     }

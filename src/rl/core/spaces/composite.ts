@@ -87,7 +87,12 @@ export class Dict extends Space<Record<string, unknown>> {
 
   constructor(spaces: Record<string, Space>) {
     super();
-    if (spaces === null || typeof spaces !== 'object' || Array.isArray(spaces) || Object.values(spaces).some((s) => !(s instanceof Space))) {
+    if (
+      spaces === null ||
+      typeof spaces !== 'object' ||
+      Array.isArray(spaces) ||
+      Object.values(spaces).some((s) => !(s instanceof Space))
+    ) {
       throw new TypeError(`Dict: expected an object whose values are spaces, got ${describeValue(spaces)}`);
     }
     const keys = Object.keys(spaces).sort();
@@ -96,7 +101,11 @@ export class Dict extends Space<Record<string, unknown>> {
   }
 
   override seed(seed?: number): number[] {
-    return seedParts(this.keys.map((k) => this.spaces[k]), seed, this);
+    return seedParts(
+      this.keys.map((k) => this.spaces[k]),
+      seed,
+      this,
+    );
   }
 
   /** @param mask optional, an object with a mask (or null) per key */

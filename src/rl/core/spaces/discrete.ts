@@ -12,8 +12,10 @@ export class Discrete extends Space<number> {
 
   constructor(n: number, start = 0) {
     super();
-    if (!Number.isSafeInteger(n) || n < 1) throw new TypeError(`Discrete: n must be a positive integer, got ${describeValue(n)}`);
-    if (!Number.isSafeInteger(start)) throw new TypeError(`Discrete: start must be an integer, got ${describeValue(start)}`);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new TypeError(`Discrete: n must be a positive integer, got ${describeValue(n)}`);
+    if (!Number.isSafeInteger(start))
+      throw new TypeError(`Discrete: start must be an integer, got ${describeValue(start)}`);
     this.n = n;
     this.start = start;
   }
@@ -27,7 +29,10 @@ export class Discrete extends Space<number> {
     let valid = 0;
     for (let i = 0; i < this.n; i++) {
       const m = mask[i];
-      if (m !== 0 && m !== 1) throw new TypeError(`Discrete(${this.n}).sample: mask entries must be 0 or 1, got mask[${i}] = ${describeValue(m)}`);
+      if (m !== 0 && m !== 1)
+        throw new TypeError(
+          `Discrete(${this.n}).sample: mask entries must be 0 or 1, got mask[${i}] = ${describeValue(m)}`,
+        );
       valid += m;
     }
     if (valid === 0) return this.start;

@@ -12,13 +12,25 @@ export class MultiDiscrete extends Space<Int32Array> {
 
   constructor(nvec: ArrayLike<number>, start?: ArrayLike<number>) {
     super();
-    if (!isArrayLikeOfNumbers(nvec) || nvec.length === 0 || Array.from(nvec).some((v) => !Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1)) {
-      throw new TypeError(`MultiDiscrete: nvec must be a non-empty array of positive integers, got ${describeValue(nvec)}`);
+    if (
+      !isArrayLikeOfNumbers(nvec) ||
+      nvec.length === 0 ||
+      Array.from(nvec).some((v) => !Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1)
+    ) {
+      throw new TypeError(
+        `MultiDiscrete: nvec must be a non-empty array of positive integers, got ${describeValue(nvec)}`,
+      );
     }
     this.nvec = Int32Array.from(nvec);
     if (start !== undefined) {
-      if (!isArrayLikeOfNumbers(start) || start.length !== nvec.length || Array.from(start).some((v, i) => !Number.isInteger(v) || v < -(2 ** 31) || v + nvec[i] > 2 ** 31)) {
-        throw new TypeError(`MultiDiscrete: start must have ${nvec.length} integers with start + nvec within int32, got ${describeValue(start)}`);
+      if (
+        !isArrayLikeOfNumbers(start) ||
+        start.length !== nvec.length ||
+        Array.from(start).some((v, i) => !Number.isInteger(v) || v < -(2 ** 31) || v + nvec[i] > 2 ** 31)
+      ) {
+        throw new TypeError(
+          `MultiDiscrete: start must have ${nvec.length} integers with start + nvec within int32, got ${describeValue(start)}`,
+        );
       }
     }
     this.start = start === undefined ? new Int32Array(nvec.length) : Int32Array.from(start);
@@ -29,7 +41,9 @@ export class MultiDiscrete extends Space<Int32Array> {
   sample(mask?: ArrayLike<ArrayLike<number> | null> | null): Int32Array {
     const out = new Int32Array(this.nvec.length);
     if (mask !== undefined && mask !== null && mask.length !== this.nvec.length) {
-      throw new TypeError(`MultiDiscrete.sample: mask must have ${this.nvec.length} entries (one per dimension), got ${mask.length}`);
+      throw new TypeError(
+        `MultiDiscrete.sample: mask must have ${this.nvec.length} entries (one per dimension), got ${mask.length}`,
+      );
     }
     for (let i = 0; i < out.length; i++) {
       const m = mask?.[i];
@@ -37,10 +51,12 @@ export class MultiDiscrete extends Space<Int32Array> {
         out[i] = this.start[i] + this.rng.below(this.nvec[i]);
         continue;
       }
-      if (m.length !== this.nvec[i]) throw new TypeError(`MultiDiscrete.sample: mask[${i}] must have ${this.nvec[i]} entries, got ${m.length}`);
+      if (m.length !== this.nvec[i])
+        throw new TypeError(`MultiDiscrete.sample: mask[${i}] must have ${this.nvec[i]} entries, got ${m.length}`);
       const idx: number[] = [];
       for (let k = 0; k < m.length; k++) {
-        if (m[k] !== 0 && m[k] !== 1) throw new TypeError(`MultiDiscrete.sample: mask[${i}][${k}] must be 0 or 1, got ${describeValue(m[k])}`);
+        if (m[k] !== 0 && m[k] !== 1)
+          throw new TypeError(`MultiDiscrete.sample: mask[${i}][${k}] must be 0 or 1, got ${describeValue(m[k])}`);
         if (m[k] === 1) idx.push(k);
       }
       out[i] = this.start[i] + (idx.length === 0 ? 0 : idx[this.rng.below(idx.length)]);
@@ -95,7 +111,9 @@ export class MultiDiscrete extends Space<Int32Array> {
 
   toString(): string {
     const nvec = `[${Array.from(this.nvec).join(' ')}]`;
-    return this.start.some((v) => v !== 0) ? `MultiDiscrete(${nvec}, start=[${Array.from(this.start).join(' ')}])` : `MultiDiscrete(${nvec})`;
+    return this.start.some((v) => v !== 0)
+      ? `MultiDiscrete(${nvec}, start=[${Array.from(this.start).join(' ')}])`
+      : `MultiDiscrete(${nvec})`;
   }
 }
 
@@ -108,7 +126,9 @@ export class MultiBinary extends Space<Int8Array> {
     super();
     const shape = typeof n === 'number' ? [n] : [...n];
     if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
-      throw new TypeError(`MultiBinary: n must be a positive integer or a shape of positive integers, got ${describeValue(n)}`);
+      throw new TypeError(
+        `MultiBinary: n must be a positive integer or a shape of positive integers, got ${describeValue(n)}`,
+      );
     }
     this.shape = Object.freeze(shape);
     this.n = shape.reduce((a, b) => a * b, 1);
@@ -122,7 +142,8 @@ export class MultiBinary extends Space<Int8Array> {
     }
     for (let i = 0; i < this.n; i++) {
       const m = mask?.[i] ?? 2;
-      if (m !== 0 && m !== 1 && m !== 2) throw new TypeError(`MultiBinary.sample: mask[${i}] must be 0, 1 or 2, got ${describeValue(m)}`);
+      if (m !== 0 && m !== 1 && m !== 2)
+        throw new TypeError(`MultiBinary.sample: mask[${i}] must be 0, 1 or 2, got ${describeValue(m)}`);
       out[i] = m === 2 ? this.rng.below(2) : m;
     }
     return out;

@@ -93,7 +93,7 @@ export function formatShape(shape: readonly number[]): string {
 }
 
 export function isArrayLikeOfNumbers(x: unknown): x is ArrayLike<number> {
-  if (ArrayBuffer.isView(x)) return !(x instanceof DataView) && !(x instanceof BigInt64Array) && !(x instanceof BigUint64Array);
+  if (ArrayBuffer.isView(x))
+    return !(x instanceof DataView) && !(x instanceof BigInt64Array) && !(x instanceof BigUint64Array);
   return Array.isArray(x) && x.every((v) => typeof v === 'number');
 }
-

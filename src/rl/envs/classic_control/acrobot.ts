@@ -48,10 +48,7 @@ const SCHEMA = { renderMode: renderModeKwarg };
  */
 export class AcrobotEnv extends Env<Float32Array, number> implements HasState {
   override metadata = { renderModes: ['ansi'], renderFps: 15 };
-  readonly observationSpace = new Box(
-    [-1, -1, -1, -1, -MAX_VEL_1, -MAX_VEL_2],
-    [1, 1, 1, 1, MAX_VEL_1, MAX_VEL_2],
-  );
+  readonly observationSpace = new Box([-1, -1, -1, -1, -MAX_VEL_1, -MAX_VEL_2], [1, 1, 1, 1, MAX_VEL_1, MAX_VEL_2]);
   readonly actionSpace = new Discrete(3);
   /** `[theta1, theta2, dtheta1, dtheta2]`. */
   private readonly state = new Float64Array(4);
@@ -81,21 +78,45 @@ export class AcrobotEnv extends Env<Float32Array, number> implements HasState {
     const torque = AVAIL_TORQUE[action];
     const s = this.state;
     const acc = this.acc;
-    const t1 = s[0], t2 = s[1], w1 = s[2], w2 = s[3];
+    const t1 = s[0],
+      t2 = s[1],
+      w1 = s[2],
+      w2 = s[3];
 
     // One RK4 step of y' = f(y) for y = [theta1, theta2, dtheta1, dtheta2], with k = (dtheta1, dtheta2, ddtheta1, ddtheta2).
     const half = DT / 2.0;
     this.accelerations(t1, t2, w1, w2, torque);
-    const k1a = w1, k1b = w2, k1c = acc[0], k1d = acc[1];
-    const y2a = t1 + half * k1a, y2b = t2 + half * k1b, y2c = w1 + half * k1c, y2d = w2 + half * k1d;
+    const k1a = w1,
+      k1b = w2,
+      k1c = acc[0],
+      k1d = acc[1];
+    const y2a = t1 + half * k1a,
+      y2b = t2 + half * k1b,
+      y2c = w1 + half * k1c,
+      y2d = w2 + half * k1d;
     this.accelerations(y2a, y2b, y2c, y2d, torque);
-    const k2a = y2c, k2b = y2d, k2c = acc[0], k2d = acc[1];
-    const y3a = t1 + half * k2a, y3b = t2 + half * k2b, y3c = w1 + half * k2c, y3d = w2 + half * k2d;
+    const k2a = y2c,
+      k2b = y2d,
+      k2c = acc[0],
+      k2d = acc[1];
+    const y3a = t1 + half * k2a,
+      y3b = t2 + half * k2b,
+      y3c = w1 + half * k2c,
+      y3d = w2 + half * k2d;
     this.accelerations(y3a, y3b, y3c, y3d, torque);
-    const k3a = y3c, k3b = y3d, k3c = acc[0], k3d = acc[1];
-    const y4a = t1 + DT * k3a, y4b = t2 + DT * k3b, y4c = w1 + DT * k3c, y4d = w2 + DT * k3d;
+    const k3a = y3c,
+      k3b = y3d,
+      k3c = acc[0],
+      k3d = acc[1];
+    const y4a = t1 + DT * k3a,
+      y4b = t2 + DT * k3b,
+      y4c = w1 + DT * k3c,
+      y4d = w2 + DT * k3d;
     this.accelerations(y4a, y4b, y4c, y4d, torque);
-    const k4a = y4c, k4b = y4d, k4c = acc[0], k4d = acc[1];
+    const k4a = y4c,
+      k4b = y4d,
+      k4c = acc[0],
+      k4d = acc[1];
     const sixth = DT / 6.0;
     s[0] = wrap(t1 + sixth * (k1a + 2 * k2a + 2 * k3a + k4a), -Math.PI, Math.PI);
     s[1] = wrap(t2 + sixth * (k1b + 2 * k2b + 2 * k3b + k4b), -Math.PI, Math.PI);
@@ -118,8 +139,13 @@ export class AcrobotEnv extends Env<Float32Array, number> implements HasState {
    * The evaluation order follows the reference, so that the float64 results match it bit for bit.
    */
   private accelerations(theta1: number, theta2: number, dtheta1: number, dtheta2: number, a: number): void {
-    const m1 = LINK_MASS_1, m2 = LINK_MASS_2, l1 = LINK_LENGTH_1;
-    const lc1 = LINK_COM_POS_1, lc2 = LINK_COM_POS_2, I1 = LINK_MOI, I2 = LINK_MOI;
+    const m1 = LINK_MASS_1,
+      m2 = LINK_MASS_2,
+      l1 = LINK_LENGTH_1;
+    const lc1 = LINK_COM_POS_1,
+      lc2 = LINK_COM_POS_2,
+      I1 = LINK_MOI,
+      I2 = LINK_MOI;
     const cos2 = Math.cos(theta2);
     const sin2 = Math.sin(theta2);
     const d1 = m1 * (lc1 * lc1) + m2 * (l1 * l1 + lc2 * lc2 + 2 * l1 * lc2 * cos2) + I1 + I2;

@@ -97,7 +97,9 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, Float32Array> im
     // and then rounded by Math.fround equal the float32 results (double rounding is harmless at these widths).
     const forceF32 = this.nep50 && a >= MIN_ACTION && a <= MAX_ACTION;
     const slope = GRAVITY * Math.cos(f32 ? Math.fround(3 * position) : 3 * position);
-    const dv = forceF32 ? Math.fround(Math.fround(a * F32_POWER) - Math.fround(slope)) : Math.min(Math.max(a, MIN_ACTION), MAX_ACTION) * POWER - slope;
+    const dv = forceF32
+      ? Math.fround(Math.fround(a * F32_POWER) - Math.fround(slope))
+      : Math.min(Math.max(a, MIN_ACTION), MAX_ACTION) * POWER - slope;
     velocity = f32 ? Math.fround(velocity + Math.fround(dv)) : velocity + dv;
     if (velocity > MAX_SPEED) velocity = MAX_SPEED;
     if (velocity < -MAX_SPEED) velocity = -MAX_SPEED;
@@ -136,6 +138,13 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, Float32Array> im
   override render(): string | null {
     if (this.renderMode !== 'ansi') return null;
     if (!this.hasState) return 'MountainCarContinuous: not reset\n';
-    return describeCar('MountainCarContinuous', this.state[0], this.state[1], GOAL_POSITION, MIN_POSITION, MAX_POSITION);
+    return describeCar(
+      'MountainCarContinuous',
+      this.state[0],
+      this.state[1],
+      GOAL_POSITION,
+      MIN_POSITION,
+      MAX_POSITION,
+    );
   }
 }

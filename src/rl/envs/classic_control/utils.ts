@@ -12,7 +12,12 @@ export type ContinuousAction = Float32Array | Float64Array | readonly number[] |
  * `options[name]` as a number, or `fallback` when it is undefined. Throws a TypeError naming `${owner}.reset`
  * when it is anything else than a number, or NaN.
  */
-export function readNumberOption(owner: string, options: Record<string, unknown>, name: string, fallback: number): number {
+export function readNumberOption(
+  owner: string,
+  options: Record<string, unknown>,
+  name: string,
+  fallback: number,
+): number {
   const v = options[name];
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || Number.isNaN(v)) {
@@ -25,7 +30,12 @@ export function readNumberOption(owner: string, options: Record<string, unknown>
  * Gymnasium's `maybe_parse_reset_bounds`: `options.low` / `options.high` replace the default start range.
  * Returns `[low, high]`.
  */
-export function resetBounds(owner: string, options: Record<string, unknown> | undefined, low: number, high: number): [number, number] {
+export function resetBounds(
+  owner: string,
+  options: Record<string, unknown> | undefined,
+  low: number,
+  high: number,
+): [number, number] {
   if (options === undefined || options === null) return [low, high];
   const lo = readNumberOption(owner, options, 'low', low);
   const hi = readNumberOption(owner, options, 'high', high);
@@ -53,12 +63,16 @@ export function readAction(owner: string, action: ContinuousAction): number {
   let a: unknown = action;
   if (typeof action !== 'number') {
     if (action === null || typeof action !== 'object' || action.length !== 1) {
-      throw new TypeError(`${owner}.step: expected an action of shape (1,) (a number, or an array of one number), got ${describe(action)}`);
+      throw new TypeError(
+        `${owner}.step: expected an action of shape (1,) (a number, or an array of one number), got ${describe(action)}`,
+      );
     }
     a = action[0];
   }
   if (typeof a !== 'number') {
-    throw new TypeError(`${owner}.step: expected an action of shape (1,) (a number, or an array of one number), got ${describe(action)}`);
+    throw new TypeError(
+      `${owner}.step: expected an action of shape (1,) (a number, or an array of one number), got ${describe(action)}`,
+    );
   }
   return Math.fround(a);
 }
@@ -73,7 +87,12 @@ export function fmt(v: number, digits = 4): string {
  * [minPosition, maxPosition]) followed by the state.
  */
 export function describeCar(
-  name: string, position: number, velocity: number, goal: number, minPosition: number, maxPosition: number,
+  name: string,
+  position: number,
+  velocity: number,
+  goal: number,
+  minPosition: number,
+  maxPosition: number,
 ): string {
   const width = 37;
   const cell = (p: number): number =>

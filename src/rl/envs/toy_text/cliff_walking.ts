@@ -11,7 +11,12 @@ const START = 3 * COLS;
 /** Bottom-right cell (3, 11). */
 const GOAL = ROWS * COLS - 1;
 /** [row, col] step of each action: 0 up, 1 right, 2 down, 3 left. */
-const MOVES: readonly (readonly [number, number])[] = [[-1, 0], [0, 1], [1, 0], [0, -1]];
+const MOVES: readonly (readonly [number, number])[] = [
+  [-1, 0],
+  [0, 1],
+  [1, 0],
+  [0, -1],
+];
 
 const SCHEMA = {
   renderMode: renderModeKwarg,
@@ -74,10 +79,6 @@ export class CliffWalkingEnv extends TabularEnv {
       return [p, next, -1, next === GOAL];
     });
   }
-
-
-
-
 
   /** The grid, one row per line: x the player, T the goal, C the cliff, o the rest; then an empty line. */
   override render(): string | null {

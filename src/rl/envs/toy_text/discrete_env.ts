@@ -4,7 +4,15 @@
  * distribution the way Gymnasium's `categorical_sample` does, and checking a state-action pair before
  * indexing `P`.
  */
-import { Env, type HasTransitionTable, type ResetOptions, type ResetResult, type StepResult, type Transition, type TransitionTable } from '../../core/env.js';
+import {
+  Env,
+  type HasTransitionTable,
+  type ResetOptions,
+  type ResetResult,
+  type StepResult,
+  type Transition,
+  type TransitionTable,
+} from '../../core/env.js';
 import type { Rng } from '../../core/rng.js';
 import { describe } from '../../core/rng.js';
 import type { Discrete } from '../../core/spaces/index.js';
@@ -94,7 +102,17 @@ export function checkStateIndex(owner: string, state: unknown, nS: number): numb
   return state;
 }
 
-const COLOR_CODES = { gray: 30, red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, white: 37, crimson: 38 };
+const COLOR_CODES = {
+  gray: 30,
+  red: 31,
+  green: 32,
+  yellow: 33,
+  blue: 34,
+  magenta: 35,
+  cyan: 36,
+  white: 37,
+  crimson: 38,
+};
 
 /** Gymnasium's `utils.colorize`: the text wrapped in ANSI colour codes (highlight = background colour). */
 export function colorize(text: string, color: keyof typeof COLOR_CODES, bold = false, highlight = false): string {

@@ -12,7 +12,16 @@ const ACTION_NAMES = ['Left', 'Down', 'Right', 'Up'];
 
 export const FROZEN_LAKE_MAPS: Readonly<Record<'4x4' | '8x8', readonly string[]>> = Object.freeze({
   '4x4': Object.freeze(['SFFF', 'FHFH', 'FFFH', 'HFFG']),
-  '8x8': Object.freeze(['SFFFFFFF', 'FFFFFFFF', 'FFFHFFFF', 'FFFFFHFF', 'FFFHFFFF', 'FHHFFFHF', 'FHFFHFHF', 'FFFHFFFG']),
+  '8x8': Object.freeze([
+    'SFFFFFFF',
+    'FFFFFFFF',
+    'FFFHFFFF',
+    'FFFFFHFF',
+    'FFFHFFFF',
+    'FHHFFFHF',
+    'FHFFHFHF',
+    'FFFHFFFG',
+  ]),
 });
 
 const TILES = 'SFHG';
@@ -23,7 +32,10 @@ const SCHEMA = {
   desc: {
     type: 'any',
     default: null,
-    check: (v: unknown) => (v === null || (Array.isArray(v) && v.every((r) => typeof r === 'string')) ? null : 'an array of strings (the rows of the map) or null'),
+    check: (v: unknown) =>
+      v === null || (Array.isArray(v) && v.every((r) => typeof r === 'string'))
+        ? null
+        : 'an array of strings (the rows of the map) or null',
   } as KwargSpec<string[] | null>,
   /** A built-in map; with `desc` null too, a random 8x8 map is generated. */
   mapName: { type: 'string|null', default: '4x4', oneOf: ['4x4', '8x8', null] } as KwargSpec<string | null>,
@@ -38,7 +50,10 @@ const SCHEMA = {
   rewardSchedule: {
     type: 'any',
     default: [1, 0, 0],
-    check: (v: unknown) => (Array.isArray(v) && v.length === 3 && v.every((r) => typeof r === 'number' && Number.isFinite(r)) ? null : 'three finite numbers [goal, hole, frozen]'),
+    check: (v: unknown) =>
+      Array.isArray(v) && v.length === 3 && v.every((r) => typeof r === 'number' && Number.isFinite(r))
+        ? null
+        : 'three finite numbers [goal, hole, frozen]',
   } as KwargSpec<readonly number[]>,
 };
 
@@ -124,7 +139,9 @@ export class FrozenLakeEnv extends TabularEnv {
         for (let a = 0; a < 4; a++) {
           if (absorbing) byAction.push([[1.0, s, 0, true]]);
           else if (this.isSlippery) {
-            byAction.push([(a + 3) % 4, a, (a + 1) % 4].map((b) => outcome(row, col, b, b === a ? this.successRate : failRate)));
+            byAction.push(
+              [(a + 3) % 4, a, (a + 1) % 4].map((b) => outcome(row, col, b, b === a ? this.successRate : failRate)),
+            );
           } else byAction.push([outcome(row, col, a, 1.0)]);
         }
         P.push(byAction);
@@ -132,10 +149,6 @@ export class FrozenLakeEnv extends TabularEnv {
     }
     return P;
   }
-
-
-
-
 
   /** The map with the player's cell highlighted in red, below the last action ("  (Down)") or an empty line. */
   override render(): string | null {
@@ -159,11 +172,15 @@ function checkMap(desc: readonly string[]): readonly string[] {
   for (let r = 0; r < desc.length; r++) {
     const line = desc[r];
     if (line.length !== ncol) {
-      throw new RangeError(`${owner} must be rectangular: row ${r} ${describe(line)} has ${line.length} columns, row 0 has ${ncol}`);
+      throw new RangeError(
+        `${owner} must be rectangular: row ${r} ${describe(line)} has ${line.length} columns, row 0 has ${ncol}`,
+      );
     }
     for (let c = 0; c < ncol; c++) {
       if (!TILES.includes(line[c])) {
-        throw new RangeError(`${owner} row ${r} ${describe(line)} has the letter ${describe(line[c])} at column ${c}; expected only S (start), F (frozen), H (hole), G (goal)`);
+        throw new RangeError(
+          `${owner} row ${r} ${describe(line)} has the letter ${describe(line[c])} at column ${c}; expected only S (start), F (frozen), H (hole), G (goal)`,
+        );
       }
     }
   }
@@ -180,7 +197,12 @@ function hasPath(board: string[][], size: number): boolean {
     const [r, c] = frontier.pop()!;
     if (discovered.has(r * size + c)) continue;
     discovered.add(r * size + c);
-    for (const [dr, dc] of [[1, 0], [0, 1], [-1, 0], [0, -1]]) {
+    for (const [dr, dc] of [
+      [1, 0],
+      [0, 1],
+      [-1, 0],
+      [0, -1],
+    ]) {
       const rn = r + dr;
       const cn = c + dc;
       if (rn < 0 || rn >= size || cn < 0 || cn >= size) continue;
@@ -197,12 +219,16 @@ function hasPath(board: string[][], size: number): boolean {
  * @param seed the same seed gives the same map; omitted, the map comes from OS entropy
  */
 export function generateRandomMap(size = 8, p = 0.8, seed?: number): string[] {
-  if (!Number.isInteger(size) || size < 2) throw new RangeError(`generateRandomMap: size must be an integer >= 2, got ${describe(size)}`);
-  if (typeof p !== 'number' || !(p > 0)) throw new RangeError(`generateRandomMap: p must be a probability in (0, 1], got ${describe(p)}`);
+  if (!Number.isInteger(size) || size < 2)
+    throw new RangeError(`generateRandomMap: size must be an integer >= 2, got ${describe(size)}`);
+  if (typeof p !== 'number' || !(p > 0))
+    throw new RangeError(`generateRandomMap: p must be a probability in (0, 1], got ${describe(p)}`);
   const rng = new Rng(seed);
   const frozen = Math.min(1, p);
   for (;;) {
-    const board: string[][] = Array.from({ length: size }, () => Array.from({ length: size }, () => (rng.random() < frozen ? 'F' : 'H')));
+    const board: string[][] = Array.from({ length: size }, () =>
+      Array.from({ length: size }, () => (rng.random() < frozen ? 'F' : 'H')),
+    );
     board[0][0] = 'S';
     board[size - 1][size - 1] = 'G';
     if (hasPath(board, size)) return board.map((row) => row.join(''));

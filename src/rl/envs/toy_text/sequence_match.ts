@@ -80,7 +80,8 @@ export class SequenceMatchEnv extends Env<Float32Array, number> {
     const given = opts.options?.target;
     if (given !== undefined) this.target.set(this.checkTarget(given));
     else {
-      const L = this.length, V = this.vocab;
+      const L = this.length,
+        V = this.vocab;
       for (let t = 0; t < L; t++) {
         if (t === 0) this.target[t] = this.rng.below(V);
         else {
@@ -96,12 +97,20 @@ export class SequenceMatchEnv extends Env<Float32Array, number> {
   }
 
   step(action: number): StepResult<Float32Array> {
-    if (this.t < 0 || this.t >= this.length) throw new TypeError(`SequenceMatchEnv.step: call reset() before step()${this.t >= 0 ? ' (the sequence is complete)' : ''}`);
+    if (this.t < 0 || this.t >= this.length)
+      throw new TypeError(
+        `SequenceMatchEnv.step: call reset() before step()${this.t >= 0 ? ' (the sequence is complete)' : ''}`,
+      );
     if (!Number.isInteger(action) || action < 0 || action >= this.vocab) {
-      throw new TypeError(`SequenceMatchEnv.step: action must be an integer in [0, ${this.vocab - 1}], got ${describe(action)}`);
+      throw new TypeError(
+        `SequenceMatchEnv.step: action must be an integer in [0, ${this.vocab - 1}], got ${describe(action)}`,
+      );
     }
     if (this.t > 0 && this.output[this.t - 1] === action) {
-      if (this.strictMask) throw new RangeError(`SequenceMatchEnv.step: token ${action} is masked at position ${this.t} (it would follow itself); info.action_mask lists the allowed tokens`);
+      if (this.strictMask)
+        throw new RangeError(
+          `SequenceMatchEnv.step: token ${action} is masked at position ${this.t} (it would follow itself); info.action_mask lists the allowed tokens`,
+        );
       this.masked[this.t] = 1;
     }
     this.output[this.t] = action;
@@ -126,7 +135,8 @@ export class SequenceMatchEnv extends Env<Float32Array, number> {
   }
 
   private obs(): Float32Array {
-    const L = this.length, V = this.vocab;
+    const L = this.length,
+      V = this.vocab;
     const o = new Float32Array(2 * L * V + L);
     for (let t = 0; t < L; t++) {
       o[t * V + this.target[t]] = 1;
@@ -143,10 +153,18 @@ export class SequenceMatchEnv extends Env<Float32Array, number> {
   }
 
   private checkTarget(given: unknown): Int32Array {
-    const L = this.length, V = this.vocab;
-    const ok = (Array.isArray(given) || ArrayBuffer.isView(given)) && (given as ArrayLike<number>).length === L &&
-      Array.from(given as ArrayLike<number>).every((x, t, a) => Number.isInteger(x) && x >= 0 && x < V && (t === 0 || x !== a[t - 1]));
-    if (!ok) throw new TypeError(`SequenceMatchEnv.reset: options.target must be ${L} integers in [0, ${V - 1}] with no token directly repeated, got ${describe(given)}`);
+    const L = this.length,
+      V = this.vocab;
+    const ok =
+      (Array.isArray(given) || ArrayBuffer.isView(given)) &&
+      (given as ArrayLike<number>).length === L &&
+      Array.from(given as ArrayLike<number>).every(
+        (x, t, a) => Number.isInteger(x) && x >= 0 && x < V && (t === 0 || x !== a[t - 1]),
+      );
+    if (!ok)
+      throw new TypeError(
+        `SequenceMatchEnv.reset: options.target must be ${L} integers in [0, ${V - 1}] with no token directly repeated, got ${describe(given)}`,
+      );
     return Int32Array.from(given as ArrayLike<number>);
   }
 }

@@ -14,7 +14,12 @@ const MAP: readonly string[] = [
   '+---------+',
 ];
 /** The (row, col) of the four landmarks: 0 Red, 1 Green, 2 Yellow, 3 Blue. */
-const LOCS: readonly (readonly [number, number])[] = [[0, 0], [0, 4], [4, 0], [4, 3]];
+const LOCS: readonly (readonly [number, number])[] = [
+  [0, 0],
+  [0, 4],
+  [4, 0],
+  [4, 3],
+];
 const N_STATES = 500;
 const N_ACTIONS = 6;
 const SOUTH = 0;
@@ -24,7 +29,12 @@ const WEST = 3;
 const PICKUP = 4;
 const DROPOFF = 5;
 /** In the rain, the two lateral moves of each movement action, as [left, right] of the heading. */
-const LATERALS: readonly (readonly [number, number])[] = [[EAST, WEST], [WEST, EAST], [NORTH, SOUTH], [SOUTH, NORTH]];
+const LATERALS: readonly (readonly [number, number])[] = [
+  [EAST, WEST],
+  [WEST, EAST],
+  [NORTH, SOUTH],
+  [SOUTH, NORTH],
+];
 const ACTION_NAMES = ['South', 'North', 'East', 'West', 'Pickup', 'Dropoff'];
 /** Passenger location meaning "in the taxi". */
 const IN_TAXI = 4;
@@ -53,11 +63,16 @@ export function decodeTaxiState(state: number): [number, number, number, number]
 
 function canMove(row: number, col: number, action: number): boolean {
   switch (action) {
-    case SOUTH: return row < 4;
-    case NORTH: return row > 0;
-    case EAST: return col < 4 && MAP[1 + row][2 * col + 2] === ':';
-    case WEST: return col > 0 && MAP[1 + row][2 * col] === ':';
-    default: return false;
+    case SOUTH:
+      return row < 4;
+    case NORTH:
+      return row > 0;
+    case EAST:
+      return col < 4 && MAP[1 + row][2 * col + 2] === ':';
+    case WEST:
+      return col > 0 && MAP[1 + row][2 * col] === ':';
+    default:
+      return false;
   }
 }
 
@@ -146,12 +161,14 @@ export class TaxiEnv extends TabularEnv {
 
   private outcomes(row: number, col: number, passIdx: number, destIdx: number, action: number): Transition[] {
     if (action === PICKUP) {
-      if (passIdx < 4 && locIndex(row, col) === passIdx) return [[1.0, encodeTaxiState(row, col, IN_TAXI, destIdx), -1, false]];
+      if (passIdx < 4 && locIndex(row, col) === passIdx)
+        return [[1.0, encodeTaxiState(row, col, IN_TAXI, destIdx), -1, false]];
       return [[1.0, encodeTaxiState(row, col, passIdx, destIdx), -10, false]];
     }
     if (action === DROPOFF) {
       const here = locIndex(row, col);
-      if (passIdx === IN_TAXI && here === destIdx) return [[1.0, encodeTaxiState(row, col, destIdx, destIdx), 20, true]];
+      if (passIdx === IN_TAXI && here === destIdx)
+        return [[1.0, encodeTaxiState(row, col, destIdx, destIdx), 20, true]];
       if (passIdx === IN_TAXI && here >= 0) return [[1.0, encodeTaxiState(row, col, here, destIdx), -1, false]];
       return [[1.0, encodeTaxiState(row, col, passIdx, destIdx), -10, false]];
     }
@@ -202,17 +219,25 @@ export class TaxiEnv extends TabularEnv {
     let next = t[1];
     this.lastAction = action;
     // state / 20 is the taxi's cell, floor(state / 4) % 5 the passenger's location, state % 4 the destination.
-    if (this.fickleStep && Math.floor(previous / 4) % 5 === IN_TAXI && Math.floor(next / 20) !== Math.floor(previous / 20)) {
+    if (
+      this.fickleStep &&
+      Math.floor(previous / 4) % 5 === IN_TAXI &&
+      Math.floor(next / 20) !== Math.floor(previous / 20)
+    ) {
       this.fickleStep = false;
       const oldDest = previous % 4;
       const k = this.rng.below(3);
       next += (k < oldDest ? k : k + 1) - (next % 4);
     }
     this.s = next;
-    return { obs: next, reward: t[2], terminated: t[3], truncated: false, info: { prob: t[0], action_mask: this.masks[next].slice() } };
+    return {
+      obs: next,
+      reward: t[2],
+      terminated: t[3],
+      truncated: false,
+      info: { prob: t[0], action_mask: this.masks[next].slice() },
+    };
   }
-
-
 
   /**
    * The map with the taxi highlighted (yellow when empty, green with the passenger aboard), the waiting

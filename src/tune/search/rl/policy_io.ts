@@ -48,10 +48,28 @@ export function spaceFamily(task: TuningTask): string {
   return task.spaceId.split('/')[0];
 }
 
-export function policyMeta(algo: string, task: TuningTask, target: Target, trainedOn: string[], records: number, extra: Record<string, unknown> = {}): PolicyMeta {
+export function policyMeta(
+  algo: string,
+  task: TuningTask,
+  target: Target,
+  trainedOn: string[],
+  records: number,
+  extra: Record<string, unknown> = {},
+): PolicyMeta {
   return {
-    format: POLICY_FORMAT, version: POLICY_VERSION, algo, space_family: spaceFamily(task), encoding: SCHEDULE_ENV_ENCODING, feature_version: FEATURE_VERSION,
-    isa: target.isa, lanes: target.lanes, cpu_flags: target.flags, trained_on: trainedOn, records, created: new Date().toISOString(), ...extra,
+    format: POLICY_FORMAT,
+    version: POLICY_VERSION,
+    algo,
+    space_family: spaceFamily(task),
+    encoding: SCHEDULE_ENV_ENCODING,
+    feature_version: FEATURE_VERSION,
+    isa: target.isa,
+    lanes: target.lanes,
+    cpu_flags: target.flags,
+    trained_on: trainedOn,
+    records,
+    created: new Date().toISOString(),
+    ...extra,
   };
 }
 
@@ -63,23 +81,35 @@ export function writePolicy(dir: string, algo: Algorithm, meta: PolicyMeta): voi
 
 export function readPolicyMeta(dir: string): PolicyMeta {
   const p = join(dir, 'policy.json');
-  if (!existsSync(p)) throw new PolicyMismatchError(`${dir} is not a policy directory: it has no policy.json (write one with rltune tune train-policy)`);
+  if (!existsSync(p))
+    throw new PolicyMismatchError(
+      `${dir} is not a policy directory: it has no policy.json (write one with rltune tune train-policy)`,
+    );
   let m: PolicyMeta;
   try {
     m = JSON.parse(readFileSync(p, 'utf8')) as PolicyMeta;
   } catch (err) {
     throw new PolicyMismatchError(`${p} is corrupt: ${(err as Error).message}`);
   }
-  if (m.format !== POLICY_FORMAT) throw new PolicyMismatchError(`${p}: format ${JSON.stringify(m.format)}, expected ${JSON.stringify(POLICY_FORMAT)}`);
-  if (typeof m.version !== 'number' || m.version > POLICY_VERSION) throw new PolicyMismatchError(`${p}: policy format version ${m.version}, this RLTune reads up to ${POLICY_VERSION}; upgrade RLTune`);
+  if (m.format !== POLICY_FORMAT)
+    throw new PolicyMismatchError(
+      `${p}: format ${JSON.stringify(m.format)}, expected ${JSON.stringify(POLICY_FORMAT)}`,
+    );
+  if (typeof m.version !== 'number' || m.version > POLICY_VERSION)
+    throw new PolicyMismatchError(
+      `${p}: policy format version ${m.version}, this RLTune reads up to ${POLICY_VERSION}; upgrade RLTune`,
+    );
   return m;
 }
 
 /** Why the policy cannot tune `task` on `target` (null when it can). */
 export function policyMismatch(m: PolicyMeta, task: TuningTask, target: Target): string | null {
-  if (m.space_family !== spaceFamily(task)) return `it was trained on the ${m.space_family} space family; ${task.spec} is in ${spaceFamily(task)}`;
-  if (m.encoding !== SCHEDULE_ENV_ENCODING) return `its observation encoding is version ${m.encoding}; this RLTune's is ${SCHEDULE_ENV_ENCODING}`;
-  if (m.isa !== target.isa) return `it was trained for ${m.isa} (${m.lanes} lanes); this machine's target is ${target.isa} (${target.lanes} lanes)`;
+  if (m.space_family !== spaceFamily(task))
+    return `it was trained on the ${m.space_family} space family; ${task.spec} is in ${spaceFamily(task)}`;
+  if (m.encoding !== SCHEDULE_ENV_ENCODING)
+    return `its observation encoding is version ${m.encoding}; this RLTune's is ${SCHEDULE_ENV_ENCODING}`;
+  if (m.isa !== target.isa)
+    return `it was trained for ${m.isa} (${m.lanes} lanes); this machine's target is ${target.isa} (${target.lanes} lanes)`;
   return null;
 }
 
@@ -93,9 +123,12 @@ export function loadPolicyInto(dir: string, algo: PolicyAlgorithm): void {
     algo.restore(ck, join(dir, 'checkpoint'));
     return;
   }
-  const w = ck.tensors.actor, params = algo.policy.parameters;
+  const w = ck.tensors.actor,
+    params = algo.policy.parameters;
   if (!(w instanceof Float32Array) || w.length !== params.length) {
-    throw new PolicyMismatchError(`${dir}: its ${ck.manifest.algo} actor has ${w?.length ?? 0} weights; the ${algo.name} policy here has ${params.length} (other layer widths)`);
+    throw new PolicyMismatchError(
+      `${dir}: its ${ck.manifest.algo} actor has ${w?.length ?? 0} weights; the ${algo.name} policy here has ${params.length} (other layer widths)`,
+    );
   }
   params.set(w);
 }

@@ -39,11 +39,25 @@ export interface CloneSample {
  * each sample's config (masked as the env masks them), with the algorithm's own optimizer. Returns the mean
  * negative log-likelihood of the last epoch.
  */
-export function cloneFromConfigs(actor: MLP, optimizer: Adam, samples: CloneSample[], machine: CostMachine, opts: { epochs?: number; batch?: number; seed?: number } = {}): number {
+export function cloneFromConfigs(
+  actor: MLP,
+  optimizer: Adam,
+  samples: CloneSample[],
+  machine: CostMachine,
+  opts: { epochs?: number; batch?: number; seed?: number } = {},
+): number {
   if (samples.length === 0) return NaN;
-  const env = new ScheduleConstructEnv({ workloads: [...new Map(samples.map((s) => [s.task.spec, s.task])).values()], machine, reward: () => 0 });
-  const D = env.observationSpace.size, A = env.actionSpace.n;
-  const obs: number[][] = [], masks: Int8Array[] = [], acts: number[] = [], w: number[] = [];
+  const env = new ScheduleConstructEnv({
+    workloads: [...new Map(samples.map((s) => [s.task.spec, s.task])).values()],
+    machine,
+    reward: () => 0,
+  });
+  const D = env.observationSpace.size,
+    A = env.actionSpace.n;
+  const obs: number[][] = [],
+    masks: Int8Array[] = [],
+    acts: number[] = [],
+    w: number[] = [];
   for (const s of samples) {
     const radix = radices(s.task.space);
     const digits = toDigits(radix, s.index);
@@ -61,11 +75,19 @@ export function cloneFromConfigs(actor: MLP, optimizer: Adam, samples: CloneSamp
     }
   }
   env.close();
-  const n = acts.length, B = Math.min(opts.batch ?? 256, n), epochs = opts.epochs ?? 20;
+  const n = acts.length,
+    B = Math.min(opts.batch ?? 256, n),
+    epochs = opts.epochs ?? 20;
   const rng = new Rng(opts.seed ?? 1);
   const cat = new Categorical(A);
-  const x = new Float32Array(B * D), mask = new Uint8Array(B * A), a = new Int32Array(B), dLogp = new Float64Array(B), dEnt = new Float64Array(B);
-  const logp = new Float64Array(B), ent = new Float64Array(B), dLogits = new Float32Array(B * A);
+  const x = new Float32Array(B * D),
+    mask = new Uint8Array(B * A),
+    a = new Int32Array(B),
+    dLogp = new Float64Array(B),
+    dEnt = new Float64Array(B);
+  const logp = new Float64Array(B),
+    ent = new Float64Array(B),
+    dLogits = new Float32Array(B * A);
   let lastNll = NaN;
   for (let e = 0; e < epochs; e++) {
     const order = Array.from({ length: n }, (_, i) => i);
@@ -73,7 +95,8 @@ export function cloneFromConfigs(actor: MLP, optimizer: Adam, samples: CloneSamp
       const j = rng.below(i + 1);
       [order[i], order[j]] = [order[j], order[i]];
     }
-    let nll = 0, wsum = 0;
+    let nll = 0,
+      wsum = 0;
     for (let s = 0; s < n; s += B) {
       const m = Math.min(B, n - s);
       let bw = 0;
@@ -104,14 +127,19 @@ export function cloneFromConfigs(actor: MLP, optimizer: Adam, samples: CloneSamp
 }
 
 /** Clone samples from records: the top `top` working configs of each workload (weight 1), plus AWR weights on all. */
-export function cloneSamplesFromRecords(records: CostSample[], opts: { top?: number; awrBeta?: number } = {}): { bc: CloneSample[]; awr: CloneSample[] } {
+export function cloneSamplesFromRecords(
+  records: CostSample[],
+  opts: { top?: number; awrBeta?: number } = {},
+): { bc: CloneSample[]; awr: CloneSample[] } {
   const bySpec = new Map<string, CostSample[]>();
-  for (const r of records) if (r.gflops !== null && r.gflops > 0) {
-    let g = bySpec.get(r.task.spec);
-    if (!g) bySpec.set(r.task.spec, (g = []));
-    g.push(r);
-  }
-  const bc: CloneSample[] = [], awr: CloneSample[] = [];
+  for (const r of records)
+    if (r.gflops !== null && r.gflops > 0) {
+      let g = bySpec.get(r.task.spec);
+      if (!g) bySpec.set(r.task.spec, (g = []));
+      g.push(r);
+    }
+  const bc: CloneSample[] = [],
+    awr: CloneSample[] = [];
   const beta = opts.awrBeta ?? 1;
   for (const g of bySpec.values()) {
     const sorted = [...g].sort((p, q) => q.gflops! - p.gflops! || p.index - q.index);
@@ -119,7 +147,9 @@ export function cloneSamplesFromRecords(records: CostSample[], opts: { top?: num
     const y = g.map((r) => Math.log(r.gflops!));
     const mean = y.reduce((s, v) => s + v, 0) / y.length;
     const sd = Math.sqrt(y.reduce((s, v) => s + (v - mean) ** 2, 0) / y.length) || 1;
-    g.forEach((r, i) => awr.push({ task: r.task, index: r.index, weight: Math.exp(Math.min((y[i] - mean) / sd / beta, 20)) }));
+    g.forEach((r, i) =>
+      awr.push({ task: r.task, index: r.index, weight: Math.exp(Math.min((y[i] - mean) / sd / beta, 20)) }),
+    );
   }
   return { bc, awr };
 }
@@ -156,15 +186,23 @@ export async function trainPolicy(o: TrainPolicyOptions): Promise<TrainPolicyRes
   if (o.tasks.length === 0) throw new RangeError('train-policy needs at least one workload');
   const family = featureFamily(o.tasks[0]);
   const other = o.tasks.find((t) => featureFamily(t) !== family);
-  if (other) throw new RangeError(`train-policy trains one policy per space family; ${o.tasks[0].spec} is ${family}, ${other.spec} is ${featureFamily(other)}: give one family per workload set`);
+  if (other)
+    throw new RangeError(
+      `train-policy trains one policy per space family; ${o.tasks[0].spec} is ${family}, ${other.spec} is ${featureFamily(other)}: give one family per workload set`,
+    );
   const specs = o.tasks.map((t) => t.spec);
   // Only the training workloads' records: `only` keeps every other spec (held-out ones included) out.
-  const records = o.db ? priorSamples(o.db, o.machineId, o.tasks[0], { only: specs, includeSelf: true, perWorkload: 5000 }) : [];
+  const records = o.db
+    ? priorSamples(o.db, o.machineId, o.tasks[0], { only: specs, includeSelf: true, perWorkload: 5000 })
+    : [];
   const model = new LearnedCostModel(family, o.machine, { seed: o.seed ?? 1 });
   model.setPrior(records);
   const fit = model.fit();
   if (!fit.ready) log(`train-policy: ${fit.reason}`);
-  if (records.length === 0) log('train-policy: the database has no records of these workloads: no behaviour cloning, the policy trains from scratch on the analytic cost model');
+  if (records.length === 0)
+    log(
+      'train-policy: the database has no records of these workloads: no behaviour cloning, the policy trains from scratch on the analytic cost model',
+    );
   const refs = new Map(o.tasks.map((t) => [t.spec, referenceConfig(t)]));
   const reward: RewardFn = (t, i) => {
     const ref = refs.get(t.spec) ?? referenceConfig(t);
@@ -175,22 +213,49 @@ export async function trainPolicy(o: TrainPolicyOptions): Promise<TrainPolicyRes
     return Math.log(analytic(t, i, o.machine).gflops / analytic(t, ref, o.machine).gflops);
   };
   const algo = new GRPO(scheduleEnvFactory('ScheduleConstruct-v0', reward), {
-    groupSize: 8, promptsPerIteration: 4, updateEpochs: 4, minibatchSize: 8, lr: 3e-3, klCoef: 0.04, seed: o.seed ?? 1,
-    envKwargs: { workloads: specs, machine: { ...o.machine, bw: { ...o.machine.bw } } }, prompts: (i) => ({ options: { workload: specs[i % specs.length] } }),
+    groupSize: 8,
+    promptsPerIteration: 4,
+    updateEpochs: 4,
+    minibatchSize: 8,
+    lr: 3e-3,
+    klCoef: 0.04,
+    seed: o.seed ?? 1,
+    envKwargs: { workloads: specs, machine: { ...o.machine, bw: { ...o.machine.bw } } },
+    prompts: (i) => ({ options: { workload: specs[i % specs.length] } }),
   });
   let bcNll: number | null = null;
   const { bc, awr } = cloneSamplesFromRecords(records, { top: o.bcTop ?? 16 });
   if (awr.length > 0) cloneFromConfigs(algo.actor, algo.optimizer, awr, o.machine, { epochs: 10, seed: o.seed });
   if (bc.length > 0) bcNll = cloneFromConfigs(algo.actor, algo.optimizer, bc, o.machine, { epochs: 30, seed: o.seed });
   algo.reference.params.set(algo.actor.params);
-  log(`train-policy: cloned ${bc.length} best configs and ${awr.length} weighted records of ${specs.length} workloads${bcNll !== null ? ` (NLL ${bcNll.toFixed(3)})` : ''}`);
+  log(
+    `train-policy: cloned ${bc.length} best configs and ${awr.length} weighted records of ${specs.length} workloads${bcNll !== null ? ` (NLL ${bcNll.toFixed(3)})` : ''}`,
+  );
   const steps = o.steps ?? 20_000;
   const r = steps > 0 ? await algo.learn({ totalSteps: steps }) : null;
-  writePolicy(o.out, algo, policyMeta('grpo', o.tasks[0], o.tasks[0].space.target, specs, records.length, { bc_samples: bc.length, awr_samples: awr.length, steps, train_s: Math.round((performance.now() - t0) / 10) / 100 }));
+  writePolicy(
+    o.out,
+    algo,
+    policyMeta('grpo', o.tasks[0], o.tasks[0].space.target, specs, records.length, {
+      bc_samples: bc.length,
+      awr_samples: awr.length,
+      steps,
+      train_s: Math.round((performance.now() - t0) / 10) / 100,
+    }),
+  );
   algo.close();
   model.dispose();
   return {
-    out: o.out, algo: 'grpo', workloads: specs, records: records.length, bc_samples: bc.length, awr_samples: awr.length, bc_nll: bcNll, cost_model: model.ready ? 'learned' : 'analytic',
-    steps: r?.steps ?? 0, final_mean_return: r?.final_mean_return ?? null, wall_s: Math.round((performance.now() - t0) / 10) / 100,
+    out: o.out,
+    algo: 'grpo',
+    workloads: specs,
+    records: records.length,
+    bc_samples: bc.length,
+    awr_samples: awr.length,
+    bc_nll: bcNll,
+    cost_model: model.ready ? 'learned' : 'analytic',
+    steps: r?.steps ?? 0,
+    final_mean_return: r?.final_mean_return ?? null,
+    wall_s: Math.round((performance.now() - t0) / 10) / 100,
   };
 }

@@ -120,20 +120,32 @@ export abstract class PolicyTuner extends CostModelTuner {
   private trainMs = 0;
   private walkMs = 0;
 
-  constructor(task: TuningTask, seed: number, ctx: TunerContext = {}, opts: PolicyTunerOptions = {}, kind: 'grpo' | 'ppo') {
+  constructor(
+    task: TuningTask,
+    seed: number,
+    ctx: TunerContext = {},
+    opts: PolicyTunerOptions = {},
+    kind: 'grpo' | 'ppo',
+  ) {
     super(task, seed, ctx);
     this.trainSteps = opts.trainSteps ?? 1152;
     this.nSamples = opts.samples ?? 96;
     this.walkSteps = opts.walkSteps ?? 16;
     this.measuredIterations = opts.measuredIterations ?? 0;
     this.incumbents = opts.incumbents ?? 24;
-    if (!Number.isSafeInteger(this.incumbents) || this.incumbents < 0) throw new RangeError(`incumbents must be a non-negative integer, got ${opts.incumbents}`);
+    if (!Number.isSafeInteger(this.incumbents) || this.incumbents < 0)
+      throw new RangeError(`incumbents must be a non-negative integer, got ${opts.incumbents}`);
     this.coldShare = opts.coldShare ?? 0.5;
-    if (!(this.coldShare >= 0 && this.coldShare <= 1)) throw new RangeError(`coldShare must be a number in [0, 1], got ${opts.coldShare}`);
-    if (!Number.isSafeInteger(this.measuredIterations) || this.measuredIterations < 0) throw new RangeError(`measuredIterations must be a non-negative integer, got ${opts.measuredIterations}`);
-    if (!Number.isSafeInteger(this.walkSteps) || this.walkSteps < 0) throw new RangeError(`walkSteps must be a non-negative integer, got ${opts.walkSteps}`);
-    if (!Number.isSafeInteger(this.trainSteps) || this.trainSteps < 0) throw new RangeError(`trainSteps must be a non-negative integer, got ${opts.trainSteps}`);
-    if (!Number.isSafeInteger(this.nSamples) || this.nSamples < 1) throw new RangeError(`samples must be a positive integer, got ${opts.samples}`);
+    if (!(this.coldShare >= 0 && this.coldShare <= 1))
+      throw new RangeError(`coldShare must be a number in [0, 1], got ${opts.coldShare}`);
+    if (!Number.isSafeInteger(this.measuredIterations) || this.measuredIterations < 0)
+      throw new RangeError(`measuredIterations must be a non-negative integer, got ${opts.measuredIterations}`);
+    if (!Number.isSafeInteger(this.walkSteps) || this.walkSteps < 0)
+      throw new RangeError(`walkSteps must be a non-negative integer, got ${opts.walkSteps}`);
+    if (!Number.isSafeInteger(this.trainSteps) || this.trainSteps < 0)
+      throw new RangeError(`trainSteps must be a non-negative integer, got ${opts.trainSteps}`);
+    if (!Number.isSafeInteger(this.nSamples) || this.nSamples < 1)
+      throw new RangeError(`samples must be a positive integer, got ${opts.samples}`);
     const ref = referenceConfig(task);
     // The reward of the env: the cost model's score relative to the reference config's.
     const reward: RewardFn = (t, i) => {
@@ -161,13 +173,40 @@ export abstract class PolicyTuner extends CostModelTuner {
     const env = scheduleEnvFactory('ScheduleConstruct-v0', (t, i) => this.reward(t, i));
     const envKwargs = { workloads: [task.spec], machine: { ...this.model.machine, bw: { ...this.model.machine.bw } } };
     const steps = task.space.knobs.length;
-    const grpoCfg = (s: number) => ({ groupSize: 8, promptsPerIteration: 4, updateEpochs: 4, minibatchSize: 8, lr: 3e-3, klCoef: 0.04, seed: s, ...opts.grpo, envKwargs, prompts: () => ({ options: { workload: task.spec } }) });
-    const ppoCfg = (s: number) => ({ nEnvs: 4, nSteps: 8 * steps, nMinibatches: 4, nEpochs: 4, lr: 3e-3, lrSchedule: 'constant' as const, gamma: 1, gaeLambda: 1, entCoef: 0.01, seed: s, ...opts.ppo, envKwargs });
-    const make = (s: number): PolicyAlgorithm => (kind === 'grpo' ? new GRPO(env, grpoCfg(s)) : new PPO(env, ppoCfg(s)));
+    const grpoCfg = (s: number) => ({
+      groupSize: 8,
+      promptsPerIteration: 4,
+      updateEpochs: 4,
+      minibatchSize: 8,
+      lr: 3e-3,
+      klCoef: 0.04,
+      seed: s,
+      ...opts.grpo,
+      envKwargs,
+      prompts: () => ({ options: { workload: task.spec } }),
+    });
+    const ppoCfg = (s: number) => ({
+      nEnvs: 4,
+      nSteps: 8 * steps,
+      nMinibatches: 4,
+      nEpochs: 4,
+      lr: 3e-3,
+      lrSchedule: 'constant' as const,
+      gamma: 1,
+      gaeLambda: 1,
+      entCoef: 0.01,
+      seed: s,
+      ...opts.ppo,
+      envKwargs,
+    });
+    const make = (s: number): PolicyAlgorithm =>
+      kind === 'grpo' ? new GRPO(env, grpoCfg(s)) : new PPO(env, ppoCfg(s));
     this.algo = make(seed);
-    const g = grpoCfg(seed), p = ppoCfg(seed);
+    const g = grpoCfg(seed),
+      p = ppoCfg(seed);
     // PPO: an episode has one step per knob; each env may also finish the episode it began in the last iteration.
-    this.episodesPerIteration = kind === 'grpo' ? g.groupSize * g.promptsPerIteration : p.nEnvs * (Math.ceil(p.nSteps / steps) + 1);
+    this.episodesPerIteration =
+      kind === 'grpo' ? g.groupSize * g.promptsPerIteration : p.nEnvs * (Math.ceil(p.nSteps / steps) + 1);
     this.sampler = new ScheduleConstructEnv({ workloads: [task], machine: this.model.machine, reward });
     const log = ctx.log ?? (() => {});
     const target = task.space.target;
@@ -175,7 +214,8 @@ export abstract class PolicyTuner extends CostModelTuner {
     const fromDefault = dir === null && (opts.defaultPolicy ?? true);
     if (fromDefault) dir = defaultPolicyDir(task, target);
     if (dir === null) {
-      if (opts.defaultPolicy ?? true) log(`${kind}: no default policy for the ${task.spaceId} space in this package: starting cold`);
+      if (opts.defaultPolicy ?? true)
+        log(`${kind}: no default policy for the ${task.spaceId} space in this package: starting cold`);
       return;
     }
     const meta = readPolicyMeta(dir);
@@ -193,7 +233,9 @@ export abstract class PolicyTuner extends CostModelTuner {
     this.algo.rng.reseed(seed); // the run's seed, not the checkpoint's generator, drives its sampling
     this.policyFrom = dir;
     if (this.coldShare > 0) this.companion = make(seed + 1_000_003); // its own stream, fixed by the run's seed
-    log(`${kind}: starting from the ${fromDefault ? 'default ' : ''}policy in ${dir} (${meta.algo}, trained on ${meta.trained_on.length} workloads)${this.companion ? `, ${Math.round(this.coldShare * 100)}% of samples from a cold companion` : ''}`);
+    log(
+      `${kind}: starting from the ${fromDefault ? 'default ' : ''}policy in ${dir} (${meta.algo}, trained on ${meta.trained_on.length} workloads)${this.companion ? `, ${Math.round(this.coldShare * 100)}% of samples from a cold companion` : ''}`,
+    );
   }
 
   /** The policy directory this run started from, or null for a cold start. */
@@ -232,7 +274,11 @@ export abstract class PolicyTuner extends CostModelTuner {
     const found = this.walk(sampled.concat(this.bestMeasured(this.incumbents)));
     // Adaptive sampling over the best of what the policy and its walks found.
     const top = topScored(found, Math.max(4 * n, 32));
-    this.pool = this.clusterPick(top, top.map((c) => found.get(c)!), n);
+    this.pool = this.clusterPick(
+      top,
+      top.map((c) => found.get(c)!),
+      n,
+    );
     this.walkMs += performance.now() - t1;
     return this.pick(n);
   }
@@ -269,7 +315,8 @@ export abstract class PolicyTuner extends CostModelTuner {
    */
   private walk(sampled: number[]): Map<number, number> {
     const found = new Map<number, number>();
-    const note = (list: number[], sc: Float64Array) => list.forEach((c, j) => !this.seen.has(c) && this.keep(c) && found.set(c, sc[j]));
+    const note = (list: number[], sc: Float64Array) =>
+      list.forEach((c, j) => !this.seen.has(c) && this.keep(c) && found.set(c, sc[j]));
     const pts = sampled.slice();
     const sc = this.model.score(pts);
     note(pts, sc);
@@ -302,7 +349,8 @@ export abstract class PolicyTuner extends CostModelTuner {
       const d = pts.map((p) => Math.min(...centers.map((c) => dist(p, c))));
       const total = d.reduce((a, b) => a + b, 0);
       if (total === 0) break;
-      let r = this.rng.random() * total, i = 0;
+      let r = this.rng.random() * total,
+        i = 0;
       while (r > d[i] && i < d.length - 1) r -= d[i++];
       centers.push(pts[i].slice());
     }
@@ -339,7 +387,15 @@ export abstract class PolicyTuner extends CostModelTuner {
   }
 
   override stats(): PolicyStats {
-    return { ...super.stats(), policy_train_ms: Math.round(this.trainMs), walk_ms: Math.round(this.walkMs), measured_train_ms: Math.round(this.measuredMs), policy_steps: this.algo.numTimesteps, policy_from: this.policyFrom, cold_share: this.companion ? this.coldShare : 0 };
+    return {
+      ...super.stats(),
+      policy_train_ms: Math.round(this.trainMs),
+      walk_ms: Math.round(this.walkMs),
+      measured_train_ms: Math.round(this.measuredMs),
+      policy_steps: this.algo.numTimesteps,
+      policy_from: this.policyFrom,
+      cold_share: this.companion ? this.coldShare : 0,
+    };
   }
 
   dispose(): void {

@@ -56,11 +56,34 @@ export function workloadFeatures(task: TuningTask, m: CostMachine): number[] {
   if (w.op === 'gemm' || w.op === 'bmm') {
     const g = w;
     const epi = g.op === 'gemm' ? g.epilogue : [];
-    return [lg(g.M), lg(g.N), lg(g.K), lg(g.op === 'bmm' ? g.B : 1), g.op === 'bmm' ? g.transA : 0, g.op === 'bmm' ? g.transB : 0, lg(g.threads),
-      epi.includes('gelu') || epi.includes('silu') ? 1 : 0, epi.includes('bias') ? 1 : 0, epi.includes('residual') ? 1 : 0, lg(task.flops), lg(task.flops / task.bytes), ...machine];
+    return [
+      lg(g.M),
+      lg(g.N),
+      lg(g.K),
+      lg(g.op === 'bmm' ? g.B : 1),
+      g.op === 'bmm' ? g.transA : 0,
+      g.op === 'bmm' ? g.transB : 0,
+      lg(g.threads),
+      epi.includes('gelu') || epi.includes('silu') ? 1 : 0,
+      epi.includes('bias') ? 1 : 0,
+      epi.includes('residual') ? 1 : 0,
+      lg(task.flops),
+      lg(task.flops / task.bytes),
+      ...machine,
+    ];
   }
   const r = w;
-  return [r.op === 'softmax' ? 1 : 0, r.op === 'layernorm' ? 1 : 0, r.op === 'rmsnorm' ? 1 : 0, lg(r.rows), lg(r.cols), lg(r.threads), r.cols % m.lanes === 0 ? 0 : 1, lg(task.flops), ...machine];
+  return [
+    r.op === 'softmax' ? 1 : 0,
+    r.op === 'layernorm' ? 1 : 0,
+    r.op === 'rmsnorm' ? 1 : 0,
+    lg(r.rows),
+    lg(r.cols),
+    lg(r.threads),
+    r.cols % m.lanes === 0 ? 0 : 1,
+    lg(task.flops),
+    ...machine,
+  ];
 }
 
 /** The reference config of a task (what rewards are speedups over): task.ts holds it, as paired timing uses it too. */
@@ -97,11 +120,17 @@ abstract class ScheduleEnvBase extends Env<Float32Array, number> {
   constructor(opts: ScheduleEnvOptions, who: string) {
     super();
     const specs = opts.workloads ?? ['gemm:M=128,N=768,K=768'];
-    if (!Array.isArray(specs) || specs.length === 0) throw new RangeError(`${who}: workloads must be a non-empty array of specs, got ${JSON.stringify(opts.workloads)}`);
+    if (!Array.isArray(specs) || specs.length === 0)
+      throw new RangeError(
+        `${who}: workloads must be a non-empty array of specs, got ${JSON.stringify(opts.workloads)}`,
+      );
     this.pool = specs.map((s) => (typeof s === 'string' ? createTask(s) : s));
     this.family = featureFamily(this.pool[0]);
     const other = this.pool.find((t) => featureFamily(t) !== this.family);
-    if (other) throw new RangeError(`${who}: one env holds workloads of one family; ${this.pool[0].spec} is ${this.family}, ${other.spec} is ${featureFamily(other)}`);
+    if (other)
+      throw new RangeError(
+        `${who}: one env holds workloads of one family; ${this.pool[0].spec} is ${this.family}, ${other.spec} is ${featureFamily(other)}`,
+      );
     this.machine = opts.machine ?? costMachine(hostTarget(), null, {});
     this.reward = opts.reward ?? analyticReward(this.machine);
     this.radix = radices(this.pool[0].space);
@@ -115,7 +144,10 @@ abstract class ScheduleEnvBase extends Env<Float32Array, number> {
       this.task = this.pool[this.rng.below(this.pool.length)];
     } else if (typeof w === 'string') {
       const t = this.pool.find((p) => p.spec === w) ?? createTask(w);
-      if (featureFamily(t) !== this.family) throw new RangeError(`${who}.reset: options.workload ${w} is of the ${featureFamily(t)} family; this env holds ${this.family} workloads`);
+      if (featureFamily(t) !== this.family)
+        throw new RangeError(
+          `${who}.reset: options.workload ${w} is of the ${featureFamily(t)} family; this env holds ${this.family} workloads`,
+        );
       this.task = t;
     } else {
       throw new TypeError(`${who}.reset: options.workload must be a workload spec string, got ${JSON.stringify(w)}`);
@@ -127,7 +159,9 @@ abstract class ScheduleEnvBase extends Env<Float32Array, number> {
   protected safeReward(index: number): { reward: number; error?: string } {
     try {
       const r = this.reward(this.task, index);
-      return Number.isFinite(r) ? { reward: r } : { reward: INVALID_PENALTY, error: `the reward function returned ${r}` };
+      return Number.isFinite(r)
+        ? { reward: r }
+        : { reward: INVALID_PENALTY, error: `the reward function returned ${r}` };
     } catch (err) {
       return { reward: INVALID_PENALTY, error: (err as Error).message };
     }
@@ -152,9 +186,11 @@ export class ScheduleConstructEnv extends ScheduleEnvBase {
   }
 
   private obs(): Float32Array {
-    const K = this.radix.length, o = new Float32Array(this.nFeat + 2 * K);
+    const K = this.radix.length,
+      o = new Float32Array(this.nFeat + 2 * K);
     o.set(this.feats, 0);
-    for (let k = 0; k < K; k++) o[this.nFeat + k] = k < this.digits.length ? this.digits[k] / Math.max(1, this.radix[k] - 1) : -1;
+    for (let k = 0; k < K; k++)
+      o[this.nFeat + k] = k < this.digits.length ? this.digits[k] / Math.max(1, this.radix[k] - 1) : -1;
     if (this.pos < K) o[this.nFeat + K + this.pos] = 1;
     return o;
   }
@@ -182,19 +218,41 @@ export class ScheduleConstructEnv extends ScheduleEnvBase {
 
   step(action: number): StepResult<Float32Array> {
     if (this.pos >= this.radix.length) throw new Error('ScheduleConstruct.step: the episode is over; call reset()');
-    if (!Number.isInteger(action) || action < 0 || action >= this.actionSpace.n) throw new RangeError(`ScheduleConstruct.step: action must be an integer in [0, ${this.actionSpace.n}), got ${action}`);
+    if (!Number.isInteger(action) || action < 0 || action >= this.actionSpace.n)
+      throw new RangeError(
+        `ScheduleConstruct.step: action must be an integer in [0, ${this.actionSpace.n}), got ${action}`,
+      );
     if (this.mask()[action] !== 1) {
       this.pos = this.radix.length;
-      return { obs: this.obs(), reward: INVALID_PENALTY, terminated: true, truncated: false, info: { action_mask: new Int8Array(this.actionSpace.n).fill(1), invalid_action: `value ${action} of knob ${this.task.space.knobs[this.digits.length].name} is masked` } };
+      return {
+        obs: this.obs(),
+        reward: INVALID_PENALTY,
+        terminated: true,
+        truncated: false,
+        info: {
+          action_mask: new Int8Array(this.actionSpace.n).fill(1),
+          invalid_action: `value ${action} of knob ${this.task.space.knobs[this.digits.length].name} is masked`,
+        },
+      };
     }
     this.digits.push(action);
     this.pos++;
-    if (this.pos < this.radix.length) return { obs: this.obs(), reward: 0, terminated: false, truncated: false, info: { action_mask: this.mask() } };
+    if (this.pos < this.radix.length)
+      return { obs: this.obs(), reward: 0, terminated: false, truncated: false, info: { action_mask: this.mask() } };
     const index = fromDigits(this.radix, this.digits);
     const r = this.safeReward(index);
     return {
-      obs: this.obs(), reward: r.reward, terminated: true, truncated: false,
-      info: { action_mask: this.mask(), config: index, config_json: this.task.configJSON(index), workload: this.task.spec, ...(r.error ? { reward_error: r.error } : {}) },
+      obs: this.obs(),
+      reward: r.reward,
+      terminated: true,
+      truncated: false,
+      info: {
+        action_mask: this.mask(),
+        config: index,
+        config_json: this.task.configJSON(index),
+        workload: this.task.spec,
+        ...(r.error ? { reward_error: r.error } : {}),
+      },
     };
   }
 }
@@ -216,13 +274,15 @@ export class ScheduleWalkEnv extends ScheduleEnvBase {
     super(opts, 'ScheduleWalk');
     const K = this.radix.length;
     this.horizon = opts.horizon ?? 32;
-    if (!Number.isInteger(this.horizon) || this.horizon < 1) throw new RangeError(`ScheduleWalk: horizon must be a positive integer, got ${opts.horizon}`);
+    if (!Number.isInteger(this.horizon) || this.horizon < 1)
+      throw new RangeError(`ScheduleWalk: horizon must be a positive integer, got ${opts.horizon}`);
     this.observationSpace = new Box(-Infinity, Infinity, [this.nFeat + K + 1]);
     this.actionSpace = new Discrete(2 * K + 1);
   }
 
   private obs(): Float32Array {
-    const K = this.radix.length, o = new Float32Array(this.nFeat + K + 1);
+    const K = this.radix.length,
+      o = new Float32Array(this.nFeat + K + 1);
     o.set(this.feats, 0);
     const d = toDigits(this.radix, this.config);
     for (let k = 0; k < K; k++) o[this.nFeat + k] = d[k] / Math.max(1, this.radix[k] - 1);
@@ -233,7 +293,8 @@ export class ScheduleWalkEnv extends ScheduleEnvBase {
   private moved(action: number): number | null {
     const K = this.radix.length;
     if (action === 2 * K) return this.config;
-    const k = action >> 1, dir = action & 1 ? 1 : -1;
+    const k = action >> 1,
+      dir = action & 1 ? 1 : -1;
     const d = toDigits(this.radix, this.config);
     const v = d[k] + dir;
     if (v < 0 || v >= this.radix[k]) return null;
@@ -258,8 +319,16 @@ export class ScheduleWalkEnv extends ScheduleEnvBase {
     const start = opts.options?.start;
     if (start !== undefined) {
       const s = this.task.space;
-      if (typeof start !== 'number' || !Number.isSafeInteger(start) || start < 0 || start >= s.size || !s.isValid(s.config(start))) {
-        throw new RangeError(`ScheduleWalk.reset: options.start must be the index of a valid config of ${this.task.spec} (0 to ${s.size - 1}), got ${JSON.stringify(start)}`);
+      if (
+        typeof start !== 'number' ||
+        !Number.isSafeInteger(start) ||
+        start < 0 ||
+        start >= s.size ||
+        !s.isValid(s.config(start))
+      ) {
+        throw new RangeError(
+          `ScheduleWalk.reset: options.start must be the index of a valid config of ${this.task.spec} (0 to ${s.size - 1}), got ${JSON.stringify(start)}`,
+        );
       }
       this.config = start;
     } else {
@@ -274,12 +343,23 @@ export class ScheduleWalkEnv extends ScheduleEnvBase {
 
   step(action: number): StepResult<Float32Array> {
     if (this.over) throw new Error('ScheduleWalk.step: the episode is over; call reset()');
-    if (!Number.isInteger(action) || action < 0 || action >= this.actionSpace.n) throw new RangeError(`ScheduleWalk.step: action must be an integer in [0, ${this.actionSpace.n}), got ${action}`);
+    if (!Number.isInteger(action) || action < 0 || action >= this.actionSpace.n)
+      throw new RangeError(`ScheduleWalk.step: action must be an integer in [0, ${this.actionSpace.n}), got ${action}`);
     const next = this.moved(action);
     this.t++;
     if (next === null) {
       this.over = true;
-      return { obs: this.obs(), reward: INVALID_PENALTY, terminated: true, truncated: false, info: { action_mask: this.mask(), config: this.config, invalid_action: `move ${action} leaves the valid configs` } };
+      return {
+        obs: this.obs(),
+        reward: INVALID_PENALTY,
+        terminated: true,
+        truncated: false,
+        info: {
+          action_mask: this.mask(),
+          config: this.config,
+          invalid_action: `move ${action} leaves the valid configs`,
+        },
+      };
     }
     const r = this.safeReward(next);
     const reward = r.error ? INVALID_PENALTY : r.reward - this.value;
@@ -287,7 +367,13 @@ export class ScheduleWalkEnv extends ScheduleEnvBase {
     this.value = r.error ? this.value : r.reward;
     const truncated = this.t >= this.horizon;
     this.over = truncated;
-    return { obs: this.obs(), reward, terminated: false, truncated, info: { action_mask: this.mask(), config: this.config, ...(r.error ? { reward_error: r.error } : {}) } };
+    return {
+      obs: this.obs(),
+      reward,
+      terminated: false,
+      truncated,
+      info: { action_mask: this.mask(), config: this.config, ...(r.error ? { reward_error: r.error } : {}) },
+    };
   }
 }
 

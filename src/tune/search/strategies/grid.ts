@@ -7,10 +7,14 @@ export class GridTuner implements Tuner {
   readonly name = 'grid';
   private next = 0;
 
-  constructor(private readonly task: TuningTask, _seed: number) {}
+  constructor(
+    private readonly task: TuningTask,
+    _seed: number,
+  ) {}
 
   propose(n: number): number[] {
-    const space = this.task.space, out: number[] = [];
+    const space = this.task.space,
+      out: number[] = [];
     while (out.length < n && this.next < space.size) {
       const i = this.next++;
       if (space.isValid(space.config(i))) out.push(i);

@@ -45,14 +45,24 @@ export abstract class CostModelTuner implements Tuner {
   private readonly epsilon: number;
   private searchMs = 0;
 
-  constructor(readonly task: TuningTask, seed: number, ctx: TunerContext = {}) {
+  constructor(
+    readonly task: TuningTask,
+    seed: number,
+    ctx: TunerContext = {},
+  ) {
     this.rng = new Rng(seed);
     const machine = ctx.machine ?? costMachine(task.space.target, null, cacheSizes());
-    this.model = new MultiLevelCostModel(task, machine, { prior: ctx.prior, log: ctx.log, learned: { seed, ...ctx.learned } });
-    this.pruner = ctx.prune === false ? null : new Pruner(task, cacheInfo({ L1d: machine.l1d, L2: machine.l2, L3: machine.l3 }));
+    this.model = new MultiLevelCostModel(task, machine, {
+      prior: ctx.prior,
+      log: ctx.log,
+      learned: { seed, ...ctx.learned },
+    });
+    this.pruner =
+      ctx.prune === false ? null : new Pruner(task, cacheInfo({ L1d: machine.l1d, L2: machine.l2, L3: machine.l3 }));
     this.radix = radices(task.space);
     this.epsilon = ctx.epsilon ?? 0.05;
-    if (!(this.epsilon >= 0 && this.epsilon <= 1)) throw new RangeError(`epsilon must be in [0, 1], got ${ctx.epsilon}`);
+    if (!(this.epsilon >= 0 && this.epsilon <= 1))
+      throw new RangeError(`epsilon must be in [0, 1], got ${ctx.epsilon}`);
   }
 
   protected keep(i: number): boolean {
@@ -108,7 +118,8 @@ export abstract class CostModelTuner implements Tuner {
   }
 
   protected crossover(a: number, b: number): number {
-    const da = toDigits(this.radix, a), db = toDigits(this.radix, b);
+    const da = toDigits(this.radix, a),
+      db = toDigits(this.radix, b);
     for (let t = 0; t < 8; t++) {
       const e = da.map((v, k) => (this.rng.random() < 0.5 ? v : db[k]));
       const j = fromDigits(this.radix, e);
@@ -159,17 +170,29 @@ export abstract class CostModelTuner implements Tuner {
 
   /** The best measured configs of this run, best first. */
   protected bestMeasured(k: number): number[] {
-    return [...this.measured].filter(([, g]) => g !== null).sort((a, b) => b[1]! - a[1]! || a[0] - b[0]).slice(0, k).map(([i]) => i);
+    return [...this.measured]
+      .filter(([, g]) => g !== null)
+      .sort((a, b) => b[1]! - a[1]! || a[0] - b[0])
+      .slice(0, k)
+      .map(([i]) => i);
   }
 
   stats(): ModelBasedStats {
-    return { level: this.model.level, fit_ms: Math.round(this.model.learned.fitMs), predict_ms: Math.round(this.model.learned.predictMs), search_ms: Math.round(this.searchMs) };
+    return {
+      level: this.model.level,
+      fit_ms: Math.round(this.model.learned.fitMs),
+      predict_ms: Math.round(this.model.learned.predictMs),
+      search_ms: Math.round(this.searchMs),
+    };
   }
 }
 
 /** The k best-scored configs of a config -> score map, best first (ties by index). */
 export function topScored(found: Map<number, number>, k: number): number[] {
-  return [...found].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k).map(([i]) => i);
+  return [...found]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, k)
+    .map(([i]) => i);
 }
 
 /** The search strategies over the cost model (anneal, evolve): they propose synchronously. */
@@ -207,7 +230,8 @@ export class AnnealTuner extends ModelBasedTuner {
     };
     pts.forEach((p, j) => note(p, sc[j]));
     // The temperature in units of the scores' spread, so the acceptance does not depend on the model's scale.
-    let mean = 0, sq = 0;
+    let mean = 0,
+      sq = 0;
     for (const s of sc) {
       mean += s / sc.length;
       sq += (s * s) / sc.length;
@@ -274,13 +298,18 @@ export class EvolveTuner extends ModelBasedTuner {
     for (let g = 0; g < this.opts.generations; g++) {
       const children = new Set<number>();
       for (let t = 0; children.size < P && t < 4 * P; t++) {
-        const child = this.rng.random() < this.opts.crossoverRate ? this.crossover(tournament(), tournament()) : this.mutate(tournament(), this.rng.random() < 0.3 ? 2 : 1);
+        const child =
+          this.rng.random() < this.opts.crossoverRate
+            ? this.crossover(tournament(), tournament())
+            : this.mutate(tournament(), this.rng.random() < 0.3 ? 2 : 1);
         if (!pop.has(child)) children.add(child);
       }
       const kids = [...children];
       const ks = this.model.score(kids);
       note(kids, ks);
-      const all = members.map((i, j) => [i, sc[j]] as [number, number]).concat(kids.map((i, j) => [i, ks[j]] as [number, number]));
+      const all = members
+        .map((i, j) => [i, sc[j]] as [number, number])
+        .concat(kids.map((i, j) => [i, ks[j]] as [number, number]));
       all.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
       const survivors = all.slice(0, P);
       members = survivors.map(([i]) => i);

@@ -16,12 +16,16 @@ export class RandomTuner implements Tuner {
   private scanFrom = -1;
   private scanned = 0;
 
-  constructor(private readonly task: TuningTask, seed: number) {
+  constructor(
+    private readonly task: TuningTask,
+    seed: number,
+  ) {
     this.rng = new Rng(seed);
   }
 
   propose(n: number): number[] {
-    const space = this.task.space, out: number[] = [];
+    const space = this.task.space,
+      out: number[] = [];
     let misses = 0;
     while (out.length < n) {
       let i: number;
