@@ -59,7 +59,8 @@ class KwEnv extends Env<number, number> {
 }
 
 test('make(id, {k: undefined}) keeps the registered kwarg', () => {
-  // {...spec.kwargs, ...overrides} lets an undefined override erase the registered value (the env then uses its own default).
+  // {...spec.kwargs, ...overrides} lets an undefined override erase the registered value (the env then uses its own
+  // default).
   register('review/Kw-v0', { entryPoint: KwEnv, kwargs: { size: 5 } });
   try {
     const e = make<number, number>('review/Kw-v0', { size: undefined });

@@ -203,7 +203,9 @@ function cyclicComponents(nodes: string[], edges: Edge[]): string[][] {
   return components.sort((a, b) => a[0].localeCompare(b[0]));
 }
 
-/** One cycle through the component's first file, as `a.ts -> b.ts (type) -> a.ts`: the shortest, found breadth-first. */
+/**
+ * One cycle through the component's first file, as `a.ts -> b.ts (type) -> a.ts`: the shortest, found breadth-first.
+ */
 function cycleChain(component: string[], edges: Edge[]): string {
   const members = new Set(component);
   const start = component[0];

@@ -14,7 +14,10 @@ function randomArray(n: number, rng: Rng, scale = 1): Float32Array {
   return a;
 }
 
-/** max |a - b| / max(max |b|, 1e-2): relative to the size of the reference, floored so near-zero outputs compare absolutely. */
+/**
+ * max |a - b| / max(max |b|, 1e-2): relative to the size of the reference, floored so near-zero outputs compare
+ * absolutely.
+ */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
   let d = 0,
@@ -269,7 +272,8 @@ test('native Adam step: bias-corrected Adam with a gradient scale, as in src/rl/
     g = randomArray(n, rng);
   const m = new Float32Array(n),
     v = new Float32Array(n);
-  // Reference in float64: m <- b1 m + (1-b1) g';  v <- b2 v + (1-b2) g'^2;  p <- p - lr/(1-b1^t) m / (sqrt(v/(1-b2^t)) + eps)
+  // Reference in float64: m <- b1 m + (1-b1) g';  v <- b2 v + (1-b2) g'^2;  p <- p - lr/(1-b1^t) m / (sqrt(v/(1-b2^t))
+  // + eps)
   const rp = Float64Array.from(p),
     rm = new Float64Array(n),
     rv = new Float64Array(n);
@@ -379,7 +383,8 @@ for (const activation of ['tanh', 'relu'] as const) {
         net.forwardTrain(x, batch);
         const dx = new Float32Array(x.length);
         net.backward(g, dx, { accumulate: false });
-        // relu is piecewise linear: a small step rarely crosses a kink; tanh wants a larger one against float32 rounding.
+        // relu is piecewise linear: a small step rarely crosses a kink; tanh wants a larger one against float32
+        // rounding.
         const eps = activation === 'tanh' ? 1e-2 : 1e-3;
         let worst = 0;
         for (let i = 0; i < x.length; i++) {

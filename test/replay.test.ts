@@ -421,7 +421,8 @@ test('prioritized replay: importance weights are (N P(i))^-beta / max_j w_j, wit
   check(buf.beta);
   assert.equal(annealedBeta(0.4, 20, 30), 1);
   assert.equal(annealedBeta(0.4, 20, 0), 0.4);
-  // More transitions: beta reaches 1 (only the numbers that enter the weights change; the old slots keep their priorities).
+  // More transitions: beta reaches 1 (only the numbers that enter the weights change; the old slots keep their
+  // priorities).
   buf.add(numbered(5, 20));
   assert.equal(buf.beta, 1);
 });

@@ -309,7 +309,8 @@ test('paired timing: a run whose reference is off its recent runs is repeated af
     undefined,
     'a reference as fast as its calibration runs is not run again',
   );
-  // As if the reference had run 3 times slower in its recent runs: the next run's reference is off them, so it runs twice.
+  // As if the reference had run 3 times slower in its recent runs: the next run's reference is off them, so it runs
+  // twice.
   const recent = (m.trials as LocalTrials).paired!.recentRefMs;
   const slow = recent.map((x) => 3 * x);
   recent.splice(0, recent.length, ...slow);
@@ -317,7 +318,8 @@ test('paired timing: a run whose reference is off its recent runs is repeated af
   assert.ok(b.ok);
   const sb = settingsOf(b.recordId).reference;
   assert.ok(sb.first_ref_median_ms > 0 && sb.ref_median_ms > 0, JSON.stringify(sb));
-  // The recent runs stay 3 times slower than any run now, so it is repeated as often as there are pauses, and then counts.
+  // The recent runs stay 3 times slower than any run now, so it is repeated as often as there are pauses, and then
+  // counts.
   assert.equal(sb.ref_retries, RETRY_PAUSES_MS.length);
   assert.equal(m.measuredCount, 2, 'the repeated run is not another trial');
   db.close();

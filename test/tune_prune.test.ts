@@ -285,7 +285,8 @@ test('cache rules fire against small caches, with the clamped sizes in their mes
     tiny.reason(at({ mcPanels: 16, kc: 256, ncPanels: 16, innerOrder: 1 }))!,
     /^b-block-l3: the packed B block KC x NC = 256 x 512 floats \(512 KiB\)/,
   );
-  // The same configs are kept with the fixture machine's caches; sizes are clamped to the shape (NC = 8192 columns is 512 here).
+  // The same configs are kept with the fixture machine's caches; sizes are clamped to the shape (NC = 8192 columns is
+  // 512 here).
   const real = new Pruner(task, CACHES);
   for (const c of [
     { mr: 4, nv: 4, kc: 512 },

@@ -66,7 +66,10 @@ const { machine, workDir: work, runnerCore } = session;
 const probe = session.probe();
 const s = DEFAULT_RUN_SETTINGS;
 
-/** The `strong` reference: the register blocking of fast GEMM configs (8 x 3 vectors, kc 256); else the RL envs' reference. */
+/**
+ * The `strong` reference: the register blocking of fast GEMM configs (8 x 3 vectors, kc 256); else the RL envs'
+ * reference.
+ */
 function strongConfig(task: TuningTask): number {
   const s = task.space;
   try {

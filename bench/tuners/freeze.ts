@@ -54,7 +54,10 @@ export function checkTiming(o: CompareOptions, tasks: Map<string, TuningTask>, m
   }
 }
 
-/** The file with every workload of the set frozen (the existing entries kept unless --refreeze); written when it changed. */
+/**
+ * The file with every workload of the set frozen (the existing entries kept unless --refreeze); written when it
+ * changed.
+ */
 export async function freezeBestKnown(
   session: TuningSession,
   o: CompareOptions,

@@ -3,7 +3,10 @@
  * pooled.ts so that both count the same way (the median is bench/util/stats.ts's).
  */
 
-/** The first trial (1-based) whose best-so-far reaches `target` GFLOP/s, or `budget + 1` when none does (a censored run). */
+/**
+ * The first trial (1-based) whose best-so-far reaches `target` GFLOP/s, or `budget + 1` when none does (a censored
+ * run).
+ */
 export function trialsTo(perTrial: readonly (number | null)[], target: number, budget: number): number {
   let best = -Infinity;
   for (let t = 0; t < perTrial.length; t++) {

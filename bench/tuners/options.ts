@@ -46,7 +46,10 @@ export interface CompareOptions {
   /** --prior-workloads as given ('' without), and its canonical specs (null without). */
   priorWorkloadsFile: string;
   priorWorkloads: string[] | null;
-  /** --policy as given: a policy directory, `cold` (the RL strategies start from no policy) or '' (the package's default). */
+  /**
+   * --policy as given: a policy directory, `cold` (the RL strategies start from no policy) or '' (the package's
+   * default).
+   */
   policyDir: string;
   tag: string;
   /** --out: also write the whole result (every run's trials included) to this file; '' without. */
@@ -152,7 +155,10 @@ function rlOptionsOf(text: string): Record<string, number> {
   return o as Record<string, number>;
 }
 
-/** The policy options of the RL strategies: from --policy's directory, from no policy (`cold`), else the package's default. */
+/**
+ * The policy options of the RL strategies: from --policy's directory, from no policy (`cold`), else the package's
+ * default.
+ */
 export function policyOf(o: CompareOptions): NonNullable<TunerContext['policy']> {
   const from =
     o.policyDir === 'cold'

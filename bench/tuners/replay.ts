@@ -28,7 +28,10 @@ import { benchArgs } from '../util/args.js';
 import { round } from '../util/stats.js';
 import { diffResults, restrictTo, type Result } from './replay_diff.js';
 
-/** The results of this machine that the README cites: the held-out sets (each recorded as a replay of its records), the v5 ablation and the training prior (recorded in their measuring passes). */
+/**
+ * The results of this machine that the README cites: the held-out sets (each recorded as a replay of its records), the
+ * v5 ablation and the training prior (recorded in their measuring passes).
+ */
 export const RESULTS = [
   'tuners-rl-2026-12-02.json',
   'tuners-rl-decode-2026-12-02.json',

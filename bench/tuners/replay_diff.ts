@@ -1,7 +1,8 @@
 /**
  * What a replay of a recorded bench/tuners/compare result must reproduce, and the differences: every number but
  * times (wall times, the cost model's milliseconds: they depend on the machine's load), paths (the settings' files,
- * the policy a run started from: where the checkout is), dates and the machine's description. A run's `measured_now` is not compared either: a result recorded in a measuring pass
+ * the policy a run started from: where the checkout is), dates and the machine's description. A run's `measured_now` is
+ * not compared either: a result recorded in a measuring pass
  * measured its new configs, its replay serves them (replay.ts checks that the replay measured nothing).
  */
 export interface Result {
@@ -82,7 +83,10 @@ export function diffResults(
   return out;
 }
 
-/** The part of a result that belongs to `workloads` (null: all of it): what a replay of those workloads alone reproduces. */
+/**
+ * The part of a result that belongs to `workloads` (null: all of it): what a replay of those workloads alone
+ * reproduces.
+ */
 export function restrictTo(r: Result, workloads: Set<string> | null): unknown {
   if (!workloads) return r;
   const pick = (o: unknown) =>

@@ -79,7 +79,10 @@ export function addZeroShot(
   }
 }
 
-/** Each space's size, the shares validity and pruning keep, and the share within 95% of best-known (from the random runs). */
+/**
+ * Each space's size, the shares validity and pruning keep, and the share within 95% of best-known (from the random
+ * runs).
+ */
 export function spacesOf(
   o: CompareOptions,
   tasks: Map<string, TuningTask>,

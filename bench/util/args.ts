@@ -7,7 +7,10 @@ import { parseArgs } from 'node:util';
 
 type OptionSpec = { type: 'string' | 'boolean'; multiple?: boolean; short?: string };
 
-/** The flags every benchmark takes: --quick (a smoke run of a few seconds) and --record (write the result to bench/results). */
+/**
+ * The flags every benchmark takes: --quick (a smoke run of a few seconds) and --record (write the result to
+ * bench/results).
+ */
 const COMMON = { quick: { type: 'boolean' }, record: { type: 'boolean' } } as const satisfies Record<
   string,
   OptionSpec

@@ -2,7 +2,8 @@
  * The commands over the records:
  *   rltune records list [--db F] [--json]
  *   rltune records show <spec> [--db F] [--top N] [--timing all|paired|plain] [--json]
- *   rltune records verify <spec> [--db F] [--top N] [--timing all|paired|plain] [--json]      (re-measure the top configs)
+ *   rltune records verify <spec> [--db F] [--top N] [--timing all|paired|plain] [--json]      (re-measure the top
+ *   configs)
  *   rltune records export [--db F] [--out FILE] | records import FILE [--db F]   (JSON lines between machines)
  *   rltune best <spec> [--db F] [--timing all|paired|plain] [--json]
  *                 (--timing: rank only paired records (tune op --paired) or only plain ones; default both)

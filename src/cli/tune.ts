@@ -1,11 +1,14 @@
 /**
  * The tuning commands:
  *   rltune tune op <spec> --strategy <name> --trials N [--db F] [--seed S] [--time-budget S] [--early-stopping N]
- *                 [--verify-top K] [--flush] [--paired] [--no-transfer] [--policy DIR] [--policy-fallback] [--measured-iterations N] [--json]
- *                 strategies: random, grid, anneal, evolve, grpo, ppo (all but the first two rank with the cost model and, unless
+ *                 [--verify-top K] [--flush] [--paired] [--no-transfer] [--policy DIR] [--policy-fallback]
+ *                 [--measured-iterations N] [--json]
+ *                 strategies: random, grid, anneal, evolve, grpo, ppo (all but the first two rank with the cost model
+ *                 and, unless
  *                 --no-transfer, start it from the records of other workloads in the database; --measured-iterations:
  *                 grpo and ppo also train each round for that many iterations on measured rewards, each one a trial)
- *   rltune tune train-policy --workloads <set file> --out <dir> [--db F] [--steps N] [--bc-top K] [--family gemm|row] [--seed S] [--json]
+ *   rltune tune train-policy --workloads <set file> --out <dir> [--db F] [--steps N] [--bc-top K] [--family gemm|row]
+ *   [--seed S] [--json]
  *                 (the RL tuner's policy from the records of those workloads, then GRPO on the cost model)
  * The database defaults to ./rltune.db; generated sources, libraries and workload data go to .rltune/ beside it.
  */

@@ -143,7 +143,10 @@ export class TuningSession {
     leaveRunnerCore(this.runnerCore);
   }
 
-  /** The machine's probe (FMA peak, bandwidths): measured on the runner's core once per machine, then cached in the records. */
+  /**
+   * The machine's probe (FMA peak, bandwidths): measured on the runner's core once per machine, then cached in the
+   * records.
+   */
   probe(): Probe {
     if (this.replayOnly && this.db.machineProbe(this.machine) === null)
       throw new Error(

@@ -16,7 +16,8 @@
  *                                                           an unbiased estimate of KL(pi || pi_ref))
  *   L = -(1/E) sum_i (1/|o_i|) sum_t [ min(rho A_i, clip(rho, 1 - c, 1 + c) A_i) - beta k3_{i,t} ]
  * over minibatches of E = minibatchSize whole episodes (shuffled; the last may be smaller), for updateEpochs
- * epochs; log pi_old and log pi_ref are computed once per iteration. `grpoLoss` (grpo_objective.ts) writes L and dL/dlog pi;
+ * epochs; log pi_old and log pi_ref are computed once per iteration. `grpoLoss` (grpo_objective.ts) writes L and
+ * dL/dlog pi;
  * the Categorical turns that into dL/dlogits. The reference pi_ref is the initial policy (DeepSeekMath's GRPO);
  * with refUpdateInterval k it is replaced by the current policy every k iterations (the paper's iterative GRPO).
  * Action masks (`info.action_mask`) restrict sampling and every log-probability, as in PPO.
@@ -70,7 +71,10 @@ export interface GRPOConfig {
   lr: number;
   lrSchedule: Schedule;
   maxGradNorm: number;
-  /** Copy the current policy into the reference every this many iterations (null: the initial policy stays the reference). */
+  /**
+   * Copy the current policy into the reference every this many iterations (null: the initial policy stays the
+   * reference).
+   */
   refUpdateInterval: number | null;
   /** eps of the advantage's denominator. */
   advEps: number;

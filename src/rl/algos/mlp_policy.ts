@@ -34,7 +34,10 @@ export class MlpPolicy implements StochasticPolicy {
   private readonly actLow: Float32Array | null = null;
   private readonly actHigh: Float32Array | null = null;
 
-  /** `name` (the algorithm's) prefixes error messages; `actor` outputs nAct numbers per row (or more, see actionOutputs). */
+  /**
+   * `name` (the algorithm's) prefixes error messages; `actor` outputs nAct numbers per row (or more, see
+   * actionOutputs).
+   */
   constructor(
     readonly name: string,
     readonly actor: MLP,

@@ -271,7 +271,10 @@ export abstract class OffPolicyAlgorithm<C extends OffPolicyConfig> extends Algo
     return { ...arrays, ...this.replayArrays() };
   }
 
-  /** The replay buffer's arrays (prefixed replay.) when the config keeps it in checkpoints, pending n-step windows flushed. */
+  /**
+   * The replay buffer's arrays (prefixed replay.) when the config keeps it in checkpoints, pending n-step windows
+   * flushed.
+   */
   protected replayArrays(): Record<string, StoredArray> {
     const arrays: Record<string, StoredArray> = {};
     if (!this.cfg.saveBuffer) return arrays;

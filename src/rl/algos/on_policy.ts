@@ -210,7 +210,10 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
     return super.learn(opts);
   }
 
-  /** Sets the optimizer's rate from the schedule at progress numTimesteps / totalSteps (absolute, so a resumed run goes on where it stopped). */
+  /**
+   * Sets the optimizer's rate from the schedule at progress numTimesteps / totalSteps (absolute, so a resumed run goes
+   * on where it stopped).
+   */
   protected applySchedule(ctx: TrainContext): void {
     const progress = ctx.numTimesteps / Math.max(1, this.scheduleTotal);
     this.optimizer.lr = this.cfg.lr * scheduleFactor(this.cfg.lrSchedule, progress);

@@ -10,7 +10,8 @@
  *   L_pi = (1/B) sum_b [alpha log pi(a~|s) - min_i Qi(s, a~)],  a~ = tanh(m + sigma eps) (reparameterized):
  *     dL/du_j = (-dQmin/da_j (1 - a_j^2) + alpha 2 a_j (1 - a_j^2) / (1 - a_j^2 + 1e-6)) / B
  *     dL/dm_j = dL/du_j;   dL/dlog sigma_j = dL/du_j sigma_j eps_j - alpha / B
- *   L_alpha = -(1/B) sum_b log alpha (log pi(a~|s) + H_target),  H_target = -A   (dL/dlog alpha = -mean(log pi + H_target))
+ *   L_alpha = -(1/B) sum_b log alpha (log pi(a~|s) + H_target),  H_target = -A   (dL/dlog alpha = -mean(log pi +
+ *   H_target))
  *   theta_targ <- tau theta + (1 - tau) theta_targ (critics only: SAC has no target actor).
  * Exploration samples from pi; the deterministic action is tanh(m).
  */

@@ -58,7 +58,10 @@ export interface GoldenResult {
   transitions: number;
   /** Largest absolute error of an observation entry (episodes) or a probability (tables). */
   maxAbsErr: number;
-  /** Largest relative error of a reward, |got - expected| / |expected| (Infinity for a nonzero reward where 0 is expected). */
+  /**
+   * Largest relative error of a reward, |got - expected| / |expected| (Infinity for a nonzero reward where 0 is
+   * expected).
+   */
   maxRewardErr: number;
   failures: string[];
 }

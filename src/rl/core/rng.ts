@@ -191,6 +191,7 @@ export function describe(value: unknown): string {
   } catch {
     // circular, or a toJSON that throws: described below
   }
-  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- an object JSON cannot show: its own toString() if it has one
+  // An object JSON cannot show: its own toString() if it has one.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- deliberate, see above
   return String(value);
 }

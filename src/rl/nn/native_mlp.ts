@@ -51,7 +51,9 @@ interface NativeAddon {
   info(): { vectorLanes: number; isa: string; api?: number };
 }
 
-/** The interface revision of native/mlp.c this module needs (RLTUNE_NN_API there): 2 added dL/dx to backward, 3 polyak. */
+/**
+ * The interface revision of native/mlp.c this module needs (RLTUNE_NN_API there): 2 added dL/dx to backward, 3 polyak.
+ */
 const NATIVE_API = 3;
 
 const ADDON_PATH = join('build', 'Release', 'rltune_nn.node');

@@ -98,7 +98,10 @@ export class TfjsMLP extends MLPParams implements MLP {
     }
   }
 
-  /** y = MLP(x) with the parameter tensors `w` (W_0, b_0, W_1, ...; the variables by default); call inside a tidy or a gradient scope. */
+  /**
+   * y = MLP(x) with the parameter tensors `w` (W_0, b_0, W_1, ...; the variables by default); call inside a tidy or a
+   * gradient scope.
+   */
   private model(x: TF.Tensor2D, w: readonly TF.Tensor[] = this.vars): TF.Tensor2D {
     const tf = this.tf;
     let h = x;

@@ -77,14 +77,16 @@ PRESETS.reinforce = {
     config: { nEnvs: 8, lr: 3e-3, lrSchedule: 'constant', episodesPerUpdate: 8, gamma: 0.99 },
   },
 };
-// SequenceMatch-v0 (4 tokens of 6; outcome-only reward): the settings the repository's test/grpo.test.ts compares, each the best
+// SequenceMatch-v0 (4 tokens of 6; outcome-only reward): the settings the repository's test/grpo.test.ts compares, each
+// the best
 // of a small grid on seeds 1..3 (GRPO reaches a greedy score of 0.75 in about 31k steps, REINFORCE in about 76k).
 PRESETS.grpo = {
   'SequenceMatch-v0': { steps: 60_000, config: { lr: 3e-3, updateEpochs: 4, minibatchSize: 8 } },
 };
 PRESETS.reinforce['SequenceMatch-v0'] = { steps: 150_000, config: { lr: 3e-3 } };
 PRESETS.dqn = {
-  // RL Zoo's CartPole rounds (256 steps, 128 updates, target copied each round) with 3-step returns, MSE loss, lr 1e-3, batch 128, eps 0.01, [128,128].
+  // RL Zoo's CartPole rounds (256 steps, 128 updates, target copied each round) with 3-step returns, MSE loss, lr 1e-3,
+  // batch 128, eps 0.01, [128,128].
   'CartPole-v1': {
     steps: 100_000,
     config: {
@@ -140,7 +142,8 @@ PRESETS.dqn = {
   },
 };
 
-// Continuous control (the repository's bench/rl/offpolicy.ts measures these over seeds 1..3). Smaller networks than RL Zoo's
+// Continuous control (the repository's bench/rl/offpolicy.ts measures these over seeds 1..3). Smaller networks than RL
+// Zoo's
 // [400, 300] / [256, 256] reach the same returns on Pendulum within its 20k-step budget, several times faster.
 const PENDULUM_OFF_POLICY = { hidden: [64, 64], batchSize: 100, learningStarts: 1000, actorLr: 1e-3, criticLr: 1e-3 };
 PRESETS.td3 = {
@@ -165,7 +168,8 @@ PRESETS.sac = {
 };
 
 // The tabular TD methods share the settings of algos/tabular/settings.ts (the repository's bench/rl/tabular.ts
-// measures them on seeds 1..3). CliffWalking: GLIE epsilon(s) = 1 / (1 + n(s)) and a small step, so SARSA finds -13 too.
+// measures them on seeds 1..3). CliffWalking: GLIE epsilon(s) = 1 / (1 + n(s)) and a small step, so SARSA finds -13
+// too.
 for (const algo of ['q-learning', 'sarsa', 'expected-sarsa']) {
   PRESETS[algo] = Object.fromEntries(
     Object.entries(TD_SETTINGS).map(([env, { steps, config }]) => [env, { steps, config: { ...config } }]),

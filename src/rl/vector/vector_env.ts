@@ -58,7 +58,10 @@ export interface VectorStepResult<OB = Batch> {
 
 export interface VectorEnvOptions {
   autoreset?: AutoresetMode;
-  /** Return copies of the internal buffers (default true); false returns the buffers themselves, reused by the next call. */
+  /**
+   * Return copies of the internal buffers (default true); false returns the buffers themselves, reused by the next
+   * call.
+   */
   copy?: boolean;
 }
 

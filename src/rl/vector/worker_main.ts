@@ -28,7 +28,8 @@ import {
 
 const init = workerData as WorkerInit;
 const { ctrl, port } = init;
-// The exit hook (a thread that ends in the middle of a command) is registered by worker_boot.ts, which loads this module.
+// The exit hook (a thread that ends in the middle of a command) is registered by worker_boot.ts, which loads this
+// module.
 /** Polls before sleeping, when the vector env decided that spinning threads have cores of their own. */
 const SPIN_ITERATIONS = init.spin ? 20000 : 0;
 

@@ -1,7 +1,8 @@
 /**
  * WorkerVectorEnv: runs its envs in worker threads, each thread owning a contiguous slice of them
  * (`numWorkers` threads, default min(n, CPUs - 1): one core stays with this thread, which runs the learner,
- * and then the threads may spin-wait instead of paying a futex wake-up per step). Observations, rewards, flags and actions travel through
+ * and then the threads may spin-wait instead of paying a futex wake-up per step). Observations, rewards, flags and
+ * actions travel through
  * shared memory, so `reset()` and `step()` are synchronous and return exactly what SyncVectorEnv returns.
  *
  * Envs are made in the workers from a registered id: built-ins always work; a user env works when the module

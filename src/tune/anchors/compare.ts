@@ -105,7 +105,8 @@ export async function compareWithAnchors(o: CompareOptions): Promise<CompareResu
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  // The onnxruntime worker is pinned from outside (the BLAS anchor pins itself); without taskset it runs unpinned, said once.
+  // The onnxruntime worker is pinned from outside (the BLAS anchor pins itself); without taskset it runs unpinned, said
+  // once.
   const taskset = host().taskset;
   const tasksetPrefix = (cmd: string, args: string[]): [string, string[]] =>
     taskset

@@ -79,7 +79,9 @@ function node(op: string, inputs: string[], outputs: string[], attrs: Writer[] =
   return n;
 }
 
-/** An ONNX model of the workload: inputs A0..A{copies-1} [M,K] (and R [M,N] with a residual), outputs Y0..Y{copies-1}. */
+/**
+ * An ONNX model of the workload: inputs A0..A{copies-1} [M,K] (and R [M,N] with a residual), outputs Y0..Y{copies-1}.
+ */
 export function gemmModel(w: GemmWorkload, weights: Float32Array, bias: Float32Array | null, copies: number): Buffer {
   const g = new Writer();
   for (let c = 0; c < copies; c++) {

@@ -2,7 +2,8 @@
  * C for the fused GEMM epilogues, applied to each finished output tile in the order the spec lists them:
  *   bias      x += bias[n]
  *   relu      x = max(x, 0)
- *   gelu      x = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))          (the tanh form, as ONNX's approximate="tanh")
+ *   gelu      x = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))          (the tanh form, as ONNX's
+ *   approximate="tanh")
  *   silu      x = x / (1 + exp(-x))
  *   residual  x += R[m, n]
  * tanh(u) = 1 - 2 / (exp(2u) + 1) and exp use rl_expf: a branch-free Cephes-style expf (range reduction by ln 2
@@ -54,7 +55,10 @@ const STEP: Record<Epilogue, string> = {
   residual: 'x += r[j];',
 };
 
-/** rl_expf (when needed) and apply_epilogue(c, rows, cols, ldc, bias, res): bias points at the tile's first column, res at its first element. */
+/**
+ * rl_expf (when needed) and apply_epilogue(c, rows, cols, ldc, bias, res): bias points at the tile's first column, res
+ * at its first element.
+ */
 export function epilogueFunctions(steps: Epilogue[]): string {
   const needsExp = steps.includes('gelu') || steps.includes('silu');
   const body =

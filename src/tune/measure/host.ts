@@ -105,7 +105,10 @@ export function cacheSizesFromSysfs(root: string): Record<string, number> {
   return out;
 }
 
-/** The C library's view of the caches (`getconf -a` output, from cpuid), for VMs whose sysfs has no cache folder; {} when it has none. */
+/**
+ * The C library's view of the caches (`getconf -a` output, from cpuid), for VMs whose sysfs has no cache folder; {}
+ * when it has none.
+ */
 export function cacheSizesFromGetconf(text: string): Record<string, number> {
   const names: [string, string][] = [
     ['LEVEL1_DCACHE_SIZE', 'L1d'],
@@ -126,7 +129,8 @@ export function cacheSizesFromGetconf(text: string): Record<string, number> {
  * over a few sizes at each level's end, not at once, so: a step is a size below 0.7x the best of the current
  * plateau; the level ends at the largest size before it still within 0.85x of that best; the next plateau starts
  * where the fall flattens (less than 5% from one size to the next). The first three steps are L1d, L2 and L3;
- * levels without a step are left out (the caller fills them with the defaults). A shared or virtual machine's sweep is noisy: these are estimates, labelled
+ * levels without a step are left out (the caller fills them with the defaults). A shared or virtual machine's sweep is
+ * noisy: these are estimates, labelled
  * 'measured'.
  */
 export function cacheSizesFromSweep(sweep: [number, number][]): Record<string, number> {

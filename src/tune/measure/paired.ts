@@ -18,7 +18,10 @@ import { referenceConfig } from '../task/task.js';
 import type { BuildResult } from './builder.js';
 import type { RunResult, RunSettings } from './runner.js';
 
-/** Paired timing: how far (a factor) the reference's time in a run may be from its recent median before the run is repeated. */
+/**
+ * Paired timing: how far (a factor) the reference's time in a run may be from its recent median before the run is
+ * repeated.
+ */
 export const REF_TOLERANCE = 1.15;
 /** Paired timing: the pauses before the repeats of a run whose reference was off (7.5 s in all at most). */
 export const RETRY_PAUSES_MS = [500, 1000, 2000, 4000];
@@ -57,7 +60,9 @@ export class PairedTiming {
 
   constructor(private readonly task: TuningTask) {}
 
-  /** The reference config's build and calibrated time: `kept` (from the records), else the median of its plain `runs`. */
+  /**
+   * The reference config's build and calibrated time: `kept` (from the records), else the median of its plain `runs`.
+   */
   calibrate(b: BuildResult, runs: RunResult[], kept: number | null): Reference {
     const config = referenceConfig(this.task);
     const what = `paired timing of ${this.task.spec} needs its reference config (${JSON.stringify(this.task.configJSON(config))})`;

@@ -82,7 +82,10 @@ export class MeasureRecords {
     return null;
   }
 
-  /** Files a result (with its source and settings); a trial is served to later requests of this run. Returns the record's id. */
+  /**
+   * Files a result (with its source and settings); a trial is served to later requests of this run. Returns the
+   * record's id.
+   */
   insert(
     r: MeasureResult,
     source: string,

@@ -52,7 +52,10 @@ export interface RunResult {
   ok: boolean;
   ms?: { median: number; min: number; max: number; runs: number };
   number?: number;
-  /** Paired timing (a reference library given): the kernel's time over the reference's, per repeat, and the reference's median. */
+  /**
+   * Paired timing (a reference library given): the kernel's time over the reference's, per repeat, and the reference's
+   * median.
+   */
   rel?: { median: number; min: number; max: number };
   refMs?: number;
   error?: { kind: ErrorKind; message: string };

@@ -15,7 +15,10 @@ import { coresBesides, runnerCore as hostRunnerCore } from './host.js';
 import { PairedTiming, type PairedRun, type RecordSettings } from './paired.js';
 import { Runner, type RunResult, type RunSettings } from './runner.js';
 
-/** One config built and (when it built) timed: the raw run, its result on the records' scale, and the settings to file it with. */
+/**
+ * One config built and (when it built) timed: the raw run, its result on the records' scale, and the settings to file
+ * it with.
+ */
 export interface Trial {
   config: number;
   source: string;
@@ -33,7 +36,10 @@ export interface TrialRunner {
   run(configs: number[], done: (t: Trial, k: number) => void): Promise<void>;
   /** The same, blocking, one config at a time (for a synchronous caller); must not overlap `run`. */
   runSync(configs: number[]): Trial[];
-  /** Builds `config` and times it up to `times` times (a fresh process each), stopping after a failed run. False: it did not build. */
+  /**
+   * Builds `config` and times it up to `times` times (a fresh process each), stopping after a failed run. False: it did
+   * not build.
+   */
   repeat(config: number, times: number, done: (t: Trial) => void): Promise<boolean>;
 }
 

@@ -157,7 +157,10 @@ export class RecordsDB {
     return r?.text ?? null;
   }
 
-  /** The first record of each config of (spec, machine, space) that `keep` accepts: what a resumed run reuses instead of measuring. */
+  /**
+   * The first record of each config of (spec, machine, space) that `keep` accepts: what a resumed run reuses instead of
+   * measuring.
+   */
   recordedConfigs(
     spec: string,
     machine: string,

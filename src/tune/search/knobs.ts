@@ -1,4 +1,6 @@
-/** Knob-vector helpers of the model-based strategies: a config index as its digits (one value index per knob) and back. */
+/**
+ * Knob-vector helpers of the model-based strategies: a config index as its digits (one value index per knob) and back.
+ */
 import type { ScheduleSpace } from '../space/space.js';
 
 export function radices(space: ScheduleSpace): number[] {

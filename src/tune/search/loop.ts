@@ -6,7 +6,8 @@
  * (they are how a killed run resumes: the same seed proposes the same configs, which are not measured again),
  * and a config is never handed over twice in a run. A strategy may also measure while it proposes, through the
  * loop's TrialMeasurer (an environment whose reward is a measurement): those are trials too, counted before the
- * batch that follows, and their results reach the strategy's update with it. Budgets: `trials`, `timeBudgetS` (checked between
+ * batch that follows, and their results reach the strategy's update with it. Budgets: `trials`, `timeBudgetS` (checked
+ * between
  * batches) and `earlyStopping` (stop after that many trials without a new best).
  */
 import type { Measurer, MeasureResult } from '../measure/measurer.js';

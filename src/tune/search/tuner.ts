@@ -51,7 +51,11 @@ export interface TunerContext {
   epsilon?: number;
   /** Draw configs from the pruned space (default true). */
   prune?: boolean;
-  /** The RL strategies' options (policy_tuner.ts): the starting policy (a directory, whether to fall back to a cold start, whether to use the package's default), the walks on the cost model, the training iterations on measured rewards. */
+  /**
+   * The RL strategies' options (policy_tuner.ts): the starting policy (a directory, whether to fall back to a cold
+   * start, whether to use the package's default), the walks on the cost model, the training iterations on measured
+   * rewards.
+   */
   policy?: {
     policyDir?: string;
     policyFallback?: boolean;

@@ -64,7 +64,10 @@ export const DEFAULT_CACHES: CacheInfo = {
   l3: DEFAULT_CACHE_SIZES.L3,
 };
 
-/** The cache sizes the rules use, from `cacheSizes()` (keys L1d, L2, L3; this machine's when omitted), with the defaults for what is missing. */
+/**
+ * The cache sizes the rules use, from `cacheSizes()` (keys L1d, L2, L3; this machine's when omitted), with the defaults
+ * for what is missing.
+ */
 export function cacheInfo(caches: Record<string, number> = cacheSizes()): CacheInfo {
   const pick = (k: string, d: number) => {
     const v = caches[k];
@@ -463,7 +466,9 @@ export class Pruner {
     return c === KEPT ? null : RULES[c].name;
   }
 
-  /** The kept representative of a useless-split duplicate; itself when kept; -1 when invalid or pruned by another rule. */
+  /**
+   * The kept representative of a useless-split duplicate; itself when kept; -1 when invalid or pruned by another rule.
+   */
   canonical(index: number): number {
     this.check(index);
     return this.rules.canonical(index);

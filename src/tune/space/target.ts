@@ -33,7 +33,10 @@ export function cpuFlags(): string[] {
 
 let cached: Target | null = null;
 
-/** The target of this machine; `RLTUNE_ISA` (avx512, avx2, neon, generic) narrows it, e.g. to test AVX2 code on an AVX-512 machine. */
+/**
+ * The target of this machine; `RLTUNE_ISA` (avx512, avx2, neon, generic) narrows it, e.g. to test AVX2 code on an
+ * AVX-512 machine.
+ */
 export function hostTarget(): Target {
   if (cached) return cached;
   const flags = cpuFlags();

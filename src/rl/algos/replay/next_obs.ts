@@ -9,7 +9,9 @@
  */
 import type { VectorInfo } from '../../vector/vector_env.js';
 
-/** Writes obs with each ended env's row replaced by its final observation into `out` (numEnvs x obsDim) and returns it. */
+/**
+ * Writes obs with each ended env's row replaced by its final observation into `out` (numEnvs x obsDim) and returns it.
+ */
 export function nextObservations(
   obs: ArrayLike<number>,
   info: VectorInfo,

@@ -145,7 +145,10 @@ export class PrioritizedReplayBuffer extends ReplayBuffer {
     this.maxPriority = 1;
   }
 
-  /** Base arrays plus `priorities` (Float64Array of p_i over the filled slots); alpha, beta0, betaSteps, eps and the max priority in meta. */
+  /**
+   * Base arrays plus `priorities` (Float64Array of p_i over the filled slots); alpha, beta0, betaSteps, eps and the max
+   * priority in meta.
+   */
   override toArrays(): Record<string, StoredArray> {
     const arrays = super.toArrays();
     const n = this._size,

@@ -1,6 +1,7 @@
 /**
  * Step budgets and settings with which Q-learning, SARSA and Expected SARSA solve the reference toy-text envs
- * (measured by the repository's bench/rl/tabular.ts, not in the package, over seeds 1..3; candidates for the presets of train/presets.ts).
+ * (measured by the repository's bench/rl/tabular.ts, not in the package, over seeds 1..3; candidates for the presets of
+ * train/presets.ts).
  * FrozenLake is stochastic: a decaying step size lets Q settle, so the greedy policy does not flip between
  * near-tied actions at the end of training.
  * CliffWalking: SARSA values the policy it follows, so it takes the optimal path along the cliff edge (-13) only

@@ -83,7 +83,8 @@ export class AcrobotEnv extends Env<Float32Array, number> implements HasState {
       w1 = s[2],
       w2 = s[3];
 
-    // One RK4 step of y' = f(y) for y = [theta1, theta2, dtheta1, dtheta2], with k = (dtheta1, dtheta2, ddtheta1, ddtheta2).
+    // One RK4 step of y' = f(y) for y = [theta1, theta2, dtheta1, dtheta2], with k = (dtheta1, dtheta2, ddtheta1,
+    // ddtheta2).
     const half = DT / 2.0;
     this.accelerations(t1, t2, w1, w2, torque);
     const k1a = w1,

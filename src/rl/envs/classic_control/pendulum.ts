@@ -130,7 +130,9 @@ export class PendulumEnv extends Env<Float32Array, Float32Array> implements HasS
   }
 }
 
-/** `x` wrapped into [-pi, pi), as NumPy computes `((x + pi) % (2 pi)) - pi` (the remainder takes the divisor's sign). */
+/**
+ * `x` wrapped into [-pi, pi), as NumPy computes `((x + pi) % (2 pi)) - pi` (the remainder takes the divisor's sign).
+ */
 function angleNormalize(x: number): number {
   const twoPi = 2 * Math.PI;
   let r = (x + Math.PI) % twoPi;

@@ -93,7 +93,10 @@ export abstract class CostModelTuner implements Tuner {
     throw new Error(`no kept config found in the ${this.task.spaceId} space of ${this.task.spec} after 20000 draws`);
   }
 
-  /** One knob changed: to a neighbouring value (half the time) or to any other value; the config itself when no kept change is found. */
+  /**
+   * One knob changed: to a neighbouring value (half the time) or to any other value; the config itself when no kept
+   * change is found.
+   */
   protected mutate(i: number, knobs = 1): number {
     const d = toDigits(this.radix, i);
     for (let t = 0; t < 16; t++) {
@@ -163,7 +166,8 @@ export abstract class CostModelTuner implements Tuner {
   update(results: MeasureResult[]): void {
     for (const r of results) {
       this.measured.set(r.config, r.ok ? r.gflops : null);
-      this.seen.add(r.config); // measured: never proposed again (the loop hands back only proposals, so this holds already)
+      // measured: never proposed again (the loop hands back only proposals, so this holds already)
+      this.seen.add(r.config);
     }
     this.model.update(results);
   }
