@@ -11,6 +11,7 @@
 import type { EnvSource, MakeOptions } from '../core/registry.js';
 import type { TrainContext } from '../train/context.js';
 import { OnPolicyAlgorithm, ON_POLICY_DEFAULTS, type OnPolicyConfig, type PolicyEval } from './on_policy.js';
+import { normalizeAdvantages, policyGradientTerms } from './pg_loss.js';
 
 export interface A2CConfig extends OnPolicyConfig {
   normAdv: boolean;
@@ -43,32 +44,16 @@ export class A2C extends OnPolicyAlgorithm<A2CConfig> {
       buf = this.buffer,
       B = buf.size;
     const adv = Float64Array.from(buf.advantages);
-    if (cfg.normAdv && B > 1) {
-      const m = adv.reduce((a, b) => a + b, 0) / B;
-      const sd = Math.sqrt(adv.reduce((a, b) => a + (b - m) ** 2, 0) / (B - 1));
-      for (let b = 0; b < B; b++) adv[b] = (adv[b] - m) / (sd + 1e-8);
-    }
+    if (cfg.normAdv) normalizeAdvantages(adv);
     const pe: PolicyEval = { logp: new Float64Array(B), ent: new Float64Array(B), values: new Float32Array(B) };
     const out = this.evaluatePolicy(buf.obs, buf.actions, buf.masks, B, pe);
-    const dLogp = new Float64Array(B),
-      dEnt = new Float64Array(B).fill(-cfg.entCoef / B),
-      dV = new Float32Array(B);
-    let pg = 0,
-      vl = 0,
-      h = 0;
-    for (let b = 0; b < B; b++) {
-      pg -= pe.logp[b] * adv[b];
-      dLogp[b] = -adv[b] / B;
-      const err = pe.values[b] - buf.returns[b];
-      vl += err * err;
-      dV[b] = (2 * cfg.vfCoef * err) / B;
-      h += pe.ent[b];
-    }
-    const gradNorm = this.applyGradients(out, { actions: buf.actions, masks: buf.masks }, B, dLogp, dEnt, dV);
+    const loss = policyGradientTerms(pe, adv, buf.returns, B, cfg);
+    const target = { actions: buf.actions, masks: buf.masks };
+    const gradNorm = this.applyGradients(out, target, B, loss.dLogp, loss.dEnt, loss.dV);
     return {
-      policy_loss: pg / B,
-      value_loss: vl / B,
-      entropy: h / B,
+      policy_loss: loss.policyLoss,
+      value_loss: loss.valueLoss,
+      entropy: loss.entropy,
       grad_norm: gradNorm,
       lr: this.optimizer.lr,
       time_env_ms: this.lastTimes.envMs,

@@ -15,6 +15,7 @@ import type { EnvSource, MakeOptions } from '../core/registry.js';
 import { describe } from '../core/rng.js';
 import type { TrainContext } from '../train/context.js';
 import { OnPolicyAlgorithm, ON_POLICY_DEFAULTS, type OnPolicyConfig, type PolicyEval } from './on_policy.js';
+import { normalizeAdvantages } from './pg_loss.js';
 
 export interface PPOConfig extends OnPolicyConfig {
   nMinibatches: number;
@@ -99,22 +100,14 @@ export class PPO extends OnPolicyAlgorithm<PPOConfig> {
       }
       let epochKl = 0;
       for (let start = 0; start < B; start += M) {
-        let advMean = 0;
         for (let b = 0; b < M; b++) {
           const k = idx[start + b];
           mbObs.set(buf.obs.subarray(k * D, (k + 1) * D), b * D);
           mbAct.set(buf.actions.subarray(k * aDim, (k + 1) * aDim), b * aDim);
           if (mbMask) mbMask.set(buf.masks!.subarray(k * A, (k + 1) * A), b * A);
           adv[b] = buf.advantages[k];
-          advMean += adv[b];
         }
-        advMean /= M;
-        if (cfg.normAdv && M > 1) {
-          let sq = 0;
-          for (let b = 0; b < M; b++) sq += (adv[b] - advMean) ** 2;
-          const std = Math.sqrt(sq / (M - 1));
-          for (let b = 0; b < M; b++) adv[b] = (adv[b] - advMean) / (std + 1e-8);
-        }
+        if (cfg.normAdv) normalizeAdvantages(adv, M); // per minibatch, as Stable-Baselines3
         const out = this.evaluatePolicy(mbObs, mbAct, mbMask, M, pe);
 
         // Clipped surrogate: L_pi and dL_pi/dlog pi.

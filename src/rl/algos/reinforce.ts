@@ -10,6 +10,7 @@
 import type { EnvSource, MakeOptions } from '../core/registry.js';
 import type { TrainContext } from '../train/context.js';
 import { OnPolicyAlgorithm, ON_POLICY_DEFAULTS, type OnPolicyConfig, type PolicyEval } from './on_policy.js';
+import { normalizeAdvantages, policyGradientTerms } from './pg_loss.js';
 
 export interface ReinforceConfig extends OnPolicyConfig {
   /** Finished episodes per update. */
@@ -104,30 +105,13 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     const out = this.evaluatePolicy(obs, actions, masks, B, pe);
     const adv = new Float64Array(B);
     for (let b = 0; b < B; b++) adv[b] = returns[b] - pe.values[b];
-    if (cfg.normAdv && B > 1) {
-      const m = adv.reduce((a, x) => a + x, 0) / B;
-      const sd = Math.sqrt(adv.reduce((a, x) => a + (x - m) ** 2, 0) / (B - 1));
-      for (let b = 0; b < B; b++) adv[b] = (adv[b] - m) / (sd + 1e-8);
-    }
-    const dLogp = new Float64Array(B),
-      dEnt = new Float64Array(B).fill(-cfg.entCoef / B),
-      dV = new Float32Array(B);
-    let pg = 0,
-      vl = 0,
-      h = 0;
-    for (let b = 0; b < B; b++) {
-      pg -= pe.logp[b] * adv[b];
-      dLogp[b] = -adv[b] / B;
-      const err = pe.values[b] - returns[b];
-      vl += err * err;
-      dV[b] = (2 * cfg.vfCoef * err) / B;
-      h += pe.ent[b];
-    }
-    const gradNorm = this.applyGradients(out, { actions, masks }, B, dLogp, dEnt, dV);
+    if (cfg.normAdv) normalizeAdvantages(adv);
+    const loss = policyGradientTerms(pe, adv, returns, B, cfg);
+    const gradNorm = this.applyGradients(out, { actions, masks }, B, loss.dLogp, loss.dEnt, loss.dV);
     return {
-      policy_loss: pg / B,
-      value_loss: vl / B,
-      entropy: h / B,
+      policy_loss: loss.policyLoss,
+      value_loss: loss.valueLoss,
+      entropy: loss.entropy,
       grad_norm: gradNorm,
       lr: this.optimizer.lr,
       batch: B,

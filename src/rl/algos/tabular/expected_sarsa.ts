@@ -15,18 +15,7 @@ export class ExpectedSARSA extends TDControl {
     super('expected-sarsa', source, config);
   }
 
-  protected tdUpdate(
-    s: number,
-    a: number,
-    r: number,
-    s2: number,
-    terminated: boolean,
-    nextMask: Uint8Array | null,
-  ): number {
-    const target = r + (terminated ? 0 : this.cfg.gamma * this.expectedQ(s2, nextMask));
-    const i = s * this.nA + a;
-    const delta = target - this.Q[i];
-    this.Q[i] += this.alpha * delta;
-    return delta;
+  protected nextValue(s2: number, mask: Uint8Array | null): number {
+    return this.expectedQ(s2, mask);
   }
 }

@@ -14,18 +14,7 @@ export class QLearning extends TDControl {
     super('q-learning', source, config);
   }
 
-  protected tdUpdate(
-    s: number,
-    a: number,
-    r: number,
-    s2: number,
-    terminated: boolean,
-    nextMask: Uint8Array | null,
-  ): number {
-    const target = r + (terminated ? 0 : this.cfg.gamma * this.maxQ(s2, nextMask));
-    const i = s * this.nA + a;
-    const delta = target - this.Q[i];
-    this.Q[i] += this.alpha * delta;
-    return delta;
+  protected nextValue(s2: number, mask: Uint8Array | null): number {
+    return this.maxQ(s2, mask);
   }
 }

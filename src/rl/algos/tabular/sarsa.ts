@@ -16,23 +16,10 @@ export class SARSA extends TDControl {
     super('sarsa', source, config);
   }
 
-  protected tdUpdate(
-    s: number,
-    a: number,
-    r: number,
-    s2: number,
-    terminated: boolean,
-    nextMask: Uint8Array | null,
-  ): number {
-    let target = r;
-    if (!terminated) {
-      const a2 = this.epsilonGreedy(s2, nextMask);
-      this.nextAction = a2;
-      target += this.cfg.gamma * this.Q[s2 * this.nA + a2];
-    }
-    const i = s * this.nA + a;
-    const delta = target - this.Q[i];
-    this.Q[i] += this.alpha * delta;
-    return delta;
+  /** Draws a' epsilon-greedily (taken at the next step) and bootstraps on Q(s', a'). */
+  protected nextValue(s2: number, mask: Uint8Array | null): number {
+    const a2 = this.epsilonGreedy(s2, mask);
+    this.nextAction = a2;
+    return this.Q[s2 * this.nA + a2];
   }
 }

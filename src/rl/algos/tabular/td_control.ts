@@ -1,8 +1,9 @@
 /**
  * Tabular TD control (Sutton & Barto, ch. 6): what Q-learning, SARSA and Expected SARSA share. One env made with
  * `make(env, envKwargs)` (its TimeLimit included), a table Q[s][a] (Float64Array, row-major), an
- * epsilon-greedy behaviour policy, the epsilon and step-size schedules, and checkpoints. Each method supplies
- * only its update, `tdUpdate` (q_learning.ts, sarsa.ts, expected_sarsa.ts).
+ * epsilon-greedy behaviour policy, the epsilon and step-size schedules, checkpoints, and the update
+ *   Q(s,a) <- Q(s,a) + alpha [r + gamma V(s') (1 - terminated) - Q(s,a)].
+ * Each method supplies only its bootstrap value V(s'), `nextValue` (q_learning.ts, sarsa.ts, expected_sarsa.ts).
  *
  * One `iteration` is up to `stepsPerIteration` env steps (never past `totalSteps`); episodes run across
  * iterations. Schedules are functions of the absolute step count t and the `totalSteps` T of the learn() call,
@@ -143,17 +144,19 @@ export abstract class TDControl extends Algorithm {
   }
 
   /**
-   * The method's update for one transition (s, a, r, s'), returning the TD error delta = target - Q(s,a).
-   * `terminated` cuts the bootstrap; `nextMask` gives the actions allowed in s' (null: all).
+   * The method's bootstrap value V(s') of a state that was not terminal; `mask` gives the actions allowed in s'
+   * (null: all). Called once per non-terminal transition, before the update.
    */
-  protected abstract tdUpdate(
-    s: number,
-    a: number,
-    r: number,
-    s2: number,
-    terminated: boolean,
-    nextMask: Uint8Array | null,
-  ): number;
+  protected abstract nextValue(s2: number, mask: Uint8Array | null): number;
+
+  /** The update for one transition (s, a, r, s'), returning the TD error delta = target - Q(s,a). */
+  private tdUpdate(s: number, a: number, r: number, s2: number, terminated: boolean, mask: Uint8Array | null): number {
+    const target = r + (terminated ? 0 : this.cfg.gamma * this.nextValue(s2, mask));
+    const i = s * this.nA + a;
+    const delta = target - this.Q[i];
+    this.Q[i] += this.alpha * delta;
+    return delta;
+  }
 
   protected iteration(ctx: TrainContext): Record<string, number> {
     const steps = Math.min(this.cfg.stepsPerIteration, ctx.totalSteps - ctx.numTimesteps);
