@@ -6,7 +6,14 @@
  *             dL/dh_l[b][i] = sum_o g[b][o] W_l[i][o]   (for l = 0 only when dL/dx is asked for)
  * with tanh' = 1 - y^2 and relu' = [y > 0] written in terms of the layer's output y.
  */
-import { checkBackwardArgs, MLPParams, type Activation, type BackwardOptions, type MLP } from './mlp.js';
+import {
+  checkBackwardArgs,
+  checkForwardArgs,
+  MLPParams,
+  type Activation,
+  type BackwardOptions,
+  type MLP,
+} from './mlp.js';
 
 export class JsMLP extends MLPParams implements MLP {
   readonly backend = 'js';
@@ -56,10 +63,7 @@ export class JsMLP extends MLPParams implements MLP {
 
   private run(x: Float32Array, batch: number, bufs: Float32Array[], keepInput: boolean): Float32Array {
     const L = this.sizes.length - 1;
-    if (x.length < batch * this.sizes[0])
-      throw new RangeError(
-        `MLP.forward: input has ${x.length} numbers, ${batch} rows of ${this.sizes[0]} need ${batch * this.sizes[0]}`,
-      );
+    checkForwardArgs('JsMLP', keepInput ? 'forwardTrain' : 'forward', this.sizes, x, batch);
     let h = x;
     for (let l = 0; l < L; l++) {
       const need = batch * this.sizes[l + 1];

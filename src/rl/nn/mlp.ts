@@ -102,6 +102,30 @@ export function countParams(sizes: readonly number[]): number {
 }
 
 /**
+ * Checks the arguments of MLP.forward and forwardTrain (`what`) for a network with these layer widths, throwing
+ * errors that name `who` (the backend's class); returns the number of input values the batch takes.
+ */
+export function checkForwardArgs(
+  who: string,
+  what: string,
+  sizes: readonly number[],
+  x: Float32Array,
+  batch: number,
+  disposed = false,
+): number {
+  if (disposed) throw new Error(`${who}.${what}: the network was disposed`);
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new RangeError(`${who}.${what}: batch must be a positive integer, got ${batch}`);
+  const n = batch * sizes[0];
+  if (!(x instanceof Float32Array) || x.length < n) {
+    throw new RangeError(
+      `${who}.${what}: x must be a Float32Array of at least batch * ${sizes[0]} = ${n} numbers, got ${x instanceof Float32Array ? x.length : typeof x}`,
+    );
+  }
+  return n;
+}
+
+/**
  * Checks the arguments of MLP.backward for a network with these layer widths after a forwardTrain of `batch`
  * rows, throwing errors that name `who` (the backend's class); returns whether to accumulate parameter gradients.
  */

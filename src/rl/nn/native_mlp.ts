@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkBackwardArgs, MLPParams, type BackwardOptions, type MLP, type MLPSpec } from './mlp.js';
+import { checkBackwardArgs, checkForwardArgs, MLPParams, type BackwardOptions, type MLP, type MLPSpec } from './mlp.js';
 import { initParams, resolveSpec } from './init.js';
 
 interface NativeAddon {
@@ -227,15 +227,7 @@ export class NativeMLP extends MLPParams implements MLP {
   }
 
   private run(ws: Workspace, x: Float32Array, batch: number, what: string): Float32Array {
-    if (this.disposed) throw new Error(`NativeMLP.${what}: the network was disposed`);
-    if (!Number.isInteger(batch) || batch < 1)
-      throw new RangeError(`NativeMLP.${what}: batch must be a positive integer, got ${batch}`);
-    const n = batch * this.sizes[0];
-    if (!(x instanceof Float32Array) || x.length < n) {
-      throw new RangeError(
-        `NativeMLP.${what}: x must be a Float32Array of at least batch * ${this.sizes[0]} = ${n} numbers, got ${x instanceof Float32Array ? x.length : typeof x}`,
-      );
-    }
+    const n = checkForwardArgs('NativeMLP', what, this.sizes, x, batch, this.disposed);
     ws.reserve(batch);
     ws.acts.set(x.length === n ? x : x.subarray(0, n));
     this.lib.forward(this.sizesI32, this.actCode, this.params, ws.acts, batch, ws.pack);

@@ -12,7 +12,7 @@
  * tfjs is loaded on the first `initTfjs()` (about 0.7 s), so that users of the native backend never pay for it.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { checkBackwardArgs, MLPParams, type BackwardOptions, type MLP, type MLPSpec } from './mlp.js';
+import { checkBackwardArgs, checkForwardArgs, MLPParams, type BackwardOptions, type MLP, type MLPSpec } from './mlp.js';
 import { initParams, resolveSpec } from './init.js';
 
 export type TfjsBackendName = 'wasm' | 'cpu';
@@ -114,16 +114,7 @@ export class TfjsMLP extends MLPParams implements MLP {
   }
 
   private checkInput(x: Float32Array, batch: number, what: string): number {
-    if (this.disposed) throw new Error(`TfjsMLP.${what}: the network was disposed`);
-    if (!Number.isInteger(batch) || batch < 1)
-      throw new RangeError(`TfjsMLP.${what}: batch must be a positive integer, got ${batch}`);
-    const n = batch * this.sizes[0];
-    if (!(x instanceof Float32Array) || x.length < n) {
-      throw new RangeError(
-        `TfjsMLP.${what}: x must be a Float32Array of at least batch * ${this.sizes[0]} = ${n} numbers, got ${x instanceof Float32Array ? x.length : typeof x}`,
-      );
-    }
-    return n;
+    return checkForwardArgs('TfjsMLP', what, this.sizes, x, batch, this.disposed);
   }
 
   forward(x: Float32Array, batch: number): Float32Array {
