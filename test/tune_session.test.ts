@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTask, RecordsDB, TuningSession } from 'rltune/tune';
+import { hostMachine } from '../src/tune/measure/machine.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FAST = { repeat: 3, minRepeatMs: 2 };
@@ -109,4 +110,32 @@ test('a replayOnly session serves a recorded run again and refuses what it would
   } finally {
     empty.close();
   }
+});
+
+// replayMachine: a result recorded on another machine of the same instruction set replays here with that machine's
+// records and caches (the pruner and the cost models read the caches); anything else is refused by name.
+test('a replayOnly session replays the records and caches of another machine of the same instruction set', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rltune-session-'));
+  const db = new RecordsDB(join(dir, 'r.db'));
+  const here = hostMachine();
+  const other = db.addMachine({ ...here, cores: here.cores + 64, caches: { L1d: 12345, L2: 678910, L3: 1112131 } });
+  const alien = db.addMachine({ ...here, cores: here.cores + 65, isa: here.isa === 'avx2' ? 'avx512' : 'avx2' });
+  db.close();
+  const file = join(dir, 'r.db');
+  const s = TuningSession.open({ db: file, replayOnly: true, replayMachine: other, log: () => {} });
+  try {
+    assert.equal(s.machine, other);
+    assert.deepEqual(s.caches, { L1d: 12345, L2: 678910, L3: 1112131 });
+  } finally {
+    s.close();
+  }
+  assert.throws(() => TuningSession.open({ db: file, replayMachine: other }), /replayMachine .* needs replayOnly/);
+  assert.throws(
+    () => TuningSession.open({ db: file, replayOnly: true, replayMachine: 'feedfacefeedface' }),
+    new RegExp(`no machine "feedfacefeedface" in .*; it holds .*${other}`),
+  );
+  assert.throws(
+    () => TuningSession.open({ db: file, replayOnly: true, replayMachine: alien }),
+    /its search spaces differ, so its records cannot replay here/,
+  );
 });

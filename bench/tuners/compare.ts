@@ -6,7 +6,7 @@
  *   node dist/bench/tuners/compare.js [--workloads bench/tuners/workloads-v1.json] [--strategies random,anneal,evolve]
  *        [--seeds 1,2,3] [--trials 256] [--transfer off,on] [--db bench/.data/tuners.db] [--record] [--quick]
  *        [--prior-workloads FILE] [--policy DIR|cold] [--tag NAME] [--rl-options JSON] [--paired] [--refreeze]
- *        [--best-known FILE] [--replay-only] [--out FILE]
+ *        [--best-known FILE] [--replay-only [--replay-machine FINGERPRINT]] [--out FILE]
  *
  * Method:
  * - The workload set is a file (bench/tuners/workloads-v1.json); each workload is tuned in the default space of
@@ -47,6 +47,8 @@
  *   model's top 10%, Spearman), against the analytic level on the same half.
  * - --replay-only: every trial is served from the records and nothing is measured (TuningSession's replayOnly); a
  *   config that is not recorded is an error. bench/tuners/replay.ts replays the recorded results this way.
+ *   --replay-machine FINGERPRINT replays that machine's records with its caches (a result recorded on another
+ *   machine of the same instruction set).
  * - --out FILE: the whole result, every run's trials included, also goes to FILE (what --record writes, anywhere).
  *
  * The parts: options.ts (arguments), runs.ts (the runs, through the TuningSession), freeze.ts (best-known),
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
     db: o.dbPath,
     workDir: join(dirname(o.dbPath), 'build'),
     replayOnly: o.replayOnly,
+    ...(o.replayMachine ? { replayMachine: o.replayMachine } : {}),
     log,
   });
   try {
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
       ? round(median(Object.values(replay).map((x) => x.fraction_of_best_known)))
       : null;
     addZeroShot(table, zeroShot, rl, trainS);
-    const spaces = spacesOf(o, tasks, runs, bestKnownOf);
+    const spaces = spacesOf(session.caches, o, tasks, runs, bestKnownOf);
     const ranking = rankingQuality(session, o, tasks);
     const rel = (p: string) => (p.startsWith(repo) ? p.slice(repo.length + 1) : p);
     const result = {

@@ -35,6 +35,8 @@ export interface CompareOptions {
   paired: boolean;
   /** Serve every trial from the records and measure nothing (TuningSession replayOnly): a replay check. */
   replayOnly: boolean;
+  /** With --replay-only: the machine (fingerprint) whose records replay, if not this host (TuningSession's replayMachine). */
+  replayMachine: string | null;
   workloadsFile: string;
   set: WorkloadSet;
   strategies: string[];
@@ -73,6 +75,7 @@ const FLAGS = {
   paired: { type: 'boolean' },
   refreeze: { type: 'boolean' },
   'replay-only': { type: 'boolean' },
+  'replay-machine': { type: 'string' },
 } as const;
 
 /** The options of a run of compare from its command line; `repo` roots the default paths. */
@@ -111,6 +114,7 @@ export function compareOptions(argv: string[], repo: string): CompareOptions {
     refreeze: v.refreeze === true,
     paired: v.paired === true,
     replayOnly: v['replay-only'] === true,
+    replayMachine: v['replay-machine'] ?? null,
     workloadsFile,
     set,
     strategies,

@@ -13,8 +13,11 @@
  * not in the records fails the replay instead of being measured. Compared: everything but times, paths and the
  * machine description (tables, per-workload rows, spaces, ranking, acceptance, zero-shot checks, every run's trials).
  * --workload replays those workloads of each set only and compares what belongs to them (per-workload rows, spaces,
- * zero-shot rows, runs): the quick check of the test. A replay needs this machine (the records are served per machine
- * fingerprint) and the native addon (build/Release: the cost model's networks round differently without it).
+ * zero-shot rows, runs): the quick check of the test. A replay serves the records and caches of the machine the result
+ * was recorded on (compare.ts --replay-machine), so it runs on any host of the same instruction set (the search
+ * spaces are the target's); it needs the native addon (build/Release: the cost model's networks round differently
+ * without it). A result recorded before the RL strategies had options (no settings.rl_options) replays with
+ * `incumbents: 0`, as its strategies ran.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,17 +25,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { fingerprintOf, RecordsDB } from '../../src/tune/records/db.js';
-import { hostMachine } from '../../src/tune/measure/machine.js';
+import { RecordsDB } from '../../src/tune/records/db.js';
 import { benchArgs } from '../util/args.js';
 import { round } from '../util/stats.js';
 import { diffResults, restrictTo, type Result } from './replay_diff.js';
 
 /**
- * The results of this machine that the README cites: the held-out sets (each recorded as a replay of its records), the
- * v5 ablation and the training prior (recorded in their measuring passes).
+ * The results of this machine that the README cites: the search strategies on the training workloads, the held-out
+ * sets (each recorded as a replay of its records), the v5 ablation and the training prior (recorded in their
+ * measuring passes).
  */
 export const RESULTS = [
+  'tuners-2026-12-02.json',
   'tuners-rl-2026-12-02.json',
   'tuners-rl-decode-2026-12-02.json',
   'tuners-rl-v3-2026-12-02.json',
@@ -94,16 +98,20 @@ function databaseOf(fingerprint: string): string {
   return path;
 }
 
-function replayOne(file: string, host: string) {
+/**
+ * The --rl-options of a replay. A result without `settings.rl_options` was recorded before the RL strategies had
+ * options (commit b75ad73 added them with `incumbents`, default 24): its strategies started no walkers from the
+ * incumbents, which `incumbents: 0` restores.
+ */
+function rlOptionsArgs(recorded: Record<string, number> | undefined): string[] {
+  const o = recorded ?? { incumbents: 0 };
+  return Object.keys(o).length ? ['--rl-options', JSON.stringify(o)] : [];
+}
+
+function replayOne(file: string) {
   const name = file.replace(/.*\//, '');
   const recorded = JSON.parse(readFileSync(file, 'utf8')) as Result;
   const fp = recorded.machine.fingerprint;
-  if (fp !== host)
-    return {
-      file: name,
-      status: 'not replayable here',
-      why: `recorded on machine ${fp}, this is ${host}: its records are not served here`,
-    };
   const db = databaseOf(fp);
   const rdb = new RecordsDB(db);
   rdb.setMachineProbe(fp, recorded.machine.probe);
@@ -128,13 +136,16 @@ function replayOne(file: string, host: string) {
     s.transfer.join(','),
     ...(s.prior_workloads ? ['--prior-workloads', s.prior_workloads] : []),
     ...(s.policy ? ['--policy', s.policy] : []),
-    ...(s.rl_options && Object.keys(s.rl_options).length ? ['--rl-options', JSON.stringify(s.rl_options)] : []),
+    ...rlOptionsArgs(s.rl_options),
     ...(s.paired ? ['--paired'] : []),
     '--db',
     db,
     '--best-known',
     bk,
     '--replay-only',
+    // The recorded machine's records and caches, on this host or another of the same instruction set.
+    '--replay-machine',
+    fp,
     '--out',
     out,
   ];
@@ -174,8 +185,7 @@ function replayOne(file: string, host: string) {
 }
 
 const t0 = performance.now();
-const host = fingerprintOf(hostMachine());
-const replays = files.map((f) => replayOne(f, host));
+const replays = files.map((f) => replayOne(f));
 if (!values.work) rmSync(work, { recursive: true, force: true });
 const allSame = replays.every((r) => r.status === 'same');
 console.log(

@@ -5,7 +5,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODEL_BASED } from '../../src/tune/search/registry.js';
-import { cacheSizes } from '../../src/tune/measure/machine.js';
 import { cacheInfo, Pruner } from '../../src/tune/space/prune.js';
 import type { TuningTask } from '../../src/tune/task/task.js';
 import { median, round } from '../util/stats.js';
@@ -84,6 +83,7 @@ export function addZeroShot(
  * runs).
  */
 export function spacesOf(
+  caches: Readonly<Record<string, number>>,
   o: CompareOptions,
   tasks: Map<string, TuningTask>,
   runs: RunRecord[],
@@ -92,7 +92,7 @@ export function spacesOf(
   const spaces: Record<string, unknown> = {};
   for (const w of o.set.workloads) {
     const task = tasks.get(w.spec)!;
-    const st = new Pruner(task, cacheInfo(cacheSizes())).stats(
+    const st = new Pruner(task, cacheInfo(caches)).stats(
       task.space.size > 2e6 ? { sample: 200_000, seed: 1 } : undefined,
     );
     const samples = runs.filter((r) => r.workload === w.name && r.strategy === 'random').flatMap((r) => r.per_trial);

@@ -19,12 +19,13 @@ import { runnerCore as hostRunnerCore } from './measure/host.js';
 import { cacheSizes, hostMachine, machineProbe, type Probe } from './measure/machine.js';
 import { Measurer, type MeasureResult } from './measure/measurer.js';
 import { leaveRunnerCore, type RunSettings } from './measure/runner.js';
-import { RecordsDB } from './records/db.js';
+import { RecordsDB, type MachineInfo } from './records/db.js';
 import { tune, type TuneProgress, type TuneResult } from './search/loop.js';
 import { createTuner, MODEL_BASED } from './search/registry.js';
 import { PolicyTuner } from './search/rl/policy_tuner.js';
 import { CostModelTuner, type ModelBasedStats } from './search/strategies/model_based.js';
 import type { Tuner, TunerContext } from './search/tuner.js';
+import { hostTarget } from './space/target.js';
 import { createTask, type TuningTask } from './task/task.js';
 
 export interface SessionOptions {
@@ -48,6 +49,12 @@ export interface SessionOptions {
    * Nothing runs on the runner's core then, so the session does not claim it.
    */
   replayOnly?: boolean;
+  /**
+   * With replayOnly: replay the records of this machine (its fingerprint in the records) instead of this host's,
+   * with that machine's caches, so that a result recorded on another machine of the same instruction set replays
+   * here. Default: this host.
+   */
+  replayMachine?: string;
 }
 
 export interface SessionTuneOptions {
@@ -94,13 +101,22 @@ export class TuningSession {
   private readonly claim: boolean;
   readonly replayOnly: boolean;
   private readonly log: (message: string) => void;
+  /** The cache sizes the cost models and the pruner use: this host's, or the replayed machine's. */
+  readonly caches: Readonly<Record<string, number>>;
   private probed: Probe | null = null;
   private claimed = false;
 
-  private constructor(db: RecordsDB, ownsDb: boolean, machine: string, opts: SessionOptions, file: string) {
+  private constructor(
+    db: RecordsDB,
+    ownsDb: boolean,
+    machine: { fingerprint: string; caches: Record<string, number> },
+    opts: SessionOptions,
+    file: string,
+  ) {
     this.db = db;
     this.ownsDb = ownsDb;
-    this.machine = machine;
+    this.machine = machine.fingerprint;
+    this.caches = machine.caches;
     this.workDir = opts.workDir ?? join(dirname(file), '.rltune', 'build');
     this.runnerCore = opts.runnerCore ?? hostRunnerCore();
     this.replayOnly = opts.replayOnly ?? false;
@@ -118,16 +134,20 @@ export class TuningSession {
     const db = given ?? new RecordsDB(file);
     const log = opts.log ?? ((m: string) => process.stderr.write(`rltune: note: ${m}\n`));
     if (!given) for (const w of db.warnings) log(w);
-    let machine: string;
+    let machine: { fingerprint: string; caches: Record<string, number> };
     try {
-      machine = db.addMachine(hostMachine());
+      machine = opts.replayMachine
+        ? replayedMachine(db, opts.replayMachine, opts.replayOnly ?? false)
+        : { fingerprint: db.addMachine(hostMachine()), caches: cacheSizes() };
     } catch (err) {
       if (!given) db.close();
       throw err;
     }
-    const others = db.machines().filter((m) => m.fingerprint !== machine).length;
+    const others = db.machines().filter((m) => m.fingerprint !== machine.fingerprint).length;
     if (others > 0)
-      log(`${file} also holds records of ${others} other machine(s); only this machine's (${machine}) are used`);
+      log(
+        `${file} also holds records of ${others} other machine(s); only this machine's (${machine.fingerprint}) are used`,
+      );
     return new TuningSession(db, !given, machine, { ...opts, log }, file);
   }
 
@@ -159,7 +179,7 @@ export class TuningSession {
 
   /** The machine as the cost models of `task`'s target see it. */
   costMachine(task: TuningTask): CostMachine {
-    return costMachine(task.space.target, this.probe(), cacheSizes());
+    return costMachine(task.space.target, this.probe(), this.caches);
   }
 
   /** Records of other workloads on this machine, as cost-model samples for `task` (the transfer prior). */
@@ -245,4 +265,33 @@ export function disposeTuner(tuner: Tuner): void {
 
 function freshRunId(): string {
   return `${Date.now().toString(36)}-${process.pid}`;
+}
+
+/**
+ * The machine a replayOnly session replays (SessionOptions.replayMachine): its fingerprint must be in the records,
+ * and its instruction set must be this host's (the search spaces are the target's).
+ */
+function replayedMachine(
+  db: RecordsDB,
+  fingerprint: string,
+  replayOnly: boolean,
+): { fingerprint: string; caches: Record<string, number> } {
+  if (!replayOnly) throw new RangeError('replayMachine replays records and measures nothing: it needs replayOnly');
+  const row = db.machines().find((m) => m.fingerprint === fingerprint);
+  if (!row)
+    throw new RangeError(
+      `replayMachine: no machine ${JSON.stringify(fingerprint)} in ${db.path}; it holds ${
+        db
+          .machines()
+          .map((m) => m.fingerprint)
+          .join(', ') || 'none'
+      }`,
+    );
+  const info = JSON.parse(row.info) as Partial<MachineInfo>;
+  const isa = hostTarget().isa;
+  if (info.isa !== isa)
+    throw new RangeError(
+      `replayMachine: machine ${fingerprint} is ${String(info.isa)}, this host is ${isa}: its search spaces differ, so its records cannot replay here`,
+    );
+  return { fingerprint, caches: info.caches ?? {} };
 }
