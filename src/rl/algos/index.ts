@@ -127,9 +127,9 @@ export { DQN, DQN_DEFAULTS, type DQNConfig } from './dqn.js';
 export { TD3, TD3_DEFAULTS, type TD3Config } from './td3.js';
 export { DDPG, DDPG_DEFAULTS, type DDPGConfig } from './ddpg.js';
 export { SAC, SAC_DEFAULTS, type SACConfig } from './sac.js';
+export { OffPolicyActorCritic } from './off_policy_actor_critic.js';
 export {
   OffPolicyAlgorithm,
-  OffPolicyActorCritic,
   OFF_POLICY_DEFAULTS,
   polyakUpdate,
   type OffPolicyConfig,

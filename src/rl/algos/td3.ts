@@ -20,16 +20,8 @@ import { Adam } from '../nn/adam.js';
 import type { MLP } from '../nn/mlp.js';
 import { createMLP } from '../nn/make_mlp.js';
 import { polyakUpdate } from '../nn/polyak.js';
-import {
-  checkFinite,
-  concatRows,
-  criticSteps,
-  minQ,
-  OFF_POLICY_DEFAULTS,
-  OffPolicyActorCritic,
-  type NamedNet,
-  type OffPolicyConfig,
-} from './off_policy.js';
+import { checkFinite, OFF_POLICY_DEFAULTS, type NamedNet, type OffPolicyConfig } from './off_policy.js';
+import { concatRows, criticSteps, minQ, OffPolicyActorCritic } from './off_policy_actor_critic.js';
 import type { ReplaySample } from './replay/index.js';
 
 export interface TD3Config extends OffPolicyConfig {
