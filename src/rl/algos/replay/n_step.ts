@@ -18,7 +18,7 @@
  * all pending ones (at most n) when the episode ends.
  */
 import { describe } from '../../core/rng.js';
-import { TransitionBatch, type Transitions } from './ring_buffer.js';
+import { TransitionBatch, type Transitions } from './transitions.js';
 
 function checkSettings(owner: string, n: number, gamma: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`${owner}: n must be an integer >= 1, got ${describe(n)}`);

@@ -16,13 +16,9 @@
  */
 import { describe, type Rng } from '../../core/rng.js';
 import type { StoredArray } from '../../train/checkpoint.js';
-import {
-  META,
-  REPLAY_KIND_PRIORITIZED,
-  ReplayBuffer,
-  type ReplayBufferOptions,
-  type ReplaySample,
-} from './ring_buffer.js';
+import { META, REPLAY_KIND_PRIORITIZED } from './replay_layout.js';
+import { ReplayBuffer, type ReplayBufferOptions } from './ring_buffer.js';
+import type { ReplaySample } from './transitions.js';
 import { MinTree, SumTree } from './sum_tree.js';
 
 export interface PrioritizedReplayOptions extends ReplayBufferOptions {

@@ -21,69 +21,16 @@
 import { describe, type Rng } from '../../core/rng.js';
 import type { StoredArray } from '../../train/checkpoint.js';
 
-/** N transitions, one row each (one per env of a vector env step, or the rows an n-step collector emitted). */
-export interface Transitions {
-  /** N x obsDim. */
-  obs: ArrayLike<number>;
-  /** N x actDim (a Discrete action is one number). */
-  actions: ArrayLike<number>;
-  rewards: ArrayLike<number>;
-  /** 0 or 1 each. */
-  terminated: ArrayLike<number>;
-  truncated: ArrayLike<number>;
-  /** N x obsDim; the final observation of the episode where it ended. */
-  nextObs: ArrayLike<number>;
-  /** gamma^m per row (required when the buffer stores discounts, refused otherwise). */
-  discounts?: ArrayLike<number> | null;
-  /** Rows to read (default rewards.length; the arrays may be longer, as a reused staging batch is). */
-  count?: number;
-}
-
-/** Flat typed columns for `capacity` transitions: the storage of a batch and of the replay buffer alike. */
-export class TransitionColumns {
-  readonly obs: Float32Array;
-  readonly actions: Float32Array;
-  readonly rewards: Float32Array;
-  readonly terminated: Uint8Array;
-  readonly truncated: Uint8Array;
-  readonly nextObs: Float32Array;
-  /** gamma^m per row; null when the columns hold no discounts. */
-  readonly discounts: Float32Array | null;
-
-  constructor(
-    readonly capacity: number,
-    readonly obsDim: number,
-    readonly actDim: number,
-    withDiscounts: boolean,
-  ) {
-    this.obs = new Float32Array(capacity * obsDim);
-    this.actions = new Float32Array(capacity * actDim);
-    this.rewards = new Float32Array(capacity);
-    this.terminated = new Uint8Array(capacity);
-    this.truncated = new Uint8Array(capacity);
-    this.nextObs = new Float32Array(capacity * obsDim);
-    this.discounts = withDiscounts ? new Float32Array(capacity) : null;
-  }
-}
-
-/** A preallocated batch of up to `capacity` transitions; `count` says how many rows are in use. */
-export class TransitionBatch extends TransitionColumns implements Transitions {
-  count = 0;
-}
-
-/** A sampled minibatch: the transitions, the slots they came from, and importance weights (1 for uniform replay). */
-export class ReplaySample extends TransitionBatch {
-  /** The buffer slot of each row (what `updatePriorities` takes back). */
-  readonly indices: Int32Array;
-  /** Importance-sampling weight per row: 1 for uniform replay, w_i of prioritized.ts otherwise. */
-  readonly weights: Float32Array;
-
-  constructor(batchSize: number, obsDim: number, actDim: number, withDiscounts: boolean) {
-    super(batchSize, obsDim, actDim, withDiscounts);
-    this.indices = new Int32Array(batchSize);
-    this.weights = new Float32Array(batchSize).fill(1);
-  }
-}
+import {
+  FLAG_TERMINATED,
+  FLAG_TRUNCATED,
+  META,
+  readReplayMeta,
+  REPLAY_KIND_UNIFORM,
+  REPLAY_LAYOUT_VERSION,
+  storedArray,
+} from './replay_layout.js';
+import { ReplaySample, TransitionColumns, type Transitions } from './transitions.js';
 
 export interface ReplayBufferOptions {
   /** Most transitions kept (the oldest are overwritten). */
@@ -95,27 +42,6 @@ export interface ReplayBufferOptions {
   /** Keep a discount gamma^m per transition (n-step returns). Default false. */
   storeDiscounts?: boolean;
 }
-
-/** Index of each number in the `meta` array of `toArrays()`. */
-export const META = {
-  layout: 0,
-  kind: 1,
-  capacity: 2,
-  obsDim: 3,
-  actDim: 4,
-  size: 5,
-  pos: 6,
-  added: 7,
-  hasDiscounts: 8,
-  /** Prioritized buffers append their own numbers from here. */
-  extra: 9,
-} as const;
-/** Bumped when the arrays of `toArrays()` change meaning. */
-export const REPLAY_LAYOUT_VERSION = 1;
-export const REPLAY_KIND_UNIFORM = 0;
-export const REPLAY_KIND_PRIORITIZED = 1;
-const FLAG_TERMINATED = 1;
-const FLAG_TRUNCATED = 2;
 
 function checkCount(owner: string, name: string, v: unknown, min: number): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
@@ -348,64 +274,24 @@ export class ReplayBuffer extends TransitionColumns {
    * from, for errors. Nothing is changed when a check fails.
    */
   loadArrays(arrays: Record<string, StoredArray>, source = 'replay buffer arrays'): void {
-    const meta = arrays?.meta;
-    const base = META.extra;
-    if (!(meta instanceof Float64Array) || meta.length < base) {
-      throw new TypeError(
-        `${source}: meta is ${meta === undefined ? 'missing' : `${meta.constructor.name} of length ${meta.length}`}, expected a Float64Array of at least ${base} numbers (is this a replay buffer?)`,
-      );
-    }
-    if (meta[META.layout] !== REPLAY_LAYOUT_VERSION)
-      throw new TypeError(
-        `${source}: replay layout version ${meta[META.layout]}, this RLTune reads version ${REPLAY_LAYOUT_VERSION}`,
-      );
-    const kindName = (k: number) =>
-      k === REPLAY_KIND_UNIFORM ? 'uniform' : k === REPLAY_KIND_PRIORITIZED ? 'prioritized' : `unknown kind ${k}`;
-    if (meta[META.kind] !== this.kind())
-      throw new TypeError(
-        `${source}: a ${kindName(meta[META.kind])} replay buffer, expected a ${kindName(this.kind())} one`,
-      );
-    const expect = (name: string, got: number, want: number, hint: string) => {
-      if (got !== want) throw new RangeError(`${source}: ${name} is ${got}, this buffer has ${want} (${hint})`);
-    };
-    expect(
-      'obsDim',
-      meta[META.obsDim],
-      this.obsDim,
-      'the saved buffer was written for an env with other observation spaces',
+    const {
+      meta,
+      size: n,
+      pos,
+      added,
+    } = readReplayMeta(
+      arrays,
+      {
+        kind: this.kind(),
+        capacity: this.capacity,
+        obsDim: this.obsDim,
+        actDim: this.actDim,
+        hasDiscounts: this.discounts ? 1 : 0,
+      },
+      source,
     );
-    expect(
-      'actDim',
-      meta[META.actDim],
-      this.actDim,
-      'the saved buffer was written for an env with other action spaces',
-    );
-    expect('capacity', meta[META.capacity], this.capacity, 'resume with the buffer size it was saved with');
-    expect(
-      'hasDiscounts',
-      meta[META.hasDiscounts],
-      this.discounts ? 1 : 0,
-      'n-step settings differ between the saved run and this one',
-    );
-    const n = meta[META.size],
-      pos = meta[META.pos],
-      added = meta[META.added];
-    if (!Number.isInteger(n) || n < 0 || n > this.capacity)
-      throw new RangeError(`${source}: size is ${n}, expected an integer in [0, ${this.capacity}]`);
-    const posOk = n < this.capacity ? pos === n : Number.isInteger(pos) && pos >= 0 && pos < this.capacity;
-    if (!posOk)
-      throw new RangeError(`${source}: pos is ${pos}, which does not fit size ${n} and capacity ${this.capacity}`);
-    if (!Number.isSafeInteger(added) || added < n)
-      throw new RangeError(`${source}: added is ${added}, expected an integer >= size ${n}`);
-    const arr = <T extends StoredArray>(name: string, Ctor: { new (k: number): T; name: string }, len: number): T => {
-      const a = arrays[name];
-      if (!(a instanceof Ctor) || a.length !== len) {
-        throw new RangeError(
-          `${source}: ${name} is ${a === undefined ? 'missing' : `${a.constructor.name} of length ${a.length}`}, expected a ${Ctor.name} of length ${len}`,
-        );
-      }
-      return a;
-    };
+    const arr = <T extends StoredArray>(name: string, Ctor: { new (k: number): T; name: string }, len: number) =>
+      storedArray(arrays, name, Ctor, len, source);
     const D = this.obsDim,
       A = this.actDim;
     const obs = arr('obs', Float32Array, n * D),
