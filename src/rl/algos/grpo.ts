@@ -35,10 +35,10 @@ import type { Env, Info } from '../core/env.js';
 import type { EnvSource, MakeOptions } from '../core/registry.js';
 import { describe } from '../core/rng.js';
 import { Box, Discrete } from '../core/spaces/index.js';
-import { Adam, scheduleFactor, type Schedule } from '../nn/adam.js';
+import { Adam, scheduleFactor } from '../nn/adam.js';
 import type { Categorical } from '../nn/distributions.js';
 import { createMLP } from '../nn/make_mlp.js';
-import type { Activation, MLP } from '../nn/mlp.js';
+import type { MLP } from '../nn/mlp.js';
 import {
   Algorithm,
   NonFiniteError,
@@ -51,91 +51,12 @@ import {
 import { tensorOf, type Checkpoint, type StoredArray } from '../train/checkpoint.js';
 import type { TrainContext } from '../train/context.js';
 import { groupAdvantages, grpoLoss } from './grpo_objective.js';
+import { StepStore } from './episode_steps.js';
+import { checkConfig, GRPO_DEFAULTS, type GRPOConfig } from './grpo_config.js';
 import { MlpPolicy } from './mlp_policy.js';
 
 export { groupAdvantages, grpoLoss, k3, type GRPOLossTerms } from './grpo_objective.js';
-
-export interface GRPOConfig {
-  /** G: episodes per prompt (at least 2: the advantage compares the episodes of a group). */
-  groupSize: number;
-  /** P: prompts (groups) per iteration. */
-  promptsPerIteration: number;
-  /** c: the probability ratio is clipped to [1 - c, 1 + c]. */
-  clipRange: number;
-  /** beta: weight of the k3 KL penalty to the reference policy (0: none). */
-  klCoef: number;
-  /** Passes over the iteration's episodes. */
-  updateEpochs: number;
-  /** Episodes per minibatch (null: all the iteration's episodes, one gradient step per epoch). */
-  minibatchSize: number | null;
-  lr: number;
-  lrSchedule: Schedule;
-  maxGradNorm: number;
-  /**
-   * Copy the current policy into the reference every this many iterations (null: the initial policy stays the
-   * reference).
-   */
-  refUpdateInterval: number | null;
-  /** eps of the advantage's denominator. */
-  advEps: number;
-  hidden: number[];
-  activation: Activation;
-  backend: 'auto' | 'native' | 'tfjs' | 'js';
-  seed: number;
-}
-
-export const GRPO_DEFAULTS: GRPOConfig = {
-  groupSize: 8,
-  promptsPerIteration: 4,
-  clipRange: 0.2,
-  klCoef: 0.04,
-  updateEpochs: 4,
-  minibatchSize: 8,
-  lr: 1e-3,
-  lrSchedule: 'constant',
-  maxGradNorm: 1,
-  refUpdateInterval: null,
-  advEps: 1e-8,
-  hidden: [64, 64],
-  activation: 'tanh',
-  backend: 'auto',
-  seed: 1,
-};
-
-/** The steps of the iteration's episodes, one after the other, in growable typed arrays. */
-class StepStore {
-  obs: Float32Array;
-  actions: Int32Array;
-  masks: Uint8Array;
-  size = 0;
-
-  constructor(
-    readonly obsDim: number,
-    readonly nAct: number,
-    capacity = 256,
-  ) {
-    this.obs = new Float32Array(capacity * obsDim);
-    this.actions = new Int32Array(capacity);
-    this.masks = new Uint8Array(capacity * nAct);
-  }
-
-  push(obs: Float32Array, action: number, mask: Uint8Array): void {
-    if (this.size === this.actions.length) {
-      const grow = <T extends Float32Array | Int32Array | Uint8Array>(a: T, Ctor: new (n: number) => T): T => {
-        const b = new Ctor(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.obs = grow(this.obs, Float32Array);
-      this.actions = grow(this.actions, Int32Array);
-      this.masks = grow(this.masks, Uint8Array);
-    }
-    this.obs.set(obs, this.size * this.obsDim);
-    this.actions[this.size] = action;
-    this.masks.set(mask, this.size * this.nAct);
-    this.size++;
-  }
-}
+export { GRPO_DEFAULTS, type GRPOConfig } from './grpo_config.js';
 
 const DEFAULT_PROMPTS: StartSource = () => ({});
 
@@ -454,36 +375,4 @@ export class GRPO extends Algorithm {
     this.actor.dispose();
     this.reference.dispose();
   }
-}
-
-/** RangeErrors naming the first bad hyperparameter. */
-function checkConfig(c: GRPOConfig): void {
-  const bad = (name: string, want: string, v: unknown) =>
-    new RangeError(`grpo: ${name} must be ${want}, got ${describe(v)}`);
-  const posInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
-  if (!Number.isInteger(c.groupSize) || c.groupSize < 2)
-    throw bad('groupSize', 'an integer >= 2 (the advantage compares the episodes of a group)', c.groupSize);
-  if (!posInt(c.promptsPerIteration)) throw bad('promptsPerIteration', 'a positive integer', c.promptsPerIteration);
-  if (!(typeof c.clipRange === 'number' && c.clipRange > 0 && c.clipRange < 1))
-    throw bad('clipRange', 'a number in (0, 1)', c.clipRange);
-  if (!(typeof c.klCoef === 'number' && c.klCoef >= 0 && Number.isFinite(c.klCoef)))
-    throw bad('klCoef', 'a finite number >= 0', c.klCoef);
-  if (!posInt(c.updateEpochs)) throw bad('updateEpochs', 'a positive integer', c.updateEpochs);
-  if (c.minibatchSize !== null && !posInt(c.minibatchSize))
-    throw bad('minibatchSize', 'a positive integer (episodes) or null (all)', c.minibatchSize);
-  if (!(typeof c.lr === 'number' && c.lr > 0 && Number.isFinite(c.lr))) throw bad('lr', 'a positive number', c.lr);
-  if (c.lrSchedule !== 'constant' && c.lrSchedule !== 'linear')
-    throw bad('lrSchedule', "'constant' or 'linear'", c.lrSchedule);
-  if (!(typeof c.maxGradNorm === 'number' && c.maxGradNorm > 0))
-    throw bad('maxGradNorm', 'a positive number (Infinity: no clipping)', c.maxGradNorm);
-  if (c.refUpdateInterval !== null && !posInt(c.refUpdateInterval))
-    throw bad(
-      'refUpdateInterval',
-      'a positive integer or null (the reference stays the initial policy)',
-      c.refUpdateInterval,
-    );
-  if (!(typeof c.advEps === 'number' && c.advEps >= 0 && Number.isFinite(c.advEps)))
-    throw bad('advEps', 'a finite number >= 0', c.advEps);
-  if (!Array.isArray(c.hidden) || !c.hidden.every(posInt))
-    throw bad('hidden', 'an array of positive integer layer widths', c.hidden);
 }
