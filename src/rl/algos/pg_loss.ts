@@ -5,7 +5,7 @@
  *   L = -mean(log pi(a|s) A) + vfCoef mean((V(s) - R)^2) - entCoef mean(H(pi(.|s))),
  * as gradients with respect to each sample's log-probability, entropy and value.
  */
-import type { PolicyEval } from './on_policy.js';
+import type { PolicyEval } from './on_policy_config.js';
 
 /** Normalizes adv[0..n) in place to mean 0 and (sample) standard deviation 1; fewer than 2 are left as they are. */
 export function normalizeAdvantages(adv: Float64Array, n = adv.length): void {
