@@ -33,71 +33,18 @@
 import { Env, type ResetOptions, type ResetResult, type StepResult } from '../../../rl/core/env.js';
 import { register, registeredEnvs, type EnvFactory } from '../../../rl/core/registry.js';
 import { Box, Discrete } from '../../../rl/core/spaces/index.js';
-import { analytic } from '../../cost/analytic.js';
 import { costMachine, featureFamily, type CostMachine, type FeatureFamily } from '../../cost/features.js';
 import { createTask, referenceConfig, type TuningTask } from '../../task/task.js';
 import { hostTarget } from '../../space/target.js';
 import { fromDigits, radices, toDigits } from '../knobs.js';
+import { analyticReward, workloadFeatures, type RewardFn } from './schedule_features.js';
 
 export const INVALID_PENALTY = -1;
 
-/** The version of the observation and action encoding of both envs: a policy trained on another is refused. */
-export const SCHEDULE_ENV_ENCODING = 1;
-
-/** The estimated log speedup of config `index` over the reference config of `task`. */
-export type RewardFn = (task: TuningTask, index: number) => number;
-
-const lg = (x: number) => Math.log2(Math.max(x, 1e-30)) / 16;
-
-/** Workload and machine features of the env observations (one length per family). */
-export function workloadFeatures(task: TuningTask, m: CostMachine): number[] {
-  const w = task.workload;
-  const machine = [lg(m.peakGflops), lg(m.bw.l2), lg(m.bw.mem), m.lanes / 16];
-  if (w.op === 'gemm' || w.op === 'bmm') {
-    const g = w;
-    const epi = g.op === 'gemm' ? g.epilogue : [];
-    return [
-      lg(g.M),
-      lg(g.N),
-      lg(g.K),
-      lg(g.op === 'bmm' ? g.B : 1),
-      g.op === 'bmm' ? g.transA : 0,
-      g.op === 'bmm' ? g.transB : 0,
-      lg(g.threads),
-      epi.includes('gelu') || epi.includes('silu') ? 1 : 0,
-      epi.includes('bias') ? 1 : 0,
-      epi.includes('residual') ? 1 : 0,
-      lg(task.flops),
-      lg(task.flops / task.bytes),
-      ...machine,
-    ];
-  }
-  const r = w;
-  return [
-    r.op === 'softmax' ? 1 : 0,
-    r.op === 'layernorm' ? 1 : 0,
-    r.op === 'rmsnorm' ? 1 : 0,
-    lg(r.rows),
-    lg(r.cols),
-    lg(r.threads),
-    r.cols % m.lanes === 0 ? 0 : 1,
-    lg(task.flops),
-    ...machine,
-  ];
-}
+export { analyticReward, SCHEDULE_ENV_ENCODING, workloadFeatures, type RewardFn } from './schedule_features.js';
 
 /** The reference config of a task (what rewards are speedups over): task.ts holds it, as paired timing uses it too. */
 export { referenceConfig };
-
-/** The default reward: the analytic cost model's log speedup over the reference config. */
-export function analyticReward(machine: CostMachine): RewardFn {
-  const refs = new Map<string, number>();
-  return (task, index) => {
-    let ref = refs.get(task.spec);
-    if (ref === undefined) refs.set(task.spec, (ref = Math.log(analytic(task, referenceConfig(task), machine).gflops)));
-    return Math.log(analytic(task, index, machine).gflops) - ref;
-  };
-}
 
 export interface ScheduleEnvOptions {
   /** The workload pool: specs (or tasks) of one feature family. */
