@@ -24,6 +24,7 @@ import { analytic } from '../../cost/analytic.js';
 import type { RecordsDB } from '../../records/db.js';
 import type { TuningTask } from '../../task/task.js';
 import { toDigits, radices } from '../knobs.js';
+import { SCHEDULE_GRPO } from './policy_algos.js';
 import { policyMeta, writePolicy } from './policy_io.js';
 import { priorSamples } from '../../cost/prior.js';
 import { referenceConfig, ScheduleConstructEnv, scheduleEnvFactory, type RewardFn } from './schedule_envs.js';
@@ -213,12 +214,7 @@ export async function trainPolicy(o: TrainPolicyOptions): Promise<TrainPolicyRes
     return Math.log(analytic(t, i, o.machine).gflops / analytic(t, ref, o.machine).gflops);
   };
   const algo = new GRPO(scheduleEnvFactory('ScheduleConstruct-v0', reward), {
-    groupSize: 8,
-    promptsPerIteration: 4,
-    updateEpochs: 4,
-    minibatchSize: 8,
-    lr: 3e-3,
-    klCoef: 0.04,
+    ...SCHEDULE_GRPO,
     seed: o.seed ?? 1,
     envKwargs: { workloads: specs, machine: { ...o.machine, bw: { ...o.machine.bw } } },
     prompts: (i) => ({ options: { workload: specs[i % specs.length] } }),

@@ -28,11 +28,12 @@ import { GRPO, type GRPOConfig } from '../../../rl/algos/grpo.js';
 import { PPO, type PPOConfig } from '../../../rl/algos/ppo.js';
 import type { PolicyAlgorithm } from '../../../rl/train/policy.js';
 import type { TuningTask } from '../../task/task.js';
-import { toDigits } from '../knobs.js';
 import { CostModelTuner, topScored } from '../strategies/model_based.js';
 import type { TunerContext } from '../tuner.js';
 import type { MeasureResult } from '../../measure/measurer.js';
 import type { TrialMeasurer } from '../tuner.js';
+import { clusterPick } from './cluster_pick.js';
+import { SCHEDULE_GRPO, schedulePpo } from './policy_algos.js';
 import { defaultPolicyDir, loadPolicyInto, PolicyMismatchError, policyMismatch, readPolicyMeta } from './policy_io.js';
 import { referenceConfig, ScheduleConstructEnv, scheduleEnvFactory, type RewardFn } from './schedule_envs.js';
 
@@ -174,27 +175,14 @@ export abstract class PolicyTuner extends CostModelTuner {
     const envKwargs = { workloads: [task.spec], machine: { ...this.model.machine, bw: { ...this.model.machine.bw } } };
     const steps = task.space.knobs.length;
     const grpoCfg = (s: number) => ({
-      groupSize: 8,
-      promptsPerIteration: 4,
-      updateEpochs: 4,
-      minibatchSize: 8,
-      lr: 3e-3,
-      klCoef: 0.04,
+      ...SCHEDULE_GRPO,
       seed: s,
       ...opts.grpo,
       envKwargs,
       prompts: () => ({ options: { workload: task.spec } }),
     });
     const ppoCfg = (s: number) => ({
-      nEnvs: 4,
-      nSteps: 8 * steps,
-      nMinibatches: 4,
-      nEpochs: 4,
-      lr: 3e-3,
-      lrSchedule: 'constant' as const,
-      gamma: 1,
-      gaeLambda: 1,
-      entCoef: 0.01,
+      ...schedulePpo(steps),
       seed: s,
       ...opts.ppo,
       envKwargs,
@@ -274,10 +262,12 @@ export abstract class PolicyTuner extends CostModelTuner {
     const found = this.walk(sampled.concat(this.bestMeasured(this.incumbents)));
     // Adaptive sampling over the best of what the policy and its walks found.
     const top = topScored(found, Math.max(4 * n, 32));
-    this.pool = this.clusterPick(
+    this.pool = clusterPick(
       top,
       top.map((c) => found.get(c)!),
       n,
+      this.radix,
+      this.rng,
     );
     this.walkMs += performance.now() - t1;
     return this.pick(n);
@@ -332,50 +322,6 @@ export abstract class PolicyTuner extends CostModelTuner {
       }
     }
     return found;
-  }
-
-  /**
-   * The best-scored config of each of k k-means clusters of the samples (then the rest by score); `samples` come
-   * best first (ties by index), with their `scores`.
-   */
-  private clusterPick(samples: number[], scores: number[], k: number): number[] {
-    if (samples.length <= k) return samples;
-    const K = this.radix.length;
-    const pts = samples.map((c) => toDigits(this.radix, c).map((d, j) => d / Math.max(1, this.radix[j] - 1)));
-    const dist = (a: number[], b: number[]) => a.reduce((s, v, j) => s + (v - b[j]) ** 2, 0);
-    // k-means++ seeding, then 10 Lloyd iterations.
-    const centers: number[][] = [pts[this.rng.below(pts.length)].slice()];
-    while (centers.length < k) {
-      const d = pts.map((p) => Math.min(...centers.map((c) => dist(p, c))));
-      const total = d.reduce((a, b) => a + b, 0);
-      if (total === 0) break;
-      let r = this.rng.random() * total,
-        i = 0;
-      while (r > d[i] && i < d.length - 1) r -= d[i++];
-      centers.push(pts[i].slice());
-    }
-    let assign = new Int32Array(pts.length);
-    for (let it = 0; it < 10; it++) {
-      assign = Int32Array.from(pts, (p) => {
-        let best = 0;
-        for (let c = 1; c < centers.length; c++) if (dist(p, centers[c]) < dist(p, centers[best])) best = c;
-        return best;
-      });
-      for (let c = 0; c < centers.length; c++) {
-        const members = pts.filter((_, i) => assign[i] === c);
-        if (members.length === 0) continue;
-        for (let j = 0; j < K; j++) centers[c][j] = members.reduce((s, m) => s + m[j], 0) / members.length;
-      }
-    }
-    const bestOf = new Map<number, number>();
-    samples.forEach((_, i) => {
-      const b = bestOf.get(assign[i]);
-      if (b === undefined || scores[i] > scores[b]) bestOf.set(assign[i], i);
-    });
-    // The samples' order is the score order, so the picks sorted by position and the rest kept in place.
-    const picked = [...bestOf.values()].sort((a, b) => a - b).map((i) => samples[i]);
-    const chosen = new Set(picked);
-    return [...picked, ...samples.filter((c) => !chosen.has(c))];
   }
 
   attach(measurer: TrialMeasurer | null): void {
