@@ -25,6 +25,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createAlgorithm, polyakUpdate, TD3 } from '../../src/rl/algos/index.js';
 import { Logger } from '../../src/rl/train/logger.js';
+import { runFields, trainRun } from '../util/train_run.js';
 import { presetFor } from '../../src/rl/train/presets.js';
 import { machineInfo } from '../machine.js';
 import { benchArgs, listFlag } from '../util/args.js';
@@ -78,33 +79,16 @@ export const TD3_SPEED_CONFIG = {
 async function runOne(spec: RunSpec, seed: number) {
   const preset = presetFor(spec.algo, spec.env);
   const algo = createAlgorithm(spec.algo, spec.env, { ...preset.config, ...spec.config, seed });
-  const logger = new Logger(null);
   const budget = quick ? Math.min(spec.budget, 3_000) : spec.budget;
-  const stop = spec.stopWhenSolved !== false && !quick;
-  const r = await algo.learn({
-    totalSteps: budget,
-    logger,
-    target: spec.target,
-    callbacks: stop ? [{ onIterationEnd: (ctx) => ctx.solvedStep === null }] : [],
-  });
-  const updates = logger.records.filter((x) => x.event === 'update');
-  const sum = (k: string) => updates.reduce((a, x) => a + Number(x[k] ?? 0), 0) / 1000;
+  const stopWhenSolved = spec.stopWhenSolved !== false && !quick;
+  const { result: r, time_s } = await trainRun(algo, { steps: budget, target: spec.target, stopWhenSolved });
   const ev = algo.evaluate(quick ? 2 : 10);
   algo.close();
   return {
-    seed,
-    steps: r.steps,
-    solved_step: r.solved_step,
-    solved_s: r.solved_s,
-    wall_s: r.wall_s,
-    sps: r.sps,
+    ...runFields(seed, r),
     final_mean_return: r.final_mean_return === null ? null : round(r.final_mean_return, 2),
     eval_mean_return: round(ev.mean_return, 2),
-    time_s: {
-      env: round(sum('time_env_ms')),
-      inference: round(sum('time_inference_ms')),
-      update: round(sum('time_update_ms')),
-    },
+    time_s,
   };
 }
 

@@ -16,11 +16,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createAlgorithm } from '../../src/rl/algos/index.js';
-import { Logger } from '../../src/rl/train/logger.js';
+import { runFields, trainRun } from '../util/train_run.js';
 import { presetFor } from '../../src/rl/train/presets.js';
 import { machineInfo } from '../machine.js';
 import { benchArgs, listFlag } from '../util/args.js';
-import { medianOrNull as median, round } from '../util/stats.js';
+import { medianOrNull as median } from '../util/stats.js';
 
 const { values, quick, record } = benchArgs('bench/rl/onpolicy', { only: { type: 'string' } });
 const onlyList = values.only === undefined ? null : listFlag(values.only, '');
@@ -44,34 +44,12 @@ const RUNS: RunSpec[] = [
 async function runOne(spec: RunSpec, seed: number) {
   const preset = presetFor(spec.algo, spec.env);
   const algo = createAlgorithm(spec.algo, spec.env, { ...preset.config, seed });
-  const logger = new Logger(null);
   const budget = quick ? Math.min(spec.budget, 8_192) : spec.budget;
   // Stop at the target, as CleanRL's timing does: the time to solve is what is measured.
-  const r = await algo.learn({
-    totalSteps: budget,
-    logger,
-    target: spec.target,
-    callbacks: quick ? [] : [{ onIterationEnd: (ctx) => ctx.solvedStep === null }],
-  });
-  const updates = logger.records.filter((x) => x.event === 'update');
-  const sum = (k: string) => updates.reduce((a, x) => a + Number(x[k] ?? 0), 0) / 1000;
+  const { result: r, time_s } = await trainRun(algo, { steps: budget, target: spec.target, stopWhenSolved: !quick });
   const backend = (algo as unknown as { actor?: { backend: string } }).actor?.backend ?? null;
   algo.close();
-  return {
-    seed,
-    steps: r.steps,
-    solved_step: r.solved_step,
-    solved_s: r.solved_s,
-    wall_s: r.wall_s,
-    sps: r.sps,
-    final_mean_return: r.final_mean_return,
-    time_s: {
-      env: round(sum('time_env_ms')),
-      inference: round(sum('time_inference_ms')),
-      update: round(sum('time_update_ms')),
-    },
-    backend,
-  };
+  return { ...runFields(seed, r), final_mean_return: r.final_mean_return, time_s, backend };
 }
 
 const results: Record<string, unknown> = {};

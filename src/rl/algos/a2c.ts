@@ -11,7 +11,7 @@
 import type { EnvSource, MakeOptions } from '../core/registry.js';
 import type { TrainContext } from '../train/context.js';
 import { OnPolicyAlgorithm, ON_POLICY_DEFAULTS, type OnPolicyConfig, type PolicyEval } from './on_policy.js';
-import { normalizeAdvantages, policyGradientTerms } from './pg_loss.js';
+import { lossRecord, normalizeAdvantages, policyGradientTerms } from './pg_loss.js';
 
 export interface A2CConfig extends OnPolicyConfig {
   normAdv: boolean;
@@ -51,11 +51,7 @@ export class A2C extends OnPolicyAlgorithm<A2CConfig> {
     const target = { actions: buf.actions, masks: buf.masks };
     const gradNorm = this.applyGradients(out, target, B, loss.dLogp, loss.dEnt, loss.dV);
     return {
-      policy_loss: loss.policyLoss,
-      value_loss: loss.valueLoss,
-      entropy: loss.entropy,
-      grad_norm: gradNorm,
-      lr: this.optimizer.lr,
+      ...lossRecord(loss, gradNorm, this.optimizer.lr),
       time_env_ms: this.lastTimes.envMs,
       time_inference_ms: this.lastTimes.inferenceMs,
       time_update_ms: performance.now() - t0,

@@ -53,3 +53,8 @@ export function policyGradientTerms(
   }
   return { dLogp, dEnt, dV, policyLoss: pg / B, valueLoss: vl / B, entropy: h / B };
 }
+
+/** The loss's record in an update's log line, with the gradient norm and the learning rate. */
+export function lossRecord(loss: PolicyGradientTerms, gradNorm: number, lr: number): Record<string, number> {
+  return { policy_loss: loss.policyLoss, value_loss: loss.valueLoss, entropy: loss.entropy, grad_norm: gradNorm, lr };
+}

@@ -10,7 +10,7 @@
 import type { EnvSource, MakeOptions } from '../core/registry.js';
 import type { TrainContext } from '../train/context.js';
 import { OnPolicyAlgorithm, ON_POLICY_DEFAULTS, type OnPolicyConfig, type PolicyEval } from './on_policy.js';
-import { normalizeAdvantages, policyGradientTerms } from './pg_loss.js';
+import { lossRecord, normalizeAdvantages, policyGradientTerms } from './pg_loss.js';
 
 export interface ReinforceConfig extends OnPolicyConfig {
   /** Finished episodes per update. */
@@ -109,11 +109,7 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     const loss = policyGradientTerms(pe, adv, returns, B, cfg);
     const gradNorm = this.applyGradients(out, { actions, masks }, B, loss.dLogp, loss.dEnt, loss.dV);
     return {
-      policy_loss: loss.policyLoss,
-      value_loss: loss.valueLoss,
-      entropy: loss.entropy,
-      grad_norm: gradNorm,
-      lr: this.optimizer.lr,
+      ...lossRecord(loss, gradNorm, this.optimizer.lr),
       batch: B,
       time_env_ms: this.lastTimes.envMs,
       time_inference_ms: this.lastTimes.inferenceMs,

@@ -352,13 +352,4 @@ function round(x: number): number {
 }
 
 export type { VectorEnv };
-export type {
-  EpisodeStart,
-  EpisodeSummary,
-  EvalResult,
-  EvaluateOptions,
-  LearnOptions,
-  PredictOptions,
-  StartSource,
-  TrainResult,
-} from './options.js';
+export type * from './options.js';

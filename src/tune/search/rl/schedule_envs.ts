@@ -117,6 +117,11 @@ abstract class ScheduleEnvBase extends Env<Float32Array, number> {
   get currentTask(): TuningTask {
     return this.task;
   }
+
+  /** The step that ends an episode on a masked action: observation `obs`, INVALID_PENALTY, terminated. */
+  protected penalty(obs: Float32Array, info: Record<string, unknown>): StepResult<Float32Array> {
+    return { obs, reward: INVALID_PENALTY, terminated: true, truncated: false, info };
+  }
 }
 
 export class ScheduleConstructEnv extends ScheduleEnvBase {
@@ -171,16 +176,10 @@ export class ScheduleConstructEnv extends ScheduleEnvBase {
       );
     if (this.mask()[action] !== 1) {
       this.pos = this.radix.length;
-      return {
-        obs: this.obs(),
-        reward: INVALID_PENALTY,
-        terminated: true,
-        truncated: false,
-        info: {
-          action_mask: new Int8Array(this.actionSpace.n).fill(1),
-          invalid_action: `value ${action} of knob ${this.task.space.knobs[this.digits.length].name} is masked`,
-        },
-      };
+      return this.penalty(this.obs(), {
+        action_mask: new Int8Array(this.actionSpace.n).fill(1),
+        invalid_action: `value ${action} of knob ${this.task.space.knobs[this.digits.length].name} is masked`,
+      });
     }
     this.digits.push(action);
     this.pos++;
@@ -296,17 +295,11 @@ export class ScheduleWalkEnv extends ScheduleEnvBase {
     this.t++;
     if (next === null) {
       this.over = true;
-      return {
-        obs: this.obs(),
-        reward: INVALID_PENALTY,
-        terminated: true,
-        truncated: false,
-        info: {
-          action_mask: this.mask(),
-          config: this.config,
-          invalid_action: `move ${action} leaves the valid configs`,
-        },
-      };
+      return this.penalty(this.obs(), {
+        action_mask: this.mask(),
+        config: this.config,
+        invalid_action: `move ${action} leaves the valid configs`,
+      });
     }
     const r = this.safeReward(next);
     const reward = r.error ? INVALID_PENALTY : r.reward - this.value;
