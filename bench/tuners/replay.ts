@@ -3,7 +3,7 @@
  * measured) and checks that they come out with the same numbers. Prints one JSON object; exits 1 when a result
  * differs or cannot be replayed.
  *
- *   node dist/bench/tuners/replay.js [results.json ...] [--workload NAME]... [--work DIR]      (npm run bench:replay)
+ *   node dist/bench/tuners/replay.js [results.json ...] [--workload NAME]... [--work DIR] [--record]   (npm run bench:replay)
  *
  * Default: every held-out result the README cites (RESULTS below). For each result: the records files of its machine
  * (bench/data/*.jsonl.gz whose machine line has the result's fingerprint) are imported into a database in a
@@ -26,6 +26,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { RecordsDB } from '../../src/tune/records/db.js';
+import { machineInfo } from '../machine.js';
 import { benchArgs } from '../util/args.js';
 import { round } from '../util/stats.js';
 import { diffResults, restrictTo, type Result } from './replay_diff.js';
@@ -48,7 +49,7 @@ export const RESULTS = [
 ];
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const { values, positionals } = benchArgs(
+const { values, positionals, record } = benchArgs(
   'bench/tuners/replay',
   { workload: { type: 'string', multiple: true }, work: { type: 'string' } },
   { positionals: true },
@@ -106,6 +107,12 @@ function databaseOf(fingerprint: string): string {
 function rlOptionsArgs(recorded: Record<string, number> | undefined): string[] {
   const o = recorded ?? { incumbents: 0 };
   return Object.keys(o).length ? ['--rl-options', JSON.stringify(o)] : [];
+}
+
+/** The commit of the checkout that replays (what code reproduced the numbers), or null outside git. */
+function gitCommit(): string | null {
+  const r = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
 }
 
 function replayOne(file: string) {
@@ -188,14 +195,21 @@ const t0 = performance.now();
 const replays = files.map((f) => replayOne(f));
 if (!values.work) rmSync(work, { recursive: true, force: true });
 const allSame = replays.every((r) => r.status === 'same');
-console.log(
-  JSON.stringify({
-    benchmark: 'tuners-replay',
-    date: new Date().toISOString(),
-    workloads: only ? [...only] : 'all',
-    replays,
-    all_same: allSame,
-    wall_s: round((performance.now() - t0) / 1000, 1),
-  }),
-);
+const result = {
+  benchmark: 'tuners-replay',
+  date: new Date().toISOString(),
+  machine: machineInfo(),
+  commit: gitCommit(),
+  workloads: only ? [...only] : 'all',
+  replays,
+  all_same: allSame,
+  wall_s: round((performance.now() - t0) / 1000, 1),
+};
+// --record: bench/results/tuners-replay-DATE.json (a whole replay only: a --workload subset is a quick check).
+if (record && !only && positionals.length === 0)
+  writeFileSync(
+    join(repo, 'bench', 'results', `tuners-replay-${result.date.slice(0, 10)}.json`),
+    JSON.stringify(result, null, 1) + '\n',
+  );
+console.log(JSON.stringify(result));
 process.exitCode = allSame ? 0 : 1;
