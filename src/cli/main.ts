@@ -314,17 +314,18 @@ export async function main(argv: string[]): Promise<number> {
       `unknown command ${JSON.stringify(cmd)}; expected "envs", "env check", "train", "eval", "tune op", "records", "best", "bench op", "export" or "workloads" (see rltune --help)`,
     );
   } catch (err) {
+    // Every error ends as one line on stderr (and one JSON object with --json): exit 2 for a usage error, 1 for a
+    // failure. The stack is for developers: RLTUNE_DEBUG=1 prints it.
     const e = err as Error & { code?: string };
-    if (
+    const usage =
       err instanceof UsageError ||
       err instanceof CliUsageError ||
-      e.code?.startsWith('ERR_PARSE_ARGS') ||
-      err instanceof UnknownEnvError
-    ) {
-      process.stderr.write(`rltune: error: ${e.message}\n`);
-      if (argv.includes('--json')) out(JSON.stringify(errorResult(argv, e.message)));
-      return 2;
-    }
-    throw err;
+      e.code?.startsWith('ERR_PARSE_ARGS') === true ||
+      err instanceof UnknownEnvError;
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`rltune: error: ${message}\n`);
+    if (process.env.RLTUNE_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    if (argv.includes('--json')) out(JSON.stringify(errorResult(argv, message)));
+    return usage ? 2 : 1;
   }
 }
