@@ -9,7 +9,8 @@ import { DEFAULT_RUN_SETTINGS, Runner } from '../tune/measure/runner.js';
 import { targetCFlags } from '../tune/space/target.js';
 import { createTask } from '../tune/task/task.js';
 import { intFlag, openSession, out, specOf } from './common.js';
-import { CliUsageError } from './train.js';
+import { checkExportDir } from './out_dir.js';
+import { CliUsageError } from './usage_error.js';
 
 export async function cmdBenchOp(argv: string[]): Promise<number> {
   const [what, ...rest] = argv;
@@ -90,12 +91,18 @@ export async function cmdBenchOp(argv: string[]): Promise<number> {
   }
 }
 
-/** rltune export <spec> --out DIR [--db F] [--name NAME] [--json] */
+/** rltune export <spec> --out DIR [--db F] [--name NAME] [--force] [--json] */
 export function cmdExport(argv: string[]): number {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { db: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      db: { type: 'string' },
+      out: { type: 'string' },
+      name: { type: 'string' },
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
   });
   const spec = specOf(positionals[0], 'export');
   if (values.out === undefined) throw new CliUsageError('export needs --out DIR');
@@ -108,6 +115,7 @@ export function cmdExport(argv: string[]): number {
       throw new CliUsageError(
         `${task.spec} has no correct record on this machine in ${db.path}; run rltune tune op first`,
       );
+    checkExportDir(values.out, values.force === true);
     const source = (best.source_hash ? db.source(best.source_hash) : null) ?? task.source(best.config_index);
     let r;
     try {

@@ -12,64 +12,11 @@ import { findGoldenFiles, replayGolden } from '../rl/core/golden.js';
 import { registerBuiltinEnvs } from '../rl/envs/builtin.js';
 import { importModule } from '../rl/vector/import_module.js';
 import { VERSION } from '../version.js';
+import { asksHelp, commandHelp, HELP } from './help.js';
 import { CliUsageError, cmdEval, cmdTrain } from './train.js';
 import { cmdBenchOp, cmdExport } from './kernel.js';
 import { cmdBest, cmdRecords } from './records.js';
 import { cmdTune, cmdWorkloads } from './tune.js';
-
-const HELP = `rltune ${VERSION}: reinforcement learning and RL-driven kernel tuning
-
-Usage:
-  rltune envs [--json] [--module FILE]...
-      List registered environments with their spaces, step limit and reward threshold.
-  rltune env check <id> [--golden DIR] [--json] [--module FILE]... [--steps N] [--seed N]
-      Run the environment checker on <id>; with --golden, also replay every reference trace for <id>
-      found in DIR. With --json the last line of stdout is one JSON object:
-      {"env", "checks", "failed", "golden_episodes", "golden_transitions", "golden_max_abs_err", ...}
-      Exits 1 when a check fails.
-  rltune train --env <id> --algo <name> [--steps N] [--seed S] [--n-envs K] [--config F] [--target R]
-               [--out DIR] [--resume DIR] [--save-buffer] [--json]
-      Train <name> on <id> (preset config and budget per env; --config JSON and flags override).
-      With --json the last line of stdout is {"env", "algo", "seed", "steps", "wall_s", "sps",
-      "solved_step", "solved_s", "final_mean_return", "checkpoint"}.
-  rltune eval --checkpoint DIR [--episodes N] [--json]
-      Evaluate a checkpoint's deterministic policy: {"episodes", "mean_return", "std_return"}.
-  rltune tune op <spec> --strategy random|grid|anneal|evolve|grpo|ppo --trials N [--db F] [--seed S]
-                 [--time-budget S] [--early-stopping N] [--verify-top K] [--flush] [--paired] [--no-transfer]
-                 [--policy DIR] [--policy-fallback] [--json]
-      Tune one workload, e.g. gemm:M=512,N=512,K=512 or gemm:M=128,N=3072,K=768,epilogue=bias+gelu.
-      Every measurement is recorded in F (default ./rltune.db); a rerun does not measure again what is
-      recorded. The K best (default 5) are measured 3 more times at the end and the best mean wins
-      (--verify-top 0: off); --flush evicts the caches before each timed repeat; --paired times each
-      kernel against the workload's reference config in the same process (a slow period of a shared machine
-      cancels out; paired and plain records are kept apart). With --json the last
-      line of stdout is {"op", "strategy", "trials", "measured", "errors", "best_gflops", "best_ms",
-      "best_config", "wall_s", "curve", ...}. anneal, evolve, grpo and ppo rank candidates with the cost
-      model and start it from the records of other workloads (--no-transfer: cold); grpo and ppo train a
-      policy on it, starting from --policy DIR or the package's default policy.
-  rltune tune train-policy --workloads <set file> --out DIR [--db F] [--steps N] [--bc-top K] [--seed S] [--json]
-      Train the RL tuner's policy from the records of those workloads (behaviour cloning of the best,
-      advantage-weighted regression on all) and GRPO on the cost model; DIR is a policy directory.
-  rltune records list [--db F] [--json]        workloads in the database with their best results
-  rltune records show <spec> [--db F] [--top N] [--timing T] [--json]   top configs, timings and generated source
-  rltune records verify <spec> [--db F] [--top N] [--timing T] [--json] re-measure the top configs now
-  rltune records export [--db F] [--out FILE]   every record as JSON lines; records import FILE [--db F]
-  rltune best <spec> [--db F] [--timing T] [--json]   the best correct record of <spec> on this machine
-      (--timing all|paired|plain: rank both kinds of records (default), or only those timed --paired, or only plain ones)
-  rltune workloads [preset] [--json]           the operator specs of real models (gpt2-small, llama7b-decode, ...)
-  rltune export <spec> --out DIR [--db F] [--name NAME] [--json]
-      Write the best kernel as NAME.c, NAME.h (its C ABI), libNAME.so and a Node binding (index.js).
-  rltune bench op <spec> [--db F] [--vs openblas,onnxruntime] [--rounds N] [--json]
-      The best recorded kernel against OpenBLAS (auto-selected and AVX-512 kernels) and ONNX Runtime,
-      interleaved for N >= 5 rounds: {"op", "gflops", "vs": {"openblas": {"gflops", "ratio"},
-      "openblas_avx512": {...}, "onnxruntime": {...}}, "peak_gflops", "fraction_of_peak"}.
-
-Options:
-  --module FILE   import FILE first (a module that registers your own envs); repeatable
-  --json          machine-readable output (one JSON object as the last line)
-  -h, --help      this help
-  -v, --version   print the version
-`;
 
 class UsageError extends Error {}
 
@@ -288,13 +235,24 @@ export async function main(argv: string[]): Promise<number> {
   registerBuiltinEnvs();
   try {
     const [cmd, ...rest] = argv;
-    if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
+    if (cmd === undefined || cmd === '-h' || cmd === '--help' || (cmd === 'help' && rest.length === 0)) {
       out(HELP);
       return cmd === undefined ? 2 : 0;
     }
     if (cmd === '-v' || cmd === '--version') {
       out(VERSION);
       return 0;
+    }
+    if (cmd === 'help' || asksHelp(rest)) {
+      // `rltune train -h`, `rltune tune op --help`, `rltune help records`: that command's usage only.
+      const [name, sub] = cmd === 'help' ? rest : [cmd, rest[0]];
+      const text = commandHelp(name, sub);
+      if (text !== null) {
+        out(text);
+        return 0;
+      }
+      if (cmd === 'help')
+        throw new UsageError(`no help on ${JSON.stringify(name)}: it is no command (see rltune --help)`);
     }
     if (cmd === 'envs') return await cmdEnvs(rest);
     if (cmd === 'train') return await cmdTrain(rest);

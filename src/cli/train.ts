@@ -2,15 +2,16 @@
  * `rltune train` and `rltune eval`.
  *
  *   rltune train --env <id> --algo <name> [--steps N] [--seed S] [--n-envs K] [--config F] [--target R]
- *                [--out DIR] [--resume DIR] [--save-buffer] [--json]
+ *                [--out DIR] [--force] [--resume DIR] [--save-buffer] [--json]
  *   rltune eval --checkpoint DIR [--episodes N] [--json]
  *
  * The config is the preset for (algo, env), then the --config file, then the flags. A checkpoint is written
- * every tenth of the budget and at the end, into --out (default runs/<env>-<algo>-<seed>-<time>). --resume
- * loads a checkpoint and goes on to --steps total steps, appending to the same run directory and log.
+ * every tenth of the budget and at the end, into --out (default runs/<env>-<algo>-<seed>-<time>), which must be
+ * new or empty unless --force replaces the run in it. --resume loads a checkpoint and goes on to --steps total
+ * steps, appending to the same run directory and log; --env, --algo and config, if given, must be the checkpoint's.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from './args.js';
 import { spec as getSpec } from '../rl/core/registry.js';
 import { algorithmNames, createAlgorithm, loadAlgorithm } from '../rl/algos/index.js';
@@ -20,8 +21,11 @@ import { Logger } from '../rl/train/logger.js';
 import { presetFor } from '../rl/train/presets.js';
 import { NonFiniteError, type Algorithm } from '../rl/train/algorithm.js';
 import { ProgressReporter } from './progress.js';
+import { checkRunDir, clearRunDir } from './out_dir.js';
+import { checkResumeMatches, readConfigFile, type ResumeAsked } from './train_config.js';
+import { CliUsageError } from './usage_error.js';
 
-export class CliUsageError extends Error {}
+export { CliUsageError };
 
 function out(line: string): void {
   process.stdout.write(line + '\n');
@@ -54,6 +58,7 @@ export async function cmdTrain(argv: string[]): Promise<number> {
       config: { type: 'string' },
       target: { type: 'string' },
       out: { type: 'string' },
+      force: { type: 'boolean' },
       resume: { type: 'string' },
       json: { type: 'boolean' },
       'save-buffer': { type: 'boolean' },
@@ -61,10 +66,13 @@ export async function cmdTrain(argv: string[]): Promise<number> {
     allowPositionals: false,
   });
   const json = values.json === true;
+  const force = values.force === true;
   let algo: Algorithm;
   let seed: number;
   let runDir: string;
   let totalSteps: number;
+  /** An old run in runDir that --force replaces, cleared once everything else is checked. */
+  let replace = false;
   if (values.resume !== undefined) {
     try {
       algo = loadAlgorithm(values.resume);
@@ -72,8 +80,34 @@ export async function cmdTrain(argv: string[]): Promise<number> {
       if (err instanceof CheckpointError) throw new CliUsageError(err.message);
       throw err;
     }
+    try {
+      const flags: ResumeAsked['flags'] = {};
+      const askedSeed = intFlag('seed', values.seed);
+      if (askedSeed !== undefined) flags.seed = { key: 'seed', value: askedSeed };
+      const nEnvs = intFlag('n-envs', values['n-envs']);
+      if (nEnvs !== undefined) flags['n-envs'] = { key: 'nEnvs', value: nEnvs };
+      if (values['save-buffer']) flags['save-buffer'] = { key: 'saveBuffer', value: true };
+      const fileConfig = values.config === undefined ? {} : readConfigFile(values.config, algo.name);
+      checkResumeMatches(algo, values.resume, {
+        env: values.env,
+        algo: values.algo,
+        file: values.config,
+        fileConfig,
+        flags,
+      });
+      runDir = values.out ?? values.resume;
+      if (resolve(runDir) === resolve(values.resume)) {
+        // The run goes on in its own directory, appending to its log: there is nothing to replace.
+        if (force)
+          throw new CliUsageError(
+            `--force would replace ${runDir}, the checkpoint being resumed; drop --force to go on training it there, or name another --out`,
+          );
+      } else replace = checkRunDir(runDir, force);
+    } catch (err) {
+      algo.close();
+      throw err;
+    }
     seed = Number((algo.config as { seed?: number }).seed ?? 0);
-    runDir = values.out ?? values.resume;
     totalSteps = intFlag('steps', values.steps) ?? presetFor(algo.name, algo.envId).steps;
   } else {
     if (values.env === undefined) throw new CliUsageError('train needs --env <id> (see `rltune envs`)');
@@ -85,31 +119,24 @@ export async function cmdTrain(argv: string[]): Promise<number> {
         `unknown algorithm ${JSON.stringify(values.algo)}; expected one of ${algorithmNames().join(', ')}`,
       );
     const preset = presetFor(values.algo, values.env);
-    let fileConfig: Record<string, unknown> = {};
-    if (values.config !== undefined) {
-      try {
-        fileConfig = JSON.parse(readFileSync(values.config, 'utf8')) as Record<string, unknown>;
-      } catch (err) {
-        throw new CliUsageError(`--config ${values.config} cannot be read as JSON: ${(err as Error).message}`);
-      }
-      if (fileConfig === null || typeof fileConfig !== 'object' || Array.isArray(fileConfig))
-        throw new CliUsageError(`--config ${values.config} must hold a JSON object`);
-    }
+    const fileConfig = values.config === undefined ? {} : readConfigFile(values.config, values.algo);
     seed = intFlag('seed', values.seed) ?? 1;
     const flags: Record<string, unknown> = { seed };
     const nEnvs = intFlag('n-envs', values['n-envs']);
     if (nEnvs !== undefined) flags.nEnvs = nEnvs;
     if (values['save-buffer']) flags.saveBuffer = true;
     const config = { ...preset.config, ...fileConfig, ...flags };
+    totalSteps = intFlag('steps', values.steps) ?? preset.steps;
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    runDir = values.out ?? `runs/${values.env.replace(/\//g, '_')}-${values.algo}-${seed}-${stamp}`;
+    replace = checkRunDir(runDir, force);
     try {
       algo = createAlgorithm(values.algo, values.env, config);
     } catch (err) {
       throw new CliUsageError((err as Error).message);
     }
-    totalSteps = intFlag('steps', values.steps) ?? preset.steps;
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    runDir = values.out ?? `runs/${values.env.replace(/\//g, '_')}-${values.algo}-${seed}-${stamp}`;
   }
+  if (replace) clearRunDir(runDir);
   const target = numFlag('target', values.target);
   const logger = new Logger(runDir);
   const callbacks: Callback[] = [
