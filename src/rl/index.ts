@@ -76,7 +76,9 @@ export {
   readCheckpoint,
   writeCheckpoint,
   CheckpointError,
+  CheckpointDamagedError,
   CHECKPOINT_VERSION,
+  OLDEST_CHECKPOINT_VERSION,
   type CheckpointManifest,
 } from './train/checkpoint.js';
 export { presetFor, hasPreset, type Preset } from './train/presets.js';
