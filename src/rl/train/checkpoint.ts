@@ -12,14 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VERSION } from '../../version.js';
-import {
-  commitCheckpoint,
-  dataFileName,
-  isPlainFileName,
-  readVerified,
-  sha256,
-  type FileEntry,
-} from './checkpoint_files.js';
+import { commitCheckpoint, dataFileName } from './checkpoint_files.js';
+import { isPlainFileName, readVerified, sha256, type FileEntry } from './file_list.js';
 
 export const CHECKPOINT_FORMAT = 'rltune-checkpoint';
 /** The version written; bumped when the layout changes. `readCheckpoint` reads this one and older ones down to

@@ -1,6 +1,6 @@
 /**
- * The file side of checkpoints: durable writes, the commit protocol that makes a save atomic, and the size and
- * SHA-256 list that a load checks. checkpoint.ts decides what goes into the files.
+ * The file side of checkpoints: durable writes and the commit protocol that makes a save atomic (file_list.ts
+ * keeps the sizes and SHA-256 a load checks). checkpoint.ts decides what goes into the files.
  *
  * A save never overwrites a file the previous checkpoint uses: the data file's name carries its content hash,
  * so the new one is written (to a temporary name, then renamed) beside the old one, and renaming the new
@@ -8,24 +8,9 @@
  * checkpoint, after it the new one; the superseded data file is removed last. The checkpoint shares its
  * directory with the run's log.jsonl, so the directory itself is never replaced.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-
-export interface FileEntry {
-  size: number;
-  sha256: string;
-}
 
 export const MANIFEST = 'manifest.json';
 /** Data files a save owns (version 1's fixed name and content-named ones) and temporary files of any save. */
@@ -33,18 +18,9 @@ const OWN_DATA = /^tensors(-[0-9a-f]{16})?\.bin$/;
 const TEMPORARY =
   /^(\.(tensors-[0-9a-f]{16}\.bin|manifest\.json)\.\d+-[0-9a-f]{8}\.tmp|tensors\.bin\.tmp|manifest\.json\.tmp)$/;
 
-export function sha256(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 /** The data file's name for these bytes: a new content never reuses the name of the file it replaces. */
 export function dataFileName(sha: string): string {
   return `tensors-${sha.slice(0, 16)}.bin`;
-}
-
-/** A file name a manifest may list: a plain name inside the checkpoint directory. */
-export function isPlainFileName(name: unknown): name is string {
-  return typeof name === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && name !== MANIFEST;
 }
 
 /** Writes and flushes `data` to `path`, so a rename that follows never exposes a file the disk has not got. */
@@ -108,25 +84,4 @@ export function commitCheckpoint(dir: string, files: Record<string, Uint8Array>,
   for (const name of readdirSync(dir)) {
     if ((OWN_DATA.test(name) && !(name in files)) || TEMPORARY.test(name)) removeQuietly(join(dir, name));
   }
-}
-
-/** Reads each listed file, checking its size and SHA-256; returns the bytes or says which file is damaged. */
-export function readVerified(dir: string, files: Record<string, FileEntry>): Map<string, Buffer> | string {
-  const out = new Map<string, Buffer>();
-  for (const [name, e] of Object.entries(files)) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(join(dir, name));
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'ENOENT'
-        ? `${name} is missing (manifest.json lists it)`
-        : `${name} cannot be read (${(err as Error).message})`;
-    }
-    if (bytes.length !== e.size)
-      return `${name} is ${bytes.length} bytes, manifest.json says ${e.size} (truncated or overwritten)`;
-    if (sha256(bytes) !== e.sha256)
-      return `${name} does not match its SHA-256 in manifest.json (its bytes changed after the save)`;
-    out.set(name, bytes);
-  }
-  return out;
 }
