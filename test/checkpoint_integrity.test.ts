@@ -157,3 +157,22 @@ test('saving again into a run directory keeps its other files and leaves one ten
   assert.deepEqual(data, Object.keys(manifestOf(dir).files ?? {}));
   assert.equal(readCheckpoint(dir).manifest.num_timesteps, 16);
 });
+
+test('a hand-edited file list (entry not {size, sha256}, a path outside the directory) is refused with a clear message', async () => {
+  const dir = await trained();
+  const m = manifestOf(dir);
+  const name = m.tensors_file as string;
+  for (const files of [
+    { [name]: null },
+    { [name]: { size: '12', sha256: 'x' } },
+    { ...m.files, '../x': m.files?.[name] },
+  ]) {
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...m, files }));
+    assert.throws(
+      () => readCheckpoint(dir),
+      (e: Error) => e instanceof CheckpointError && /damaged/.test(e.message) && /files/.test(e.message),
+      JSON.stringify(files),
+    );
+  }
+  evalFails(dir, /damaged/);
+});

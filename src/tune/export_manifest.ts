@@ -9,7 +9,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { isPlainFileName, listFiles, readVerified, type FileEntry } from '../rl/train/file_list.js';
+import { isFileList, listFiles, readVerified, type FileEntry } from '../rl/train/file_list.js';
 import { VERSION } from '../version.js';
 
 export const EXPORT_FORMAT = 'rltune-export';
@@ -60,15 +60,12 @@ export function verifyExport(dir: string): ExportManifest {
     );
   }
   const files = (m as { files?: unknown } | null)?.files;
-  if (m?.format !== EXPORT_FORMAT || typeof files !== 'object' || files === null || Array.isArray(files)) {
+  if (m?.format !== EXPORT_FORMAT || !isFileList(files)) {
     throw new ExportDamagedError(
-      `${dir}/manifest.json is not an RLTune export manifest (format ${JSON.stringify(m?.format)}, expected "${EXPORT_FORMAT}", with "files")`,
+      `${dir}/manifest.json is not an RLTune export manifest (format ${JSON.stringify(m?.format)}, expected "${EXPORT_FORMAT}", with "files": plain file names to {size, sha256}, got ${JSON.stringify(files)})`,
     );
   }
-  const bad = Object.keys(files).find((f) => !isPlainFileName(f));
-  if (bad !== undefined)
-    throw new ExportDamagedError(`${dir}/manifest.json lists ${JSON.stringify(bad)}, which is not a file of ${dir}`);
-  const read = readVerified(dir, files as Record<string, FileEntry>);
+  const read = readVerified(dir, files);
   if (typeof read === 'string')
     throw new ExportDamagedError(`${dir}: the export is damaged: ${read}; export the kernel again with rltune export`);
   return m;

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VERSION } from '../../version.js';
 import { commitCheckpoint, dataFileName } from './checkpoint_files.js';
-import { isPlainFileName, readVerified, sha256, type FileEntry } from './file_list.js';
+import { isFileList, isPlainFileName, readVerified, sha256, type FileEntry } from './file_list.js';
 
 export const CHECKPOINT_FORMAT = 'rltune-checkpoint';
 /** The version written; bumped when the layout changes. `readCheckpoint` reads this one and older ones down to
@@ -132,8 +132,7 @@ function dataBytes(dir: string, manifest: CheckpointManifest): Buffer {
     }
   }
   const { files, tensors_file: name } = manifest;
-  const listed = typeof files === 'object' && files !== null && !Array.isArray(files);
-  if (!listed || !isPlainFileName(name) || !(name in files) || !Object.keys(files).every(isPlainFileName)) {
+  if (!isFileList(files) || !isPlainFileName(name) || !(name in files)) {
     throw new CheckpointDamagedError(
       `${dir}: the checkpoint is damaged: manifest.json (version ${manifest.version}) must name its data file (tensors_file ${JSON.stringify(name)}) among the files it lists with their sizes and SHA-256 (files ${JSON.stringify(files)})`,
     );

@@ -20,6 +20,19 @@ export function isPlainFileName(name: unknown): name is string {
   return typeof name === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && name !== 'manifest.json';
 }
 
+/** Whether `files` is a file list as manifests keep it: plain names to {size, sha256}. */
+export function isFileList(files: unknown): files is Record<string, FileEntry> {
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) return false;
+  return Object.entries(files).every(
+    ([name, e]) =>
+      isPlainFileName(name) &&
+      typeof e === 'object' &&
+      e !== null &&
+      Number.isSafeInteger((e as FileEntry).size) &&
+      /^[0-9a-f]{64}$/.test(String((e as FileEntry).sha256)),
+  );
+}
+
 /** The size and SHA-256 of each named file of `dir`, as a manifest lists them. */
 export function listFiles(dir: string, names: string[]): Record<string, FileEntry> {
   const out: Record<string, FileEntry> = {};
