@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, readdirSync, renameSync, statSync, truncateS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PPO } from '../src/rl/algos/index.js';
+import * as ckpt from '../src/rl/train/checkpoint.js';
 import { CheckpointError, readCheckpoint } from '../src/rl/train/checkpoint.js';
 import { root, run } from './fixtures/run_cli.js';
 
@@ -137,11 +138,38 @@ test('saving NaN or infinite weights is refused, naming the array and index, and
   assert.equal(run('eval', '--checkpoint', dir, '--episodes', '1').code, 0);
 });
 
-test('the shipped version 1 checkpoints still load', () => {
+test('the shipped checkpoints load, converted to version 2: their unchanged tensors.bin listed with its checksum', () => {
   for (const d of ['policies/gemm-v1-avx512/checkpoint', 'bench/policies/tuners-v1-gemm/checkpoint']) {
     const ck = readCheckpoint(join(root, d));
     assert.ok(ck.tensors.actor.length > 0, d);
+    assert.equal(ck.manifest.version, 2, d);
+    assert.equal(ck.manifest.tensors_file, 'tensors.bin', d);
   }
+});
+
+test('upgradeCheckpoint rewrites a version 1 manifest with the checksums of its unchanged files, which then count', async () => {
+  const dir = await trained();
+  asVersion1(dir);
+  const bytes = readFileSync(join(dir, 'tensors.bin'));
+  const upgrade = (ckpt as { upgradeCheckpoint?: (d: string) => unknown }).upgradeCheckpoint;
+  assert.ok(upgrade, 'checkpoint.ts exports no upgradeCheckpoint');
+  upgrade(dir);
+  assert.deepEqual(readFileSync(join(dir, 'tensors.bin')), bytes);
+  const m = manifestOf(dir);
+  assert.equal(m.version, 2);
+  assert.deepEqual(m.files, {
+    'tensors.bin': { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
+  });
+  assert.equal(m.converted_from, 1);
+  assert.equal(readCheckpoint(dir).manifest.num_timesteps, 32);
+  poke(dir, 'actor', 0, 0.5);
+  evalFails(dir, /damaged: tensors\.bin does not match its SHA-256/);
+  // A damaged version 1 checkpoint is not blessed with checksums.
+  const other = await trained();
+  asVersion1(other);
+  poke(other, 'actor', 1, NaN);
+  assert.throws(() => upgrade(other), /actor\[1\] is NaN/);
+  assert.equal(manifestOf(other).version, 1);
 });
 
 test('saving again into a run directory keeps its other files and leaves one tensors file', async () => {

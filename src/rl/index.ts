@@ -75,6 +75,7 @@ export { Logger, type LogRecord } from './train/logger.js';
 export {
   readCheckpoint,
   writeCheckpoint,
+  upgradeCheckpoint,
   CheckpointError,
   CheckpointDamagedError,
   CHECKPOINT_VERSION,

@@ -44,6 +44,8 @@ export interface CheckpointManifest {
   tensors_file?: string;
   /** Version 2: every file of the checkpoint but the manifest, with its size and SHA-256. */
   files?: Record<string, FileEntry>;
+  /** The version a converted checkpoint had before `upgradeCheckpoint` (its data files are unchanged). */
+  converted_from?: number;
   /** Anything else the algorithm keeps (RNG states, schedules, episode counters). */
   state: Record<string, unknown>;
 }
@@ -77,7 +79,7 @@ export function writeCheckpoint(
   dir: string,
   m: Omit<
     CheckpointManifest,
-    'format' | 'version' | 'rltune_version' | 'created' | 'tensors' | 'tensors_file' | 'files'
+    'format' | 'version' | 'rltune_version' | 'created' | 'tensors' | 'tensors_file' | 'files' | 'converted_from'
   >,
   tensors: Record<string, StoredArray>,
 ): string {
@@ -193,6 +195,26 @@ export function readCheckpoint(dir: string): Checkpoint {
     );
   }
   return { manifest, tensors };
+}
+
+/**
+ * Converts a version 1 checkpoint in place: after the checks a version 1 load makes (bounds, finite numbers), its
+ * manifest is rewritten as the current version, listing the unchanged tensors.bin with its size and SHA-256, so
+ * that later damage is found. A current checkpoint is left as it is.
+ */
+export function upgradeCheckpoint(dir: string): CheckpointManifest {
+  const { manifest } = readCheckpoint(dir);
+  if (manifest.version === CHECKPOINT_VERSION) return manifest;
+  const bytes = readFileSync(join(dir, 'tensors.bin'));
+  const upgraded: CheckpointManifest = {
+    ...manifest,
+    version: CHECKPOINT_VERSION,
+    converted_from: manifest.version,
+    tensors_file: 'tensors.bin',
+    files: { 'tensors.bin': { size: bytes.length, sha256: sha256(bytes) } },
+  };
+  commitCheckpoint(dir, {}, JSON.stringify(upgraded, null, 2) + '\n', ['tensors.bin']);
+  return upgraded;
 }
 
 /** The array `name` of a checkpoint, checked against the expected type and length. */

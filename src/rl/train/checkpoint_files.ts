@@ -61,7 +61,13 @@ function removeQuietly(path: string): void {
  * Writes `files` (new names only) and then `manifest` into `dir` as described above; on failure the previous
  * checkpoint is left as it was and the temporary files are removed.
  */
-export function commitCheckpoint(dir: string, files: Record<string, Uint8Array>, manifest: string): void {
+export function commitCheckpoint(
+  dir: string,
+  files: Record<string, Uint8Array>,
+  manifest: string,
+  /** Data files already in `dir` that the new manifest lists too (a converted version 1 checkpoint's). */
+  keep: string[] = [],
+): void {
   mkdirSync(dir, { recursive: true });
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const temporary = (name: string) => join(dir, `.${name}.${tag}.tmp`);
@@ -82,6 +88,7 @@ export function commitCheckpoint(dir: string, files: Record<string, Uint8Array>,
   syncDir(dir);
   // Now superseded: the previous data files and what crashed saves left behind.
   for (const name of readdirSync(dir)) {
-    if ((OWN_DATA.test(name) && !(name in files)) || TEMPORARY.test(name)) removeQuietly(join(dir, name));
+    const superseded = OWN_DATA.test(name) && !(name in files) && !keep.includes(name);
+    if (superseded || TEMPORARY.test(name)) removeQuietly(join(dir, name));
   }
 }
