@@ -7,7 +7,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PPO } from '../src/rl/algos/index.js';
@@ -203,4 +212,14 @@ test('a hand-edited file list (entry not {size, sha256}, a path outside the dire
     );
   }
   evalFails(dir, /damaged/);
+});
+
+test('a checkpoint whose data file is gone is damaged (exit 1), version 1 or 2', async () => {
+  const v2 = await trained();
+  unlinkSync(tensorsPath(v2));
+  evalFails(v2, /damaged: tensors-[0-9a-f]{16}\.bin is missing/);
+  const v1 = await trained();
+  asVersion1(v1);
+  unlinkSync(join(v1, 'tensors.bin'));
+  evalFails(v1, /damaged: tensors\.bin cannot be read/);
 });

@@ -130,7 +130,9 @@ function dataBytes(dir: string, manifest: CheckpointManifest): Buffer {
     try {
       return readFileSync(join(dir, 'tensors.bin'));
     } catch (err) {
-      throw new CheckpointError(`${dir}: tensors.bin cannot be read: ${(err as Error).message}`);
+      throw new CheckpointDamagedError(
+        `${dir}: the checkpoint is damaged: tensors.bin cannot be read (${(err as Error).message})`,
+      );
     }
   }
   const { files, tensors_file: name } = manifest;
