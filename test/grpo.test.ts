@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   Box,
+  CHECKPOINT_VERSION,
   Discrete,
   Env,
   EveryNSteps,
@@ -414,7 +415,7 @@ test('GRPO: same seed, same run; checkpoints round-trip, and a loaded one contin
   a.save(dir);
   const m = readCheckpoint(dir).manifest;
   assert.equal(m.algo, 'grpo');
-  assert.equal(m.version, 1);
+  assert.equal(m.version, CHECKPOINT_VERSION);
   assert.ok('actor' in m.tensors && 'reference' in m.tensors && 'adam_m_actor' in m.tensors);
   assert.equal((m.state as { prompts_drawn: number }).prompts_drawn, a.promptsDrawn);
   const b = loadAlgorithm(dir) as GRPO;

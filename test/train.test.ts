@@ -140,8 +140,9 @@ test('corrupt, foreign or mismatched checkpoints get clear messages', () => {
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...m, config: { ...m.config, hidden: [32] } }));
   assert.throws(() => loadAlgorithm(dir), /array actor has \d+ Float32Array entries, expected \d+/);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
-  writeFileSync(join(dir, 'tensors.bin'), Buffer.alloc(10));
-  assert.throws(() => loadAlgorithm(dir), /tensors\.bin is truncated or corrupt/);
+  // Version 2 names its data file in the manifest (tensors.bin in version 1) and lists its size.
+  writeFileSync(join(dir, m.tensors_file), Buffer.alloc(10));
+  assert.throws(() => loadAlgorithm(dir), /damaged: tensors-[0-9a-f]{16}\.bin is 10 bytes, manifest\.json says \d+/);
 });
 
 test('NaN rewards stop training with an error naming the step and the quantity', async () => {

@@ -16,7 +16,7 @@ import { parseArgs } from './args.js';
 import { spec as getSpec } from '../rl/core/registry.js';
 import { algorithmNames, createAlgorithm, loadAlgorithm } from '../rl/algos/index.js';
 import { CheckpointCallback, type Callback } from '../rl/train/callbacks.js';
-import { CheckpointError } from '../rl/train/checkpoint.js';
+import { CheckpointDamagedError, CheckpointError } from '../rl/train/checkpoint.js';
 import { Logger } from '../rl/train/logger.js';
 import { presetFor } from '../rl/train/presets.js';
 import { NonFiniteError, type Algorithm } from '../rl/train/algorithm.js';
@@ -213,7 +213,9 @@ export function cmdEval(argv: string[]): number {
   try {
     algo = loadAlgorithm(values.checkpoint);
   } catch (err) {
-    if (err instanceof CheckpointError) throw new CliUsageError(err.message);
+    // A damaged checkpoint is a failure (exit 1), not a usage error: the path was right, its bytes are not.
+    if (err instanceof CheckpointError && !(err instanceof CheckpointDamagedError))
+      throw new CliUsageError(err.message);
     throw err;
   }
   const r = algo.evaluate(episodes, { deterministic: true, seed: intFlag('seed', values.seed) });

@@ -75,8 +75,11 @@ export { Logger, type LogRecord } from './train/logger.js';
 export {
   readCheckpoint,
   writeCheckpoint,
+  upgradeCheckpoint,
   CheckpointError,
+  CheckpointDamagedError,
   CHECKPOINT_VERSION,
+  OLDEST_CHECKPOINT_VERSION,
   type CheckpointManifest,
 } from './train/checkpoint.js';
 export { presetFor, hasPreset, type Preset } from './train/presets.js';

@@ -6,6 +6,8 @@
  *   DIR/lib<name>.so  built with the flags it was measured with
  *   DIR/<name>.node   a Node-API binding (built against this Node's headers), with DIR/index.js and index.d.ts:
  *                       import { run } from './DIR/index.js';  const C = run({ A, B, bias });
+ *   DIR/manifest.json every file above with its size and SHA-256 (export_manifest.ts); index.js checks them
+ *                     before it loads the binding, and exports that check as verify()
  *
  * C ABI: float32, row-major, caller-allocated, no aliasing between output and inputs; thread-safe only for
  * calls that do not overlap (the workspace is static, allocated on the first call):
@@ -21,6 +23,7 @@ import { findCompiler } from './measure/compiler.js';
 import { targetCFlags } from './space/target.js';
 import type { GemmWorkload } from './task/spec.js';
 import type { TuningTask } from './task/task.js';
+import { verifySource, writeExportManifest } from './export_manifest.js';
 
 export interface ExportResult {
   dir: string;
@@ -98,8 +101,10 @@ int rltune_kernel(const float *const *inputs, float *output);
   execFileSync(cc, [...flags, '-o', soFile, cFile, '-lm'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const files = [cFile, hFile, soFile];
   const inc = nodeIncludeDir();
-  if (!inc)
+  if (!inc) {
+    files.push(writeExportManifest(outDir, task.spec, name, files));
     return { dir: outDir, name, files, bindingError: 'Node headers (node_api.h) not found; set npm_config_nodedir' };
+  }
   const bindingC = join(outDir, `${name}_node.c`),
     nodeFile = join(outDir, `${name}.node`);
   writeFileSync(bindingC, bindingSource(name, ins, lens, w.M * w.N));
@@ -110,7 +115,7 @@ int rltune_kernel(const float *const *inputs, float *output);
     join(outDir, 'index.js'),
     `// ${task.spec}, tuned by RLTune: run({ ${ins.join(', ')} }) -> Float32Array C (${w.M} x ${w.N}, row-major).
 import { createRequire } from 'node:module';
-const binding = createRequire(import.meta.url)('./${name}.node');
+${verifySource(name)}const binding = createRequire(import.meta.url)('./${name}.node');
 export const spec = ${JSON.stringify(task.spec)};
 export const shape = { M: ${w.M}, N: ${w.N}, K: ${w.K} };
 export const inputs = ${JSON.stringify(ins)};
@@ -137,6 +142,8 @@ export function run(args, out = new Float32Array(${w.M * w.N})) {
       '\n',
   );
   files.push(nodeFile, join(outDir, 'index.js'), join(outDir, 'index.d.ts'));
+  // Listed last, over everything written (the binding's C source and package.json too).
+  files.push(writeExportManifest(outDir, task.spec, name, [...files, bindingC, join(outDir, 'package.json')]));
   return { dir: outDir, name, files, bindingError: null };
 }
 

@@ -26,3 +26,10 @@ export type { Tuner, TunerContext, TunerFactory, TrialMeasurer } from './search/
 export { Measurer, type MeasureResult, type MeasurerOptions } from './measure/measurer.js';
 export { RecordsDB, TIMINGS, type Timing, type ResultRow, type MachineInfo } from './records/db.js';
 export { exportKernel, type ExportResult } from './export.js';
+export {
+  verifyExport,
+  ExportDamagedError,
+  EXPORT_FORMAT,
+  EXPORT_VERSION,
+  type ExportManifest,
+} from './export_manifest.js';

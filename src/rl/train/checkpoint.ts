@@ -1,16 +1,25 @@
 /**
- * Checkpoints: one directory with `manifest.json` (versioned) and `tensors.bin` (every array the algorithm
+ * Checkpoints: one directory with `manifest.json` (versioned) and a data file (every array the algorithm
  * needs: weights, optimizer moments, normalization statistics, Q-tables), little-endian, each array at the
  * byte offset the manifest gives. The manifest also carries the algorithm, env id and kwargs, config, step
  * count, RLTune version and RNG states, so a checkpoint alone resumes training or acts in `rltune eval`.
+ *
+ * Version 2 (written now) lists every other file with its size and SHA-256 (`files`) and names the data file
+ * (`tensors_file`, `tensors-<hash>.bin`, so that a save is atomic: checkpoint_files.ts); a load checks them and
+ * a mismatch says the checkpoint is damaged. Version 1 (no list, data in `tensors.bin`) still loads, with the
+ * checks that need no checksum. Both versions refuse NaN or infinite numbers, at save and at load.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VERSION } from '../../version.js';
+import { commitCheckpoint, dataFileName } from './checkpoint_files.js';
+import { isFileList, isPlainFileName, readVerified, sha256, type FileEntry } from './file_list.js';
 
 export const CHECKPOINT_FORMAT = 'rltune-checkpoint';
-/** Bumped when the layout changes; `readCheckpoint` says what to do with older versions. */
-export const CHECKPOINT_VERSION = 1;
+/** The version written; bumped when the layout changes. `readCheckpoint` reads this one and older ones down to
+ * OLDEST_CHECKPOINT_VERSION, and says what to do with others. */
+export const CHECKPOINT_VERSION = 2;
+export const OLDEST_CHECKPOINT_VERSION = 1;
 
 export type StoredArray = Float32Array | Float64Array | Int32Array;
 
@@ -31,6 +40,12 @@ export interface CheckpointManifest {
   config: Record<string, unknown>;
   num_timesteps: number;
   tensors: Record<string, TensorEntry>;
+  /** Version 2: the file holding the arrays (version 1: always tensors.bin). */
+  tensors_file?: string;
+  /** Version 2: every file of the checkpoint but the manifest, with its size and SHA-256. */
+  files?: Record<string, FileEntry>;
+  /** The version a converted checkpoint had before `upgradeCheckpoint` (its data files are unchanged). */
+  converted_from?: number;
   /** Anything else the algorithm keeps (RNG states, schedules, episode counters). */
   state: Record<string, unknown>;
 }
@@ -39,17 +54,41 @@ export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
+/** The checkpoint was written whole but its bytes changed since (a file fails its checksum, holds NaN...). */
+export class CheckpointDamagedError extends CheckpointError {
+  override name = 'CheckpointDamagedError';
+}
+
+export type { FileEntry };
+
 export interface Checkpoint {
   manifest: CheckpointManifest;
   tensors: Record<string, StoredArray>;
 }
 
+/** Where an array holds NaN or an infinity: `actor[12] is NaN`, or null when every number is finite. */
+function nonFinite(tensors: Record<string, StoredArray>): string | null {
+  for (const [name, arr] of Object.entries(tensors)) {
+    if (arr instanceof Int32Array) continue;
+    for (let i = 0; i < arr.length; i++) if (!Number.isFinite(arr[i])) return `${name}[${i}] is ${arr[i]}`;
+  }
+  return null;
+}
+
 export function writeCheckpoint(
   dir: string,
-  m: Omit<CheckpointManifest, 'format' | 'version' | 'rltune_version' | 'created' | 'tensors'>,
+  m: Omit<
+    CheckpointManifest,
+    'format' | 'version' | 'rltune_version' | 'created' | 'tensors' | 'tensors_file' | 'files' | 'converted_from'
+  >,
   tensors: Record<string, StoredArray>,
 ): string {
-  mkdirSync(dir, { recursive: true });
+  const bad = nonFinite(tensors);
+  if (bad !== null) {
+    throw new CheckpointError(
+      `cannot save the checkpoint ${dir}: array ${bad}; a checkpoint holds finite numbers only (did training diverge?). The previous checkpoint there, if any, is kept`,
+    );
+  }
   const entries: Record<string, TensorEntry> = {};
   let offset = 0;
   for (const [name, arr] of Object.entries(tensors)) {
@@ -62,6 +101,8 @@ export function writeCheckpoint(
   for (const [name, arr] of Object.entries(tensors)) {
     Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength).copy(buf, entries[name].offset);
   }
+  const hash = sha256(buf);
+  const tensorsFile = dataFileName(hash);
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -69,13 +110,42 @@ export function writeCheckpoint(
     created: new Date().toISOString(),
     ...m,
     tensors: entries,
+    tensors_file: tensorsFile,
+    files: { [tensorsFile]: { size: buf.length, sha256: hash } },
   };
-  // Write to temporary names, then rename: a crash mid-save never leaves a half-written checkpoint.
-  writeFileSync(join(dir, 'tensors.bin.tmp'), buf);
-  writeFileSync(join(dir, 'manifest.json.tmp'), JSON.stringify(manifest, null, 2) + '\n');
-  renameSync(join(dir, 'tensors.bin.tmp'), join(dir, 'tensors.bin'));
-  renameSync(join(dir, 'manifest.json.tmp'), join(dir, 'manifest.json'));
+  try {
+    commitCheckpoint(dir, { [tensorsFile]: buf }, JSON.stringify(manifest, null, 2) + '\n');
+  } catch (err) {
+    throw new CheckpointError(
+      `cannot save the checkpoint ${dir}: ${(err as Error).message}. The previous checkpoint there, if any, is kept`,
+      { cause: err },
+    );
+  }
   return dir;
+}
+
+/** The bytes of the data file: checked against the manifest's list (version 2) or just read (version 1). */
+function dataBytes(dir: string, manifest: CheckpointManifest): Buffer {
+  if (manifest.version === 1) {
+    try {
+      return readFileSync(join(dir, 'tensors.bin'));
+    } catch (err) {
+      throw new CheckpointDamagedError(
+        `${dir}: the checkpoint is damaged: tensors.bin cannot be read (${(err as Error).message})`,
+      );
+    }
+  }
+  const { files, tensors_file: name } = manifest;
+  if (!isFileList(files) || !isPlainFileName(name) || !(name in files)) {
+    throw new CheckpointDamagedError(
+      `${dir}: the checkpoint is damaged: manifest.json (version ${manifest.version}) must name its data file (tensors_file ${JSON.stringify(name)}) among the files it lists with their sizes and SHA-256 (files ${JSON.stringify(files)})`,
+    );
+  }
+  const read = readVerified(dir, files);
+  if (typeof read === 'string') {
+    throw new CheckpointDamagedError(`${dir}: the checkpoint is damaged: ${read}; retrain or restore it from a copy`);
+  }
+  return read.get(name) as Buffer;
 }
 
 export function readCheckpoint(dir: string): Checkpoint {
@@ -94,33 +164,59 @@ export function readCheckpoint(dir: string): Checkpoint {
       `${dir}/manifest.json is not an RLTune checkpoint (format ${JSON.stringify(format)}, expected "${CHECKPOINT_FORMAT}")`,
     );
   }
-  if (manifest.version !== CHECKPOINT_VERSION) {
-    const older = manifest.version < CHECKPOINT_VERSION;
+  if (
+    !Number.isInteger(manifest.version) ||
+    manifest.version < OLDEST_CHECKPOINT_VERSION ||
+    manifest.version > CHECKPOINT_VERSION
+  ) {
+    const older = manifest.version < OLDEST_CHECKPOINT_VERSION;
     throw new CheckpointError(
       `${dir}: checkpoint format version ${manifest.version} (written by RLTune ${manifest.rltune_version}); this RLTune ` +
-        `(${VERSION}) reads version ${CHECKPOINT_VERSION}. ${older ? 'Load it with the RLTune version that wrote it and retrain, or convert it.' : 'Upgrade RLTune to read it.'}`,
+        `(${VERSION}) reads version ${OLDEST_CHECKPOINT_VERSION} or ${CHECKPOINT_VERSION}. ${older ? 'Load it with the RLTune version that wrote it and retrain, or convert it.' : 'Upgrade RLTune to read it.'}`,
     );
   }
-  let buf: Buffer;
-  try {
-    buf = readFileSync(join(dir, 'tensors.bin'));
-  } catch (err) {
-    throw new CheckpointError(`${dir}: tensors.bin cannot be read: ${(err as Error).message}`);
-  }
+  const buf = dataBytes(dir, manifest);
+  const file = manifest.tensors_file ?? 'tensors.bin';
   const tensors: Record<string, StoredArray> = {};
   for (const [name, e] of Object.entries(manifest.tensors ?? {})) {
     const Ctor = e.dtype === 'float32' ? Float32Array : e.dtype === 'float64' ? Float64Array : Int32Array;
     const bytes = e.length * Ctor.BYTES_PER_ELEMENT;
     if (!(e.offset >= 0 && e.offset + bytes <= buf.length)) {
-      throw new CheckpointError(
-        `${dir}: tensors.bin is truncated or corrupt (array ${name} needs bytes ${e.offset}..${e.offset + bytes}, the file has ${buf.length})`,
+      throw new CheckpointDamagedError(
+        `${dir}: the checkpoint is damaged: ${file} is truncated or corrupt (array ${name} needs bytes ${e.offset}..${e.offset + bytes}, the file has ${buf.length})`,
       );
     }
     const copy = new Uint8Array(bytes);
     buf.copy(copy, 0, e.offset, e.offset + bytes);
     tensors[name] = new Ctor(copy.buffer);
   }
+  const bad = nonFinite(tensors);
+  if (bad !== null) {
+    throw new CheckpointDamagedError(
+      `${dir}: the checkpoint is damaged: array ${bad} (a checkpoint holds finite numbers only); retrain or restore it from a copy`,
+    );
+  }
   return { manifest, tensors };
+}
+
+/**
+ * Converts a version 1 checkpoint in place: after the checks a version 1 load makes (bounds, finite numbers), its
+ * manifest is rewritten as the current version, listing the unchanged tensors.bin with its size and SHA-256, so
+ * that later damage is found. A current checkpoint is left as it is.
+ */
+export function upgradeCheckpoint(dir: string): CheckpointManifest {
+  const { manifest } = readCheckpoint(dir);
+  if (manifest.version === CHECKPOINT_VERSION) return manifest;
+  const bytes = readFileSync(join(dir, 'tensors.bin'));
+  const upgraded: CheckpointManifest = {
+    ...manifest,
+    version: CHECKPOINT_VERSION,
+    converted_from: manifest.version,
+    tensors_file: 'tensors.bin',
+    files: { 'tensors.bin': { size: bytes.length, sha256: sha256(bytes) } },
+  };
+  commitCheckpoint(dir, {}, JSON.stringify(upgraded, null, 2) + '\n', ['tensors.bin']);
+  return upgraded;
 }
 
 /** The array `name` of a checkpoint, checked against the expected type and length. */
