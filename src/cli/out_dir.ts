@@ -4,10 +4,11 @@
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isCheckpointFile } from '../rl/train/checkpoint_files.js';
 import { CliUsageError } from './usage_error.js';
 
 /** The files of a run directory: its checkpoint (and the temporary names it is written under) and its log. */
-const RUN_FILES = new Set(['manifest.json', 'tensors.bin', 'manifest.json.tmp', 'tensors.bin.tmp', 'log.jsonl']);
+const isRunFile = (name: string) => name === 'log.jsonl' || isCheckpointFile(name);
 
 /**
  * The entries of `dir` (none when it does not exist). `flag` names the option in the errors; a file where a
@@ -42,7 +43,7 @@ export function checkRunDir(dir: string, force: boolean): boolean {
     throw new CliUsageError(
       `--out ${dir} already holds ${what}; pass --force to replace it, or --resume ${dir} to go on training it`,
     );
-  const foreign = entries.filter((e) => !RUN_FILES.has(e));
+  const foreign = entries.filter((e) => !isRunFile(e));
   if (foreign.length > 0)
     throw new CliUsageError(
       `--out ${dir} holds files that rltune train did not write (${listed(foreign)}); --force replaces a run directory only: name another --out`,
@@ -52,7 +53,7 @@ export function checkRunDir(dir: string, force: boolean): boolean {
 
 /** Removes the old run of a directory `checkRunDir` passed with --force: a new run starts its log afresh. */
 export function clearRunDir(dir: string): void {
-  for (const e of readdirSync(dir)) if (RUN_FILES.has(e)) rmSync(join(dir, e), { force: true });
+  for (const e of readdirSync(dir)) if (isRunFile(e)) rmSync(join(dir, e), { force: true });
 }
 
 /** Checks that `dir` can take an export: new, empty, or written into with --force. */

@@ -18,6 +18,11 @@ const OWN_DATA = /^tensors(-[0-9a-f]{16})?\.bin$/;
 const TEMPORARY =
   /^(\.(tensors-[0-9a-f]{16}\.bin|manifest\.json)\.\d+-[0-9a-f]{8}\.tmp|tensors\.bin\.tmp|manifest\.json\.tmp)$/;
 
+/** Whether `name` is a file a checkpoint save writes: the manifest, a data file, a temporary file of a save. */
+export function isCheckpointFile(name: string): boolean {
+  return name === MANIFEST || OWN_DATA.test(name) || TEMPORARY.test(name);
+}
+
 /** The data file's name for these bytes: a new content never reuses the name of the file it replaces. */
 export function dataFileName(sha: string): string {
   return `tensors-${sha.slice(0, 16)}.bin`;
