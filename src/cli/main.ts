@@ -53,7 +53,9 @@ Usage:
   rltune records list [--db F] [--json]        workloads in the database with their best results
   rltune records show <spec> [--db F] [--top N] [--timing T] [--json]   top configs, timings and generated source
   rltune records verify <spec> [--db F] [--top N] [--timing T] [--json] re-measure the top configs now
-  rltune records export [--db F] [--out FILE]   every record as JSON lines; records import FILE [--db F]
+  rltune records export [--db F] [--out FILE] [--salvage]   every record as JSON lines (--salvage: what can
+      still be read of a damaged database); records import FILE [--db F] (every line checked; a bad one imports nothing)
+      list, show, export and best only read --db: they open it read-only and never create it
   rltune best <spec> [--db F] [--timing T] [--json]   the best correct record of <spec> on this machine
       (--timing all|paired|plain: rank both kinds of records (default), or only those timed --paired, or only plain ones)
   rltune workloads [preset] [--json]           the operator specs of real models (gpt2-small, llama7b-decode, ...)
