@@ -4,6 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
+  closeSync,
+  openSync,
+  writeSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -151,6 +154,32 @@ test('a half-truncated database is reported as damaged with what export --salvag
   const imp = rltune(['records', 'import', out, '--db', fresh, '--json']);
   assert.equal(imp.code, 0, imp.stderr);
   assert.equal((JSON.parse(imp.stdout) as { results: number }).results, recoverable);
+});
+
+test('a database with garbage pages in the middle: best --json is one error object naming what salvage recovers', () => {
+  const dir = tmp();
+  const db = makeRecordsDb(dir, 400);
+  const size = statSync(db).size;
+  const fd = openSync(db, 'r+');
+  writeSync(fd, Buffer.alloc(3 * 4096, 0x5a), 0, 3 * 4096, Math.floor(size / 8192) * 4096);
+  closeSync(fd);
+  const r = rltune(['best', SPEC, '--db', db, '--json']);
+  oneLineError(r, 1, /is damaged/);
+  const j = JSON.parse(r.stdout.trim()) as { error: string };
+  assert.match(
+    j.error,
+    /is damaged \(SQLite: .*\); rltune records export --salvage .* recovers \d+ of its 400 results/,
+  );
+  const out = join(dir, 'salvaged.jsonl');
+  const s = rltune(['records', 'export', '--salvage', '--db', db, '--out', out]);
+  assert.equal(s.code, 0, s.stderr);
+  const recovered = Number(/recovers (\d+) of its/.exec(j.error)?.[1]);
+  assert.equal(
+    readFileSync(out, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"kind":"result"')).length,
+    recovered,
+  );
 });
 
 test('records export --salvage of a sound database exports everything', () => {
