@@ -1,5 +1,6 @@
 // Issue 20, --db: a path that is not a records database, a damaged one, a read-only one, and export --out.
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -63,6 +64,21 @@ test('--db naming a text file: not an RLTune records database, for every command
   const j = rltune(['records', 'list', '--db', f, '--json']);
   assert.match((JSON.parse(j.stdout.trim()) as { error: string }).error, /is not an RLTune records database/);
   assert.equal(readFileSync(f, 'utf8'), 'hello, this is not SQLite\n'.repeat(20));
+});
+
+test("--db naming another program's SQLite file: reading and importing refuse it and leave it as it was", () => {
+  const dir = tmp();
+  const f = join(dir, 'places.sqlite');
+  const other = new Database(f);
+  other.exec("CREATE TABLE bookmarks (url TEXT); INSERT INTO bookmarks VALUES ('https://example.org')");
+  other.close();
+  const before = readFileSync(f);
+  const lines = join(dir, 'empty.jsonl');
+  writeFileSync(lines, '');
+  for (const args of [...READS, ['records', 'import', lines]])
+    oneLineError(rltune([...args, '--db', f]), 2, /places\.sqlite is not an RLTune records database \(.*bookmarks/);
+  assert.deepEqual(readFileSync(f), before);
+  assert.deepEqual(readdirSync(dir).sort(), ['empty.jsonl', 'places.sqlite']);
 });
 
 test('--db naming a directory, or a file in a missing folder', () => {

@@ -47,6 +47,9 @@ export interface ResultRow {
   created: string;
 }
 
+/** The tables every records database has (a file without meta reads as schema 1). */
+const RECORD_TABLES = ['machines', 'workloads', 'results', 'sources'];
+
 /** Which records a ranking reads: all, only the paired ones (timed beside a reference) or only the plain ones. */
 export const TIMINGS = ['all', 'paired', 'plain'] as const;
 export type Timing = (typeof TIMINGS)[number];
@@ -103,6 +106,9 @@ export class RecordsDB {
   }
 
   private createSchema(): number {
+    // Another program's SQLite file is left alone: RLTune's tables are never added to it.
+    const tables = this.tables();
+    if (tables.size > 0 && !tables.has('results')) throw this.notRecords(tables);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(`
@@ -125,20 +131,23 @@ export class RecordsDB {
 
   /** The file's schema version; a file without the records' tables is not a records database. */
   private readVersion(): number {
-    const tables = new Set(
-      (this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
-        (t) => t.name,
-      ),
-    );
-    const missing = ['machines', 'workloads', 'results', 'sources'].filter((t) => !tables.has(t));
-    if (missing.length > 0)
-      throw new RecordsPathError(
-        `${this.path} is not an RLTune records database (a SQLite file without the ${missing.join(', ')} table${missing.length > 1 ? 's' : ''})`,
-      );
+    const tables = this.tables();
+    if (RECORD_TABLES.some((t) => !tables.has(t))) throw this.notRecords(tables);
     const v = tables.has('meta')
       ? (this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined)
       : undefined;
     return Number(v?.value ?? SCHEMA_VERSION);
+  }
+
+  private tables(): Set<string> {
+    const rows = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
+    return new Set(rows.map((t) => t.name));
+  }
+
+  private notRecords(tables: Set<string>): RecordsPathError {
+    return new RecordsPathError(
+      `${this.path} is not an RLTune records database (a SQLite file with the tables ${[...tables].join(', ') || 'none'}; a records database has ${RECORD_TABLES.join(', ')})`,
+    );
   }
 
   /** Registers a machine (idempotent) and returns its fingerprint. */
