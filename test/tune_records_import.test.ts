@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { RecordsDB } from '../src/tune/records/db.js';
+import { createTask } from '../src/tune/task/task.js';
 
 // An export stripped of its sources (bench/data/tuners-records-*.jsonl.gz) leaves optional result fields out.
 test('records import: result lines without the optional fields (source hash, settings, run id) import as nulls', () => {
@@ -23,7 +24,8 @@ test('records import: result lines without the optional fields (source hash, set
       machine: 'f00',
       space: 'gemm-v1/avx512',
       config_index: 5,
-      config: '{}',
+      // An import is checked against the space: the config is config 5's.
+      config: JSON.stringify(createTask('gemm:M=8,N=8,K=8').configJSON(5)),
       ok: 1,
       median_ms: 0.001,
       gflops: 1.024,

@@ -2,6 +2,7 @@
 import { NoCompilerError } from '../tune/measure/compiler.js';
 import { TuningSession, type SessionOptions } from '../tune/session.js';
 import { canonicalSpec, parseSpec, SpecError } from '../tune/task/spec.js';
+import { dbPath, withRecordsErrors } from './records_db.js';
 import { CliUsageError } from './train.js';
 
 export function out(line: string): void {
@@ -28,11 +29,12 @@ export function specOf(s: string | undefined, what: string): string {
 
 /**
  * The tuning session of --db (default ./rltune.db): the records, this machine's fingerprint in them, and the
- * work folder (.rltune/build beside the database). No C compiler is the user's to fix: a usage error.
+ * work folder (.rltune/build beside the database), created when missing. No C compiler is the user's to fix: a
+ * usage error; so is a --db that names no records database.
  */
 export function openSession(path: string | undefined, opts: Omit<SessionOptions, 'db'> = {}): TuningSession {
   try {
-    return TuningSession.open({ ...opts, db: path ?? 'rltune.db' });
+    return withRecordsErrors(dbPath(path), () => TuningSession.open({ ...opts, db: dbPath(path) }));
   } catch (err) {
     if (err instanceof NoCompilerError) throw new CliUsageError(err.message);
     throw err;

@@ -84,7 +84,9 @@ const USAGES: Usage[] = [
   {
     cmd: 'records',
     subs: ['export', 'import'],
-    text: `  rltune records export [--db F] [--out FILE]   every record as JSON lines; records import FILE [--db F]`,
+    text: `  rltune records export [--db F] [--out FILE] [--salvage]   every record as JSON lines (--salvage: what can
+      still be read of a damaged database); records import FILE [--db F] (every line checked; a bad one imports nothing)
+      list, show, export and best only read --db: they open it read-only and never create it`,
   },
   {
     cmd: 'best',

@@ -4,21 +4,27 @@
  *   rltune records show <spec> [--db F] [--top N] [--timing all|paired|plain] [--json]
  *   rltune records verify <spec> [--db F] [--top N] [--timing all|paired|plain] [--json]      (re-measure the top
  *   configs)
- *   rltune records export [--db F] [--out FILE] | records import FILE [--db F]   (JSON lines between machines)
+ *   rltune records export [--db F] [--out FILE] [--salvage] | records import FILE [--db F]   (JSON lines between
+ *   machines; --salvage: what can still be read of a damaged database)
  *   rltune best <spec> [--db F] [--timing all|paired|plain] [--json]
  *                 (--timing: rank only paired records (tune op --paired) or only plain ones; default both)
  * The database defaults to ./rltune.db; generated sources, libraries and workload data go to .rltune/ beside it.
+ * list, show, export and best only read: they open the database read-only and never create it.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from './args.js';
 import { Builder } from '../tune/measure/builder.js';
 import { dataFile } from '../tune/measure/data.js';
 import { isPairedRow, pairedReferenceOf } from '../tune/measure/measurer.js';
 import { DEFAULT_RUN_SETTINGS, Runner } from '../tune/measure/runner.js';
-import { TIMINGS, type ResultRow, type Timing } from '../tune/records/db.js';
+import { TIMINGS, type RecordsDB, type ResultRow, type Timing } from '../tune/records/db.js';
+import { checkRecordsPath } from '../tune/records/open.js';
+import { salvage } from '../tune/records/salvage.js';
 import { targetCFlags } from '../tune/space/target.js';
 import { createTask } from '../tune/task/task.js';
 import { intFlag, openSession, out, specOf } from './common.js';
+import { dbPath, openMachineReader, openReader, withRecordsErrors } from './records_db.js';
 import { CliUsageError } from './train.js';
 
 /** --timing: which records best, records show and records verify rank (default all). */
@@ -57,13 +63,24 @@ export async function cmdRecords(argv: string[]): Promise<number> {
       top: { type: 'string' },
       out: { type: 'string' },
       timing: { type: 'string' },
+      salvage: { type: 'boolean' },
     },
   });
   const json = values.json === true;
   const timing = timingFlag(values.timing);
+  // A page found damaged while reading is reported with what salvage recovers, like damage found on opening.
+  return withRecordsErrors(dbPath(values.db), () => records(sub, values, positionals, json, timing));
+}
+
+async function records(
+  sub: string | undefined,
+  values: { db?: string; top?: string; out?: string; salvage?: boolean },
+  positionals: string[],
+  json: boolean,
+  timing: Timing,
+): Promise<number> {
   if (sub === 'list') {
-    const session = openSession(values.db);
-    const { db } = session;
+    const db = openReader(values.db);
     try {
       const rows = db.summary();
       if (json) out(JSON.stringify({ workloads: rows }));
@@ -80,8 +97,7 @@ export async function cmdRecords(argv: string[]): Promise<number> {
   if (sub === 'show') {
     const spec = specOf(positionals[0], 'records show');
     const top = intFlag('top', values.top, 1) ?? 5;
-    const session = openSession(values.db);
-    const { db, machine } = session;
+    const { db, machine } = openMachineReader(values.db);
     try {
       const best = db.best(spec, machine, top, timing);
       const task = createTask(spec);
@@ -105,18 +121,28 @@ export async function cmdRecords(argv: string[]): Promise<number> {
     }
   }
   if (sub === 'export') {
-    const session = openSession(values.db);
-    const { db } = session;
-    try {
-      const target = values.out;
-      const lines = [...db.exportLines()];
-      if (target) writeFileSync(target, lines.join('\n') + '\n');
-      else for (const l of lines) out(l);
-      if (target) process.stderr.write(`rltune: wrote ${lines.length} lines to ${target}\n`);
-      return 0;
-    } finally {
-      db.close();
+    const target = values.out;
+    if (target !== undefined) checkOutFile(target);
+    let lines: string[];
+    if (values.salvage) {
+      checkRecordsPath(dbPath(values.db), true);
+      const s = salvage(dbPath(values.db));
+      lines = s.lines;
+      process.stderr.write(
+        `rltune: salvaged ${s.rows.result}${s.results_total === null ? '' : ` of ${s.results_total}`} results, ${s.rows.machine} machines, ${s.rows.workload} workloads, ${s.rows.source} sources\n`,
+      );
+    } else {
+      const db = openReader(values.db);
+      try {
+        lines = [...db.exportLines()];
+      } finally {
+        db.close();
+      }
     }
+    if (target) writeFileSync(target, lines.join('\n') + '\n');
+    else for (const l of lines) out(l);
+    if (target) process.stderr.write(`rltune: wrote ${lines.length} lines to ${target}\n`);
+    return 0;
   }
   if (sub === 'import') {
     const file = positionals[0];
@@ -205,22 +231,46 @@ export function cmdBest(argv: string[]): number {
   });
   const spec = specOf(positionals[0], 'best');
   const timing = timingFlag(values.timing);
-  const session = openSession(values.db);
-  const { db, machine } = session;
+  return withRecordsErrors(dbPath(values.db), () => {
+    const { db, machine } = openMachineReader(values.db);
+    try {
+      return best(db, machine, spec, timing, values.json === true);
+    } finally {
+      db.close();
+    }
+  });
+}
+
+function best(db: RecordsDB, machine: string, spec: string, timing: Timing, json: boolean): number {
+  const [b] = db.best(spec, machine, 1, timing);
+  const row = b ? rowJSON(b) : null;
+  if (json) out(JSON.stringify({ spec, machine, timing, best: row }));
+  else
+    out(
+      b
+        ? `${spec}: ${b.gflops?.toFixed(1)} GFLOP/s, ${b.median_ms?.toFixed(4)} ms (${row!.timing} timing), config ${b.config}`
+        : `${spec}: no correct${timing === 'all' ? '' : ` ${timing}`} record on this machine`,
+    );
+  return b ? 0 : 1;
+}
+
+/**
+ * records export --out: a file to write (the help says FILE). A directory or a missing folder is a usage error
+ * before anything is read, not EISDIR/ENOENT after.
+ */
+function checkOutFile(target: string): void {
+  let isDir = false;
   try {
-    const [b] = db.best(spec, machine, 1, timing);
-    const row = b ? rowJSON(b) : null;
-    if (values.json) out(JSON.stringify({ spec, machine, timing, best: row }));
-    else
-      out(
-        b
-          ? `${spec}: ${b.gflops?.toFixed(1)} GFLOP/s, ${b.median_ms?.toFixed(4)} ms (${row!.timing} timing), config ${b.config}`
-          : `${spec}: no correct${timing === 'all' ? '' : ` ${timing}`} record on this machine`,
-      );
-    return b ? 0 : 1;
-  } finally {
-    db.close();
+    isDir = statSync(target).isDirectory();
+  } catch {
+    // no file there yet: written below
   }
+  if (isDir)
+    throw new CliUsageError(
+      `records export --out ${target} is a directory; expected a file to write the JSON lines to (e.g. ${join(target, 'records.jsonl')})`,
+    );
+  if (!existsSync(dirname(target)))
+    throw new CliUsageError(`records export --out: the folder of ${target} does not exist`);
 }
 
 /** rltune bench op <spec> [--db F] [--vs openblas,onnxruntime] [--rounds N] [--json] */

@@ -143,11 +143,8 @@ export class TuningSession {
       if (!given) db.close();
       throw err;
     }
-    const others = db.machines().filter((m) => m.fingerprint !== machine.fingerprint).length;
-    if (others > 0)
-      log(
-        `${file} also holds records of ${others} other machine(s); only this machine's (${machine.fingerprint}) are used`,
-      );
+    const note = db.otherMachinesNote(machine.fingerprint);
+    if (note) log(note);
     return new TuningSession(db, !given, machine, { ...opts, log }, file);
   }
 

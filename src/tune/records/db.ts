@@ -9,9 +9,10 @@
  * compiler version. Records of another fingerprint (another machine, another compiler) are kept and exported,
  * but never used as measurements of this one.
  */
-import Database from 'better-sqlite3';
 import type { Database as DB } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
+import { explain, openRecordsFile, RecordsPathError } from './open.js';
+import { exportLine, validateLine } from './validate.js';
 
 /** Bumped when the tables change; a database from a newer RLTune is read, and says so. */
 export const SCHEMA_VERSION = 1;
@@ -46,6 +47,9 @@ export interface ResultRow {
   created: string;
 }
 
+/** The tables every records database has (a file without meta reads as schema 1). */
+const RECORD_TABLES = ['machines', 'workloads', 'results', 'sources'];
+
 /** Which records a ranking reads: all, only the paired ones (timed beside a reference) or only the plain ones. */
 export const TIMINGS = ['all', 'paired', 'plain'] as const;
 export type Timing = (typeof TIMINGS)[number];
@@ -77,12 +81,34 @@ export class RecordsDB {
   readonly fileVersion: number;
   readonly warnings: string[] = [];
 
-  constructor(readonly path: string) {
+  /**
+   * Opens the records at `path`. `readonly`: for the commands that only read (records list, show, export, best): the
+   * file must exist and is never written (no schema, no -wal of this process); otherwise it is created when missing.
+   * A path that is not a records database throws RecordsPathError, a damaged one DamagedRecordsError.
+   */
+  constructor(
+    readonly path: string,
+    opts: { readonly?: boolean } = {},
+  ) {
+    const readonly = opts.readonly ?? false;
+    this.db = openRecordsFile(path, { readonly, timeout: 10_000 });
     try {
-      this.db = new Database(path, { timeout: 10_000 });
+      this.fileVersion = readonly ? this.readVersion() : this.createSchema();
     } catch (err) {
-      throw new Error(`cannot open the tuning database ${path}: ${(err as Error).message}`, { cause: err });
+      this.db.close();
+      throw explain(path, err);
     }
+    if (this.fileVersion > SCHEMA_VERSION) {
+      this.warnings.push(
+        `${path} was written by a newer RLTune (schema ${this.fileVersion}, this one reads ${SCHEMA_VERSION}): reading what this version understands`,
+      );
+    }
+  }
+
+  private createSchema(): number {
+    // Another program's SQLite file is left alone: RLTune's tables are never added to it.
+    const tables = this.tables();
+    if (tables.size > 0 && !tables.has('results')) throw this.notRecords(tables);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(`
@@ -100,14 +126,28 @@ export class RecordsDB {
     this.db
       .prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)')
       .run('schema_version', String(SCHEMA_VERSION));
-    const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
-      { value: string } | undefined;
-    this.fileVersion = Number(v?.value ?? SCHEMA_VERSION);
-    if (this.fileVersion > SCHEMA_VERSION) {
-      this.warnings.push(
-        `${path} was written by a newer RLTune (schema ${this.fileVersion}, this one reads ${SCHEMA_VERSION}): reading what this version understands`,
-      );
-    }
+    return this.readVersion();
+  }
+
+  /** The file's schema version; a file without the records' tables is not a records database. */
+  private readVersion(): number {
+    const tables = this.tables();
+    if (RECORD_TABLES.some((t) => !tables.has(t))) throw this.notRecords(tables);
+    const v = tables.has('meta')
+      ? (this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined)
+      : undefined;
+    return Number(v?.value ?? SCHEMA_VERSION);
+  }
+
+  private tables(): Set<string> {
+    const rows = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
+    return new Set(rows.map((t) => t.name));
+  }
+
+  private notRecords(tables: Set<string>): RecordsPathError {
+    return new RecordsPathError(
+      `${this.path} is not an RLTune records database (a SQLite file with the tables ${[...tables].join(', ') || 'none'}; a records database has ${RECORD_TABLES.join(', ')})`,
+    );
   }
 
   /** Registers a machine (idempotent) and returns its fingerprint. */
@@ -267,11 +307,15 @@ export class RecordsDB {
     for (const line of lines) {
       n++;
       if (line.trim() === '') continue;
+      let it: unknown;
       try {
-        items.push(JSON.parse(line) as Record<string, unknown>);
+        it = JSON.parse(line);
       } catch {
         throw new TypeError(`records import: line ${n} is not JSON: ${line.slice(0, 80)}`);
       }
+      // Every line is checked before the first is written: a file with one bad line imports nothing.
+      validateLine(it, n);
+      items.push(it as Record<string, unknown>);
     }
     tx(items);
     return { results, skipped };
@@ -280,15 +324,20 @@ export class RecordsDB {
   /** Every machine, workload, source and result as JSON lines (records export). */
   *exportLines(): Generator<string> {
     for (const m of this.db.prepare('SELECT * FROM machines').all() as Record<string, unknown>[])
-      yield JSON.stringify({ kind: 'machine', ...m });
+      yield exportLine('machine', m);
     for (const w of this.db.prepare('SELECT * FROM workloads').all() as Record<string, unknown>[])
-      yield JSON.stringify({ kind: 'workload', ...w });
+      yield exportLine('workload', w);
     for (const s of this.db.prepare('SELECT * FROM sources').all() as Record<string, unknown>[])
-      yield JSON.stringify({ kind: 'source', ...s });
-    for (const r of this.allResults()) {
-      const { id: _id, ...rest } = r;
-      yield JSON.stringify({ kind: 'result', ...rest });
-    }
+      yield exportLine('source', s);
+    for (const r of this.allResults()) yield exportLine('result', r as unknown as Record<string, unknown>);
+  }
+
+  /** The note that the file holds records of machines other than `fp`, which are kept but not used; or null. */
+  otherMachinesNote(fp: string): string | null {
+    const others = this.machines().filter((m) => m.fingerprint !== fp).length;
+    return others > 0
+      ? `${this.path} also holds records of ${others} other machine(s); only this machine's (${fp}) are used`
+      : null;
   }
 
   machines(): { fingerprint: string; info: string }[] {
