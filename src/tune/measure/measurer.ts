@@ -55,6 +55,11 @@ export class Measurer {
         : new LocalTrials(task, this.settings, { ...opts, keptCalibration: () => this.records.calibration() }));
   }
 
+  /** Makes the workload's data and reference result now (see TrialRunner.prepare); `signal` stops it. */
+  async prepare(signal?: AbortSignal): Promise<void> {
+    await this.trials.prepare?.(signal);
+  }
+
   /** Results for `indices`, in that order. */
   async measure(indices: number[]): Promise<MeasureResult[]> {
     const out = indices.map((i) => this.records.serve(i));

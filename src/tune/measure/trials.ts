@@ -10,7 +10,7 @@ import type { TuningTask } from '../task/task.js';
 import { referenceConfig } from '../task/task.js';
 import { targetCFlags } from '../space/target.js';
 import { Builder, type BuildResult } from './builder.js';
-import { dataFile } from './data.js';
+import { dataFile, dataFileAsync } from './data.js';
 import { coresBesides, runnerCore as hostRunnerCore } from './host.js';
 import { PairedTiming, type PairedRun, type RecordSettings } from './paired.js';
 import { Runner, type RunResult, type RunSettings } from './runner.js';
@@ -36,6 +36,11 @@ export interface TrialRunner {
   run(configs: number[], done: (t: Trial, k: number) => void): Promise<void>;
   /** The same, blocking, one config at a time (for a synchronous caller); must not overlap `run`. */
   runSync(configs: number[]): Trial[];
+  /**
+   * Makes what the trials need before the first one (the workload's data, its reference result: minutes for a big
+   * GEMM without OpenBLAS), so that a caller can bound it: `signal` stops it (ReferenceAborted).
+   */
+  prepare?(signal?: AbortSignal): Promise<void>;
   /**
    * Builds `config` and times it up to `times` times (a fresh process each), stopping after a failed run. False: it did
    * not build.
@@ -151,8 +156,8 @@ export class LocalTrials implements TrialRunner {
    * the records, else the median of 5 plain runs of it now. A reference that does not build or run is an error of
    * the set-up, not a kernel's data: it throws.
    */
-  private async prepare(): Promise<void> {
-    this.dataPath ??= dataFile(this.opts.workDir, this.task.workload, this.opts.dataSeed ?? 1);
+  async prepare(signal?: AbortSignal): Promise<void> {
+    this.dataPath ??= await dataFileAsync(this.opts.workDir, this.task.workload, this.opts.dataSeed ?? 1, signal);
     if (!this.paired || this.paired.reference) return;
     const b = await this.builder.build(this.task.source(referenceConfig(this.task)), this.task.workload.threads > 1);
     const kept = this.opts.keptCalibration?.() ?? null;

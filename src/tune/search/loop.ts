@@ -18,6 +18,11 @@ import type { TrialMeasurer, Tuner } from './tuner.js';
 export interface TuneOptions {
   trials: number;
   timeBudgetS?: number | null;
+  /**
+   * When the time budget started (a performance.now() value; default: when the loop starts), so that it bounds what
+   * came before the loop too (the workload's reference result, the machine's probe).
+   */
+  startedAt?: number;
   earlyStopping?: number | null;
   /** Configs per round (default 8). */
   batch?: number;
@@ -61,11 +66,32 @@ export interface TuneResult {
   verified: { config_index: number; gflops: number | null }[];
 }
 
+const noErrors = () => Object.fromEntries(ERROR_KINDS.map((k) => [k, 0])) as Record<ErrorKind, number>;
+
+/** The result of a run whose time budget ended before its first trial (e.g. while its reference was computed). */
+export function budgetEndedResult(task: TuningTask, strategy: string, startedAt: number): TuneResult {
+  return {
+    op: task.spec,
+    strategy,
+    trials: 0,
+    measured: 0,
+    errors: noErrors(),
+    best_gflops: null,
+    best_ms: null,
+    best_config: null,
+    best_config_index: null,
+    wall_s: Math.round(performance.now() - startedAt) / 1000,
+    curve: [],
+    stopped: 'time-budget',
+    verified: [],
+  };
+}
+
 export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, opts: TuneOptions): Promise<TuneResult> {
   if (!Number.isSafeInteger(opts.trials) || opts.trials < 1)
     throw new RangeError(`trials must be a positive integer, got ${opts.trials}`);
-  const t0 = performance.now();
-  const errors = Object.fromEntries(ERROR_KINDS.map((k) => [k, 0])) as Record<ErrorKind, number>;
+  const t0 = opts.startedAt ?? performance.now();
+  const errors = noErrors();
   const curve: [number, number][] = [];
   let trials = 0,
     measured = 0,
