@@ -55,7 +55,7 @@ static int TA, TB;
 static float *A, *B, *AA, *BA, *C, *MAG;
 static long total, units, next_unit, done_units;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static double t0, last_report;
+static double t0, last_report = -2; /* the first line at 3 s */
 static const char *label;
 
 static void report(void) {
@@ -63,6 +63,19 @@ static void report(void) {
   if (t < 3 || t - last_report < 5) return;
   last_report = t;
   fprintf(stderr, "rltune: %s: reference result %d%% (%.0f s)\n", label, (int)(100.0 * done_units / total), t);
+}
+
+/* Reports every second whether or not a panel finished, so that a slow first panel (a loaded machine) still shows. */
+static void *reporter(void *arg) {
+  (void)arg;
+  for (;;) {
+    struct timespec one = {1, 0};
+    nanosleep(&one, NULL);
+    pthread_mutex_lock(&lock);
+    report();
+    pthread_mutex_unlock(&lock);
+  }
+  return NULL;
 }
 
 /* op(A)[m][k] of batch b as a row-major M x K view: A itself, or A transposed into a scratch copy. */
@@ -141,13 +154,16 @@ int main(int argc, char **argv) {
     fprintf(stderr, "reference: out of memory for %zu floats\n", na * 2 + nb * 2 + nc * 2);
     return 1;
   }
+  const long per = (M + PANEL - 1) / PANEL;
+  total = units = NBATCH * per;
+  /* From here on: making the inputs of a big workload takes seconds too. */
+  t0 = now_s();
+  pthread_t rep;
+  pthread_create(&rep, NULL, reporter, NULL);
   fill(A, na, &seed);
   fill(B, nb, &seed);
   for (size_t i = 0; i < na; i++) AA[i] = fabsf(A[i]);
   for (size_t i = 0; i < nb; i++) BA[i] = fabsf(B[i]);
-  t0 = now_s();
-  const long per = (M + PANEL - 1) / PANEL;
-  total = units = NBATCH * per;
   void *lib = dlopen("libopenblas.so.0", RTLD_NOW);
   if (!lib) lib = dlopen("libopenblas.so", RTLD_NOW);
   sgemm_fn sgemm = lib ? (sgemm_fn)dlsym(lib, "cblas_sgemm") : NULL;
@@ -165,8 +181,10 @@ int main(int argc, char **argv) {
       float *c = C + (size_t)b * M * N + (size_t)m0 * N, *g = MAG + (size_t)b * M * N + (size_t)m0 * N;
       sgemm(101, ta, tb, (int)mb, (int)N, (int)K, 1.0f, A + ao, lda, B + bo, ldb, 0.0f, c, (int)N);
       sgemm(101, ta, tb, (int)mb, (int)N, (int)K, 1.0f, AA + ao, lda, BA + bo, ldb, 0.0f, g, (int)N);
+      pthread_mutex_lock(&lock);
       done_units++;
       report();
+      pthread_mutex_unlock(&lock);
     }
   } else {
     printf("blocked\n");

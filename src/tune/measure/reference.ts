@@ -6,6 +6,7 @@
  * against exact float64 dot products (checkSample) before any kernel is judged by them.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { findCompiler } from './compiler.js';
@@ -38,10 +39,11 @@ export interface Products {
 
 /** The reference program, compiled on first use into `dir` (optimized for this CPU where the compiler can). */
 export function referenceBinary(dir: string): string {
-  const exe = join(dir, 'reference');
+  const src = packageFile('native', 'reference.c');
+  // Named by its source's hash: a changed reference.c (an upgrade) is compiled again, not served stale.
+  const exe = join(dir, `reference-${createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 12)}`);
   if (existsSync(exe)) return exe;
   mkdirSync(dir, { recursive: true });
-  const src = packageFile('native', 'reference.c');
   const tmp = `${exe}.${process.pid}.tmp`;
   // -march=native where the compiler knows it; a compiler that does not still builds the portable loop.
   const build = (opt: string[]) =>
@@ -61,6 +63,10 @@ export function referenceBinary(dir: string): string {
   renameSync(tmp, exe);
   return exe;
 }
+
+let made = 0;
+/** A fresh output file: one per call, so that two workloads made at once in one folder do not share it. */
+const outFile = (dir: string) => join(dir, `products.${process.pid}.${++made}.tmp`);
 
 function args(job: ProductJob, out: string): string[] {
   const cores = host().allowedCores;
@@ -99,7 +105,7 @@ function readProducts(job: ProductJob, out: string, routine: string): Products {
 
 /** The products, blocking (progress lines go to this process's stderr). */
 export function productsSync(dir: string, job: ProductJob): Products {
-  const out = join(dir, `products.${process.pid}.tmp`);
+  const out = outFile(dir);
   const routine = execFileSync(referenceBinary(dir), args(job, out), {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -120,7 +126,7 @@ export class ReferenceAborted extends Error {
 
 /** The products without blocking; `signal` kills the program (ReferenceAborted). Progress is forwarded to stderr. */
 export function products(dir: string, job: ProductJob, signal?: AbortSignal): Promise<Products> {
-  const out = join(dir, `products.${process.pid}.tmp`);
+  const out = outFile(dir);
   const exe = referenceBinary(dir);
   return new Promise((resolve, reject) => {
     let percent = 0,
