@@ -86,3 +86,25 @@ test('without --strategy, tune op uses the benchmarks best strategy and says so;
   assert.equal(k.strategy, 'random');
   assert.equal(k.strategy_default, false);
 });
+
+test('the time budget also ends a batch under way: its trials not started by then are left out', () => {
+  // A batch of 128 builds and runs takes far longer than 1 s; before, the budget was only checked between batches.
+  const r = spawnSync(
+    process.execPath,
+    [bin, 'tune', 'op', 'gemm:M=64,N=64,K=64', '--strategy', 'random', '--trials', '128', '--batch', '128'].concat([
+      '--time-budget',
+      '1',
+      '--verify-top',
+      '0',
+      '--db',
+      tmpDb(),
+      '--json',
+    ]),
+    { cwd: root, encoding: 'utf8', timeout: 300_000 },
+  );
+  assert.equal(r.error, undefined, r.stderr);
+  assert.equal(r.status, 0, r.stderr);
+  const j = lastJson(r.stdout);
+  assert.equal(j.stopped, 'time-budget');
+  assert.ok((j.trials as number) < 128, `trials ${String(j.trials)}`);
+});

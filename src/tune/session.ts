@@ -251,7 +251,7 @@ export class TuningSession {
     const budgetS = opts.timeBudgetS ?? null;
     const measurer = this.measurer(task, { runId: opts.runId, run: opts.run });
     try {
-      await measurer.prepare(budgetS === null ? undefined : AbortSignal.timeout(budgetS * 1000));
+      await measurer.prepare(budgetS === null ? undefined : AbortSignal.timeout(Math.ceil(budgetS * 1000)));
     } catch (err) {
       if (!(err instanceof ReferenceAborted)) throw err;
       this.budgetEnded(budgetS!, `while computing the reference result of ${task.spec} (${err.percent}% done)`);

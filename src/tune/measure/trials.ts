@@ -32,8 +32,11 @@ export interface Trial {
 }
 
 export interface TrialRunner {
-  /** Builds and times `configs`; `done` gets each trial (with its index in `configs`) as soon as it is known. */
-  run(configs: number[], done: (t: Trial, k: number) => void): Promise<void>;
+  /**
+   * Builds and times `configs`; `done` gets each trial (with its index in `configs`) as soon as it is known. Once
+   * `signal` ends (a time budget), the configs whose build or run has not started are left out: no `done` for them.
+   */
+  run(configs: number[], done: (t: Trial, k: number) => void, signal?: AbortSignal): Promise<void>;
   /** The same, blocking, one config at a time (for a synchronous caller); must not overlap `run`. */
   runSync(configs: number[]): Trial[];
   /**
@@ -86,24 +89,26 @@ export class LocalTrials implements TrialRunner {
     this.paired = settings.paired ? new PairedTiming(task) : null;
   }
 
-  async run(configs: number[], done: (t: Trial, k: number) => void): Promise<void> {
+  async run(configs: number[], done: (t: Trial, k: number) => void, signal?: AbortSignal): Promise<void> {
     if (configs.length === 0) return;
-    await this.prepare();
+    await this.prepare(signal);
     const multi = this.task.workload.threads > 1;
     const builds = configs.map((c) => {
       const source = this.task.source(c);
-      return { source, build: this.builder.build(source, multi) };
+      return { source, build: this.builder.buildUnless(source, multi, signal) };
     });
     if (multi) await Promise.all(builds.map((b) => b.build));
     await Promise.all(
       configs.map(async (c, k) => {
         const b = await builds[k].build;
+        if (b === null) return;
         let raw: PairedRun | null = null;
         if (b.ok) {
-          // One run at a time on the runner core, in the order builds finish.
-          const run = this.runQueue.then(() => this.timed(b.libPath!));
+          // One run at a time on the runner core, in the order builds finish; none starts after the signal.
+          const run = this.runQueue.then(() => (signal?.aborted ? null : this.timed(b.libPath!)));
           this.runQueue = run.catch(() => undefined);
           raw = await run;
+          if (raw === null) return;
         }
         done(this.trial(c, builds[k].source, b, raw), k);
       }),

@@ -7,8 +7,7 @@
  * and a config is never handed over twice in a run. A strategy may also measure while it proposes, through the
  * loop's TrialMeasurer (an environment whose reward is a measurement): those are trials too, counted before the
  * batch that follows, and their results reach the strategy's update with it. Budgets: `trials`, `timeBudgetS` (checked
- * between
- * batches) and `earlyStopping` (stop after that many trials without a new best).
+ * between batches; its end also drops the builds and runs of a batch that have not started) and `earlyStopping` (stop after that many trials without a new best).
  */
 import type { Measurer, MeasureResult } from '../measure/measurer.js';
 import { ERROR_KINDS, type ErrorKind } from '../measure/runner.js';
@@ -131,6 +130,11 @@ export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, o
     },
   };
   tuner.attach?.(trialMeasurer);
+  // The budget's end also stops a batch under way: its builds and runs not started by then are left out.
+  const deadline =
+    opts.timeBudgetS != null
+      ? AbortSignal.timeout(Math.max(0, Math.ceil(opts.timeBudgetS * 1000 - elapsed() * 1000)))
+      : undefined;
   progress();
   while (trials < opts.trials) {
     if (opts.timeBudgetS != null && elapsed() >= opts.timeBudgetS) {
@@ -147,7 +151,7 @@ export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, o
       stopped = 'space-exhausted';
       break;
     }
-    const measuredNow = await measurer.measure(configs);
+    const measuredNow = await measurer.measure(configs, deadline);
     for (const r of measuredNow) tried.set(r.config, r);
     const results = [...asked, ...measuredNow];
     for (const r of results) {
