@@ -83,3 +83,16 @@ test('an aborted reference writes no data file and says how far it got', async (
     [],
   );
 });
+
+test('the blocked loop (no OpenBLAS) passes the same check on every sampled entry, transposed batches included', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rltune-ref-'));
+  const job = { nb: 2, M: 300, N: 260, K: 480, transA: true, transB: true, seed: 9, label: 'bmm blocked' };
+  process.env.RLTUNE_REFERENCE_BLOCKED = '1';
+  try {
+    const p = productsSync(dir, job);
+    assert.equal(p.routine, 'blocked');
+    checkSample(job, p, 4000);
+  } finally {
+    delete process.env.RLTUNE_REFERENCE_BLOCKED;
+  }
+});
