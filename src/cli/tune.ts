@@ -1,9 +1,9 @@
 /**
  * The tuning commands:
- *   rltune tune op <spec> --strategy <name> --trials N [--db F] [--seed S] [--time-budget S] [--early-stopping N]
+ *   rltune tune op <spec> [--strategy <name>] --trials N [--db F] [--seed S] [--time-budget S] [--early-stopping N]
  *                 [--verify-top K] [--flush] [--paired] [--no-transfer] [--policy DIR] [--policy-fallback]
  *                 [--measured-iterations N] [--json]
- *                 strategies: random, grid, anneal, evolve, grpo, ppo (all but the first two rank with the cost model
+ *                 strategies: random, grid, anneal, evolve (the default: DEFAULT_STRATEGY), grpo, ppo (all but the first two rank with the cost model
  *                 and, unless
  *                 --no-transfer, start it from the records of other workloads in the database; --measured-iterations:
  *                 grpo and ppo also train each round for that many iterations on measured rewards, each one a trial)
@@ -23,6 +23,8 @@ import { trainPolicy } from '../tune/search/rl/policy_train.js';
 import { MODEL_PRESETS } from '../tune/task/presets.js';
 import { canonicalSpec, parseSpec, workloadFlops } from '../tune/task/spec.js';
 import { createTask } from '../tune/task/task.js';
+import { threadsBeyondCores } from '../tune/measure/host.js';
+import { DEFAULT_STRATEGY, DEFAULT_STRATEGY_REASON } from '../tune/session.js';
 import { intFlag, openSession, out, specOf } from './common.js';
 import { CliUsageError } from './train.js';
 
@@ -85,7 +87,7 @@ export async function cmdTune(argv: string[]): Promise<number> {
   });
   if (positionals.length !== 1) throw new CliUsageError(`tune op takes one workload spec, got ${positionals.length}`);
   const spec = specOf(positionals[0], 'tune op');
-  const strategy = values.strategy ?? 'random';
+  const strategy = values.strategy ?? DEFAULT_STRATEGY;
   if (!(strategy in STRATEGIES))
     throw new CliUsageError(
       `unknown strategy ${JSON.stringify(strategy)}; expected one of ${Object.keys(STRATEGIES).join(', ')}`,
@@ -112,10 +114,14 @@ export async function cmdTune(argv: string[]): Promise<number> {
   } catch (err) {
     throw new CliUsageError((err as Error).message);
   }
+  const tooMany = threadsBeyondCores(task.workload.threads);
+  if (tooMany) throw new CliUsageError(tooMany);
   if (values.policy !== undefined && !MODEL_BASED.has(strategy))
     throw new CliUsageError(`--policy is for the RL strategies (grpo, ppo); --strategy is ${strategy}`);
   const session = openSession(values.db);
   try {
+    if (values.strategy === undefined)
+      process.stderr.write(`strategy: ${strategy} (the default; ${DEFAULT_STRATEGY_REASON})\n`);
     const bar = json ? null : new TuneProgressBar(process.stderr);
     let r;
     try {
@@ -142,7 +148,7 @@ export async function cmdTune(argv: string[]): Promise<number> {
       throw err;
     }
     bar?.end();
-    if (json) out(JSON.stringify(r));
+    if (json) out(JSON.stringify({ ...r, strategy_default: values.strategy === undefined }));
     else {
       out(
         `${r.op}: ${r.trials} trials (${r.measured} measured), best ${r.best_gflops === null ? 'none correct' : `${r.best_gflops.toFixed(1)} GFLOP/s, ${r.best_ms!.toFixed(4)} ms`}, ${r.wall_s} s (${r.stopped})`,

@@ -18,9 +18,10 @@ import { priorSamples, type PriorOptions } from './cost/prior.js';
 import { runnerCore as hostRunnerCore } from './measure/host.js';
 import { cacheSizes, hostMachine, machineProbe, type Probe } from './measure/machine.js';
 import { Measurer, type MeasureResult } from './measure/measurer.js';
+import { ReferenceAborted } from './measure/reference.js';
 import { leaveRunnerCore, type RunSettings } from './measure/runner.js';
 import { RecordsDB, type MachineInfo } from './records/db.js';
-import { tune, type TuneProgress, type TuneResult } from './search/loop.js';
+import { budgetEndedResult, tune, type TuneProgress, type TuneResult } from './search/loop.js';
 import { createTuner, MODEL_BASED } from './search/registry.js';
 import { PolicyTuner } from './search/rl/policy_tuner.js';
 import { CostModelTuner, type ModelBasedStats } from './search/strategies/model_based.js';
@@ -56,6 +57,17 @@ export interface SessionOptions {
    */
   replayMachine?: string;
 }
+
+/**
+ * The strategy `rltune tune op` uses without --strategy: evolve with the transfer prior, the best of the recorded
+ * benchmarks that needs no pretrained policy. Trials to 95% of best-known, median: 2 against random's 4.5 on the
+ * tuner set (bench/results/tuners-2026-12-02.json; 3 against 9.5 to 99%), 3 (tied with anneal and grpo, best) against
+ * random's 34 over the 23 held-out workloads (docs/benchmarks/heldout.md), in 0.7-1.0 s of search per run against
+ * anneal's 1.1-1.7.
+ */
+export const DEFAULT_STRATEGY = 'evolve';
+export const DEFAULT_STRATEGY_REASON =
+  "the recorded benchmarks' best without a pretrained policy: 95% of best-known in a median of 3 trials on 23 held-out workloads, random search 34; --strategy picks another";
 
 export interface SessionTuneOptions {
   /** random, grid, anneal, evolve, grpo or ppo (default random). */
@@ -224,28 +236,49 @@ export class TuningSession {
     return { tuner: createTuner(strategy, task, seed, ctx), prior };
   }
 
-  /** Tunes one workload (a spec or a task) and files every measurement in the records. */
+  /**
+   * Tunes one workload (a spec or a task) and files every measurement in the records. The time budget bounds the
+   * whole run: the workload's data and reference result (stopped when the budget ends), the strategy's set-up and
+   * the trials.
+   */
   async tune(workload: string | TuningTask, opts: SessionTuneOptions): Promise<SessionTuneResult> {
+    const startedAt = performance.now();
     const task = typeof workload === 'string' ? this.task(workload) : workload;
     const strategy = opts.strategy ?? 'random';
+    const budgetS = opts.timeBudgetS ?? null;
     const measurer = this.measurer(task, { runId: opts.runId, run: opts.run });
+    try {
+      await measurer.prepare(budgetS === null ? undefined : AbortSignal.timeout(Math.ceil(budgetS * 1000)));
+    } catch (err) {
+      if (!(err instanceof ReferenceAborted)) throw err;
+      this.budgetEnded(budgetS!, `while computing the reference result of ${task.spec} (${err.percent}% done)`);
+      return budgetEndedResult(task, strategy, startedAt);
+    }
     const { tuner, prior } = this.tuner(strategy, task, opts.seed ?? 0, opts);
     try {
       const r = await tune(task, tuner, measurer, {
         trials: opts.trials,
-        timeBudgetS: opts.timeBudgetS ?? null,
+        timeBudgetS: budgetS,
+        startedAt,
         earlyStopping: opts.earlyStopping ?? null,
         batch: opts.batch,
         verifyTop: opts.verifyTop ?? 0,
         onProgress: opts.onProgress,
         onResults: opts.onResults,
       });
+      if (r.trials === 0 && r.stopped === 'time-budget') this.budgetEnded(budgetS!, 'before the search began');
       return tuner instanceof CostModelTuner
         ? { ...r, cost_model: { ...tuner.stats(), transfer_records: prior.length } }
         : r;
     } finally {
       disposeTuner(tuner);
     }
+  }
+
+  private budgetEnded(budgetS: number, when: string): void {
+    this.log(
+      `the time budget (${budgetS} s) ended before the first trial, ${when}: nothing was measured; allow more time (--time-budget)`,
+    );
   }
 
   /** Closes the records (unless they were handed in open). */

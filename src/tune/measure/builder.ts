@@ -50,9 +50,18 @@ export class Builder {
 
   /** Compiles `source` (OpenMP when `openmp`); the file name is the source's hash, so a rebuild is skipped. */
   async build(source: string, openmp: boolean): Promise<BuildResult> {
+    return (await this.buildUnless(source, openmp))!;
+  }
+
+  /**
+   * The same, or null when `signal` had ended (a time budget) before its compiler could start: a build that waits
+   * for a free builder core is dropped, not started past the budget.
+   */
+  async buildUnless(source: string, openmp: boolean, signal?: AbortSignal): Promise<BuildResult | null> {
     const job = this.prepare(source, openmp);
     if ('done' in job) return job.done;
     return this.sem.run(async () => {
+      if (signal?.aborted) return null;
       const t0 = performance.now();
       const r = await new Promise<Exit>((resolve) => {
         const child = execFile(

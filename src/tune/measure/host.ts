@@ -268,6 +268,17 @@ export function coresBesides(first: number, threads: number): number[] {
   return all.length > 1 ? all.filter((c) => c < first || c >= first + threads) : [];
 }
 
+/**
+ * Why a workload's `threads` cannot run here (more than the cores this process may use: the harness pins one
+ * thread per core), or null when they fit.
+ */
+export function threadsBeyondCores(threads: number, h: HostInfo = host()): string | null {
+  const n = h.allowedCores.length;
+  return threads > n
+    ? `threads=${threads} is more than the ${n} core${n === 1 ? '' : 's'} this process may use on this machine (${h.cores} logical in all); expected threads <= ${n}`
+    : null;
+}
+
 const noted = new Set<string>();
 
 /** Writes "rltune: note: <text>" to stderr, once per process per text: a limit is said once, not per kernel. */

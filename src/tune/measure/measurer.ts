@@ -55,15 +55,24 @@ export class Measurer {
         : new LocalTrials(task, this.settings, { ...opts, keptCalibration: () => this.records.calibration() }));
   }
 
-  /** Results for `indices`, in that order. */
-  async measure(indices: number[]): Promise<MeasureResult[]> {
+  /** Makes the workload's data and reference result now (see TrialRunner.prepare); `signal` stops it. */
+  async prepare(signal?: AbortSignal): Promise<void> {
+    await this.trials.prepare?.(signal);
+  }
+
+  /**
+   * Results for `indices`, in that order. Once `signal` ends (a time budget), the configs whose build or run had not
+   * started are left out (the records' ones are always served).
+   */
+  async measure(indices: number[], signal?: AbortSignal): Promise<MeasureResult[]> {
     const out = indices.map((i) => this.records.serve(i));
     const todo = indices.map((c, k) => ({ c, k })).filter(({ k }) => out[k] === null);
     await this.trials.run(
       todo.map(({ c }) => c),
       (t, j) => (out[todo[j].k] = this.finish(t, 'trial')),
+      signal,
     );
-    return out as MeasureResult[];
+    return out.filter((r) => r !== null);
   }
 
   /**

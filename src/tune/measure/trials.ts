@@ -10,7 +10,7 @@ import type { TuningTask } from '../task/task.js';
 import { referenceConfig } from '../task/task.js';
 import { targetCFlags } from '../space/target.js';
 import { Builder, type BuildResult } from './builder.js';
-import { dataFile } from './data.js';
+import { dataFile, dataFileAsync } from './data.js';
 import { coresBesides, runnerCore as hostRunnerCore } from './host.js';
 import { PairedTiming, type PairedRun, type RecordSettings } from './paired.js';
 import { Runner, type RunResult, type RunSettings } from './runner.js';
@@ -32,10 +32,18 @@ export interface Trial {
 }
 
 export interface TrialRunner {
-  /** Builds and times `configs`; `done` gets each trial (with its index in `configs`) as soon as it is known. */
-  run(configs: number[], done: (t: Trial, k: number) => void): Promise<void>;
+  /**
+   * Builds and times `configs`; `done` gets each trial (with its index in `configs`) as soon as it is known. Once
+   * `signal` ends (a time budget), the configs whose build or run has not started are left out: no `done` for them.
+   */
+  run(configs: number[], done: (t: Trial, k: number) => void, signal?: AbortSignal): Promise<void>;
   /** The same, blocking, one config at a time (for a synchronous caller); must not overlap `run`. */
   runSync(configs: number[]): Trial[];
+  /**
+   * Makes what the trials need before the first one (the workload's data, its reference result: minutes for a big
+   * GEMM without OpenBLAS), so that a caller can bound it: `signal` stops it (ReferenceAborted).
+   */
+  prepare?(signal?: AbortSignal): Promise<void>;
   /**
    * Builds `config` and times it up to `times` times (a fresh process each), stopping after a failed run. False: it did
    * not build.
@@ -81,24 +89,26 @@ export class LocalTrials implements TrialRunner {
     this.paired = settings.paired ? new PairedTiming(task) : null;
   }
 
-  async run(configs: number[], done: (t: Trial, k: number) => void): Promise<void> {
+  async run(configs: number[], done: (t: Trial, k: number) => void, signal?: AbortSignal): Promise<void> {
     if (configs.length === 0) return;
-    await this.prepare();
+    await this.prepare(signal);
     const multi = this.task.workload.threads > 1;
     const builds = configs.map((c) => {
       const source = this.task.source(c);
-      return { source, build: this.builder.build(source, multi) };
+      return { source, build: this.builder.buildUnless(source, multi, signal) };
     });
     if (multi) await Promise.all(builds.map((b) => b.build));
     await Promise.all(
       configs.map(async (c, k) => {
         const b = await builds[k].build;
+        if (b === null) return;
         let raw: PairedRun | null = null;
         if (b.ok) {
-          // One run at a time on the runner core, in the order builds finish.
-          const run = this.runQueue.then(() => this.timed(b.libPath!));
+          // One run at a time on the runner core, in the order builds finish; none starts after the signal.
+          const run = this.runQueue.then(() => (signal?.aborted ? null : this.timed(b.libPath!)));
           this.runQueue = run.catch(() => undefined);
           raw = await run;
+          if (raw === null) return;
         }
         done(this.trial(c, builds[k].source, b, raw), k);
       }),
@@ -151,8 +161,8 @@ export class LocalTrials implements TrialRunner {
    * the records, else the median of 5 plain runs of it now. A reference that does not build or run is an error of
    * the set-up, not a kernel's data: it throws.
    */
-  private async prepare(): Promise<void> {
-    this.dataPath ??= dataFile(this.opts.workDir, this.task.workload, this.opts.dataSeed ?? 1);
+  async prepare(signal?: AbortSignal): Promise<void> {
+    this.dataPath ??= await dataFileAsync(this.opts.workDir, this.task.workload, this.opts.dataSeed ?? 1, signal);
     if (!this.paired || this.paired.reference) return;
     const b = await this.builder.build(this.task.source(referenceConfig(this.task)), this.task.workload.threads > 1);
     const kept = this.opts.keptCalibration?.() ?? null;

@@ -7,8 +7,7 @@
  * and a config is never handed over twice in a run. A strategy may also measure while it proposes, through the
  * loop's TrialMeasurer (an environment whose reward is a measurement): those are trials too, counted before the
  * batch that follows, and their results reach the strategy's update with it. Budgets: `trials`, `timeBudgetS` (checked
- * between
- * batches) and `earlyStopping` (stop after that many trials without a new best).
+ * between batches; its end also drops the builds and runs of a batch that have not started) and `earlyStopping` (stop after that many trials without a new best).
  */
 import type { Measurer, MeasureResult } from '../measure/measurer.js';
 import { ERROR_KINDS, type ErrorKind } from '../measure/runner.js';
@@ -18,6 +17,11 @@ import type { TrialMeasurer, Tuner } from './tuner.js';
 export interface TuneOptions {
   trials: number;
   timeBudgetS?: number | null;
+  /**
+   * When the time budget started (a performance.now() value; default: when the loop starts), so that it bounds what
+   * came before the loop too (the workload's reference result, the machine's probe).
+   */
+  startedAt?: number;
   earlyStopping?: number | null;
   /** Configs per round (default 8). */
   batch?: number;
@@ -61,11 +65,32 @@ export interface TuneResult {
   verified: { config_index: number; gflops: number | null }[];
 }
 
+const noErrors = () => Object.fromEntries(ERROR_KINDS.map((k) => [k, 0])) as Record<ErrorKind, number>;
+
+/** The result of a run whose time budget ended before its first trial (e.g. while its reference was computed). */
+export function budgetEndedResult(task: TuningTask, strategy: string, startedAt: number): TuneResult {
+  return {
+    op: task.spec,
+    strategy,
+    trials: 0,
+    measured: 0,
+    errors: noErrors(),
+    best_gflops: null,
+    best_ms: null,
+    best_config: null,
+    best_config_index: null,
+    wall_s: Math.round(performance.now() - startedAt) / 1000,
+    curve: [],
+    stopped: 'time-budget',
+    verified: [],
+  };
+}
+
 export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, opts: TuneOptions): Promise<TuneResult> {
   if (!Number.isSafeInteger(opts.trials) || opts.trials < 1)
     throw new RangeError(`trials must be a positive integer, got ${opts.trials}`);
-  const t0 = performance.now();
-  const errors = Object.fromEntries(ERROR_KINDS.map((k) => [k, 0])) as Record<ErrorKind, number>;
+  const t0 = opts.startedAt ?? performance.now();
+  const errors = noErrors();
   const curve: [number, number][] = [];
   let trials = 0,
     measured = 0,
@@ -105,6 +130,11 @@ export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, o
     },
   };
   tuner.attach?.(trialMeasurer);
+  // The budget's end also stops a batch under way: its builds and runs not started by then are left out.
+  const deadline =
+    opts.timeBudgetS != null
+      ? AbortSignal.timeout(Math.max(0, Math.ceil(opts.timeBudgetS * 1000 - elapsed() * 1000)))
+      : undefined;
   progress();
   while (trials < opts.trials) {
     if (opts.timeBudgetS != null && elapsed() >= opts.timeBudgetS) {
@@ -121,7 +151,7 @@ export async function tune(task: TuningTask, tuner: Tuner, measurer: Measurer, o
       stopped = 'space-exhausted';
       break;
     }
-    const measuredNow = await measurer.measure(configs);
+    const measuredNow = await measurer.measure(configs, deadline);
     for (const r of measuredNow) tried.set(r.config, r);
     const results = [...asked, ...measuredNow];
     for (const r of results) {
