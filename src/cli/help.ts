@@ -44,7 +44,7 @@ const USAGES: Usage[] = [
   {
     cmd: 'tune',
     subs: ['op'],
-    text: `  rltune tune op <spec> --strategy random|grid|anneal|evolve|grpo|ppo --trials N [--db F] [--seed S]
+    text: `  rltune tune op <spec> [--strategy random|grid|anneal|evolve|grpo|ppo] --trials N [--db F] [--seed S]
                  [--time-budget S] [--early-stopping N] [--verify-top K] [--flush] [--paired] [--no-transfer]
                  [--policy DIR] [--policy-fallback] [--measured-iterations N] [--json]
       Tune one workload, e.g. gemm:M=512,N=512,K=512 or gemm:M=128,N=3072,K=768,epilogue=bias+gelu.
@@ -56,7 +56,9 @@ const USAGES: Usage[] = [
       line of stdout is {"op", "strategy", "trials", "measured", "errors", "best_gflops", "best_ms",
       "best_config", "wall_s", "curve", ...}. anneal, evolve, grpo and ppo rank candidates with the cost
       model and start it from the records of other workloads (--no-transfer: cold); grpo and ppo train a
-      policy on it, starting from --policy DIR or the package's default policy.`,
+      policy on it, starting from --policy DIR or the package's default policy. The default strategy is
+      evolve, the best of the recorded benchmarks; --time-budget S bounds the whole run, the reference
+      result and the builds included.`,
   },
   {
     cmd: 'tune',
