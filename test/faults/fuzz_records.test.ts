@@ -1,0 +1,139 @@
+/**
+ * Property-based fuzzing (fast-check, fixed seed) of `records import`: random JSON lines, near the export format
+ * and far from it, into a database that already holds records. A failed import leaves the database as it was
+ * (nothing half-imported, nothing lost); no input ends in a stack trace, a hang or an engine error.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { hostMachine } from '../../src/tune/measure/machine.js';
+import { RecordsDB } from '../../src/tune/records/db.js';
+import {
+  count,
+  dbDump,
+  dbState,
+  misbehaviour,
+  reproducer,
+  rltune,
+  scale,
+  SEED,
+  tempDir,
+  unclearThrow,
+} from './harness.js';
+
+const SPEC = 'gemm:M=8,N=8,K=8,epilogue=none,threads=1';
+
+/** `n` valid export lines: a machine, a workload and n results (distinct configs, so no line repeats another). */
+export function validLines(n: number, from = 0): string[] {
+  const lines = [
+    JSON.stringify({ kind: 'machine', fingerprint: 'f00', info: '{}', probe: null, created: '2026-12-02T00:00:00Z' }),
+    JSON.stringify({ kind: 'workload', spec: SPEC, op: 'gemm', flops: 1024, bytes: 768 }),
+  ];
+  for (let i = from; i < from + n; i++)
+    lines.push(
+      JSON.stringify({
+        kind: 'result',
+        spec: SPEC,
+        machine: 'f00',
+        space: 'gemm-v1/avx512',
+        config_index: i,
+        config: '{}',
+        ok: 1,
+        median_ms: 0.001 + i * 1e-6,
+        gflops: 1,
+        created: '2026-12-02T00:00:01Z',
+      }),
+    );
+  return lines;
+}
+
+const ANY_JSON = fc.jsonValue({ maxDepth: 2 });
+const FIELD_VALUES = fc.oneof(
+  ANY_JSON,
+  fc.constantFrom(null, '', 'result', 'machine', 'workload', 'source', -1, 1e308, 'x'.repeat(300)),
+);
+/** One line: valid, a valid line with a field changed or dropped, any JSON, or not JSON at all. */
+const LINE = fc.oneof(
+  fc.constantFrom(...validLines(3, 1000)),
+  fc
+    .tuple(fc.constantFrom(...validLines(3, 2000)), fc.string({ maxLength: 14 }), FIELD_VALUES, fc.boolean())
+    .map(([line, key, value, drop]) => {
+      const o = JSON.parse(line) as Record<string, unknown>;
+      const keys = Object.keys(o);
+      const k = keys.includes(key) ? key : keys[key.length % keys.length];
+      if (drop) delete o[k];
+      else o[k] = value;
+      return JSON.stringify(o);
+    }),
+  ANY_JSON.map((v) => JSON.stringify(v)),
+  fc.string({ maxLength: 30 }),
+  fc.constantFrom('', '{', 'null', '[]', '"result"', '{"kind":"result"}', '\u0000', '{"kind":"__proto__"}'),
+);
+const FILES = fc.array(LINE, { minLength: 1, maxLength: 8 });
+
+/** A database used before on this machine (so the CLI's registering of this host changes nothing) with records. */
+function seededDb(dir: string): string {
+  const path = join(dir, 'seed.db');
+  const db = new RecordsDB(path);
+  db.addMachine(hostMachine());
+  db.importLines(validLines(5));
+  db.close();
+  return path;
+}
+
+test('RecordsDB.importLines: random lines import, or throw a clear error and leave the database as it was', () => {
+  const dir = tempDir('import-fuzz');
+  const path = seededDb(dir);
+  const runs = scale(300, 3000);
+  count({ fuzzed_inputs: runs });
+  const db = new RecordsDB(path);
+  try {
+    fc.assert(
+      fc.property(FILES, (lines) => {
+        const before = dbDump(path);
+        try {
+          db.importLines(lines);
+        } catch (err) {
+          assert.equal(unclearThrow(err), null, `importLines(${JSON.stringify(lines)})`);
+          assert.equal(dbDump(path), before, `a failed importLines(${JSON.stringify(lines)}) changed the database`);
+        }
+      }),
+      { seed: SEED, numRuns: runs, includeErrorInReport: true },
+    );
+  } finally {
+    db.close();
+  }
+  const s = dbState(path);
+  assert.equal(s.integrity, 'ok');
+});
+
+test('rltune records import of random JSON lines: a clear error and an unchanged database, or an import', () => {
+  const dir = tempDir('import-cli');
+  const seed = seededDb(dir);
+  const runs = scale(4, 40);
+  count({ fuzzed_inputs: runs });
+  let n = 0;
+  fc.assert(
+    fc.property(FILES, (lines) => {
+      const db = join(dir, `r${n}.db`);
+      const file = join(dir, `in${n++}.jsonl`);
+      copyFileSync(seed, db);
+      writeFileSync(file, lines.join('\n') + '\n');
+      const before = dbDump(db);
+      const r = rltune(['records', 'import', file, '--db', db]);
+      const why = `${reproducer(r)} (the file holds ${JSON.stringify(lines)})`;
+      assert.deepEqual(misbehaviour(r), [], why);
+      if (r.code !== 0) {
+        const same = dbDump(db) === before;
+        if (!same) count({ corrupted_databases: 1 });
+        assert.ok(same, `a failed import changed the database: ${why}`);
+      }
+      const s = dbState(db);
+      if (s.integrity !== 'ok') count({ corrupted_databases: 1 });
+      assert.equal(s.integrity, 'ok', why);
+    }),
+    { seed: SEED, numRuns: runs, includeErrorInReport: true },
+  );
+});

@@ -1,0 +1,170 @@
+/**
+ * What the fault suite (test/faults/, issue 20) shares: the short or full scale, running `bin/rltune` with a
+ * deadline (a hang is a finding, not a stuck test), telling a clean failure from a crash, checking a database
+ * after a fault, and the counts that bench/faults.ts writes to bench/results/faults-<date>.json.
+ *
+ * `npm test` runs only dist/test/*.test.js, so these files run from `npm run test:faults` (full) or
+ * `npm run test:faults:short` (the short form CI runs). RLTUNE_FAULTS=full picks the full scale.
+ */
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+
+export const FULL = process.env.RLTUNE_FAULTS === 'full';
+/** `short` in the short form, `full` in the full one. */
+export const scale = (short: number, full: number): number => (FULL ? full : short);
+/** fast-check's seed: fixed, so a failure is reproduced by running the suite again. */
+export const SEED = Number(process.env.RLTUNE_FAULTS_SEED ?? 20);
+
+export const root = fileURLToPath(new URL('../../../', import.meta.url));
+export const bin = join(root, 'bin/rltune');
+
+export const tempDir = (tag: string): string => mkdtempSync(join(tmpdir(), `rltune-faults-${tag}-`));
+
+export interface CliRun {
+  args: string[];
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Killed at the deadline: a hang. */
+  hung: boolean;
+}
+
+/** A shell word for the reproducer a failure message prints. */
+export const shellQuote = (s: string): string => (/^[\w./:=,+@%-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
+
+/** `bin/rltune args` with a deadline; `ulimitBlocks` runs it under `ulimit -f` (512-byte blocks: a full disk). */
+export function rltune(
+  args: string[],
+  opts: { timeoutMs?: number; cwd?: string; ulimitBlocks?: number; input?: string } = {},
+): CliRun {
+  const timeout = opts.timeoutMs ?? 60_000;
+  const env = { ...process.env, RLTUNE_DEBUG: '' };
+  const r =
+    opts.ulimitBlocks === undefined
+      ? spawnSync(process.execPath, [bin, ...args], {
+          cwd: opts.cwd ?? root,
+          encoding: 'utf8',
+          timeout,
+          env,
+          input: opts.input,
+        })
+      : spawnSync('bash', ['-c', `ulimit -f ${opts.ulimitBlocks}; exec "$0" "$@"`, process.execPath, bin, ...args], {
+          cwd: opts.cwd ?? root,
+          encoding: 'utf8',
+          timeout,
+          env,
+          input: opts.input,
+        });
+  count({ runs: 1 });
+  const hung = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
+  return { args, code: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', hung };
+}
+
+/** Lines of a printed stack trace ("    at f (file:1:2)"). */
+export const stackLines = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('    at '));
+
+/**
+ * What is wrong with how a run ended, empty when nothing is: a hang, a stack trace, death by a signal (other than
+ * one the caller sent), an exit code other than 0/1/2, or a failure without the one `rltune: error:` line.
+ */
+export function misbehaviour(r: CliRun, opts: { allowSignal?: boolean; allowExit?: number[] } = {}): string[] {
+  const found: string[] = [];
+  if (r.hung) {
+    found.push('hang (killed at the deadline)');
+    count({ hangs: 1 });
+  }
+  if (stackLines(r.stderr).length > 0) {
+    found.push(`stack trace on stderr:\n${r.stderr.slice(0, 1500)}`);
+    count({ stack_traces: 1 });
+  }
+  if (!r.hung && r.signal !== null && !opts.allowSignal) found.push(`died of ${r.signal}`);
+  if (!r.hung && r.signal === null && !(opts.allowExit ?? [0, 1, 2]).includes(r.code ?? -1))
+    found.push(`exit code ${r.code}`);
+  if (r.code !== null && r.code !== 0 && !r.stderr.split('\n').some((l) => l.startsWith('rltune: error: ')))
+    found.push(`exit ${r.code} without an "rltune: error:" line: ${JSON.stringify(r.stderr.slice(0, 300))}`);
+  return found;
+}
+
+/** The reproducer of a CLI run: the command line, from the repository root. */
+export const reproducer = (r: CliRun): string => `node bin/rltune ${r.args.map(shellQuote).join(' ')}`;
+
+export interface DbState {
+  integrity: string;
+  results: number;
+  /** Results recorded twice: a tuning run measures a config of a workload once (per timing kind). */
+  duplicates: number;
+}
+
+/** The state of a tuning database after a fault: integrity, result count, duplicate records. */
+export function dbState(path: string): DbState {
+  const d = new Database(path, { fileMustExist: true });
+  try {
+    const integrity = (d.pragma('integrity_check', { simple: true }) as string) ?? 'no answer';
+    const results = (d.prepare('SELECT count(*) AS n FROM results').get() as { n: number }).n;
+    const duplicates = (
+      d
+        .prepare(
+          `SELECT count(*) AS n FROM (SELECT 1 FROM results GROUP BY spec, machine, space, config_index,
+           COALESCE(settings, '') HAVING count(*) > 1)`,
+        )
+        .get() as { n: number }
+    ).n;
+    return { integrity, results, duplicates };
+  } finally {
+    d.close();
+  }
+}
+
+/** Every row of every table, as text: two equal dumps are two equal databases. */
+export function dbDump(path: string): string {
+  const d = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const tables = d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+      name: string;
+    }[];
+    return tables
+      .map((t) => `${t.name}: ${JSON.stringify(d.prepare(`SELECT * FROM "${t.name}" ORDER BY rowid`).all())}`)
+      .join('\n');
+  } finally {
+    d.close();
+  }
+}
+
+export interface FaultCounts {
+  runs: number;
+  kills: number;
+  fuzzed_inputs: number;
+  stack_traces: number;
+  hangs: number;
+  corrupted_databases: number;
+  lost_records: number;
+  duplicate_records: number;
+  failed_properties: number;
+}
+
+/** Adds to this process's counts: one JSON line per call in $RLTUNE_FAULTS_COUNTS (bench/faults.ts sums them). */
+export function count(delta: Partial<FaultCounts>): void {
+  const file = process.env.RLTUNE_FAULTS_COUNTS;
+  if (file) appendFileSync(file, JSON.stringify(delta) + '\n');
+}
+
+/** Messages of errors the engine throws, not the code: each is a defect (the error names no bad value). */
+export const ENGINE_ERROR =
+  /Cannot read propert|is not a function|is not iterable|Cannot convert|undefined is not|null is not|Invalid (typed )?array length|Maximum call stack|Cannot destructure/;
+
+/** A thrown value that is not a clear error: why, or null when it is one. */
+export function unclearThrow(err: unknown): string | null {
+  if (!(err instanceof Error)) return `a non-Error was thrown: ${String(err)}`;
+  if (ENGINE_ERROR.test(err.message)) return `an engine error: ${err.name}: ${err.message}`;
+  if (err.message.trim() === '') return `an Error without a message (${err.name})`;
+  return null;
+}
+
+// Names Object.prototype has (toString, constructor, __proto__) are in: a lookup in a plain object finds them.
+/** Sleeps without a timer (spawnSync-based tests stay synchronous). */
+export const sleepMs = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
