@@ -21,33 +21,8 @@ import {
   SEED,
   tempDir,
   unclearThrow,
+  validLines,
 } from './harness.js';
-
-const SPEC = 'gemm:M=8,N=8,K=8,epilogue=none,threads=1';
-
-/** `n` valid export lines: a machine, a workload and n results (distinct configs, so no line repeats another). */
-export function validLines(n: number, from = 0): string[] {
-  const lines = [
-    JSON.stringify({ kind: 'machine', fingerprint: 'f00', info: '{}', probe: null, created: '2026-12-02T00:00:00Z' }),
-    JSON.stringify({ kind: 'workload', spec: SPEC, op: 'gemm', flops: 1024, bytes: 768 }),
-  ];
-  for (let i = from; i < from + n; i++)
-    lines.push(
-      JSON.stringify({
-        kind: 'result',
-        spec: SPEC,
-        machine: 'f00',
-        space: 'gemm-v1/avx512',
-        config_index: i,
-        config: '{}',
-        ok: 1,
-        median_ms: 0.001 + i * 1e-6,
-        gflops: 1,
-        created: '2026-12-02T00:00:01Z',
-      }),
-    );
-  return lines;
-}
 
 const ANY_JSON = fc.jsonValue({ maxDepth: 2 });
 const FIELD_VALUES = fc.oneof(
