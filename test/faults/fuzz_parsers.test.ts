@@ -9,7 +9,21 @@ import fc from 'fast-check';
 import { joinNegativeValues, parseArgs } from '../../src/cli/args.js';
 import { canonicalSpec, parseSpec, SpecError } from '../../src/tune/task/spec.js';
 import { createTask } from '../../src/tune/task/task.js';
-import { count, misbehaviour, unclearThrow, reproducer, rltune, scale, SEED, tempDir } from './harness.js';
+import { join } from 'node:path';
+import { hostMachine } from '../../src/tune/measure/machine.js';
+import { RecordsDB } from '../../src/tune/records/db.js';
+import {
+  count,
+  dbDump,
+  misbehaviour,
+  reproducer,
+  rltune,
+  scale,
+  SEED,
+  tempDir,
+  unclearThrow,
+  validLines,
+} from './harness.js';
 
 const OPS = ['gemm', 'bmm', 'softmax', 'layernorm', 'rmsnorm', 'conv', 'GEMM', '', 'toString', 'constructor'];
 const KEYS = [
@@ -194,15 +208,26 @@ const ARGV = fc
   )
   .map(([cmd, rest]) => [...cmd, ...rest.filter((w) => w !== '--module')]);
 
-test('bin/rltune with random argv: exit 0, 1 or 2, one error line, no stack trace, no hang', () => {
+test('bin/rltune with random argv: exit 0, 1 or 2, one error line, no stack trace, no hang, no change when it fails', () => {
   const runs = scale(8, 80);
   count({ fuzzed_inputs: runs });
+  // In a scratch directory: a default ./rltune.db or --out lands there, never in the repository. Its ./rltune.db
+  // holds records and this host, so that a failed command has nothing to write there.
   const cwd = tempDir('argv');
+  const dbPath = join(cwd, 'rltune.db');
+  const db = new RecordsDB(dbPath);
+  db.addMachine(hostMachine());
+  db.importLines(validLines(5));
+  db.close();
   fc.assert(
     fc.property(ARGV, (args) => {
-      // In a scratch directory: a default ./rltune.db or --out lands there, never in the repository.
+      const before = dbDump(dbPath);
       const r = rltune(args, { cwd, timeoutMs: 60_000 });
       const found = misbehaviour(r);
+      if (r.code !== 0 && dbDump(dbPath) !== before) {
+        count({ corrupted_databases: 1 });
+        found.push('the command failed and changed ./rltune.db');
+      }
       assert.deepEqual(found, [], `${reproducer(r)} (run in a scratch directory)`);
     }),
     { seed: SEED, numRuns: runs, includeErrorInReport: true },

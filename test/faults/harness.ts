@@ -70,7 +70,8 @@ export const stackLines = (stderr: string): string[] => stderr.split('\n').filte
 
 /**
  * What is wrong with how a run ended, empty when nothing is: a hang, a stack trace, death by a signal (other than
- * one the caller sent), an exit code other than 0/1/2, or a failure without the one `rltune: error:` line.
+ * one the caller sent), an exit code other than 0/1/2, a failure without the one `rltune: error:` line, or an
+ * error line that is the engine's (reading a property of undefined) rather than one naming the bad value.
  */
 export function misbehaviour(r: CliRun, opts: { allowSignal?: boolean; allowExit?: number[] } = {}): string[] {
   const found: string[] = [];
@@ -85,8 +86,11 @@ export function misbehaviour(r: CliRun, opts: { allowSignal?: boolean; allowExit
   if (!r.hung && r.signal !== null && !opts.allowSignal) found.push(`died of ${r.signal}`);
   if (!r.hung && r.signal === null && !(opts.allowExit ?? [0, 1, 2]).includes(r.code ?? -1))
     found.push(`exit code ${r.code}`);
-  if (r.code !== null && r.code !== 0 && !r.stderr.split('\n').some((l) => l.startsWith('rltune: error: ')))
+  const errorLine = r.stderr.split('\n').find((l) => l.startsWith('rltune: error: '));
+  if (r.code !== null && r.code !== 0 && errorLine === undefined)
     found.push(`exit ${r.code} without an "rltune: error:" line: ${JSON.stringify(r.stderr.slice(0, 300))}`);
+  if (errorLine !== undefined && ENGINE_ERROR.test(errorLine))
+    found.push(`an engine error, naming no bad value: ${errorLine}`);
   return found;
 }
 
