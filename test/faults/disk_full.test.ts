@@ -19,7 +19,8 @@ function unclearDiskError(r: CliRun): string | null {
   return null;
 }
 
-// 512-byte blocks: below the database's size, about its size, and room for a few more records.
+// KiB (bash's unit for ulimit -f): below the database's size (68 KiB after the first run), about its size, and
+// room for a few more records.
 const LIMITS = scale(2, 6) === 2 ? [40, 400] : [8, 40, 100, 160, 400, 1000];
 
 test(`a full disk during rltune tune op (ulimit -f ${LIMITS.join(', ')}): a clear error, no record lost or corrupted, a rerun completes`, () => {
@@ -31,7 +32,7 @@ test(`a full disk during rltune tune op (ulimit -f ${LIMITS.join(', ')}): a clea
   const problems: string[] = [];
   for (const [i, blocks] of LIMITS.entries()) {
     const args = [...base, '--trials', '6', '--seed', String(i + 10)];
-    const r = rltune(args, { ulimitBlocks: blocks, timeoutMs: 120_000 });
+    const r = rltune(args, { ulimitKiB: blocks, timeoutMs: 120_000 });
     const repro = `bash -c 'ulimit -f ${blocks}; ${reproducer(r).replaceAll("'", '')}'`;
     for (const m of misbehaviour(r)) problems.push(`${repro}: ${m}`);
     const unclear = unclearDiskError(r);
@@ -55,9 +56,9 @@ test('a full disk while rltune train writes its checkpoint: a clear error, and t
   const first = rltune(args);
   assert.equal(first.code, 0, first.stderr);
   const problems: string[] = [];
-  // tensors.bin of this network is about 110 kB (215 blocks): these limits stop it part-way.
-  for (const blocks of scale(1, 3) === 1 ? [100] : [1, 100, 200]) {
-    const r = rltune([...args, '--seed', '7'], { ulimitBlocks: blocks });
+  // tensors.bin of this network is 107 KiB: these limits (KiB) stop it at its start or part-way.
+  for (const blocks of scale(1, 3) === 1 ? [100] : [1, 50, 100]) {
+    const r = rltune([...args, '--seed', '7'], { ulimitKiB: blocks });
     const repro = `bash -c 'ulimit -f ${blocks}; ${reproducer(r)}'`;
     for (const m of misbehaviour(r)) problems.push(`${repro}: ${m}`);
     if (r.code === 0) problems.push(`${repro}: exit 0 although the checkpoint cannot fit`);

@@ -37,15 +37,15 @@ export interface CliRun {
 /** A shell word for the reproducer a failure message prints. */
 export const shellQuote = (s: string): string => (/^[\w./:=,+@%-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
 
-/** `bin/rltune args` with a deadline; `ulimitBlocks` runs it under `ulimit -f` (512-byte blocks: a full disk). */
+/** `bin/rltune args` with a deadline; `ulimitKiB` runs it under `ulimit -f` (bash counts KiB): a full disk. */
 export function rltune(
   args: string[],
-  opts: { timeoutMs?: number; cwd?: string; ulimitBlocks?: number; input?: string } = {},
+  opts: { timeoutMs?: number; cwd?: string; ulimitKiB?: number; input?: string } = {},
 ): CliRun {
   const timeout = opts.timeoutMs ?? 60_000;
   const env = { ...process.env, RLTUNE_DEBUG: '' };
   const r =
-    opts.ulimitBlocks === undefined
+    opts.ulimitKiB === undefined
       ? spawnSync(process.execPath, [bin, ...args], {
           cwd: opts.cwd ?? root,
           encoding: 'utf8',
@@ -53,7 +53,7 @@ export function rltune(
           env,
           input: opts.input,
         })
-      : spawnSync('bash', ['-c', `ulimit -f ${opts.ulimitBlocks}; exec "$0" "$@"`, process.execPath, bin, ...args], {
+      : spawnSync('bash', ['-c', `ulimit -f ${opts.ulimitKiB}; exec "$0" "$@"`, process.execPath, bin, ...args], {
           cwd: opts.cwd ?? root,
           encoding: 'utf8',
           timeout,
