@@ -69,11 +69,11 @@ export function rltune(
 export const stackLines = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('    at '));
 
 /**
- * What is wrong with how a run ended, empty when nothing is: a hang, a stack trace, death by a signal (other than
- * one the caller sent), an exit code other than 0/1/2, a failure without the one `rltune: error:` line, or an
- * error line that is the engine's (reading a property of undefined) rather than one naming the bad value.
+ * What is wrong with how a run ended, empty when nothing is: a hang, a stack trace, death by a signal, an exit code
+ * other than 0/1/2, a failure without the one `rltune: error:` line, or an error line that is the engine's
+ * (reading a property of undefined) rather than one naming the bad value.
  */
-export function misbehaviour(r: CliRun, opts: { allowSignal?: boolean; allowExit?: number[] } = {}): string[] {
+export function misbehaviour(r: CliRun): string[] {
   const found: string[] = [];
   if (r.hung) {
     found.push('hang (killed at the deadline)');
@@ -83,11 +83,11 @@ export function misbehaviour(r: CliRun, opts: { allowSignal?: boolean; allowExit
     found.push(`stack trace on stderr:\n${r.stderr.slice(0, 1500)}`);
     count({ stack_traces: 1 });
   }
-  if (!r.hung && r.signal !== null && !opts.allowSignal) found.push(`died of ${r.signal}`);
-  if (!r.hung && r.signal === null && !(opts.allowExit ?? [0, 1, 2]).includes(r.code ?? -1))
-    found.push(`exit code ${r.code}`);
+  if (!r.hung && r.signal !== null) found.push(`died of ${r.signal}`);
+  if (!r.hung && r.signal === null && ![0, 1, 2].includes(r.code ?? -1)) found.push(`exit code ${r.code}`);
   const errorLine = r.stderr.split('\n').find((l) => l.startsWith('rltune: error: '));
-  if (r.code !== null && r.code !== 0 && errorLine === undefined)
+  // Exit 1 with an answer on stdout is a "no" (env check: a check failed; best: no correct record), not an error.
+  if (r.code !== null && r.code !== 0 && errorLine === undefined && !(r.code === 1 && r.stdout.trim() !== ''))
     found.push(`exit ${r.code} without an "rltune: error:" line: ${JSON.stringify(r.stderr.slice(0, 300))}`);
   if (errorLine !== undefined && ENGINE_ERROR.test(errorLine))
     found.push(`an engine error, naming no bad value: ${errorLine}`);
