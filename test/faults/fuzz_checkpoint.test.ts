@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { loadAlgorithm } from '../../src/rl/algos/index.js';
 import { registerBuiltinEnvs } from '../../src/rl/envs/builtin.js';
-import { count, misbehaviour, reproducer, rltune, scale, SEED, tempDir, unclearThrow } from './harness.js';
+import { fuzz, misbehaviour, reproducer, rltune, scale, tempDir, unclearThrow } from './harness.js';
 
 registerBuiltinEnvs();
 
@@ -94,21 +94,17 @@ for (const algo of ['ppo', 'dqn']) {
     const good = trained(`ck-${algo}`, algo);
     const work = tempDir(`ck-${algo}-fuzz`);
     const runs = scale(150, 1500);
-    count({ fuzzed_inputs: runs });
     let n = 0;
-    fc.assert(
-      fc.property(fc.array(MUTATION, { minLength: 1, maxLength: 3 }), (ms) => {
-        const dir = join(work, String(n++));
-        cpSync(good, dir, { recursive: true });
-        const did = ms.map((m) => mutate(dir, m)).join('; ');
-        try {
-          loadAlgorithm(dir).close();
-        } catch (err) {
-          assert.equal(unclearThrow(err), null, `loadAlgorithm after: ${did}`);
-        }
-      }),
-      { seed: SEED, numRuns: runs, includeErrorInReport: true },
-    );
+    fuzz(runs, fc.array(MUTATION, { minLength: 1, maxLength: 3 }), (ms) => {
+      const dir = join(work, String(n++));
+      cpSync(good, dir, { recursive: true });
+      const did = ms.map((m) => mutate(dir, m)).join('; ');
+      try {
+        loadAlgorithm(dir).close();
+      } catch (err) {
+        assert.equal(unclearThrow(err), null, `loadAlgorithm after: ${did}`);
+      }
+    });
   });
 }
 
@@ -116,16 +112,12 @@ test('rltune eval on a mutated checkpoint: one error line or an evaluation, no s
   const good = trained('ck-eval', 'ppo');
   const work = tempDir('ck-eval-fuzz');
   const runs = scale(4, 40);
-  count({ fuzzed_inputs: runs });
   let n = 0;
-  fc.assert(
-    fc.property(fc.array(MUTATION, { minLength: 1, maxLength: 2 }), (ms) => {
-      const dir = join(work, String(n++));
-      cpSync(good, dir, { recursive: true });
-      const did = ms.map((m) => mutate(dir, m)).join('; ');
-      const r = rltune(['eval', '--checkpoint', dir, '--episodes', '1'], { timeoutMs: 60_000 });
-      assert.deepEqual(misbehaviour(r), [], `${reproducer(r)} after: ${did}`);
-    }),
-    { seed: SEED, numRuns: runs, includeErrorInReport: true },
-  );
+  fuzz(runs, fc.array(MUTATION, { minLength: 1, maxLength: 2 }), (ms) => {
+    const dir = join(work, String(n++));
+    cpSync(good, dir, { recursive: true });
+    const did = ms.map((m) => mutate(dir, m)).join('; ');
+    const r = rltune(['eval', '--checkpoint', dir, '--episodes', '1'], { timeoutMs: 60_000 });
+    assert.deepEqual(misbehaviour(r), [], `${reproducer(r)} after: ${did}`);
+  });
 });

@@ -14,12 +14,12 @@ import { hostMachine } from '../../src/tune/measure/machine.js';
 import { RecordsDB } from '../../src/tune/records/db.js';
 import {
   count,
+  fuzz,
   dbDump,
   misbehaviour,
   reproducer,
   rltune,
   scale,
-  SEED,
   tempDir,
   unclearThrow,
   validLines,
@@ -63,21 +63,17 @@ const SPECS = fc.oneof(
 
 test('parseSpec: any string is a workload whose canonical spec reads back the same, or a SpecError', () => {
   const runs = scale(3000, 30000);
-  count({ fuzzed_inputs: runs });
-  fc.assert(
-    fc.property(SPECS, (spec) => {
-      let w;
-      try {
-        w = parseSpec(spec);
-      } catch (err) {
-        assert.equal(unclearThrow(err), null, `parseSpec(${JSON.stringify(spec)})`);
-        assert.ok(err instanceof SpecError, `parseSpec(${JSON.stringify(spec)}) threw ${String(err)}`);
-        return;
-      }
-      assert.deepEqual(parseSpec(canonicalSpec(w)), w, `canonical spec of ${JSON.stringify(spec)}`);
-    }),
-    { seed: SEED, numRuns: runs, includeErrorInReport: true },
-  );
+  fuzz(runs, SPECS, (spec) => {
+    let w;
+    try {
+      w = parseSpec(spec);
+    } catch (err) {
+      assert.equal(unclearThrow(err), null, `parseSpec(${JSON.stringify(spec)})`);
+      assert.ok(err instanceof SpecError, `parseSpec(${JSON.stringify(spec)}) threw ${String(err)}`);
+      return;
+    }
+    assert.deepEqual(parseSpec(canonicalSpec(w)), w, `canonical spec of ${JSON.stringify(spec)}`);
+  });
 });
 
 // Names Object.prototype has: a lookup in a plain object finds them (a test of its own, so that the fuzz above
@@ -99,18 +95,14 @@ test('parseSpec: an operator or parameter named like an Object.prototype member 
 
 test('createTask: any spec that parses makes a task with a source, and any other throws a clear error', () => {
   const runs = scale(300, 3000);
-  count({ fuzzed_inputs: runs });
-  fc.assert(
-    fc.property(SPECS, (spec) => {
-      try {
-        const t = createTask(spec);
-        assert.equal(typeof t.source(0), 'string');
-      } catch (err) {
-        assert.equal(unclearThrow(err), null, `createTask(${JSON.stringify(spec)})`);
-      }
-    }),
-    { seed: SEED, numRuns: runs, includeErrorInReport: true },
-  );
+  fuzz(runs, SPECS, (spec) => {
+    try {
+      const t = createTask(spec);
+      assert.equal(typeof t.source(0), 'string');
+    } catch (err) {
+      assert.equal(unclearThrow(err), null, `createTask(${JSON.stringify(spec)})`);
+    }
+  });
 });
 
 const OPTIONS = {
@@ -127,26 +119,22 @@ const TOKENS = fc.oneof(
 
 test('CLI argument parsing: any argv parses, or fails with a parseArgs error code (a usage error)', () => {
   const runs = scale(3000, 30000);
-  count({ fuzzed_inputs: runs });
-  fc.assert(
-    fc.property(fc.array(TOKENS, { maxLength: 8 }), fc.boolean(), (args, positionals) => {
-      const joined = joinNegativeValues(args, OPTIONS);
-      // Everything after `--` is left as it was.
-      const dd = args.indexOf('--');
-      if (dd >= 0) assert.deepEqual(joined.slice(joined.indexOf('--')), args.slice(dd));
-      try {
-        parseArgs({ args, options: OPTIONS, allowPositionals: positionals, strict: true });
-      } catch (err) {
-        assert.equal(unclearThrow(err), null, `parseArgs(${JSON.stringify(args)})`);
-        const code = (err as { code?: unknown }).code;
-        assert.ok(
-          typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'),
-          `parseArgs(${JSON.stringify(args)}) threw ${String(err)}`,
-        );
-      }
-    }),
-    { seed: SEED, numRuns: runs, includeErrorInReport: true },
-  );
+  fuzz(runs, fc.tuple(fc.array(TOKENS, { maxLength: 8 }), fc.boolean()), ([args, positionals]) => {
+    const joined = joinNegativeValues(args, OPTIONS);
+    // Everything after `--` is left as it was.
+    const dd = args.indexOf('--');
+    if (dd >= 0) assert.deepEqual(joined.slice(joined.indexOf('--')), args.slice(dd));
+    try {
+      parseArgs({ args, options: OPTIONS, allowPositionals: positionals, strict: true });
+    } catch (err) {
+      assert.equal(unclearThrow(err), null, `parseArgs(${JSON.stringify(args)})`);
+      const code = (err as { code?: unknown }).code;
+      assert.ok(
+        typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'),
+        `parseArgs(${JSON.stringify(args)}) threw ${String(err)}`,
+      );
+    }
+  });
 });
 
 const SPEC_WORDS = ['gemm:M=8,N=8,K=8', 'gemm:M=0,N=8,K=8', 'softmax:rows=2', 'bogus', 'gemm:M=8,N=8,K=8,threads=999'];
@@ -210,7 +198,6 @@ const ARGV = fc
 
 test('bin/rltune with random argv: exit 0, 1 or 2, one error line, no stack trace, no hang, no change when it fails', () => {
   const runs = scale(8, 80);
-  count({ fuzzed_inputs: runs });
   // In a scratch directory: a default ./rltune.db or --out lands there, never in the repository. Its ./rltune.db
   // holds records and this host, so that a failed command has nothing to write there.
   const cwd = tempDir('argv');
@@ -219,17 +206,14 @@ test('bin/rltune with random argv: exit 0, 1 or 2, one error line, no stack trac
   db.addMachine(hostMachine());
   db.importLines(validLines(5));
   db.close();
-  fc.assert(
-    fc.property(ARGV, (args) => {
-      const before = dbDump(dbPath);
-      const r = rltune(args, { cwd, timeoutMs: 60_000 });
-      const found = misbehaviour(r);
-      if (r.code !== 0 && dbDump(dbPath) !== before) {
-        count({ corrupted_databases: 1 });
-        found.push('the command failed and changed ./rltune.db');
-      }
-      assert.deepEqual(found, [], `${reproducer(r)} (run in a scratch directory)`);
-    }),
-    { seed: SEED, numRuns: runs, includeErrorInReport: true },
-  );
+  fuzz(runs, ARGV, (args) => {
+    const before = dbDump(dbPath);
+    const r = rltune(args, { cwd, timeoutMs: 60_000 });
+    const found = misbehaviour(r);
+    if (r.code !== 0 && dbDump(dbPath) !== before) {
+      count({ corrupted_databases: 1 });
+      found.push('the command failed and changed ./rltune.db');
+    }
+    assert.deepEqual(found, [], `${reproducer(r)} (run in a scratch directory)`);
+  });
 });

@@ -12,13 +12,13 @@ import { hostMachine } from '../../src/tune/measure/machine.js';
 import { RecordsDB } from '../../src/tune/records/db.js';
 import {
   count,
+  fuzz,
   dbDump,
   dbState,
   misbehaviour,
   reproducer,
   rltune,
   scale,
-  SEED,
   tempDir,
   unclearThrow,
   validLines,
@@ -62,21 +62,17 @@ test('RecordsDB.importLines: random lines import, or throw a clear error and lea
   const dir = tempDir('import-fuzz');
   const path = seededDb(dir);
   const runs = scale(300, 3000);
-  count({ fuzzed_inputs: runs });
   const db = new RecordsDB(path);
   try {
-    fc.assert(
-      fc.property(FILES, (lines) => {
-        const before = dbDump(path);
-        try {
-          db.importLines(lines);
-        } catch (err) {
-          assert.equal(unclearThrow(err), null, `importLines(${JSON.stringify(lines)})`);
-          assert.equal(dbDump(path), before, `a failed importLines(${JSON.stringify(lines)}) changed the database`);
-        }
-      }),
-      { seed: SEED, numRuns: runs, includeErrorInReport: true },
-    );
+    fuzz(runs, FILES, (lines) => {
+      const before = dbDump(path);
+      try {
+        db.importLines(lines);
+      } catch (err) {
+        assert.equal(unclearThrow(err), null, `importLines(${JSON.stringify(lines)})`);
+        assert.equal(dbDump(path), before, `a failed importLines(${JSON.stringify(lines)}) changed the database`);
+      }
+    });
   } finally {
     db.close();
   }
@@ -88,27 +84,23 @@ test('rltune records import of random JSON lines: a clear error and an unchanged
   const dir = tempDir('import-cli');
   const seed = seededDb(dir);
   const runs = scale(4, 40);
-  count({ fuzzed_inputs: runs });
   let n = 0;
-  fc.assert(
-    fc.property(FILES, (lines) => {
-      const db = join(dir, `r${n}.db`);
-      const file = join(dir, `in${n++}.jsonl`);
-      copyFileSync(seed, db);
-      writeFileSync(file, lines.join('\n') + '\n');
-      const before = dbDump(db);
-      const r = rltune(['records', 'import', file, '--db', db]);
-      const why = `${reproducer(r)} (the file holds ${JSON.stringify(lines)})`;
-      assert.deepEqual(misbehaviour(r), [], why);
-      if (r.code !== 0) {
-        const same = dbDump(db) === before;
-        if (!same) count({ corrupted_databases: 1 });
-        assert.ok(same, `a failed import changed the database: ${why}`);
-      }
-      const s = dbState(db);
-      if (s.integrity !== 'ok') count({ corrupted_databases: 1 });
-      assert.equal(s.integrity, 'ok', why);
-    }),
-    { seed: SEED, numRuns: runs, includeErrorInReport: true },
-  );
+  fuzz(runs, FILES, (lines) => {
+    const db = join(dir, `r${n}.db`);
+    const file = join(dir, `in${n++}.jsonl`);
+    copyFileSync(seed, db);
+    writeFileSync(file, lines.join('\n') + '\n');
+    const before = dbDump(db);
+    const r = rltune(['records', 'import', file, '--db', db]);
+    const why = `${reproducer(r)} (the file holds ${JSON.stringify(lines)})`;
+    assert.deepEqual(misbehaviour(r), [], why);
+    if (r.code !== 0) {
+      const same = dbDump(db) === before;
+      if (!same) count({ corrupted_databases: 1 });
+      assert.ok(same, `a failed import changed the database: ${why}`);
+    }
+    const s = dbState(db);
+    if (s.integrity !== 'ok') count({ corrupted_databases: 1 });
+    assert.equal(s.integrity, 'ok', why);
+  });
 });

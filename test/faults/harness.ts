@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 
 export const FULL = process.env.RLTUNE_FAULTS === 'full';
 /** `short` in the short form, `full` in the full one. */
@@ -192,4 +193,23 @@ export function validLines(n: number, from = 0): string[] {
       }),
     );
   return lines;
+}
+
+/**
+ * fast-check's assert with the suite's fixed seed, the error of a failing input in the report, and the inputs tried
+ * (shrinking included) added to the counts, also when the property fails.
+ */
+export function fuzz<T>(runs: number, arb: fc.Arbitrary<T>, check: (value: T) => void): void {
+  let tried = 0;
+  try {
+    fc.assert(
+      fc.property(arb, (v) => {
+        tried++;
+        check(v);
+      }),
+      { seed: SEED, numRuns: runs, includeErrorInReport: true },
+    );
+  } finally {
+    count({ fuzzed_inputs: tried });
+  }
 }
