@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { hostMachine } from '../../src/tune/measure/machine.js';
-import { RecordsDB } from '../../src/tune/records/db.js';
+import { RecordsDB, type ResultRow } from '../../src/tune/records/db.js';
+import { parseSpec } from '../../src/tune/task/spec.js';
 import {
   count,
   fuzz,
@@ -46,6 +47,7 @@ const LINE = fc.oneof(
   fc.string({ maxLength: 30 }),
   fc.constantFrom('', '{', 'null', '[]', '"result"', '{"kind":"result"}', '\u0000', '{"kind":"__proto__"}'),
 );
+const RESULT_FIELDS = ['spec', 'machine', 'space', 'config_index', 'config', 'ok', 'median_ms', 'created'];
 const FILES = fc.array(LINE, { minLength: 1, maxLength: 8 });
 
 /** A database used before on this machine (so the CLI's registering of this host changes nothing) with records. */
@@ -103,4 +105,48 @@ test('rltune records import of random JSON lines: a clear error and an unchanged
     if (s.integrity !== 'ok') count({ corrupted_databases: 1 });
     assert.equal(s.integrity, 'ok', why);
   });
+});
+
+/** Why an imported result row is not a record RLTune wrote, or null. */
+function invalidRow(r: ResultRow): string | null {
+  try {
+    parseSpec(r.spec);
+  } catch {
+    return `spec ${JSON.stringify(r.spec)} is no workload spec`;
+  }
+  if (!Number.isInteger(r.config_index) || r.config_index < 0) return `config_index ${JSON.stringify(r.config_index)}`;
+  if (r.ok !== 0 && r.ok !== 1) return `ok ${JSON.stringify(r.ok)}`;
+  if (typeof r.created !== 'string' || Number.isNaN(Date.parse(r.created)))
+    return `created ${JSON.stringify(r.created)}`;
+  if (r.ok === 1 && !(typeof r.median_ms === 'number' && r.median_ms > 0))
+    return `median_ms ${JSON.stringify(r.median_ms)}`;
+  for (const k of ['spec', 'machine', 'space', 'config'] as const)
+    if (typeof r[k] !== 'string') return `${k} ${JSON.stringify(r[k])}`;
+  return null;
+}
+
+test('RecordsDB.importLines: a result line with a field of the wrong type is refused, never imported as it is', () => {
+  const dir = tempDir('import-types');
+  const path = seededDb(dir);
+  const db = new RecordsDB(path);
+  const result = fc
+    .tuple(fc.constantFrom(...validLines(1, 3000).slice(2)), fc.constantFrom(...RESULT_FIELDS), FIELD_VALUES)
+    .map(([line, key, value]) => JSON.stringify({ ...(JSON.parse(line) as object), [key]: value }));
+  try {
+    fuzz(scale(200, 2000), result, (line) => {
+      const before = new Set(db.allResults().map((r) => r.id));
+      try {
+        db.importLines([line]);
+      } catch (err) {
+        assert.equal(unclearThrow(err), null, `importLines([${line}])`);
+        return;
+      }
+      for (const r of db.allResults().filter((row) => !before.has(row.id))) {
+        const why = invalidRow(r);
+        assert.equal(why, null, `importLines([${line}]) imported a result whose ${why}`);
+      }
+    });
+  } finally {
+    db.close();
+  }
 });

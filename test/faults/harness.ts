@@ -90,6 +90,8 @@ export function misbehaviour(r: CliRun): string[] {
   // Exit 1 with an answer on stdout is a "no" (env check: a check failed; best: no correct record), not an error.
   if (r.code !== null && r.code !== 0 && errorLine === undefined && !(r.code === 1 && r.stdout.trim() !== ''))
     found.push(`exit ${r.code} without an "rltune: error:" line: ${JSON.stringify(r.stderr.slice(0, 300))}`);
+  if (errorLine !== undefined && DRIVER_ERROR.test(errorLine))
+    found.push(`the SQLite driver's error, passed on as it came: ${errorLine}`);
   if (errorLine !== undefined && ENGINE_ERROR.test(errorLine))
     found.push(`an engine error, naming no bad value: ${errorLine}`);
   return found;
@@ -161,10 +163,15 @@ export function count(delta: Partial<FaultCounts>): void {
 export const ENGINE_ERROR =
   /Cannot read propert|is not a function|is not iterable|Cannot convert|undefined is not|null is not|Invalid (typed )?array length|Maximum call stack|Cannot destructure/;
 
+/** Messages of the SQLite driver, passed on as they come: they name a column or a binding, not the bad line. */
+export const DRIVER_ERROR =
+  /Missing named parameter|can only bind|NOT NULL constraint failed|Too (few|many) parameter values|datatype mismatch|UNIQUE constraint failed/;
+
 /** A thrown value that is not a clear error: why, or null when it is one. */
 export function unclearThrow(err: unknown): string | null {
   if (!(err instanceof Error)) return `a non-Error was thrown: ${String(err)}`;
   if (ENGINE_ERROR.test(err.message)) return `an engine error: ${err.name}: ${err.message}`;
+  if (DRIVER_ERROR.test(err.message)) return `the SQLite driver's error, passed on as it came: ${err.message}`;
   if (err.message.trim() === '') return `an Error without a message (${err.name})`;
   return null;
 }
