@@ -15,8 +15,8 @@ import { fuzz, misbehaviour, reproducer, rltune, scale, tempDir, unclearThrow } 
 
 registerBuiltinEnvs();
 
-/** Small values only: a huge size in a config is a memory question, not a parsing one, and would stall the suite. */
-const VALUE = fc.constantFrom<unknown>(null, '', 'x', 'float64', -1, 0, 3, 2.5, 1e9, true, [], {}, [1], { a: 1 });
+/** Small values only: a huge size in a config runs this process out of memory (the test below checks that case). */
+const VALUE = fc.constantFrom<unknown>(null, '', 'x', 'float64', -1, 0, 3, 2.5, 64, true, [], {}, [1], { a: 1 });
 
 type Mutation =
   | { kind: 'field'; path: number[]; value: unknown; drop: boolean }
@@ -120,4 +120,20 @@ test('rltune eval on a mutated checkpoint: one error line or an evaluation, no s
     const r = rltune(['eval', '--checkpoint', dir, '--episodes', '1'], { timeoutMs: 60_000 });
     assert.deepEqual(misbehaviour(r), [], `${reproducer(r)} after: ${did}`);
   });
+});
+
+test('rltune eval on a checkpoint whose config asks for a billion envs: a clear error, not an out-of-memory crash', () => {
+  const dir = trained('ck-huge', 'ppo');
+  const path = join(dir, 'manifest.json');
+  const m = JSON.parse(readFileSync(path, 'utf8')) as { config: Record<string, unknown> };
+  m.config.nEnvs = 1e9;
+  writeFileSync(path, JSON.stringify(m));
+  // A small heap, so that running out of it takes seconds, not minutes.
+  const r = rltune(['eval', '--checkpoint', dir, '--episodes', '1'], {
+    timeoutMs: 120_000,
+    env: { NODE_OPTIONS: '--max-old-space-size=256' },
+  });
+  const found = misbehaviour(r);
+  if (r.code !== 1 && r.code !== 2) found.push(`exit ${r.code ?? r.signal}: ${r.stderr.slice(-300)}`);
+  assert.deepEqual(found, [], `NODE_OPTIONS=--max-old-space-size=256 ${reproducer(r)} (config.nEnvs set to 1e9)`);
 });

@@ -41,10 +41,10 @@ export const shellQuote = (s: string): string => (/^[\w./:=,+@%-]+$/.test(s) ? s
 /** `bin/rltune args` with a deadline; `ulimitKiB` runs it under `ulimit -f` (bash counts KiB): a full disk. */
 export function rltune(
   args: string[],
-  opts: { timeoutMs?: number; cwd?: string; ulimitKiB?: number; input?: string } = {},
+  opts: { timeoutMs?: number; cwd?: string; ulimitKiB?: number; input?: string; env?: Record<string, string> } = {},
 ): CliRun {
   const timeout = opts.timeoutMs ?? 60_000;
-  const env = { ...process.env, RLTUNE_DEBUG: '' };
+  const env = { ...process.env, RLTUNE_DEBUG: '', ...opts.env };
   const r =
     opts.ulimitKiB === undefined
       ? spawnSync(process.execPath, [bin, ...args], {
