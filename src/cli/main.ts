@@ -4,6 +4,7 @@
  *   rltune env check <id> [--golden DIR] [--json] [--module FILE]... [--steps N] [--seed N]
  * Exit codes: 0 success, 1 a check failed, 2 a usage error (bad flag, unknown env, unreadable file).
  */
+import { resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import { parseArgs } from './args.js';
 import { registeredEnvs, spec as getSpec, make, UnknownEnvError } from '../rl/core/registry.js';
@@ -226,6 +227,25 @@ function errorResult(argv: string[], message: string): Record<string, unknown> {
   return { error: message };
 }
 
+/** The records database a command uses: its --db, else ./rltune.db. */
+function dbOf(argv: string[]): string {
+  const i = argv.indexOf('--db');
+  const eq = argv.find((a) => a.startsWith('--db='));
+  return resolve(i >= 0 && i + 1 < argv.length ? argv[i + 1] : eq ? eq.slice('--db='.length) : 'rltune.db');
+}
+
+/**
+ * The error's message, said as a user needs it: SQLite's "disk I/O error" or "database or disk is full" name no
+ * file, so the database and the likely cause are added.
+ */
+function errorMessage(err: unknown, argv: string[]): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as Error & { code?: unknown }).code;
+  if (typeof code === 'string' && (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL'))
+    return `the records database ${dbOf(argv)} could not be written: no room on the disk or past the file size limit? (SQLite: ${err.message}); what was recorded before is kept`;
+  return err.message;
+}
+
 export async function main(argv: string[]): Promise<number> {
   // `rltune envs | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -280,7 +300,7 @@ export async function main(argv: string[]): Promise<number> {
       err instanceof CliUsageError ||
       e.code?.startsWith('ERR_PARSE_ARGS') === true ||
       err instanceof UnknownEnvError;
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err, argv);
     process.stderr.write(`rltune: error: ${message}\n`);
     if (process.env.RLTUNE_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     if (argv.includes('--json')) out(JSON.stringify(errorResult(argv, message)));

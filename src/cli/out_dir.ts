@@ -51,9 +51,12 @@ export function checkRunDir(dir: string, force: boolean): boolean {
   return true;
 }
 
-/** Removes the old run of a directory `checkRunDir` passed with --force: a new run starts its log afresh. */
+/**
+ * Starts a new run in a directory `checkRunDir` passed with --force: the log starts afresh, and the old checkpoint
+ * stays until the new one's save replaces it in one rename (a run that fails, or a disk that fills, keeps it).
+ */
 export function clearRunDir(dir: string): void {
-  for (const e of readdirSync(dir)) if (isRunFile(e)) rmSync(join(dir, e), { force: true });
+  for (const e of readdirSync(dir)) if (e === 'log.jsonl') rmSync(join(dir, e), { force: true });
 }
 
 /** Checks that `dir` can take an export: new, empty, or written into with --force. */

@@ -52,7 +52,8 @@ test(`a full disk during rltune tune op (ulimit -f ${LIMITS.join(', ')}): a clea
 
 test('a full disk while rltune train writes its checkpoint: a clear error, and the checkpoint there before still loads', () => {
   const out = join(tempDir('disk-train'), 'ck');
-  const args = ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--steps', '256', '--out', out];
+  // --force: each run replaces the run directory (as a user who means it must say).
+  const args = ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--steps', '256', '--out', out, '--force'];
   const first = rltune(args);
   assert.equal(first.code, 0, first.stderr);
   const problems: string[] = [];

@@ -5,7 +5,7 @@
  * `rltune eval` on it prints one error line, no stack trace.
  */
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -39,7 +39,10 @@ const MUTATION: fc.Arbitrary<Mutation> = fc.oneof(
 /** Applies `m` to the checkpoint in `dir`; returns what it did, for the failure message. */
 function mutate(dir: string, m: Mutation): string {
   const manifestPath = join(dir, 'manifest.json');
-  const tensorsPath = join(dir, 'tensors.bin');
+  // The data file (tensors-<hash>.bin since checkpoint version 2; tensors.bin before), found by its name: the
+  // manifest that names it may be cut already.
+  const data = readdirSync(dir).find((f) => /^tensors(-[0-9a-f]{16})?\.bin$/.test(f)) ?? 'tensors.bin';
+  const tensorsPath = join(dir, data);
   if (m.kind === 'cut-manifest') {
     const text = readFileSync(manifestPath, 'utf8');
     writeFileSync(manifestPath, text.slice(0, m.at % text.length));

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
+import { createTask } from '../../src/tune/task/task.js';
 
 export const FULL = process.env.RLTUNE_FAULTS === 'full';
 /** `short` in the short form, `full` in the full one. */
@@ -176,23 +177,24 @@ export function unclearThrow(err: unknown): string | null {
   return null;
 }
 
-const SPEC = 'gemm:M=8,N=8,K=8,epilogue=none,threads=1';
+const TASK = createTask('gemm:M=8,N=8,K=8');
 
 /** `n` valid export lines: a machine, a workload and n results (distinct configs, so no line repeats another). */
 export function validLines(n: number, from = 0): string[] {
   const lines = [
     JSON.stringify({ kind: 'machine', fingerprint: 'f00', info: '{}', probe: null, created: '2026-12-02T00:00:00Z' }),
-    JSON.stringify({ kind: 'workload', spec: SPEC, op: 'gemm', flops: 1024, bytes: 768 }),
+    JSON.stringify({ kind: 'workload', spec: TASK.spec, op: 'gemm', flops: TASK.flops, bytes: TASK.bytes }),
   ];
   for (let i = from; i < from + n; i++)
     lines.push(
       JSON.stringify({
         kind: 'result',
-        spec: SPEC,
+        spec: TASK.spec,
         machine: 'f00',
-        space: 'gemm-v1/avx512',
+        space: TASK.spaceId,
         config_index: i,
-        config: '{}',
+        // The config of index i, as an export holds it (imports check that the two agree).
+        config: JSON.stringify(TASK.space.config(i)),
         ok: 1,
         median_ms: 0.001 + i * 1e-6,
         gflops: 1,

@@ -88,7 +88,8 @@ test(`kill -9 during rltune tune op (${RUNS} runs): the database is intact, noth
 test(`kill -9 during rltune train (${RUNS} runs): the checkpoint is the old one or the new one, a rerun completes`, async () => {
   const out = join(tempDir('kill-train'), 'ck');
   const next = rng(SEED + 1);
-  const args = ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--steps', '4096', '--out', out];
+  // --force: each run replaces the run directory (as a user who means it must say).
+  const args = ['train', '--env', 'CartPole-v1', '--algo', 'ppo', '--steps', '4096', '--out', out, '--force'];
   for (let i = 0; i < RUNS; i++) {
     const ms = 100 + Math.floor(next() * 1500);
     await killAfter([...args, '--seed', String(i)], ms);

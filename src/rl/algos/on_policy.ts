@@ -14,7 +14,7 @@
 import { Box, Discrete } from '../core/spaces/index.js';
 import type { EnvSource, MakeOptions } from '../core/registry.js';
 import { describe } from '../core/rng.js';
-import { makeVec } from '../vector/make_vec.js';
+import { makeVec, MAX_VECTOR_ENVS } from '../vector/make_vec.js';
 import type { VectorEnv, VectorStepResult } from '../vector/vector_env.js';
 import { Adam, scheduleFactor } from '../nn/adam.js';
 import type { MLP } from '../nn/mlp.js';
@@ -68,8 +68,10 @@ export abstract class OnPolicyAlgorithm<C extends OnPolicyConfig> extends Algori
     const cfg = { ...defaults, ...rest };
     super(env, envKwargs, cfg.seed);
     this.cfg = cfg;
-    if (!Number.isInteger(cfg.nEnvs) || cfg.nEnvs < 1)
-      throw new RangeError(`${new.target.name}: nEnvs must be a positive integer, got ${describe(cfg.nEnvs)}`);
+    if (!Number.isInteger(cfg.nEnvs) || cfg.nEnvs < 1 || cfg.nEnvs > MAX_VECTOR_ENVS)
+      throw new RangeError(
+        `${new.target.name}: nEnvs must be a positive integer up to ${MAX_VECTOR_ENVS}, got ${describe(cfg.nEnvs)}`,
+      );
     if (!Number.isInteger(cfg.nSteps) || cfg.nSteps < 1)
       throw new RangeError(`${new.target.name}: nSteps must be a positive integer, got ${describe(cfg.nSteps)}`);
     this.venv = makeVec(env, cfg.nEnvs, { autoreset: 'same-step', makeOptions: envKwargs, copy: false });

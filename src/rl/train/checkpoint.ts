@@ -179,6 +179,19 @@ export function readCheckpoint(dir: string): Checkpoint {
   const file = manifest.tensors_file ?? 'tensors.bin';
   const tensors: Record<string, StoredArray> = {};
   for (const [name, e] of Object.entries(manifest.tensors ?? {})) {
+    // The manifest is JSON a user may have edited: each entry is checked before it is used.
+    const entry = e as Partial<Record<keyof TensorEntry, unknown>> | null;
+    if (
+      entry === null ||
+      typeof entry !== 'object' ||
+      !['float32', 'float64', 'int32'].includes(entry.dtype as string) ||
+      !Number.isSafeInteger(entry.offset) ||
+      !Number.isSafeInteger(entry.length) ||
+      (entry.length as number) < 0
+    )
+      throw new CheckpointError(
+        `${dir}/manifest.json: tensors.${name} is ${JSON.stringify(e)}; expected {dtype: "float32" | "float64" | "int32", offset, length} with non-negative integers`,
+      );
     const Ctor = e.dtype === 'float32' ? Float32Array : e.dtype === 'float64' ? Float64Array : Int32Array;
     const bytes = e.length * Ctor.BYTES_PER_ELEMENT;
     if (!(e.offset >= 0 && e.offset + bytes <= buf.length)) {

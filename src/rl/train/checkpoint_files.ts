@@ -88,6 +88,13 @@ export function commitCheckpoint(
     renameSync(temporary(MANIFEST), join(dir, MANIFEST));
   } catch (err) {
     for (const path of written) removeQuietly(path);
+    const code = (err as NodeJS.ErrnoException).code;
+    // A write with a descriptor names no file: say which checkpoint, and that there was no room.
+    if (code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT')
+      throw new Error(
+        `cannot write the checkpoint in ${dir}: no room on the disk or past the file size limit (${code}); the checkpoint there before is unchanged`,
+        { cause: err },
+      );
     throw err;
   }
   syncDir(dir);

@@ -12,6 +12,12 @@ import { SyncVectorEnv } from './sync_vector_env.js';
 import type { AutoresetMode, VectorEnv } from './vector_env.js';
 import { WorkerVectorEnv } from './worker_vector_env.js';
 
+/**
+ * The most copies a vector env makes: each is a whole env object, and a checkpoint or config asking for a billion
+ * would exhaust the heap (an abort, not an error) before the first step.
+ */
+export const MAX_VECTOR_ENVS = 4096;
+
 export interface MakeVecOptions {
   mode?: 'sync' | 'worker';
   autoreset?: AutoresetMode;
@@ -28,8 +34,10 @@ export interface MakeVecOptions {
 export function makeVec(source: EnvSource, n: number, opts: MakeVecOptions = {}): VectorEnv {
   const id = envIdOf(source);
   if (typeof source === 'string') getSpec(id); // unknown ids fail here with suggestions
-  if (!Number.isInteger(n) || n < 1)
-    throw new TypeError(`makeVec(${id}): n must be a positive integer, got ${describe(n)}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_VECTOR_ENVS)
+    throw new TypeError(
+      `makeVec(${id}): n must be a positive integer up to ${MAX_VECTOR_ENVS} (one env object per copy), got ${describe(n)}`,
+    );
   const mode = opts.mode ?? 'sync';
   if (mode === 'sync') {
     const makeOptions = opts.makeOptions ?? {};

@@ -126,7 +126,8 @@ export function parseSpec(spec: string): Workload {
     );
   const colon = spec.indexOf(':');
   const opName = (colon < 0 ? spec : spec.slice(0, colon)).trim();
-  const schema = SCHEMAS[opName as Workload['op']];
+  // Own keys only: a spec such as `toString:` or `constructor:x=1` names no operator (not Object.prototype's).
+  const schema = Object.hasOwn(SCHEMAS, opName) ? SCHEMAS[opName as Workload['op']] : undefined;
   if (!schema) throw pointAt(spec, 0, colon < 0 ? spec.length : colon, `unknown operator ${JSON.stringify(opName)}`);
   const values: Record<string, unknown> = {};
   let pos = colon + 1;
@@ -135,7 +136,7 @@ export function parseSpec(spec: string): Workload {
     const eq = part.indexOf('=');
     const key = (eq < 0 ? part : part.slice(0, eq)).trim();
     const raw = eq < 0 ? '' : part.slice(eq + 1).trim();
-    const p = schema.params[key];
+    const p = Object.hasOwn(schema.params, key) ? schema.params[key] : undefined;
     if (!p)
       throw pointAt(
         spec,
@@ -143,7 +144,7 @@ export function parseSpec(spec: string): Workload {
         part.length,
         `${opName} has no parameter ${JSON.stringify(key)}; its parameters: ${Object.keys(schema.params).join(', ')}`,
       );
-    if (key in values) throw pointAt(spec, pos, part.length, `${key} is given twice`);
+    if (Object.hasOwn(values, key)) throw pointAt(spec, pos, part.length, `${key} is given twice`);
     if (eq < 0) throw pointAt(spec, pos, part.length, `${key} needs a value (${key}=...)`);
     const valuePos = pos + eq + 1;
     values[key] = parseValue(spec, valuePos, raw, key, p.kind);
