@@ -12,53 +12,28 @@ import { bin, root, run } from './fixtures/run_cli.js';
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 const tmpDb = () => join(mkdtempSync(join(tmpdir(), 'rltune-shapes-')), 'r.db');
 
-test('a big GEMM with a small --time-budget ends with the budget message instead of hanging on its reference', () => {
-  // The naive reference of 4096^3 took minutes; the hang guard is the spawn's timeout, not a timed assertion.
-  const r = spawnSync(
-    process.execPath,
-    [
-      bin,
-      'tune',
-      'op',
-      'gemm:M=4096,N=4096,K=4096',
-      '--strategy',
-      'random',
-      '--trials',
-      '1',
-      '--time-budget',
-      '2',
-    ].concat(['--db', tmpDb()]),
-    { cwd: root, encoding: 'utf8', timeout: 120_000 },
-  );
+/** `rltune tune op` of a 4096^3 GEMM, one trial, under a time budget of `budgetS` seconds; the spawn's timeout
+ * is the hang guard (the naive reference of 4096^3 took minutes), not a timed assertion. */
+function bigGemm(budgetS: number, ...extra: string[]) {
+  const args = ['tune', 'op', 'gemm:M=4096,N=4096,K=4096', '--strategy', 'random', '--trials', '1'];
+  const r = spawnSync(process.execPath, [bin, ...args, '--time-budget', String(budgetS), '--db', tmpDb(), ...extra], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(r.error, undefined, `the run did not end in 120 s: ${r.stderr}`);
   assert.equal(r.status, 0, r.stderr);
+  return r;
+}
+
+test('a big GEMM with a small --time-budget ends with the budget message instead of hanging on its reference', () => {
+  const r = bigGemm(2);
   assert.match(r.stderr, /time budget \(2 s\) ended before the first trial/);
   assert.match(r.stdout, /0 trials .*\(time-budget\)/);
 });
 
 test('the budget message with --json: the result object says time-budget and 0 trials', () => {
-  const r = spawnSync(
-    process.execPath,
-    [
-      bin,
-      'tune',
-      'op',
-      'gemm:M=4096,N=4096,K=4096',
-      '--strategy',
-      'random',
-      '--trials',
-      '1',
-      '--time-budget',
-      '1',
-      '--db',
-      tmpDb(),
-      '--json',
-    ],
-    { cwd: root, encoding: 'utf8', timeout: 120_000 },
-  );
-  assert.equal(r.error, undefined, `the run did not end in 120 s: ${r.stderr}`);
-  assert.equal(r.status, 0, r.stderr);
-  const j = lastJson(r.stdout);
+  const j = lastJson(bigGemm(1, '--json').stdout);
   assert.equal(j.stopped, 'time-budget');
   assert.equal(j.trials, 0);
 });
