@@ -64,9 +64,10 @@ const USAGES: Usage[] = [
     cmd: 'tune',
     subs: ['train-policy'],
     text: `  rltune tune train-policy --workloads <set file> --out DIR [--db F] [--steps N] [--bc-top K]
-                 [--family gemm|row] [--seed S] [--json]
+                 [--family gemm|row] [--seed S] [--force] [--json]
       Train the RL tuner's policy from the records of those workloads (behaviour cloning of the best,
-      advantage-weighted regression on all) and GRPO on the cost model; DIR is a policy directory.`,
+      advantage-weighted regression on all) and GRPO on the cost model; DIR is a policy directory (an
+      existing one is replaced only with --force).`,
   },
   {
     cmd: 'records',
@@ -86,7 +87,7 @@ const USAGES: Usage[] = [
   {
     cmd: 'records',
     subs: ['export', 'import'],
-    text: `  rltune records export [--db F] [--out FILE] [--salvage]   every record as JSON lines (--salvage: what can
+    text: `  rltune records export [--db F] [--out FILE [--force]] [--salvage]   every record as JSON lines (--salvage: what can
       still be read of a damaged database); records import FILE [--db F] (every line checked; a bad one imports nothing)
       list, show, export and best only read --db: they open it read-only and never create it`,
   },

@@ -11,7 +11,7 @@
  * The database defaults to ./rltune.db; generated sources, libraries and workload data go to .rltune/ beside it.
  * list, show, export and best only read: they open the database read-only and never create it.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from './args.js';
 import { Builder } from '../tune/measure/builder.js';
@@ -64,6 +64,7 @@ export async function cmdRecords(argv: string[]): Promise<number> {
       out: { type: 'string' },
       timing: { type: 'string' },
       salvage: { type: 'boolean' },
+      force: { type: 'boolean' },
     },
   });
   const json = values.json === true;
@@ -74,7 +75,7 @@ export async function cmdRecords(argv: string[]): Promise<number> {
 
 async function records(
   sub: string | undefined,
-  values: { db?: string; top?: string; out?: string; salvage?: boolean },
+  values: { db?: string; top?: string; out?: string; salvage?: boolean; force?: boolean },
   positionals: string[],
   json: boolean,
   timing: Timing,
@@ -122,7 +123,7 @@ async function records(
   }
   if (sub === 'export') {
     const target = values.out;
-    if (target !== undefined) checkOutFile(target);
+    if (target !== undefined) checkOutFile(target, values.force === true);
     let lines: string[];
     if (values.salvage) {
       checkRecordsPath(dbPath(values.db), true);
@@ -139,8 +140,12 @@ async function records(
         db.close();
       }
     }
-    if (target) writeFileSync(target, lines.join('\n') + '\n');
-    else for (const l of lines) out(l);
+    if (target) {
+      // Written beside the target and renamed over it: a failed export leaves the old file whole.
+      const temporary = `${target}.${process.pid}.tmp`;
+      writeFileSync(temporary, lines.join('\n') + '\n');
+      renameSync(temporary, target);
+    } else for (const l of lines) out(l);
     if (target) process.stderr.write(`rltune: wrote ${lines.length} lines to ${target}\n`);
     return 0;
   }
@@ -258,7 +263,7 @@ function best(db: RecordsDB, machine: string, spec: string, timing: Timing, json
  * records export --out: a file to write (the help says FILE). A directory or a missing folder is a usage error
  * before anything is read, not EISDIR/ENOENT after.
  */
-function checkOutFile(target: string): void {
+function checkOutFile(target: string, force: boolean): void {
   let isDir = false;
   try {
     isDir = statSync(target).isDirectory();
@@ -271,6 +276,8 @@ function checkOutFile(target: string): void {
     );
   if (!existsSync(dirname(target)))
     throw new CliUsageError(`records export --out: the folder of ${target} does not exist`);
+  if (existsSync(target) && !force)
+    throw new CliUsageError(`records export --out ${target} exists; pass --force to replace it, or name another file`);
 }
 
 /** rltune bench op <spec> [--db F] [--vs openblas,onnxruntime] [--rounds N] [--json] */

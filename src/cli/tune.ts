@@ -26,6 +26,7 @@ import { createTask } from '../tune/task/task.js';
 import { threadsBeyondCores } from '../tune/measure/host.js';
 import { DEFAULT_STRATEGY, DEFAULT_STRATEGY_REASON } from '../tune/session.js';
 import { intFlag, openSession, out, specOf } from './common.js';
+import { outDirEntries } from './out_dir.js';
 import { CliUsageError } from './train.js';
 
 class TuneProgressBar {
@@ -233,6 +234,7 @@ async function cmdTrainPolicy(argv: string[]): Promise<number> {
       'bc-top': { type: 'string' },
       family: { type: 'string' },
       json: { type: 'boolean' },
+      force: { type: 'boolean' },
     },
   });
   if (positionals.length > 0)
@@ -242,6 +244,12 @@ async function cmdTrainPolicy(argv: string[]): Promise<number> {
       'tune train-policy needs --workloads <set file> (JSON {workloads: [{spec}]} or one spec per line)',
     );
   if (!values.out) throw new CliUsageError('tune train-policy needs --out <dir>');
+  // A policy there already is never replaced without --force.
+  const existing = outDirEntries(resolve(values.out));
+  if (existing.length > 0 && values.force !== true)
+    throw new CliUsageError(
+      `--out ${values.out} already holds files (${existing.slice(0, 5).join(', ')}); pass --force to replace the policy there, or name another --out`,
+    );
   const steps = intFlag('steps', values.steps, 0) ?? 20_000;
   const seed = intFlag('seed', values.seed, 0) ?? 1;
   const bcTop = intFlag('bc-top', values['bc-top'], 1) ?? 16;

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { noRoom } from './no_room.js';
 
 export const MANIFEST = 'manifest.json';
 /** Data files a save owns (version 1's fixed name and content-named ones) and temporary files of any save. */
@@ -88,14 +89,7 @@ export function commitCheckpoint(
     renameSync(temporary(MANIFEST), join(dir, MANIFEST));
   } catch (err) {
     for (const path of written) removeQuietly(path);
-    const code = (err as NodeJS.ErrnoException).code;
-    // A write with a descriptor names no file: say which checkpoint, and that there was no room.
-    if (code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT')
-      throw new Error(
-        `cannot write the checkpoint in ${dir}: no room on the disk or past the file size limit (${code}); the checkpoint there before is unchanged`,
-        { cause: err },
-      );
-    throw err;
+    throw noRoom(err, `the checkpoint in ${dir}`, '; the checkpoint there before is unchanged') ?? err;
   }
   syncDir(dir);
   // Now superseded: the previous data files and what crashed saves left behind.

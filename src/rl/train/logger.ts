@@ -5,6 +5,7 @@
  * memory only (`records`), which tests and short runs use.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
+import { noRoom } from './no_room.js';
 import { join } from 'node:path';
 
 export type LogRecord = { event: string; step: number; time_s: number } & Record<string, unknown>;
@@ -29,7 +30,12 @@ export class Logger {
   log(record: LogRecord): void {
     this.records.push(record);
     if (this.records.length > this.keep) this.records.shift();
-    if (this.file !== null) appendFileSync(this.file, JSON.stringify(record, finite) + '\n');
+    if (this.file === null) return;
+    try {
+      appendFileSync(this.file, JSON.stringify(record, finite) + '\n');
+    } catch (err) {
+      throw noRoom(err, `to the log ${this.file}`) ?? err;
+    }
   }
 }
 
