@@ -244,15 +244,15 @@ async function cmdTrainPolicy(argv: string[]): Promise<number> {
       'tune train-policy needs --workloads <set file> (JSON {workloads: [{spec}]} or one spec per line)',
     );
   if (!values.out) throw new CliUsageError('tune train-policy needs --out <dir>');
+  const steps = intFlag('steps', values.steps, 0) ?? 20_000;
+  const seed = intFlag('seed', values.seed, 0) ?? 1;
+  const bcTop = intFlag('bc-top', values['bc-top'], 1) ?? 16;
   // A policy there already is never replaced without --force.
   const existing = outDirEntries(resolve(values.out));
   if (existing.length > 0 && values.force !== true)
     throw new CliUsageError(
       `--out ${values.out} already holds files (${existing.slice(0, 5).join(', ')}); pass --force to replace the policy there, or name another --out`,
     );
-  const steps = intFlag('steps', values.steps, 0) ?? 20_000;
-  const seed = intFlag('seed', values.seed, 0) ?? 1;
-  const bcTop = intFlag('bc-top', values['bc-top'], 1) ?? 16;
   const all = readWorkloadSet(values.workloads).map((s) => {
     try {
       return createTask(s);

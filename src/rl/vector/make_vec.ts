@@ -36,7 +36,7 @@ export function makeVec(source: EnvSource, n: number, opts: MakeVecOptions = {})
   if (typeof source === 'string') getSpec(id); // unknown ids fail here with suggestions
   if (!Number.isInteger(n) || n < 1 || n > MAX_VECTOR_ENVS)
     throw new TypeError(
-      `makeVec(${id}): n must be a positive integer up to ${MAX_VECTOR_ENVS} (one env object per copy), got ${describe(n)}`,
+      `makeVec(${id}): n must be a positive integer, got ${describe(n)} (at most ${MAX_VECTOR_ENVS}: one env object per copy)`,
     );
   const mode = opts.mode ?? 'sync';
   if (mode === 'sync') {
