@@ -9,7 +9,7 @@
  *
  * Steps: pin to cores [FIRST_CORE, FIRST_CORE + THREADS); copy each input into its own buffer and fill the
  * output with NaN, every buffer between guard canaries; one warm-up call, then the checks:
- * canaries intact and inputs unchanged (else a crash: memory was corrupted), then the output within tolerance
+ * canaries intact and inputs unchanged (else a wrong result: it wrote where it must not), then the output within tolerance
  * of the reference everywhere (a NaN never is). Timing: NUMBER
  * calls per repeat (0: as many as fill MIN_REPEAT_MS, from the warm-up's time), REPEAT repeats, each timed with
  * CLOCK_MONOTONIC around the calls only (FLUSH 1: a 64 MiB write before each repeat evicts the caches). The
@@ -104,11 +104,12 @@ static int reference_check;
 static void check(const char *when_) {
   char msg[512], when[96];
   snprintf(when, sizeof when, "%s%s", reference_check ? "reference kernel, " : "", when_);
-  /* Memory errors first: a kernel that wrote outside its output is a crash, whatever its numbers. */
-  if (!guards_ok(out, out_len)) { snprintf(msg, sizeof msg, "%s: the kernel wrote outside its output buffer", when); fail("crash", msg); }
+  /* Memory errors first: a kernel that wrote outside its output (the canaries) or into an input computed a wrong result,
+     whatever its numbers; the tuner records it as wrong-result. */
+  if (!guards_ok(out, out_len)) { snprintf(msg, sizeof msg, "%s: the kernel wrote outside its output buffer", when); fail("wrong-result", msg); }
   for (uint32_t k = 0; k < n_in; k++) {
-    if (!guards_ok(inputs[k], lens[k])) { snprintf(msg, sizeof msg, "%s: the kernel wrote outside input %u", when, k); fail("crash", msg); }
-    if (memcmp(inputs[k], orig[k], sizeof(float) * lens[k]) != 0) { snprintf(msg, sizeof msg, "%s: the kernel changed input %u", when, k); fail("crash", msg); }
+    if (!guards_ok(inputs[k], lens[k])) { snprintf(msg, sizeof msg, "%s: the kernel wrote outside input %u", when, k); fail("wrong-result", msg); }
+    if (memcmp(inputs[k], orig[k], sizeof(float) * lens[k]) != 0) { snprintf(msg, sizeof msg, "%s: the kernel changed input %u", when, k); fail("wrong-result", msg); }
   }
   for (uint64_t i = 0; i < out_len; i++) {
     float d = fabsf(out[i] - ref[i]);

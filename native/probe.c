@@ -13,12 +13,14 @@
  * 2^30 bytes were read, best of 5, in GB/s of bytes read.
  *
  *   probe CORE caches
+ *   probe CORE read BYTES THREADS      (see read_bandwidth)
  *
  * Cache sweep, for machines that do not tell their cache sizes (no sysfs cache folder, no getconf): the same read
  * loop over buffers from 4 KiB to 64 MiB in steps of about 1.4x, 2^27 bytes read per size, best of 3, printed as
  * {"sweep":[[bytes,GB/s],...]}; where the bandwidth steps down is where a cache level ends (src/tune/measure/host.ts).
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +100,56 @@ static int cache_sweep(void) {
   return sink == 12345.0f; /* keeps the loops from being optimised away; 0 in practice */
 }
 
+/* `probe CORE read BYTES THREADS`: the read bandwidth of THREADS threads, pinned to CORE, CORE + 1, ..., each reading
+ * its slice of one BYTES buffer over and over (as a kernel re-reads its operand call after call: from the cache level
+ * the buffer fits, or from memory), best of 5 runs of at least 2^28 bytes; the reference of memory-bound kernels. */
+struct reader { const float *p; size_t n; long passes; int core; pthread_barrier_t *go; float sink; };
+
+static void *read_slice(void *arg) {
+  struct reader *r = arg;
+  if (r->core >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(r->core, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  }
+  r->sink += read_loop(r->p, r->n, 1); /* warm: the slice in the cache it fits, or not */
+  pthread_barrier_wait(r->go);
+  r->sink += read_loop(r->p, r->n, r->passes);
+  pthread_barrier_wait(r->go);
+  return NULL;
+}
+
+static int read_bandwidth(int core, size_t bytes, int threads) {
+  if (threads < 1 || threads > 256 || bytes < 4096) { fprintf(stderr, "probe read: bad size or threads\n"); return 2; }
+  const size_t slice = (bytes / threads / (64 * 8)) * (64 * 8) / 4; /* floats, whole 8-vector groups */
+  float *b = aligned_alloc(64, slice * 4 * threads + 64);
+  if (!b) return 1;
+  for (size_t i = 0; i < slice * threads; i++) b[i] = 1;
+  const long passes = (long)((1u << 28) / (slice * 4 * threads)) + 1;
+  double best = 0;
+  float sink = 0;
+  for (int rep = 0; rep < 5; rep++) {
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, threads + 1);
+    struct reader rs[256];
+    pthread_t ts[256];
+    for (int t = 0; t < threads; t++) {
+      rs[t] = (struct reader){b + slice * t, slice, passes, core >= 0 ? core + t : -1, &go, 0};
+      pthread_create(&ts[t], NULL, read_slice, &rs[t]);
+    }
+    pthread_barrier_wait(&go);
+    double t0 = now_s();
+    pthread_barrier_wait(&go);
+    double g = (double)passes * slice * 4 * threads / (now_s() - t0) / 1e9;
+    for (int t = 0; t < threads; t++) { pthread_join(ts[t], NULL); sink += rs[t].sink; }
+    pthread_barrier_destroy(&go);
+    if (g > best) best = g;
+  }
+  printf("{\"bytes\":%zu,\"threads\":%d,\"read_bandwidth_gbs\":%.2f}\n", slice * 4 * threads, threads, best);
+  return sink == 12345.0f;
+}
+
 int main(int argc, char **argv) {
   int core = argc > 1 ? atoi(argv[1]) : -1;
   if (core >= 0) {
@@ -107,6 +159,7 @@ int main(int argc, char **argv) {
     sched_setaffinity(0, sizeof set, &set);
   }
   if (argc > 2 && argv[2][0] == 'c') return cache_sweep();
+  if (argc > 4 && argv[2][0] == 'r') return read_bandwidth(core, (size_t)atoll(argv[3]), atoi(argv[4]));
   const long iters = 1L << 22;
   volatile float sink = fma_loop(iters / 8, 1.0f);
   double best = 1e30;

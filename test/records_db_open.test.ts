@@ -177,7 +177,9 @@ test('a database with garbage pages in the middle: best --json is one error obje
   const db = makeRecordsDb(dir, 400);
   const size = statSync(db).size;
   const fd = openSync(db, 'r+');
-  writeSync(fd, Buffer.alloc(3 * 4096, 0x5a), 0, 3 * 4096, Math.floor(size / 8192) * 4096);
+  // A quarter of the file in its middle: the results' pages lie between the (larger) sources' overflow pages.
+  const pages = Math.max(3, Math.floor(size / 4 / 4096));
+  writeSync(fd, Buffer.alloc(pages * 4096, 0x5a), 0, pages * 4096, Math.floor((size * 3) / 8 / 4096) * 4096);
   closeSync(fd);
   const r = rltune(['best', SPEC, '--db', db, '--json']);
   oneLineError(r, 1, /is damaged/);

@@ -74,6 +74,10 @@ test('analytic level: below the peak, and it orders the obvious cases', () => {
         prefetch: 0,
         loopOrder: 0,
         innerOrder: 0,
+        bcast: 0,
+        pipeline: 0,
+        packB: 0,
+        par: 0,
         ...c,
       }),
     );

@@ -81,13 +81,13 @@ test('train-policy: clones the best records of the training workloads only, trai
   assert.ok(r.steps >= 1500);
   assert.ok(existsSync(join(out, 'checkpoint', 'manifest.json')));
   const meta = readPolicyMeta(out);
-  assert.equal(meta.space_family, 'gemm-v1');
+  assert.equal(meta.space_family, 'gemm-v2');
   assert.equal(meta.isa, hostTarget().isa);
   assert.deepEqual(meta.trained_on, [TRAIN.spec]);
   assert.equal(policyMismatch(meta, HELD, hostTarget()), null, 'another shape is what transfer is for');
   assert.match(
     policyMismatch(meta, createTask('softmax:rows=4,cols=64'), hostTarget())!,
-    /trained on the gemm-v1 space family; .* is in row-v1/,
+    /trained on the gemm-v2 space family; .* is in row-v1/,
   );
   assert.match(
     policyMismatch(meta, TRAIN, { isa: 'neon', lanes: 4, registers: 32, flags: [] })!,

@@ -60,7 +60,8 @@ test('exhaustively measured sub-space: no rule discards a top-5% config; a prune
       assert.equal(pruner.canonical(m.index), m.index);
       continue;
     }
-    if (!r.startsWith('useless-split:')) {
+    // A tile wider than the shape runs the covering width's edge kernel: pruned like a duplicate, with its representative.
+    if (!r.startsWith('useless-split:') && !r.startsWith('vector-width:')) {
       discarded.push(`${JSON.stringify(m.config)} ${m.gflops} GFLOPS: ${r}`);
       continue;
     }
@@ -82,8 +83,10 @@ test('exhaustively measured sub-space: no rule discards a top-5% config; a prune
   );
 });
 
-test('pruned fractions of the default GEMM space: reported, strictly between 0 and 1, exhaustive in well under 2 s', (t) => {
+test('pruned fractions of the default GEMM space: reported, strictly between 0 and 1, exhaustive in seconds', (t) => {
   const validCount = (createTask('gemm:M=8,N=8,K=8', AVX512).space as GemmSpace).validCount();
+  // B stored N x K is read through packed panels only (packB 0): a third of the valid configs.
+  const validTransB = (createTask('bmm:B=1,M=8,N=8,K=8,transB=1', AVX512).space as GemmSpace).validCount();
   for (const spec of [
     'gemm:M=512,N=512,K=512',
     'gemm:M=128,N=3072,K=768,epilogue=bias+gelu',
@@ -97,14 +100,14 @@ test('pruned fractions of the default GEMM space: reported, strictly between 0 a
     const ms = performance.now() - t0;
     assert.equal(s.size, task.space.size);
     assert.equal(s.sampled, false);
-    assert.equal(s.valid, validCount);
+    assert.equal(s.valid, spec.includes('transB=1') ? validTransB : validCount);
     assert.equal(s.kept + s.pruned, s.valid);
     assert.equal(
       Object.values(s.byRule).reduce((a, b) => a + b, 0),
       s.pruned,
     );
     assert.ok(s.prunedFraction > 0 && s.prunedFraction < 1, `${spec}: ${s.prunedFraction}`);
-    assert.ok(ms < 4000, `${spec}: exhaustive stats took ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 15_000, `${spec}: exhaustive stats took ${ms.toFixed(0)} ms`);
     t.diagnostic(
       `${spec}: ${s.kept} kept of ${s.valid} valid, pruned ${(100 * s.prunedFraction).toFixed(1)}% ${JSON.stringify(s.byRule)} (${ms.toFixed(0)} ms)`,
     );
@@ -127,6 +130,10 @@ test('pruned fractions of the default GEMM space: reported, strictly between 0 a
         prefetch: 8,
         loopOrder: 0,
         innerOrder: 0,
+        bcast: 0,
+        pipeline: 0,
+        packB: 0,
+        par: 0,
       }),
     )!,
     /^low-accumulators: mr x nv = 1 accumulators, fewer than 2/,
@@ -143,6 +150,10 @@ test('pruned fractions of the default GEMM space: reported, strictly between 0 a
         prefetch: 8,
         loopOrder: 0,
         innerOrder: 0,
+        bcast: 0,
+        pipeline: 0,
+        packB: 0,
+        par: 0,
       }),
     )!,
     /^vector-width: mr=2 rows per tile for M=1: mr=1 already covers M/,
@@ -172,6 +183,7 @@ test('keep() agrees with the space on validity; reason() names the rule; canonic
           assert.equal(pruner.rule(i), name);
           assert.ok(r.length > name.length + 10, r);
           if (name === 'useless-split') assert.match(r, /^useless-split: the same loop nest as config \d+ \(/);
+          else if (name === 'vector-width') assert.ok(pruner.canonical(i) !== i && pruner.canonical(i) >= 0, r);
           else assert.equal(pruner.canonical(i), -1);
         }
       }
@@ -270,6 +282,10 @@ test('cache rules fire against small caches, with the clamped sizes in their mes
       prefetch: 8,
       loopOrder: 0,
       innerOrder: 0,
+      bcast: 0,
+      pipeline: 0,
+      packB: 0,
+      par: 0,
       ...c,
     });
   assert.match(

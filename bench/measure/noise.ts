@@ -84,6 +84,10 @@ function strongConfig(task: TuningTask): number {
         prefetch: 4,
         loopOrder: 0,
         innerOrder: 0,
+        bcast: 0,
+        pipeline: 0,
+        packB: 0,
+        par: 0,
       }),
     );
     if (s.invalidReason(s.config(c)) === null) return c;

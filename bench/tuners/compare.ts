@@ -118,6 +118,7 @@ async function main(): Promise<void> {
         prior_workloads: o.priorWorkloadsFile || null,
         policy: o.policyDir || null,
         rl_options: o.rlOptions,
+        gemm_space: o.gemmSpace,
         paired: o.paired,
         policy_train_s: trainS,
         db: rel(o.dbPath),

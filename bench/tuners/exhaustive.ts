@@ -47,6 +47,10 @@ export const SUB_SPACE: Record<keyof GemmConfig, number[]> = {
   prefetch: [8],
   loopOrder: [0],
   innerOrder: [0, 1],
+  bcast: [0],
+  pipeline: [0],
+  packB: [0],
+  par: [0],
 };
 
 const { values, quick, record } = benchArgs('bench/tuners/exhaustive', {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MODEL_BASED } from '../../src/tune/search/registry.js';
 import type { TunerContext } from '../../src/tune/search/tuner.js';
-import { createTask } from '../../src/tune/task/task.js';
+import { createTask, GEMM_SPACE_VERSION, useGemmSpaceVersion } from '../../src/tune/task/task.js';
 import { benchArgs, intFlag, listFlag } from '../util/args.js';
 
 /** Configs per round, for every strategy (equal batches make the trials comparable). */
@@ -35,6 +35,8 @@ export interface CompareOptions {
   paired: boolean;
   /** Serve every trial from the records and measure nothing (TuningSession replayOnly): a replay check. */
   replayOnly: boolean;
+  /** --gemm-space: the GEMM space version of the runs (1 replays results recorded before space version 2). */
+  gemmSpace: number;
   /** With --replay-only: the machine (fingerprint) whose records replay, if not this host (TuningSession's replayMachine). */
   replayMachine: string | null;
   workloadsFile: string;
@@ -76,11 +78,14 @@ const FLAGS = {
   refreeze: { type: 'boolean' },
   'replay-only': { type: 'boolean' },
   'replay-machine': { type: 'string' },
+  'gemm-space': { type: 'string' },
 } as const;
 
 /** The options of a run of compare from its command line; `repo` roots the default paths. */
 export function compareOptions(argv: string[], repo: string): CompareOptions {
   const { values: v, quick, record } = benchArgs('bench/tuners/compare', FLAGS, { argv });
+  const gemmSpace = intFlag('gemm-space', v['gemm-space'], GEMM_SPACE_VERSION);
+  useGemmSpaceVersion(gemmSpace);
   const workloadsFile = resolve(
     v.workloads ?? join(repo, 'bench', 'tuners', quick ? 'workloads-smoke.json' : 'workloads-v1.json'),
   );
@@ -115,6 +120,7 @@ export function compareOptions(argv: string[], repo: string): CompareOptions {
     paired: v.paired === true,
     replayOnly: v['replay-only'] === true,
     replayMachine: v['replay-machine'] ?? null,
+    gemmSpace,
     workloadsFile,
     set,
     strategies,

@@ -145,6 +145,8 @@ function replayOne(file: string) {
     ...(s.policy ? ['--policy', s.policy] : []),
     ...rlOptionsArgs(s.rl_options),
     ...(s.paired ? ['--paired'] : []),
+    '--gemm-space',
+    String(s.gemm_space ?? 1),
     '--db',
     db,
     '--best-known',

@@ -17,6 +17,8 @@ export interface Result {
     policy: string | null;
     rl_options?: Record<string, number>;
     paired?: boolean;
+    /** The GEMM space version of the runs; results without it were recorded in version 1. */
+    gemm_space?: number;
   };
   runs: { workload: string; measured_now: number }[];
   [field: string]: unknown;

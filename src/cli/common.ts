@@ -1,6 +1,7 @@
 /** What the tuning commands share: output, flag checks, workload specs and the tuning session of --db. */
 import { NoCompilerError } from '../tune/measure/compiler.js';
 import { TuningSession, type SessionOptions } from '../tune/session.js';
+import { selectIsa } from '../tune/space/target.js';
 import { canonicalSpec, parseSpec, SpecError } from '../tune/task/spec.js';
 import { dbPath, withRecordsErrors } from './records_db.js';
 import { CliUsageError } from './train.js';
@@ -15,6 +16,19 @@ export function intFlag(name: string, v: string | undefined, min: number): numbe
   if (!Number.isSafeInteger(n) || n < min)
     throw new CliUsageError(`--${name} expects an integer >= ${min}, got ${JSON.stringify(v)}`);
   return n;
+}
+
+/**
+ * --isa: restricts code generation (and so the search space and the records' machine) to an ISA this CPU has, before
+ * anything reads the target; one it lacks is a usage error naming what the CPU has.
+ */
+export function isaFlag(v: string | undefined): void {
+  if (v === undefined) return;
+  try {
+    selectIsa(v);
+  } catch (err) {
+    throw new CliUsageError((err as Error).message);
+  }
 }
 
 export function specOf(s: string | undefined, what: string): string {

@@ -46,7 +46,7 @@ const USAGES: Usage[] = [
     subs: ['op'],
     text: `  rltune tune op <spec> [--strategy random|grid|anneal|evolve|grpo|ppo] --trials N [--db F] [--seed S]
                  [--time-budget S] [--early-stopping N] [--verify-top K] [--flush] [--paired] [--no-transfer]
-                 [--policy DIR] [--policy-fallback] [--measured-iterations N] [--json]
+                 [--policy DIR] [--policy-fallback] [--measured-iterations N] [--isa avx512|avx2|generic] [--json]
       Tune one workload, e.g. gemm:M=512,N=512,K=512 or gemm:M=128,N=3072,K=768,epilogue=bias+gelu.
       Every measurement is recorded in F (default ./rltune.db); a rerun does not measure again what is
       recorded. The K best (default 5) are measured 3 more times at the end and the best mean wins
@@ -58,7 +58,8 @@ const USAGES: Usage[] = [
       model and start it from the records of other workloads (--no-transfer: cold); grpo and ppo train a
       policy on it, starting from --policy DIR or the package's default policy. The default strategy is
       evolve, the best of the recorded benchmarks; --time-budget S bounds the whole run, the reference
-      result and the builds included.`,
+      result and the builds included. --isa restricts code generation to an ISA this CPU has (e.g. avx2
+      on an AVX-512 machine; one it lacks is refused); its records are kept apart.`,
   },
   {
     cmd: 'tune',
@@ -77,7 +78,8 @@ const USAGES: Usage[] = [
   {
     cmd: 'records',
     subs: ['show'],
-    text: `  rltune records show <spec> [--db F] [--top N] [--timing T] [--json]   top configs, timings and generated source`,
+    text: `  rltune records show <spec> [--db F] [--top N] [--timing T] [--asm] [--isa I] [--json]   top configs, timings and
+      generated source (--asm: the micro-kernel's inner loop as compiled, with its FMAs, loads and registers)`,
   },
   {
     cmd: 'records',
@@ -109,10 +111,13 @@ const USAGES: Usage[] = [
   {
     cmd: 'bench',
     subs: ['op'],
-    text: `  rltune bench op <spec> [--db F] [--vs openblas,onnxruntime] [--rounds N] [--json]
-      The best recorded kernel against OpenBLAS (auto-selected and AVX-512 kernels) and ONNX Runtime,
-      interleaved for N >= 5 rounds: {"op", "gflops", "vs": {"openblas": {"gflops", "ratio"},
-      "openblas_avx512": {...}, "onnxruntime": {...}}, "peak_gflops", "fraction_of_peak"}.`,
+    text: `  rltune bench op <spec> [--db F] [--vs openblas,onnxruntime] [--rounds N] [--isa I] [--json]
+      The best recorded kernel against OpenBLAS (auto-selected, and the AVX-512 kernel, or the Haswell one
+      with --isa avx2; openblas_haswell names it alone) and ONNX Runtime, interleaved for N >= 5 rounds;
+      ratios are medians of the per-round ratios: {"op", "gflops", "vs": {"openblas": {"gflops", "ratio",
+      "ratio_min", "ratio_max"}, "openblas_avx512": {...}, "onnxruntime": {...}}, "peak_gflops",
+      "fraction_of_peak", "bound"}; memory-bound shapes (M <= 16) add "b_bytes", "read_bandwidth_gbs" (measured
+      for a buffer the size of B) and "fraction_of_bandwidth".`,
   },
 ];
 

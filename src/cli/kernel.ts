@@ -6,9 +6,9 @@ import { exportKernel } from '../tune/export.js';
 import { Builder } from '../tune/measure/builder.js';
 import { dataFile } from '../tune/measure/data.js';
 import { DEFAULT_RUN_SETTINGS, Runner } from '../tune/measure/runner.js';
-import { targetCFlags } from '../tune/space/target.js';
+import { hostTarget, targetCFlags } from '../tune/space/target.js';
 import { createTask } from '../tune/task/task.js';
-import { intFlag, openSession, out, specOf } from './common.js';
+import { intFlag, isaFlag, openSession, out, specOf } from './common.js';
 import { checkExportDir } from './out_dir.js';
 import { CliUsageError } from './usage_error.js';
 
@@ -21,8 +21,15 @@ export async function cmdBenchOp(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { db: { type: 'string' }, vs: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      db: { type: 'string' },
+      vs: { type: 'string' },
+      rounds: { type: 'string' },
+      json: { type: 'boolean' },
+      isa: { type: 'string' },
+    },
   });
+  isaFlag(values.isa);
   const spec = specOf(positionals[0], 'bench op');
   const rounds = intFlag('rounds', values.rounds, 5) ?? 5;
   // "openblas" names both OpenBLAS anchors (auto-selected and AVX-512 kernels).
@@ -32,12 +39,15 @@ export async function cmdBenchOp(argv: string[]): Promise<number> {
     .filter(Boolean);
   const anchors = new Set<AnchorName>();
   for (const a of asked) {
+    // "openblas": the auto-selected kernel and the one of the ISA the kernels are generated for.
     if (a === 'openblas') {
       anchors.add('openblas');
-      anchors.add('openblas_avx512');
+      anchors.add(hostTarget().isa === 'avx2' ? 'openblas_haswell' : 'openblas_avx512');
     } else if ((ANCHORS as readonly string[]).includes(a)) anchors.add(a as AnchorName);
     else
-      throw new CliUsageError(`unknown anchor ${JSON.stringify(a)}; expected openblas, openblas_avx512 or onnxruntime`);
+      throw new CliUsageError(
+        `unknown anchor ${JSON.stringify(a)}; expected openblas, openblas_avx512, openblas_haswell or onnxruntime`,
+      );
   }
   const task = createTask(spec);
   const session = openSession(values.db);
@@ -77,12 +87,16 @@ export async function cmdBenchOp(argv: string[]): Promise<number> {
     });
     if (values.json) out(JSON.stringify({ ...r, config: JSON.parse(best.config) as unknown, record_id: best.id }));
     else {
+      const bound =
+        r.bound === 'memory'
+          ? `memory-bound: B streams at ${(r.b_bytes! / (r.ms * 1e6)).toFixed(1)} GB/s, ${(100 * r.fraction_of_bandwidth!).toFixed(1)}% of the measured ${r.read_bandwidth_gbs!.toFixed(1)} GB/s read bandwidth for ${(r.b_bytes! / 2 ** 20).toFixed(1)} MiB`
+          : `compute-bound: ${(100 * r.fraction_of_peak).toFixed(1)}% of the probed ${r.peak_gflops.toFixed(1)} GFLOP/s peak`;
       out(
-        `${r.op}: ours ${r.gflops.toFixed(1)} GFLOP/s (${r.ms.toFixed(4)} ms, ${(100 * r.fraction_of_peak).toFixed(1)}% of the probed ${r.peak_gflops.toFixed(1)} GFLOP/s peak), median of ${r.rounds} interleaved rounds`,
+        `${r.op}: ours ${r.gflops.toFixed(1)} GFLOP/s (${r.ms.toFixed(4)} ms; ${bound}), median of ${r.rounds} interleaved rounds`,
       );
       for (const [name, v] of Object.entries(r.vs))
         out(
-          `  ${name.padEnd(16)} ${v.gflops === null ? `unavailable: ${v.error}` : `${v.gflops.toFixed(1)} GFLOP/s  ours/theirs ${v.ratio!.toFixed(3)}${v.kernel ? `  (${v.kernel})` : ''}`}`,
+          `  ${name.padEnd(16)} ${v.gflops === null ? `unavailable: ${v.error}` : `${v.gflops.toFixed(1)} GFLOP/s  ours/theirs ${v.ratio!.toFixed(3)} (rounds ${v.ratio_min!.toFixed(3)}..${v.ratio_max!.toFixed(3)})${v.kernel ? `  (${v.kernel})` : ''}`}`,
         );
     }
     return 0;

@@ -21,9 +21,10 @@ import { DEFAULT_RUN_SETTINGS, Runner } from '../tune/measure/runner.js';
 import { TIMINGS, type RecordsDB, type ResultRow, type Timing } from '../tune/records/db.js';
 import { checkRecordsPath } from '../tune/records/open.js';
 import { salvage } from '../tune/records/salvage.js';
+import { formatInnerLoop, innerLoop } from '../tune/codegen/inspect_asm.js';
 import { targetCFlags } from '../tune/space/target.js';
 import { createTask } from '../tune/task/task.js';
-import { intFlag, openSession, out, specOf } from './common.js';
+import { intFlag, isaFlag, openSession, out, specOf } from './common.js';
 import { dbPath, openMachineReader, openReader, withRecordsErrors } from './records_db.js';
 import { CliUsageError } from './train.js';
 
@@ -65,8 +66,11 @@ export async function cmdRecords(argv: string[]): Promise<number> {
       timing: { type: 'string' },
       salvage: { type: 'boolean' },
       force: { type: 'boolean' },
+      asm: { type: 'boolean' },
+      isa: { type: 'string' },
     },
   });
+  isaFlag(values.isa);
   const json = values.json === true;
   const timing = timingFlag(values.timing);
   // A page found damaged while reading is reported with what salvage recovers, like damage found on opening.
@@ -75,7 +79,7 @@ export async function cmdRecords(argv: string[]): Promise<number> {
 
 async function records(
   sub: string | undefined,
-  values: { db?: string; top?: string; out?: string; salvage?: boolean; force?: boolean },
+  values: { db?: string; top?: string; out?: string; salvage?: boolean; force?: boolean; asm?: boolean },
   positionals: string[],
   json: boolean,
   timing: Timing,
@@ -102,10 +106,12 @@ async function records(
     try {
       const best = db.best(spec, machine, top, timing);
       const task = createTask(spec);
-      const items = best.map((r) => ({
-        ...rowJSON(r),
-        source: (r.source_hash ? db.source(r.source_hash) : null) ?? task.source(r.config_index),
-      }));
+      const items = best.map((r) => {
+        const source = (r.source_hash ? db.source(r.source_hash) : null) ?? task.source(r.config_index);
+        // --asm: the kernel's hot loop as the compiler emits it (GEMM kernels; null for the row operators).
+        const asm = values.asm ? innerLoop(source, targetCFlags(task.space.target)) : undefined;
+        return { ...rowJSON(r), source, ...(asm !== undefined ? { asm } : {}) };
+      });
       if (json) out(JSON.stringify({ spec, machine, timing, records: db.count(spec), top: items }));
       else {
         out(
@@ -113,7 +119,9 @@ async function records(
         );
         for (const it of items)
           out(
-            `\n#${it.id}  ${it.gflops?.toFixed(1)} GFLOP/s  ${it.ms?.median?.toFixed(4)} ms  ${it.timing}  ${JSON.stringify(it.config)}\n${it.source}`,
+            `\n#${it.id}  ${it.gflops?.toFixed(1)} GFLOP/s  ${it.ms?.median?.toFixed(4)} ms  ${it.timing}  ${JSON.stringify(it.config)}\n${
+              values.asm ? (it.asm ? formatInnerLoop(it.asm) : 'no micro-kernel loop in this kernel') : it.source
+            }`,
           );
       }
       return 0;

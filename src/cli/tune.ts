@@ -25,7 +25,7 @@ import { canonicalSpec, parseSpec, workloadFlops } from '../tune/task/spec.js';
 import { createTask } from '../tune/task/task.js';
 import { threadsBeyondCores } from '../tune/measure/host.js';
 import { DEFAULT_STRATEGY, DEFAULT_STRATEGY_REASON } from '../tune/session.js';
-import { intFlag, openSession, out, specOf } from './common.js';
+import { intFlag, isaFlag, openSession, out, specOf } from './common.js';
 import { outDirEntries } from './out_dir.js';
 import { CliUsageError } from './train.js';
 
@@ -84,8 +84,10 @@ export async function cmdTune(argv: string[]): Promise<number> {
       policy: { type: 'string' },
       'policy-fallback': { type: 'boolean' },
       'measured-iterations': { type: 'string' },
+      isa: { type: 'string' },
     },
   });
+  isaFlag(values.isa);
   if (positionals.length !== 1) throw new CliUsageError(`tune op takes one workload spec, got ${positionals.length}`);
   const spec = specOf(positionals[0], 'tune op');
   const strategy = values.strategy ?? DEFAULT_STRATEGY;

@@ -5,9 +5,15 @@
  * each contender is the median over the rounds (at least 5), so drifts of the machine hit all of them alike.
  *
  * Anchors: `openblas` (cblas_sgemm as OpenBLAS auto-selects its kernel: OPENBLAS_CORETYPE unset),
- * `openblas_avx512` (OPENBLAS_CORETYPE=SKYLAKEX, its AVX-512 kernel forced), `onnxruntime` (the same
+ * `openblas_avx512` (OPENBLAS_CORETYPE=SKYLAKEX, its AVX-512 kernel forced), `openblas_haswell` (HASWELL: its
+ * AVX2+FMA kernel, the anchor of code restricted to AVX2), `onnxruntime` (the same
  * computation as one optimized ONNX graph, epilogue included; ort_worker.ts). OpenBLAS computes the plain
  * GEMM: for a workload with an epilogue it is the lower bound of an unfused library call.
+ *
+ * Ratios are paired: each round gives theirs / ours from the two times of that round, and a ratio is the median of
+ * the per-round ratios (with their min and max: the spread). Shapes with M <= 16 (decode) are memory-bound: there
+ * the reference is the read bandwidth of the machine for a buffer the size of B (native/probe.c `read`, measured in
+ * the same run on the same cores), and the result gives the fraction of it that ours reaches (bytes of B per second).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
@@ -15,11 +21,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findCompiler } from '../measure/compiler.js';
 import { host, noteNoPinning } from '../measure/host.js';
+import { readBandwidth } from '../measure/machine.js';
 import { packageFile } from '../measure/package_file.js';
 import type { Runner } from '../measure/runner.js';
 import type { TuningTask } from '../task/task.js';
 
-export const ANCHORS = ['openblas', 'openblas_avx512', 'onnxruntime'] as const;
+export const ANCHORS = ['openblas', 'openblas_avx512', 'openblas_haswell', 'onnxruntime'] as const;
 export type AnchorName = (typeof ANCHORS)[number];
 
 interface Timing {
@@ -84,11 +91,26 @@ export interface CompareResult {
   vs: Partial<
     Record<
       AnchorName,
-      { gflops: number | null; ratio: number | null; ms: number | null; error?: string; kernel?: string }
+      {
+        gflops: number | null;
+        /** Median over the rounds of theirs / ours within the round. */
+        ratio: number | null;
+        ratio_min?: number;
+        ratio_max?: number;
+        ms: number | null;
+        error?: string;
+        kernel?: string;
+      }
     >
   >;
   peak_gflops: number;
   fraction_of_peak: number;
+  /** compute (M > 16) or memory (M <= 16: B streams from where it fits, the FMAs wait for it). */
+  bound: 'compute' | 'memory';
+  /** Memory-bound shapes: bytes of B, the read bandwidth for a buffer of that size, and the fraction ours reaches. */
+  b_bytes?: number;
+  read_bandwidth_gbs?: number;
+  fraction_of_bandwidth?: number;
   rounds: number;
   rounds_ms: Record<string, number[]>;
 }
@@ -148,6 +170,17 @@ export async function compareWithAnchors(o: CompareOptions): Promise<CompareResu
           120_000,
         ),
     });
+  if (o.anchors.includes('openblas_haswell'))
+    contenders.push({
+      name: 'openblas_haswell',
+      run: () =>
+        runJson(
+          blas,
+          blasArgs,
+          { ...env, OPENBLAS_NUM_THREADS: String(threads), OPENBLAS_CORETYPE: 'HASWELL' },
+          120_000,
+        ),
+    });
   if (o.anchors.includes('onnxruntime')) {
     const worker = fileURLToPath(new URL('./ort_worker.js', import.meta.url));
     if (!taskset) noteNoPinning();
@@ -168,7 +201,8 @@ export async function compareWithAnchors(o: CompareOptions): Promise<CompareResu
     errors: Record<string, string> = {},
     kernels: Record<string, string> = {};
   for (let r = 0; r < o.rounds; r++) {
-    for (const c of contenders) {
+    // The order rotates from round to round: no contender always runs right after another's heat or cache traffic.
+    for (const c of contenders.map((_, i) => contenders[(i + r) % contenders.length])) {
       if (errors[c.name]) continue;
       const t = await c.run();
       if (!t.ok || t.median_ms === undefined) {
@@ -188,10 +222,28 @@ export async function compareWithAnchors(o: CompareOptions): Promise<CompareResu
     if (errors[a] || !times[a]) vs[a] = { gflops: null, ratio: null, ms: null, error: errors[a] ?? 'not run' };
     else {
       const ms = median(times[a]);
-      vs[a] = { gflops: gf(ms), ratio: ms / ours, ms, ...(kernels[a] ? { kernel: kernels[a] } : {}) };
+      // Rounds where ours and the anchor both ran, in order (ours runs first in every round, so index = round).
+      const perRound = times[a].map((t, r) => t / times.ours[r]);
+      vs[a] = {
+        gflops: gf(ms),
+        ratio: median(perRound),
+        ratio_min: Math.min(...perRound),
+        ratio_max: Math.max(...perRound),
+        ms,
+        ...(kernels[a] ? { kernel: kernels[a] } : {}),
+      };
     }
   }
   const peak = o.peakGflopsPerCore * threads;
+  const bound = w.M <= 16 ? 'memory' : 'compute';
+  const memory: Partial<CompareResult> = {};
+  if (bound === 'memory') {
+    const bBytes = 4 * w.K * w.N;
+    const bw = readBandwidth(o.workDir, o.firstCore, bBytes, threads);
+    memory.b_bytes = bBytes;
+    memory.read_bandwidth_gbs = bw;
+    memory.fraction_of_bandwidth = bBytes / (ours * 1e6) / bw;
+  }
   return {
     op: o.task.spec,
     gflops: gf(ours),
@@ -199,6 +251,8 @@ export async function compareWithAnchors(o: CompareOptions): Promise<CompareResu
     vs,
     peak_gflops: peak,
     fraction_of_peak: gf(ours) / peak,
+    bound,
+    ...memory,
     rounds: o.rounds,
     rounds_ms: times,
   };

@@ -72,7 +72,13 @@ export function analyticGemm(
   const packA =
     (n.jBlocks * aBytes * (n.transA ? 2 : 1)) / levelBw(aBytes, m, T) +
     (n.jBlocks * 4 * n.Mp * n.K) / levelBw(n.aBlock, m, T);
-  const packB = (bBytes * (n.transB ? 2 : 1)) / levelBw(bBytes, m, T) + (4 * n.K * n.Np) / levelBw(n.bBlock, m, T);
+  // packB 0: B read and written once; 1: its first tile writes what it reads anyway (the write only); 2: not packed,
+  // but each tile reads its rows of B from where the block of B fits (counted in the stream above).
+  const packB =
+    n.packB === 2
+      ? 0
+      : (n.packB === 0 ? (bBytes * (n.transB ? 2 : 1)) / levelBw(bBytes, m, T) : 0) +
+        (4 * n.K * n.Np) / levelBw(n.bBlock, m, T);
   const tPack = packA + packB;
   const tC = ((2 * n.kBlocks - 1) * cBytes) / levelBw(cBytes, m, T) + (n.residual * cBytes) / levelBw(cBytes, m, T);
   const tEpi = (n.M * n.N * n.epilogueOps) / m.lanes / (peak / (2 * m.lanes)) / T;
@@ -105,7 +111,7 @@ export function analyticRow(w: RowWorkload, c: RowConfig, m: CostMachine, flops:
 
 /** The analytic estimate of config `index` of `task`. */
 export function analytic(task: TuningTask, index: number, m: CostMachine): AnalyticParts {
-  if (featureFamily(task) === 'gemm')
+  if (featureFamily(task) !== 'row')
     return analyticGemm(task.workload as GemmWorkload | BmmWorkload, task.space as GemmSpace, index, m);
   return analyticRow(task.workload as RowWorkload, task.space.config(index) as RowConfig, m, task.flops);
 }

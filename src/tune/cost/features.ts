@@ -17,10 +17,12 @@ import type { Probe } from '../measure/machine.js';
 import type { BmmWorkload, GemmWorkload, RowWorkload } from '../task/spec.js';
 import type { TuningTask } from '../task/task.js';
 
-export type FeatureFamily = 'gemm' | 'row';
+/** gemm-v1: the GEMM space of version 1 (replays of its records), without the features of the v2 knobs. */
+export type FeatureFamily = 'gemm' | 'gemm-v1' | 'row';
 
 /** The encoding version of each family's features: models saved with another version are refused. */
-export const FEATURE_VERSION = 1;
+/** 2: the bcast, pipeline, packB and par knobs of GEMM space v2. */
+export const FEATURE_VERSION = 2;
 
 /** The machine as the cost models see it (from the probe, the caches and the code-generation target). */
 export interface CostMachine {
@@ -59,7 +61,8 @@ export function costMachine(target: Target, probe: Probe | null, caches: Record<
 }
 
 export function featureFamily(task: TuningTask): FeatureFamily {
-  return task.workload.op === 'gemm' || task.workload.op === 'bmm' ? 'gemm' : 'row';
+  if (task.workload.op !== 'gemm' && task.workload.op !== 'bmm') return 'row';
+  return (task.space as GemmSpace).version === 1 ? 'gemm-v1' : 'gemm';
 }
 
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
@@ -86,6 +89,10 @@ export interface GemmNest {
   prefetch: number;
   loopOrder: number;
   innerOrder: number;
+  bcast: number;
+  pipeline: number;
+  packB: number;
+  par: number;
   /** Effective block sizes (clamped to the shape). */
   kc: number;
   mc: number;
@@ -138,6 +145,10 @@ export function gemmNest(w: GemmWorkload | BmmWorkload, c: GemmConfig, lanes: nu
     prefetch: c.prefetch,
     loopOrder: c.loopOrder,
     innerOrder: c.innerOrder,
+    bcast: c.bcast,
+    pipeline: c.pipeline,
+    packB: c.packB,
+    par: c.par,
     kc,
     mc,
     nc,
@@ -234,6 +245,10 @@ export const GEMM_FEATURES = [
   'analytic_pack_share',
 ] as const;
 
+/** Features of the knobs that GEMM space v2 added. */
+export const GEMM_V2_FEATURES = ['bcast', 'pipeline', 'packB_fused', 'packB_in_place', 'par'] as const;
+const GEMM_FEATURES_V2 = [...GEMM_FEATURES, ...GEMM_V2_FEATURES];
+
 export const ROW_FEATURES = [
   'op_softmax',
   'op_layernorm',
@@ -256,7 +271,7 @@ export const ROW_FEATURES = [
 ] as const;
 
 export function featureNames(family: FeatureFamily): readonly string[] {
-  return family === 'gemm' ? GEMM_FEATURES : ROW_FEATURES;
+  return family === 'gemm' ? GEMM_FEATURES_V2 : family === 'gemm-v1' ? GEMM_FEATURES : ROW_FEATURES;
 }
 
 /** The analytic estimate that features.ts hands to the learned model (set by analytic.ts to avoid a cycle). */
@@ -279,7 +294,7 @@ export function features(task: TuningTask, index: number, m: CostMachine, out?: 
   const a = analyticFn!(task, index, m);
   let i = 0;
   const put = (v: number) => (f[i++] = Number.isFinite(v) ? v : 0);
-  if (family === 'gemm') {
+  if (family !== 'row') {
     const w = task.workload as GemmWorkload | BmmWorkload;
     const n = gemmNest(w, (task.space as GemmSpace).config(index), m.lanes);
     put(lg(n.M));
@@ -303,7 +318,7 @@ export function features(task: TuningTask, index: number, m: CostMachine, out?: 
     put(n.loopOrder);
     put(n.innerOrder);
     put(lg(n.accumulators));
-    put((n.accumulators + n.NV + 1) / m.registers);
+    put((n.accumulators + n.NV + (n.bcast ? 0 : 1)) / m.registers);
     put((n.MR + n.NV) / n.accumulators);
     put((n.Mp * n.Np) / (n.M * n.N) - 1);
     put(n.M % n.MR === 0 ? 0 : 1);
@@ -344,9 +359,17 @@ export function features(task: TuningTask, index: number, m: CostMachine, out?: 
   put(lg(m.bw.l2));
   put(lg(m.bw.mem));
   put(lg(a.gflops));
-  if (family === 'gemm') {
+  if (family !== 'row') {
     put(a.computeShare);
     put(a.packShare);
+  }
+  if (family === 'gemm') {
+    const c = (task.space as GemmSpace).config(index);
+    put(c.bcast);
+    put(c.pipeline);
+    put(c.packB === 1 ? 1 : 0);
+    put(c.packB === 2 ? 1 : 0);
+    put(c.par);
   }
   if (i !== names.length) throw new Error(`internal: ${family} features wrote ${i} values, expected ${names.length}`);
   return f;

@@ -62,10 +62,14 @@ function probeExe(workDir: string): string {
     `probe-v${PROBE_VERSION}-${createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 12)}`,
   );
   if (!existsSync(exe)) {
-    execFileSync(findCompiler().path, ['-O3', '-march=native', '-ffp-contract=fast', '-o', `${exe}.tmp`, src], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      timeout: 60_000,
-    });
+    execFileSync(
+      findCompiler().path,
+      ['-O3', '-march=native', '-ffp-contract=fast', '-pthread', '-o', `${exe}.tmp`, src],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        timeout: 60_000,
+      },
+    );
     renameSync(`${exe}.tmp`, exe);
   }
   return exe;
@@ -76,6 +80,20 @@ export function runProbe(workDir: string, core: number): Probe {
   return JSON.parse(
     execFileSync(probeExe(workDir), [String(core)], { encoding: 'utf8', timeout: 120_000 }).trim(),
   ) as Probe;
+}
+
+/**
+ * Read bandwidth (GB/s) of `threads` threads pinned from `core` on, re-reading one buffer of `bytes` (`probe CORE read`):
+ * the reference of a memory-bound kernel that streams an operand of that size call after call.
+ */
+export function readBandwidth(workDir: string, core: number, bytes: number, threads: number): number {
+  const out = JSON.parse(
+    execFileSync(probeExe(workDir), [String(core), 'read', String(Math.round(bytes)), String(threads)], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    }).trim(),
+  ) as { read_bandwidth_gbs: number };
+  return out.read_bandwidth_gbs;
 }
 
 /** The cache sizes the probe's bandwidth sweep shows (levels without a visible step left out). */

@@ -34,6 +34,10 @@ export interface GemmConfig {
   prefetch: number;
   loopOrder: number;
   innerOrder: number;
+  bcast: number;
+  pipeline: number;
+  packB: number;
+  par: number;
 }
 
 export type KnobName = keyof GemmConfig;
@@ -56,7 +60,24 @@ export const GEMM_KNOBS: { name: KnobName; values: number[]; doc: string }[] = [
   { name: 'prefetch', values: [0, 4, 8, 16], doc: 'software prefetch distance in k-steps (0: none)' },
   { name: 'loopOrder', values: [0, 1], doc: '0: jc outside pc (BLIS); 1: pc outside jc' },
   { name: 'innerOrder', values: [0, 1], doc: '0: jr outer, ir inner (B micro-panel stays in L1); 1: ir outer' },
+  { name: 'bcast', values: [0, 1], doc: "0: A broadcast into a register; 1: folded into the FMA's operand (AVX-512)" },
+  { name: 'pipeline', values: [0, 1], doc: "1: a k-step's B vectors load during the previous step's FMAs" },
+  {
+    name: 'packB',
+    values: [0, 1, 2],
+    doc: '0: B packed before use; 1: packed by its first tile (fused); 2: read in place (row stride N)',
+  },
+  { name: 'par', values: [0, 1], doc: 'threads split 0: the mc blocks of A; 1: the nr panels of B' },
 ];
+
+/** Knobs of space version 1 (the first ones), and the values version 1 kept the later ones at. */
+const GEMM_V1_KNOBS = 9;
+const V2_DEFAULTS = { bcast: 0, pipeline: 0, packB: 0, par: 0 };
+
+/** Vector registers a micro-tile needs: accumulators, B vectors, and the broadcast register unless folded. */
+export function ukernelRegisters(rows: number, nv: number, bcast: number): number {
+  return rows * nv + nv + (bcast ? 0 : 1);
+}
 
 /** Most bytes of packed panels one config may use (A block per thread + B block). */
 export const MAX_WORKSPACE_BYTES = 256 * 2 ** 20;
@@ -65,8 +86,25 @@ export class GemmSpace extends KnobSpace<GemmConfig> implements ScheduleSpace<Ge
   constructor(
     readonly target: Target,
     readonly threads = 1,
+    /** B stored N x K (bmm transB): packing is the only way to read it by rows of N. */
+    readonly bTransposed = false,
+    /** 1: the knobs of space version 1 only (replaying its records); the later knobs stay at their first value. */
+    readonly version: 1 | 2 = 2,
   ) {
-    super(GEMM_KNOBS, 'GEMM');
+    super(version === 1 ? GEMM_KNOBS.slice(0, GEMM_V1_KNOBS) : GEMM_KNOBS, 'GEMM');
+  }
+
+  override config(i: number): GemmConfig {
+    return this.version === 1 ? { ...V2_DEFAULTS, ...super.config(i) } : super.config(i);
+  }
+
+  override fromJSON(j: unknown): GemmConfig {
+    return this.version === 1 ? { ...V2_DEFAULTS, ...super.fromJSON(j) } : super.fromJSON(j);
+  }
+
+  /** The config's knobs as the records keep them (the knobs of this space version only). */
+  json(c: GemmConfig): Record<string, number> {
+    return Object.fromEntries(this.knobs.map((k) => [k.name, c[k.name as KnobName]]));
   }
 
   nr(c: GemmConfig): number {
@@ -75,9 +113,16 @@ export class GemmSpace extends KnobSpace<GemmConfig> implements ScheduleSpace<Ge
 
   /** Why the config cannot be valid on this target, or null when it can. */
   invalidReason(c: GemmConfig): string | null {
-    const regs = c.mr * c.nv + c.nv + 1;
+    const regs = ukernelRegisters(c.mr, c.nv, c.bcast);
     if (regs > this.target.registers)
-      return `mr x nv + nv + 1 = ${regs} vector registers, the ${this.target.isa} target has ${this.target.registers}`;
+      return `mr x nv + nv${c.bcast ? '' : ' + 1'} = ${regs} vector registers, the ${this.target.isa} target has ${this.target.registers}`;
+    if (c.bcast && this.target.isa !== 'avx512') return `bcast 1 (broadcast in the FMA operand) needs AVX-512`;
+    if (c.par === 1 && this.threads === 1) return 'par 1 splits the B panels between threads: one thread has none';
+    if (c.par === 1 && c.innerOrder === 1)
+      return 'par 1 runs the nr panels as the parallel loop: innerOrder 1 is the same';
+    if (c.packB > 0 && this.bTransposed) return 'B stored N x K is read through its packed panels only (packB 0)';
+    if (c.packB === 1 && this.threads > 1 && c.par === 0)
+      return 'packB 1 (packed by the first tile) with threads splitting A blocks would race on the panels';
     const bytes = 4 * (this.threads * c.mcPanels * c.mr * c.kc + c.kc * c.ncPanels * this.nr(c));
     if (bytes > MAX_WORKSPACE_BYTES)
       return `packed panels need ${(bytes / 2 ** 20).toFixed(0)} MiB, more than ${MAX_WORKSPACE_BYTES / 2 ** 20} MiB`;

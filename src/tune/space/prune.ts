@@ -11,8 +11,9 @@
  *   nir = ceil(min(MC, M) / mr) micro-tiles per block column, njr = ceil(min(NC, N) / NR) per block row,
  *   nic = ceil(M / MC) row blocks.
  * Rules (evaluated on the canonical representative, so that duplicates always agree; first match wins):
- *   vector-width      mr or nv larger than the smallest value of that knob that covers M (N): every tile
- *                     then carries at least one whole row (vector) of zero padding, strictly more work.
+ *   vector-width      mr or nv larger than the smallest value of that knob that covers M (N): every tile is an edge
+ *                     tile, whose micro-kernel has only the covering rows (vectors), so it runs the covering
+ *                     config's program with more padding in its packed panels; that config is its representative.
  *   low-accumulators  mr x nv < min(MIN_ACCUMULATORS = 4, half the largest tile that fits the target's registers
  *                     without padding on this shape): too few independent FMA chains to hide the FMA latency
  *                     (4 cycles at one vector FMA per cycle). Where the shape caps the tile (decode, M = 1: at
@@ -109,7 +110,8 @@ export class Pruner {
   }
 
   /**
-   * The kept representative of a useless-split duplicate; itself when kept; -1 when invalid or pruned by another rule.
+   * The representative of a useless-split duplicate or of a GEMM tile wider than the shape (vector-width: it runs the
+   * covering width's edge kernel); itself when kept; -1 when invalid or pruned by another rule.
    */
   canonical(index: number): number {
     this.check(index);

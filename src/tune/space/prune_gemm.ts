@@ -3,7 +3,7 @@
  * canonicalized (the useless-split duplicates map to their representative), and the rules evaluated in order on
  * the representative, so that duplicates always agree.
  */
-import { MAX_WORKSPACE_BYTES, type GemmSpace } from './gemm_space.js';
+import { MAX_WORKSPACE_BYTES, ukernelRegisters, type GemmSpace } from './gemm_space.js';
 import {
   firstWhere,
   kib,
@@ -36,6 +36,12 @@ export class GemmRules implements RuleSet {
   private readonly kPf: number;
   private readonly kLo: number;
   private readonly kIo: number;
+  /** Positions of bcast, pipeline, packB and par (-1 in space version 1, which keeps them at 0). */
+  private readonly kBc: number;
+  private readonly kPb: number;
+  private readonly kPar: number;
+  /** bcast of the config being checked (the representative shares it). */
+  private bc = 0;
   private readonly L: number;
   private readonly regs: number;
   private readonly T: number;
@@ -46,6 +52,8 @@ export class GemmRules implements RuleSet {
   readonly mrCover: number;
   readonly nvCover: number;
   readonly accThreshold: number;
+  private readonly mrCoverDigit: number;
+  private readonly nvCoverDigit: number;
   private readonly kcCoverDigit: number;
   private readonly mcCoverDigit: Int32Array; // per mr digit
   private readonly ncCoverDigit: Int32Array; // per nv digit
@@ -74,6 +82,9 @@ export class GemmRules implements RuleSet {
     this.kPf = pos('prefetch');
     this.kLo = pos('loopOrder');
     this.kIo = pos('innerOrder');
+    this.kBc = knobs.findIndex((k) => k.name === 'bcast');
+    this.kPb = knobs.findIndex((k) => k.name === 'packB');
+    this.kPar = knobs.findIndex((k) => k.name === 'par');
     this.radix = Int32Array.from(knobs, (k) => k.values.length);
     this.vals = knobs.map((k) => Float64Array.from(k.values));
     this.d = new Int32Array(knobs.length);
@@ -90,10 +101,12 @@ export class GemmRules implements RuleSet {
       nvC = firstWhere(nvs, (v) => v * this.L >= this.N);
     this.mrCover = mrC < 0 ? Infinity : mrs[mrC];
     this.nvCover = nvC < 0 ? Infinity : nvs[nvC];
+    this.mrCoverDigit = mrC;
+    this.nvCoverDigit = nvC;
     let maxAccs = 0;
     for (const mr of mrs)
       for (const nv of nvs)
-        if (mr <= this.mrCover && nv <= this.nvCover && mr * nv + nv + 1 <= this.regs)
+        if (mr <= this.mrCover && nv <= this.nvCover && ukernelRegisters(mr, nv, 0) <= this.regs)
           maxAccs = Math.max(maxAccs, mr * nv);
     this.accThreshold = Math.min(MIN_ACCUMULATORS, Math.ceil(maxAccs / 2));
     this.kcCoverDigit = firstWhere(knobs[this.kKc].values, (v) => v >= this.K);
@@ -126,9 +139,17 @@ export class GemmRules implements RuleSet {
 
   /** GemmSpace.invalidReason, without building the config object (test/tune_prune.test.ts checks they agree). */
   private valid(mr: number, nv: number, kc: number, mcp: number, ncp: number, un: number): boolean {
-    if (mr * nv + nv + 1 > this.regs) return false;
+    if (ukernelRegisters(mr, nv, this.bc) > this.regs) return false;
     if (4 * (this.T * mcp * mr * kc + kc * ncp * nv * this.L) > MAX_WORKSPACE_BYTES) return false;
     return un <= kc;
+  }
+
+  /** The rest of GemmSpace.invalidReason: the bcast, packB and par knobs. */
+  private validKnobsV2(packB: number, par: number, innerOrder: number): boolean {
+    if (this.bc && this.space.target.isa !== 'avx512') return false;
+    if (par === 1 && (this.T === 1 || innerOrder === 1)) return false;
+    if (packB > 0 && this.space.bTransposed) return false;
+    return !(packB === 1 && this.T > 1 && par === 0);
   }
 
   /** Fills `cd` with the canonical digits of the config in `d` (the config is valid). */
@@ -137,8 +158,12 @@ export class GemmRules implements RuleSet {
       cd = this.cd,
       v = this.vals;
     cd.set(d);
-    const mr = v[this.kMr][d[this.kMr]],
-      nr = v[this.kNv][d[this.kNv]] * this.L,
+    // A tile wider (taller) than the shape runs the edge micro-kernel of the covering width (height) only: the same
+    // program as the covering mr (nv), up to the padding of the packed panels.
+    if (v[this.kMr][d[this.kMr]] > this.mrCover) cd[this.kMr] = this.mrCoverDigit;
+    if (v[this.kNv][d[this.kNv]] > this.nvCover) cd[this.kNv] = this.nvCoverDigit;
+    const mr = v[this.kMr][cd[this.kMr]],
+      nr = v[this.kNv][cd[this.kNv]] * this.L,
       kc = v[this.kKc][d[this.kKc]];
     const mcp = v[this.kMc][d[this.kMc]],
       ncp = v[this.kNc][d[this.kNc]],
@@ -146,8 +171,8 @@ export class GemmRules implements RuleSet {
     const onePc = kc >= this.K,
       oneJc = ncp * nr >= this.N;
     if (onePc) cd[this.kKc] = this.kcCoverDigit;
-    if (mcp * mr >= this.M) cd[this.kMc] = this.mcCoverDigit[d[this.kMr]];
-    if (oneJc) cd[this.kNc] = this.ncCoverDigit[d[this.kNv]];
+    if (mcp * mr >= this.M) cd[this.kMc] = this.mcCoverDigit[cd[this.kMr]];
+    if (oneJc) cd[this.kNc] = this.ncCoverDigit[cd[this.kNv]];
     if ((onePc || oneJc) && this.lo0 >= 0) cd[this.kLo] = this.lo0;
     const nir = Math.ceil(Math.min(mcp * mr, this.M) / mr),
       njr = Math.ceil(Math.min(ncp * nr, this.N) / nr);
@@ -180,10 +205,16 @@ export class GemmRules implements RuleSet {
     const mcp = v[this.kMc][d[this.kMc]],
       ncp = v[this.kNc][d[this.kNc]],
       un = v[this.kUn][d[this.kUn]];
-    if (!this.valid(mr, nv, kc, mcp, ncp, un)) return R_INVALID;
+    const knob = (k: number) => (k < 0 ? 0 : v[k][d[k]]);
+    this.bc = knob(this.kBc);
+    if (
+      !this.valid(mr, nv, kc, mcp, ncp, un) ||
+      !this.validKnobsV2(knob(this.kPb), knob(this.kPar), v[this.kIo][d[this.kIo]])
+    )
+      return R_INVALID;
+    this.canonicalize();
     if (mr > this.mrCover || nv > this.nvCover) return R_WIDTH;
     if (mr * nv < this.accThreshold) return R_ACCS;
-    this.canonicalize();
     const cd = this.cd;
     // Cache rules on the representative: the same program, so a duplicate and its representative agree.
     const nr = nv * this.L,
@@ -206,7 +237,7 @@ export class GemmRules implements RuleSet {
   canonical(i: number): number {
     const c = this.code(i);
     if (c === KEPT) return i;
-    return c === R_DUP ? this.encode(this.cd) : -1;
+    return c === R_DUP || c === R_WIDTH ? this.encode(this.cd) : -1;
   }
 
   message(i: number, code: number): string {

@@ -33,28 +33,45 @@ export function cpuFlags(): string[] {
 
 let cached: Target | null = null;
 
+/** Whether this CPU (its flags) can run code of `isa`. */
+function cpuRuns(isa: Isa, flags: string[]): boolean {
+  const has = (f: string) => flags.includes(f);
+  if (isa === 'avx512') return has('avx512f') && has('fma');
+  if (isa === 'avx2') return has('avx2') && has('fma');
+  if (isa === 'neon') return arch() === 'arm64';
+  return true;
+}
+
 /**
- * The target of this machine; `RLTUNE_ISA` (avx512, avx2, neon, generic) narrows it, e.g. to test AVX2 code on an
- * AVX-512 machine.
+ * The target of this machine; `RLTUNE_ISA` (avx512, avx2, neon, generic; `--isa` of the CLI sets it) narrows it, e.g.
+ * to generate AVX2 code on an AVX-512 machine. An ISA the CPU lacks is refused with what the CPU has.
  */
 export function hostTarget(): Target {
   if (cached) return cached;
   const flags = cpuFlags();
-  const has = (f: string) => flags.includes(f);
-  let isa: Isa = 'generic';
-  if (has('avx512f') && has('fma')) isa = 'avx512';
-  else if (has('avx2') && has('fma')) isa = 'avx2';
-  else if (arch() === 'arm64') isa = 'neon';
+  let isa: Isa = (['avx512', 'avx2', 'neon'] as const).find((i) => cpuRuns(i, flags)) ?? 'generic';
   const forced = process.env.RLTUNE_ISA;
   if (forced !== undefined && forced !== '') {
     if (!(forced in TARGETS))
       throw new RangeError(
-        `RLTUNE_ISA must be one of ${Object.keys(TARGETS).join(', ')}, got ${JSON.stringify(forced)}`,
+        `RLTUNE_ISA (--isa) must be one of ${Object.keys(TARGETS).join(', ')}, got ${JSON.stringify(forced)}`,
+      );
+    // A host that does not tell its flags (no /proc/cpuinfo) is taken at its word.
+    if (flags.length > 0 && !cpuRuns(forced as Isa, flags))
+      throw new RangeError(
+        `--isa ${forced}: this CPU cannot run it; it has ${isa} (${flags.filter((f) => /^(avx|fma|sse4|neon|asimd)/.test(f)).join(' ') || 'no vector flags'})`,
       );
     isa = forced as Isa;
   }
   cached = { ...TARGETS[isa], flags: flags.filter((f) => /^(avx|fma|sse4|neon|asimd|sve|amx)/.test(f)).sort() };
   return cached;
+}
+
+/** Restricts code generation to `isa` for the rest of this process (the CLI's --isa): checked against the CPU now. */
+export function selectIsa(isa: string): Target {
+  process.env.RLTUNE_ISA = isa;
+  cached = null;
+  return hostTarget();
 }
 
 /** gcc -m flags for a target (the kernel may run on this machine only; -march=native does the rest). */

@@ -25,21 +25,43 @@ export interface TuningTask {
   configJSON(index: number): Record<string, number>;
 }
 
-export const GEMM_SPACE_VERSION = 1;
+/** 2: micro-kernels in assembly, edge-tile kernels, and the bcast, pipeline, packB and par knobs. */
+export const GEMM_SPACE_VERSION = 2;
 export const ROW_SPACE_VERSION = 1;
 
-export function createTask(specOrWorkload: string | Workload, target: Target = hostTarget()): TuningTask {
+export interface TaskOptions {
+  /** The GEMM space version (default GEMM_SPACE_VERSION); 1 replays records of version 1. */
+  gemmSpaceVersion?: 1 | 2;
+}
+
+let defaultGemmSpace: 1 | 2 = GEMM_SPACE_VERSION;
+
+/**
+ * The GEMM space version createTask uses when its options do not say: a process that replays results recorded in
+ * space version 1 (bench/tuners/replay runs compare.ts with --gemm-space 1) sets it once, before it creates any task.
+ */
+export function useGemmSpaceVersion(v: number): void {
+  if (v !== 1 && v !== 2) throw new RangeError(`the GEMM space version must be 1 or 2, got ${v}`);
+  defaultGemmSpace = v;
+}
+
+export function createTask(
+  specOrWorkload: string | Workload,
+  target: Target = hostTarget(),
+  opts: TaskOptions = {},
+): TuningTask {
   const w = typeof specOrWorkload === 'string' ? parseSpec(specOrWorkload) : specOrWorkload;
   const common = { workload: w, spec: canonicalSpec(w), flops: workloadFlops(w), bytes: workloadBytes(w) };
   if (w.op === 'gemm' || w.op === 'bmm') {
     // bmm runs the GEMM space and generator once per batch.
-    const space = new GemmSpace(target, w.threads);
+    const version = opts.gemmSpaceVersion ?? defaultGemmSpace;
+    const space = new GemmSpace(target, w.threads, w.op === 'bmm' && w.transB === 1, version);
     return {
       ...common,
       space,
-      spaceId: `gemm-v${GEMM_SPACE_VERSION}/${target.isa}`,
+      spaceId: `gemm-v${version}/${target.isa}`,
       source: (i) => gemmSource(w, space.config(i), space),
-      configJSON: (i) => ({ ...space.config(i) }),
+      configJSON: (i) => space.json(space.config(i)),
     };
   }
   const space = new RowSpace(target, w.op);
@@ -71,6 +93,10 @@ export function referenceConfig(task: TuningTask): number {
         prefetch: 0,
         loopOrder: 0,
         innerOrder: 0,
+        bcast: 0,
+        pipeline: 0,
+        packB: 0,
+        par: 0,
       }),
     );
   }

@@ -20,6 +20,8 @@ import { costMachine } from '../../cost/features.js';
 import { MultiLevelCostModel } from '../../cost/model.js';
 import { cacheSizes } from '../../measure/machine.js';
 import type { MeasureResult } from '../../measure/measurer.js';
+import { cacheCentre } from '../../space/centre.js';
+import { GemmSpace } from '../../space/gemm_space.js';
 import { cacheInfo, Pruner } from '../../space/prune.js';
 import type { TuningTask } from '../../task/task.js';
 import { fromDigits, hamming, radices, toDigits } from '../knobs.js';
@@ -144,7 +146,10 @@ export abstract class CostModelTuner implements Tuner {
     let nRandom = 0;
     for (let s = 0; s < n; s++) if (this.rng.random() < this.epsilon) nRandom++;
     const pool = this.candidates(Math.max(4 * n, 32)).filter((i) => !this.seen.has(i));
-    const out: number[] = [];
+    // The first batch starts from the cache-derived centre of the space (GEMM space v2 on; v1 replays as recorded).
+    const out: number[] = this.centre()
+      .filter((i) => !this.seen.has(i) && this.keep(i))
+      .slice(0, Math.floor((n - nRandom) / 2));
     const minDist = this.radix.length > 3 ? 2 : 1;
     for (const i of pool) {
       if (out.length >= n - nRandom) break;
@@ -163,6 +168,19 @@ export abstract class CostModelTuner implements Tuner {
     }
     this.searchMs += performance.now() - t0;
     return out;
+  }
+
+  private centreDone = false;
+
+  /** The centre of a GEMM space (space/centre.ts) the first time, then nothing. */
+  private centre(): number[] {
+    if (this.centreDone) return [];
+    this.centreDone = true;
+    const w = this.task.workload,
+      space = this.task.space;
+    if ((w.op !== 'gemm' && w.op !== 'bmm') || !(space instanceof GemmSpace) || space.version === 1) return [];
+    const m = this.model.machine;
+    return cacheCentre(space, w, { l1d: m.l1d, l2: m.l2, l3: m.l3 });
   }
 
   update(results: MeasureResult[]): void {
