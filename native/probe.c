@@ -103,7 +103,9 @@ static int cache_sweep(void) {
 /* `probe CORE read BYTES THREADS`: the read bandwidth of THREADS threads, pinned to CORE, CORE + 1, ..., each reading
  * its slice of one BYTES buffer over and over (as a kernel re-reads its operand call after call: from the cache level
  * the buffer fits, or from memory), best of 5 runs of at least 2^28 bytes; the reference of memory-bound kernels. */
-struct reader { const float *p; size_t n; long passes; int core; pthread_barrier_t *go; float sink; };
+/* The threads time themselves (from their common start to their own end): the main thread may share a core with one of
+ * them and would see the start late. */
+struct reader { const float *p; size_t n; long passes; int core; pthread_barrier_t *go; float sink; double t0, t1; };
 
 static void *read_slice(void *arg) {
   struct reader *r = arg;
@@ -115,8 +117,9 @@ static void *read_slice(void *arg) {
   }
   r->sink += read_loop(r->p, r->n, 1); /* warm: the slice in the cache it fits, or not */
   pthread_barrier_wait(r->go);
+  r->t0 = now_s();
   r->sink += read_loop(r->p, r->n, r->passes);
-  pthread_barrier_wait(r->go);
+  r->t1 = now_s();
   return NULL;
 }
 
@@ -131,18 +134,21 @@ static int read_bandwidth(int core, size_t bytes, int threads) {
   float sink = 0;
   for (int rep = 0; rep < 5; rep++) {
     pthread_barrier_t go;
-    pthread_barrier_init(&go, NULL, threads + 1);
+    pthread_barrier_init(&go, NULL, threads);
     struct reader rs[256];
     pthread_t ts[256];
     for (int t = 0; t < threads; t++) {
-      rs[t] = (struct reader){b + slice * t, slice, passes, core >= 0 ? core + t : -1, &go, 0};
+      rs[t] = (struct reader){b + slice * t, slice, passes, core >= 0 ? core + t : -1, &go, 0, 0, 0};
       pthread_create(&ts[t], NULL, read_slice, &rs[t]);
     }
-    pthread_barrier_wait(&go);
-    double t0 = now_s();
-    pthread_barrier_wait(&go);
-    double g = (double)passes * slice * 4 * threads / (now_s() - t0) / 1e9;
-    for (int t = 0; t < threads; t++) { pthread_join(ts[t], NULL); sink += rs[t].sink; }
+    double t0 = 1e300, t1 = 0;
+    for (int t = 0; t < threads; t++) {
+      pthread_join(ts[t], NULL);
+      sink += rs[t].sink;
+      if (rs[t].t0 < t0) t0 = rs[t].t0;
+      if (rs[t].t1 > t1) t1 = rs[t].t1;
+    }
+    double g = (double)passes * slice * 4 * threads / (t1 - t0) / 1e9;
     pthread_barrier_destroy(&go);
     if (g > best) best = g;
   }

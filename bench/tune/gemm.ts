@@ -84,6 +84,7 @@ interface Row {
   fraction_of_peak: number;
   fraction_of_bandwidth: number | null;
   read_bandwidth_gbs: number | null;
+  fraction_of_roofline: number | null;
   vs: CompareResult['vs'];
   better_anchor: AnchorName | null;
   ratio_vs_better: number | null;
@@ -138,6 +139,7 @@ async function runShape(shape: BenchShape, threads: number): Promise<Row> {
     fraction_of_peak: round(cmp.fraction_of_peak, 4),
     fraction_of_bandwidth: cmp.fraction_of_bandwidth === undefined ? null : round(cmp.fraction_of_bandwidth, 4),
     read_bandwidth_gbs: cmp.read_bandwidth_gbs ?? null,
+    fraction_of_roofline: cmp.fraction_of_roofline === undefined ? null : round(cmp.fraction_of_roofline, 4),
     vs: cmp.vs,
     better_anchor: better,
     ratio_vs_better: better ? round(cmp.vs[better]!.ratio!, 4) : null,
@@ -182,6 +184,7 @@ const acceptance = quick
         memory_1_0x_better_anchor: memory.every((r) => (r.ratio_vs_better ?? 0) >= 1.0),
         memory_min_fraction_of_bandwidth: round(Math.min(...memory.map((r) => r.fraction_of_bandwidth ?? 0)), 4),
         memory_80pct_of_bandwidth: memory.every((r) => (r.fraction_of_bandwidth ?? 0) >= 0.8),
+        memory_min_fraction_of_roofline: round(Math.min(...memory.map((r) => r.fraction_of_roofline ?? 0)), 4),
         epilogue_min_ratio_vs_onnxruntime: round(Math.min(...epi.map((r) => r.vs.onnxruntime?.ratio ?? 0)), 4),
         epilogue_1_2x_onnxruntime: epi.every((r) => (r.vs.onnxruntime?.ratio ?? 0) >= 1.2),
         // The fields of the earlier version of this benchmark, from the same rows.

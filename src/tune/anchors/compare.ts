@@ -111,6 +111,13 @@ export interface CompareResult {
   b_bytes?: number;
   read_bandwidth_gbs?: number;
   fraction_of_bandwidth?: number;
+  /**
+   * Memory-bound shapes: the roofline, min(peak, read bandwidth x flops per byte of B), and the fraction of it reached.
+   * Where the bandwidth times the intensity exceeds the peak (M = 16 against a cache-resident B), the FMAs bound the
+   * kernel before the bandwidth does, and 100% of the bandwidth cannot be reached by any kernel.
+   */
+  roofline_gflops?: number;
+  fraction_of_roofline?: number;
   rounds: number;
   rounds_ms: Record<string, number[]>;
 }
@@ -243,6 +250,8 @@ export async function compareWithAnchors(o: CompareOptions): Promise<CompareResu
     memory.b_bytes = bBytes;
     memory.read_bandwidth_gbs = bw;
     memory.fraction_of_bandwidth = bBytes / (ours * 1e6) / bw;
+    memory.roofline_gflops = Math.min(peak, (bw * o.task.flops) / bBytes);
+    memory.fraction_of_roofline = gf(ours) / memory.roofline_gflops;
   }
   return {
     op: o.task.spec,

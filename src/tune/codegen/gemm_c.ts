@@ -152,8 +152,17 @@ ${omp('parallel num_threads(T_)')}  {
     ${loopHead(outer[1])}
       const long first = pc == 0;
       const int last = pc + kc >= K_;
-${omp('for schedule(static)')}      for (int jr = 0; jr < nc; jr += NR)
-        if (PACKB == 0 || jc + jr + NR > N_) pack_b_panel(B, pc, jc + jr, kc, g_bp + (size_t)jr * kc);
+${
+  transB
+    ? `${omp('for schedule(static)')}      for (int jr = 0; jr < nc; jr += NR)
+        if (PACKB == 0 || jc + jr + NR > N_) pack_b_panel(B, pc, jc + jr, kc, g_bp + (size_t)jr * kc);`
+    : `      { /* each thread packs a contiguous range of panels, row by row */
+        const int np = (nc + NR - 1) / NR, per = (np + T_ - 1) / T_;
+        const int p0 = tid * per < np ? tid * per : np, p1 = p0 + per < np ? p0 + per : np;
+        pack_b_rows(B, pc, jc, kc, p0, p1, g_bp);
+      }
+${omp('barrier')}`
+}
 ${blocks}
     }
     }

@@ -37,7 +37,8 @@ export function innerLoopOf(asm: string): InnerLoop | null {
         loads: cur.filter((l) => /^(vmovups|vbroadcastss)\s+[^%]/.test(l) || /\{1to\d+\}/.test(l)).length,
         prefetches: cur.filter((l) => l.startsWith('prefetch')).length,
         registers: new Set(body.match(/%[xyz]mm\d+/g)).size,
-        stackAccess: /%r[sb]p\b/.test(body),
+        // %rbp may hold an operand (no frame pointer); only %rsp addresses the stack.
+        stackAccess: /%rsp\b/.test(body),
       };
     } else if (cur) cur.push(line);
   }

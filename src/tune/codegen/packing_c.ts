@@ -22,6 +22,20 @@ ${
     ap += MR * kc;
   }
 }
+static void pack_b_rows(const float *restrict B, int pc, int jc, int kc, int p0, int p1, float *restrict bp) {
+  for (int k = 0; k < kc; k++) {
+    const float *b = B + (size_t)(pc + k) * N_ + jc;
+    for (int p = p0; p < p1; p++) {
+      const int col = jc + p * NR;
+      const int cols = N_ - col < NR ? N_ - col : NR;
+      if (PACKB != 0 && cols == NR) continue;
+      float *restrict d = bp + (size_t)p * NR * kc + (size_t)k * NR;
+      const float *s = b + p * NR;
+      if (cols == NR) { for (int j = 0; j < NR; j++) d[j] = s[j]; }
+      else { for (int j = 0; j < cols; j++) d[j] = s[j]; for (int j = cols; j < NR; j++) d[j] = 0.f; }
+    }
+  }
+}
 static void pack_b_panel(const float *restrict B, int pc, int col, int kc, float *restrict bp) {
   const int cols = N_ - col < NR ? N_ - col : NR;
 ${

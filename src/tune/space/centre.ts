@@ -47,7 +47,11 @@ export function cacheCentre(
     const kcE = Math.min(kc, shape.K);
     const mcPanels = largestWithin(knob('mcPanels'), (p) => 4 * p * mr * kcE <= caches.l2 / 2 || p === 1);
     const ncPanels = largestWithin(knob('ncPanels'), (p) => 4 * kcE * p * NR <= caches.l3 / 2 || p === 1);
-    for (const packB of [0, space.bTransposed ? 0 : 1]) {
+    // Threads split the A blocks when there are enough of them, else the B panels (one block of a 128-row prefill
+    // would leave all but one thread idle).
+    const blocks = Math.ceil(shape.M / (mcPanels * mr));
+    const par = space.threads > 1 && blocks < 2 * space.threads ? 1 : 0;
+    for (const packB of [0, space.bTransposed || (space.threads > 1 && par === 0) ? 0 : 1]) {
       const c: GemmConfig = {
         mr,
         nv,
@@ -60,8 +64,8 @@ export function cacheCentre(
         innerOrder: 0,
         bcast: 0,
         pipeline: 0,
-        packB: space.version === 1 ? 0 : space.threads > 1 ? 0 : packB,
-        par: 0,
+        packB: space.version === 1 ? 0 : packB,
+        par: space.version === 1 ? 0 : par,
       };
       if (space.isValid(c)) out.push(space.index(space.fromJSON(c)));
     }
