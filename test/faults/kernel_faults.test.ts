@@ -40,8 +40,13 @@ int rltune_kernel(const float *const *in, float *C) {
 const FAULTS: { name: string; kind: string; code: string }[] = [
   { name: 'endless loop', kind: 'run-timeout', code: 'for (volatile int spin = 1; spin;) {}' },
   { name: 'segfault', kind: 'crash', code: '*(volatile float *)0 = 1.f;' },
-  { name: 'write just past the output', kind: 'crash', code: `for (int j = 0; j < 4; j++) C[${M * N} + j] = 0.f;` },
-  { name: 'write before the output', kind: 'crash', code: 'C[-1] = 0.f;' },
+  // Writes next to the output hit the harness's canaries: a wrong result (native/harness.c); far off, a segfault.
+  {
+    name: 'write just past the output',
+    kind: 'wrong-result',
+    code: `for (int j = 0; j < 4; j++) C[${M * N} + j] = 0.f;`,
+  },
+  { name: 'write before the output', kind: 'wrong-result', code: 'C[-1] = 0.f;' },
   { name: 'write far out of bounds', kind: 'crash', code: '((volatile float *)C)[(size_t)1 << 34] = 0.f;' },
   { name: 'NaN output', kind: 'wrong-result', code: `for (int i = 0; i < ${M * N}; i++) C[i] = NAN;` },
   { name: 'error return', kind: 'crash', code: 'return -1;' },

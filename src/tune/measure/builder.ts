@@ -8,6 +8,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { noRoom } from '../../rl/train/no_room.js';
 import { findCompiler } from './compiler.js';
 import { host, noteNoPinning } from './host.js';
 import { Semaphore } from './semaphore.js';
@@ -117,7 +118,12 @@ export class Builder {
     const sourcePath = join(this.opts.workDir, `k_${hash}.c`),
       libPath = join(this.opts.workDir, `k_${hash}.so`);
     if (existsSync(libPath)) return { done: { ok: true, libPath, sourcePath, buildMs: 0 } };
-    writeFileSync(sourcePath, source);
+    try {
+      writeFileSync(sourcePath, source);
+    } catch (err) {
+      // A full disk or the file size limit: say which file (the kernel sources are tens of KiB).
+      throw noRoom(err, `the kernel source ${sourcePath}`) ?? err;
+    }
     const args = [
       ...BASE_CFLAGS,
       ...this.opts.flags,
